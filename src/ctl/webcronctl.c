@@ -1,0 +1,363 @@
+/*
+ * webcronctl: the operator's tool. It works on the same LMDB environment
+ * as a running webcrond (LMDB allows several processes).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "check.h"
+#include "config.h"
+#include "log.h"
+#include "rec.h"
+#include "store.h"
+#include "token.h"
+#include "tz.h"
+#include "version.h"
+
+struct ctl {
+	struct config cfg;
+	struct store *store;
+	int argc;
+	char **argv;
+};
+
+static int ctl_user_add(struct ctl *);
+static int ctl_user_token(struct ctl *);
+static int ctl_user_list(struct ctl *);
+static int ctl_user_suspend(struct ctl *);
+static int ctl_user_resume(struct ctl *);
+static int ctl_user_delete(struct ctl *);
+static int ctl_backup(struct ctl *);
+static int ctl_check(struct ctl *);
+static int ctl_stats(struct ctl *);
+
+static const struct {
+	const char *word1;
+	const char *word2;	/* NULL for one-word commands */
+	int (*fn)(struct ctl *);
+	int writes;
+	const char *usage;
+} ctl_commands[] = {
+	{ "user", "add", ctl_user_add, 1, "user add NAME [--admin] [--email ADDR] [--timezone ZONE]" },
+	{ "user", "token", ctl_user_token, 1, "user token ID" },
+	{ "user", "list", ctl_user_list, 0, "user list" },
+	{ "user", "suspend", ctl_user_suspend, 1, "user suspend ID" },
+	{ "user", "resume", ctl_user_resume, 1, "user resume ID" },
+	{ "user", "delete", ctl_user_delete, 1, "user delete ID" },
+	{ "backup", NULL, ctl_backup, 0, "backup DEST (a compacted hot copy into directory DEST)" },
+	{ "check", NULL, ctl_check, 0, "check (every index matches its records)" },
+	{ "stats", NULL, ctl_stats, 0, "stats" },
+};
+
+#define NCOMMANDS (sizeof(ctl_commands) / sizeof(ctl_commands[0]))
+
+static void
+usage(void)
+{
+	size_t i;
+
+	fprintf(stderr, "usage: webcronctl [-f file] command\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(stderr, "  %s\n", ctl_commands[i].usage);
+	exit(2);
+}
+
+static int
+ctl_id(const char *s, uint64_t *id)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v == 0) {
+		fprintf(stderr, "webcronctl: \"%s\" is not an account id\n", s);
+		return -1;
+	}
+	*id = v;
+	return 0;
+}
+
+static int
+ctl_fail(const char *what, int status)
+{
+	fprintf(stderr, "webcronctl: %s: %s\n", what,
+	    status == STORE_NOTFOUND ? "not found" :
+	    status == STORE_FULL ? "storage is full" : "storage error (see above)");
+	return 1;
+}
+
+static int
+ctl_user_add(struct ctl *ctl)
+{
+	char token[TOKEN_LEN + 1];
+	struct store_txn t;
+	struct account a;
+	int i, rc;
+
+	if (ctl->argc < 1)
+		usage();
+	account_init(&a, &ctl->cfg);
+	free(a.name);
+	a.name = strdup(ctl->argv[0]);
+	for (i = 1; i < ctl->argc; i++) {
+		if (strcmp(ctl->argv[i], "--admin") == 0)
+			a.admin = 1;
+		else if (strcmp(ctl->argv[i], "--email") == 0 && i + 1 < ctl->argc) {
+			free(a.email);
+			a.email = strdup(ctl->argv[++i]);
+		} else if (strcmp(ctl->argv[i], "--timezone") == 0 && i + 1 < ctl->argc) {
+			if (tz_get(ctl->argv[++i]) == NULL) {
+				fprintf(stderr, "webcronctl: unknown time zone \"%s\"\n", ctl->argv[i]);
+				account_free(&a);
+				return 1;
+			}
+			free(a.timezone);
+			a.timezone = strdup(ctl->argv[i]);
+		} else
+			usage();
+	}
+	if (strlen(a.name) == 0 || strlen(a.name) > 255) {
+		fprintf(stderr, "webcronctl: the name must be 1-255 bytes\n");
+		account_free(&a);
+		return 1;
+	}
+	if (store_begin(ctl->store, 1, &t) != STORE_OK || account_create(&t, &a, time(NULL), token) == -1) {
+		rc = t.err;
+		store_abort(&t);
+		account_free(&a);
+		return ctl_fail("user add", rc);
+	}
+	if ((rc = store_commit(&t)) != STORE_OK) {
+		account_free(&a);
+		return ctl_fail("user add", rc);
+	}
+	printf("account %llu (%s%s) created; its API token:\n%s\n", (unsigned long long)a.id,
+	    a.name, a.admin ? ", admin" : "", token);
+	account_free(&a);
+	return 0;
+}
+
+/* Loads account ARGV[0] in a write transaction, lets FN change it, saves. */
+static int
+ctl_user_change(struct ctl *ctl, const char *what, int (*fn)(struct store_txn *, struct account *, void *),
+    void *arg)
+{
+	struct store_txn t;
+	struct account a;
+	uint64_t id;
+	int rc;
+
+	if (ctl->argc != 1)
+		usage();
+	if (ctl_id(ctl->argv[0], &id) == -1)
+		return 1;
+	if ((rc = store_begin(ctl->store, 1, &t)) != STORE_OK)
+		return ctl_fail(what, rc);
+	if ((rc = account_load(&t, id, &a)) != STORE_OK) {
+		store_abort(&t);
+		return ctl_fail(what, rc);
+	}
+	if (fn(&t, &a, arg) == -1) {
+		rc = t.err;
+		store_abort(&t);
+		account_free(&a);
+		return ctl_fail(what, rc);
+	}
+	account_free(&a);
+	if ((rc = store_commit(&t)) != STORE_OK)
+		return ctl_fail(what, rc);
+	return 0;
+}
+
+static int
+ctl_do_token(struct store_txn *t, struct account *a, void *arg)
+{
+	return account_new_token(t, a, time(NULL), arg);
+}
+
+static int
+ctl_user_token(struct ctl *ctl)
+{
+	char token[TOKEN_LEN + 1];
+
+	if (ctl_user_change(ctl, "user token", ctl_do_token, token) != 0)
+		return 1;
+	printf("a new API token for account %s; the old one no longer works:\n%s\n",
+	    ctl->argv[0], token);
+	return 0;
+}
+
+static int
+ctl_do_status(struct store_txn *t, struct account *a, void *arg)
+{
+	a->status = *(int *)arg;
+	account_save(t, a, time(NULL));
+	return t->err ? -1 : 0;
+}
+
+static int
+ctl_user_suspend(struct ctl *ctl)
+{
+	int status = ACCOUNT_SUSPENDED;
+
+	if (ctl_user_change(ctl, "user suspend", ctl_do_status, &status) != 0)
+		return 1;
+	printf("account %s suspended\n", ctl->argv[0]);
+	return 0;
+}
+
+static int
+ctl_user_resume(struct ctl *ctl)
+{
+	int status = ACCOUNT_ACTIVE;
+
+	if (ctl_user_change(ctl, "user resume", ctl_do_status, &status) != 0)
+		return 1;
+	printf("account %s active\n", ctl->argv[0]);
+	return 0;
+}
+
+static int
+ctl_do_delete(struct store_txn *t, struct account *a, void *arg)
+{
+	account_delete(t, a, time(NULL));
+	return t->err ? -1 : 0;
+}
+
+static int
+ctl_user_delete(struct ctl *ctl)
+{
+	if (ctl_user_change(ctl, "user delete", ctl_do_delete, NULL) != 0)
+		return 1;
+	printf("account %s deleted\n", ctl->argv[0]);
+	return 0;
+}
+
+static int
+ctl_user_list(struct ctl *ctl)
+{
+	struct store_txn t;
+	struct store_iter it;
+	int rc;
+
+	if (ctl->argc != 0)
+		usage();
+	if ((rc = store_begin(ctl->store, 0, &t)) != STORE_OK)
+		return ctl_fail("user list", rc);
+	printf("%-8s %-6s %-9s %-24s %s\n", "ID", "ADMIN", "STATUS", "NAME", "EMAIL");
+	store_iter_open(&t, DB_ACCOUNTS, NULL, 0, &it);
+	while (store_iter_next(&t, &it) == 1) {
+		struct account a;
+
+		if (account_load(&t, rec_get_u64(it.key.mv_data), &a) != STORE_OK)
+			break;
+		printf("%-8llu %-6s %-9s %-24s %s\n", (unsigned long long)a.id, a.admin ? "yes" : "no",
+		    a.status == ACCOUNT_ACTIVE ? "active" : "suspended", a.name, a.email);
+		account_free(&a);
+	}
+	store_iter_close(&it);
+	rc = t.err;
+	store_abort(&t);
+	return rc ? ctl_fail("user list", rc) : 0;
+}
+
+static int
+ctl_backup(struct ctl *ctl)
+{
+	char err[512];
+
+	if (ctl->argc != 1)
+		usage();
+	if (store_backup(ctl->store, ctl->argv[0], err, sizeof(err)) == -1) {
+		fprintf(stderr, "webcronctl: backup: %s\n", err);
+		return 1;
+	}
+	printf("backup written to %s/data.mdb\n", ctl->argv[0]);
+	return 0;
+}
+
+static int
+ctl_check(struct ctl *ctl)
+{
+	unsigned long faults;
+	int rc;
+
+	if (ctl->argc != 0)
+		usage();
+	if ((rc = check_store(ctl->store, stdout, &faults)) != STORE_OK)
+		return ctl_fail("check", rc);
+	return faults ? 1 : 0;
+}
+
+static int
+ctl_stats(struct ctl *ctl)
+{
+	struct store_txn t;
+	uint64_t used, size;
+	int rc;
+
+	if (ctl->argc != 0)
+		usage();
+	if ((rc = store_begin(ctl->store, 0, &t)) != STORE_OK)
+		return ctl_fail("stats", rc);
+	printf("accounts %llu\n", (unsigned long long)store_count(&t, DB_ACCOUNTS));
+	store_abort(&t);
+	store_usage(ctl->store, &used, &size);
+	printf("map_used_bytes %llu\nmap_size_bytes %llu\n", (unsigned long long)used,
+	    (unsigned long long)size);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *conf = SYSCONFDIR "/webcrond.conf";
+	struct ctl ctl;
+	char err[512];
+	size_t i;
+	int ch, rc, words;
+
+	while ((ch = getopt(argc, argv, "+f:V")) != -1) {
+		switch (ch) {
+		case 'f': conf = optarg; break;
+		case 'V': printf("webcronctl %s\n", WEBCRON_VERSION); return 0;
+		default: usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	log_init("webcronctl", 1, 0);
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(argv[0], ctl_commands[i].word1) != 0)
+			continue;
+		if (ctl_commands[i].word2 && (argc < 2 || strcmp(argv[1], ctl_commands[i].word2) != 0))
+			continue;
+		break;
+	}
+	if (i == NCOMMANDS)
+		usage();
+	words = ctl_commands[i].word2 ? 2 : 1;
+	memset(&ctl, 0, sizeof(ctl));
+	if (config_load(conf, &ctl.cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "webcronctl: %s\n", err);
+		return 1;
+	}
+	if (store_open(ctl.cfg.data_dir, ctl.cfg.map_size, 0,
+	    &ctl.store, err, sizeof(err)) == -1) {
+		fprintf(stderr, "webcronctl: %s\n", err);
+		config_free(&ctl.cfg);
+		return 1;
+	}
+	ctl.argc = argc - words;
+	ctl.argv = argv + words;
+	rc = ctl_commands[i].fn(&ctl);
+	store_close(ctl.store);
+	config_free(&ctl.cfg);
+	return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * webcrond: parse flags, load the config, bind, drop privileges, open the
+ * store, run the loop.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "priv.h"
+#include "server.h"
+#include "version.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: webcrond [-dnvV] [-f file]\n"
+	    "  -f file  the config file (default %s/webcrond.conf)\n"
+	    "  -d       stay in the foreground and log to stderr\n"
+	    "  -n       check the config file and exit\n"
+	    "  -v       more log output (repeat for more)\n"
+	    "  -V       print the version and exit\n", SYSCONFDIR);
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *conf = SYSCONFDIR "/webcrond.conf";
+	int ch, foreground = 0, check = 0, verbose = 0, rc;
+	struct server srv;
+	char err[512];
+
+	while ((ch = getopt(argc, argv, "df:nvV")) != -1) {
+		switch (ch) {
+		case 'd': foreground = 1; break;
+		case 'f': conf = optarg; break;
+		case 'n': check = 1; break;
+		case 'v': verbose++; break;
+		case 'V': printf("webcrond %s\n", WEBCRON_VERSION); return 0;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("webcrond", foreground || check, verbose);
+
+	if (server_configure(&srv, conf, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration OK\n", conf);
+		config_free(&srv.cfg);
+		return 0;
+	}
+	if (geteuid() == 0 && *srv.cfg.user == '\0' && !foreground)
+		fatalx("refusing to run as root: set [server] user, or use -d to run as root on purpose");
+	if (server_bind(&srv) == -1)
+		return 1;
+	if (geteuid() == 0 && *srv.cfg.user && priv_drop(srv.cfg.user) == -1)
+		fatalx("cannot drop privileges to %s", srv.cfg.user);
+	if (server_start(&srv) == -1)
+		return 1;
+	rc = server_run(&srv);
+	server_free(&srv);
+	return rc;
+}

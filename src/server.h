@@ -1,0 +1,55 @@
+/*
+ * server: the daemon's state and its life: sockets, the event loop, the
+ * HTTP front door, signals and reloads.
+ */
+#ifndef WEBCRON_SERVER_H
+#define WEBCRON_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+#include "listen.h"
+
+struct event_base;
+struct event;
+struct evhttp;
+struct store;
+struct ratelimit;
+typedef struct ssl_ctx_st SSL_CTX;
+
+struct server {
+	struct event_base *base;
+	struct config cfg;		/* replaced as a whole on SIGHUP */
+	struct store *store;
+	struct ratelimit *rl;		/* API buckets: per account and per address */
+	struct evhttp *http;		/* plain listeners */
+	struct evhttp *https;		/* TLS listeners, when tls_cert is set */
+	SSL_CTX *tls;
+	struct listen_addr *addrs;
+	int *fds;
+	size_t nfds;
+	int port;			/* the first TCP listener's port */
+	time_t started;
+	struct event *signals[4];
+	struct event *sweep;
+	int stopping;
+	uint64_t executions_inflight;
+};
+
+/* Loads the config at PATH. Returns 0 or -1 with ERR set. */
+int  server_configure(struct server *srv, const char *path, char *err, size_t errlen);
+/* Binds every listener (before privileges are dropped). 0 or -1 (logged). */
+int  server_bind(struct server *srv);
+/* Opens the store, the HTTP front door and the signals, then writes the
+ * port file. 0 or -1 (logged). */
+int  server_start(struct server *srv);
+/* Runs the loop until SIGTERM/SIGINT. Returns the exit status. */
+int  server_run(struct server *srv);
+void server_free(struct server *srv);
+
+/* Seconds on a monotonic clock, for rate limits and durations. */
+double server_monotonic(void);
+
+#endif

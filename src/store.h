@@ -1,0 +1,114 @@
+/*
+ * store: the LMDB environment, its named databases, and a write
+ * transaction with a sticky error.
+ *
+ * Every LMDB error is translated here, once: callers see STORE_NOTFOUND,
+ * STORE_FULL (the map or the disk is full) or STORE_FAILED (anything else;
+ * the details are logged with mdb_strerror()). A write transaction keeps
+ * the first error it meets; later puts and deletes do nothing, and
+ * store_commit() returns that error after aborting. A commit is synced to
+ * disk before store_commit() returns.
+ */
+#ifndef WEBCRON_STORE_H
+#define WEBCRON_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+/* The schema this build reads and writes (kept in DB_META "schema"). */
+#define STORE_SCHEMA 1
+
+enum store_db {
+	DB_META,		/* "schema", counters "next.<kind>" */
+	DB_ACCOUNTS,		/* u64 account id -> account record */
+	DB_TOKENS,		/* SHA-256 token digest -> u64 account id */
+	DB_COUNT
+};
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOTFOUND = 1,	/* not an error: nothing under that key */
+	STORE_FULL = -2,	/* MDB_MAP_FULL, ENOSPC, EDQUOT */
+	STORE_FAILED = -3,	/* anything else; logged */
+};
+
+struct store;
+
+struct store_txn {
+	struct store *store;
+	MDB_txn *txn;
+	int write;
+	int err;		/* the first error, STORE_FULL or STORE_FAILED */
+};
+
+struct store_iter {
+	MDB_cursor *cur;
+	MDB_val key;
+	MDB_val val;
+	const void *prefix;
+	size_t plen;
+	int started;
+	int seek_rc;
+};
+
+/* Opens (creating DIR with mode 0700 and the databases if needed) the
+ * environment in DIR with a map of MAP_SIZE bytes. READONLY opens without
+ * creating anything. Returns 0, or -1 with a message in ERR (e.g. a schema
+ * newer than this build). */
+int  store_open(const char *dir, int64_t map_size, int readonly, struct store **out,
+	char *err, size_t errlen);
+void store_close(struct store *);
+MDB_env *store_env(struct store *);
+
+/* Begins a transaction. Returns STORE_OK or STORE_FAILED. */
+int  store_begin(struct store *, int write, struct store_txn *txn);
+/* Commits a write transaction (synced), or ends a read one. Returns
+ * STORE_OK, or the sticky error / the commit's error, after aborting. */
+int  store_commit(struct store_txn *txn);
+void store_abort(struct store_txn *txn);
+
+/* Reads KEY. Returns STORE_OK with VAL pointing into the map (valid until
+ * the transaction ends), STORE_NOTFOUND, or an error (also made sticky). */
+int  store_get(struct store_txn *, enum store_db, const void *key, size_t klen, MDB_val *val);
+/* Writes or deletes; on failure the error becomes sticky. store_del of a
+ * missing key is not an error. NOOVERWRITE: an existing key is an error
+ * (STORE_FAILED, logged as a broken index). */
+void store_put(struct store_txn *, enum store_db, const void *key, size_t klen,
+	const void *val, size_t vlen);
+void store_put_new(struct store_txn *, enum store_db, const void *key, size_t klen,
+	const void *val, size_t vlen);
+void store_del(struct store_txn *, enum store_db, const void *key, size_t klen);
+
+/* Returns the next id of counter NAME (1, 2, ...), or 0 after an error. */
+uint64_t store_next_id(struct store_txn *, const char *name);
+
+/* The number of entries in DB. */
+uint64_t store_count(struct store_txn *, enum store_db);
+
+/* Walks the keys of DB that start with PREFIX (PLEN may be 0 for all).
+ * store_iter_next returns 1 with it->key/it->val set, 0 at the end, or an
+ * error (sticky). Close before the transaction ends. */
+int  store_iter_open(struct store_txn *, enum store_db, const void *prefix, size_t plen,
+	struct store_iter *it);
+int  store_iter_next(struct store_txn *, struct store_iter *it);
+/* Positions the iterator so that the next store_iter_next returns the
+ * first key >= FROM (within the prefix). Returns STORE_OK or an error. */
+int  store_iter_seek(struct store_txn *, struct store_iter *it, const void *from, size_t flen);
+void store_iter_close(struct store_iter *it);
+/* Deletes the entry the iterator is on; the next store_iter_next returns
+ * the entry after it. Errors are sticky. */
+void store_iter_del(struct store_txn *, struct store_iter *it);
+
+/* Map use: bytes in use and the map's size. */
+void store_usage(struct store *, uint64_t *used, uint64_t *size);
+
+/* A hot, compacted copy of the environment into the directory DEST
+ * (created if missing, must be empty). Returns 0 or -1 with ERR set. */
+int  store_backup(struct store *, const char *dest, char *err, size_t errlen);
+
+/* The name of a database, for messages. */
+const char *store_db_name(enum store_db);
+
+#endif

@@ -1,0 +1,236 @@
+"""The end-to-end harness: a real webcrond on a free port with a fresh data
+directory, and an HTTP client for its API.
+
+Only loopback is ever contacted: the daemon listens on 127.0.0.1 (or ::1,
+or a unix socket) and the client connects to exactly that address.
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+BUILDDIR = os.environ.get("WEBCRON_BUILDDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+WEBCROND = os.environ.get("WEBCROND", os.path.join(BUILDDIR, "webcrond"))
+WEBCRONCTL = os.environ.get("WEBCRONCTL", os.path.join(BUILDDIR, "webcronctl"))
+START_TIMEOUT = 15.0
+
+
+class Reply:
+    """One API answer: the HTTP status, the headers and the parsed body."""
+
+    def __init__(self, status, headers, raw):
+        self.status = status
+        self.headers = headers
+        self.raw = raw
+        try:
+            self.json = json.loads(raw.decode("utf-8")) if raw else None
+        except ValueError:
+            self.json = None
+
+    @property
+    def code(self):
+        return self.json["code"]
+
+    @property
+    def data(self):
+        return self.json["data"]
+
+    def __repr__(self):
+        return "<Reply %d %r>" % (self.status, self.raw[:300])
+
+
+def ini(sections):
+    """Writes {section: {key: value}} as an INI text."""
+    out = []
+    for section, keys in sections.items():
+        out.append("[%s]" % section)
+        for key, value in keys.items():
+            out.append("%s = %s" % (key, value))
+        out.append("")
+    return "\n".join(out)
+
+
+class Daemon:
+    """A webcrond process with its own config and data directory."""
+
+    def __init__(self, config=None, tmpdir=None):
+        self.dir = tmpdir or tempfile.mkdtemp(prefix="webcron-e2e-")
+        self.conf = os.path.join(self.dir, "webcrond.conf")
+        self.port_file = os.path.join(self.dir, "port")
+        self.log_path = os.path.join(self.dir, "webcrond.log")
+        self.sections = {
+            "server": {
+                "listen": "127.0.0.1:0",
+                "port_file": self.port_file,
+                "data_dir": os.path.join(self.dir, "data"),
+            },
+        }
+        self.update(config or {})
+        self.proc = None
+        self.port = None
+        self.host = "127.0.0.1"
+        self.unix_path = None
+        self.conn = None
+
+    def update(self, config):
+        for section, keys in config.items():
+            self.sections.setdefault(section, {}).update(keys)
+        self.write_config()
+
+    def write_config(self, text=None):
+        with open(self.conf, "w") as f:
+            f.write(text if text is not None else ini(self.sections))
+
+    # -- webcronctl
+    def ctl(self, *args, check=True):
+        res = subprocess.run([WEBCRONCTL, "-f", self.conf] + [str(a) for a in args],
+                             capture_output=True, text=True, timeout=60)
+        if check and res.returncode != 0:
+            raise AssertionError("webcronctl %s failed (%d): %s%s" % (
+                " ".join(map(str, args)), res.returncode, res.stdout, res.stderr))
+        return res
+
+    def add_user(self, name, admin=False):
+        """Creates an account with webcronctl; returns (id, token)."""
+        res = self.ctl("user", "add", name, *(["--admin"] if admin else []))
+        lines = res.stdout.strip().splitlines()
+        token = lines[-1]
+        account_id = int(lines[0].split()[1])
+        return account_id, token
+
+    # -- the process
+    def start(self, args=("-d",)):
+        if os.path.exists(self.port_file):
+            os.unlink(self.port_file)
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([WEBCROND, "-f", self.conf] + list(args),
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.port = self.wait_port()
+        self.conn = None
+        return self
+
+    def wait_port(self):
+        """Waits for the port file the daemon writes once it answers."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("webcrond exited with %d before listening:\n%s" % (
+                    self.proc.returncode, self.log_text()))
+            try:
+                with open(self.port_file) as f:
+                    text = f.read()
+                if text.endswith("\n"):
+                    return int(text)
+            except FileNotFoundError:
+                pass
+            time.sleep(0.01)
+        raise AssertionError("webcrond did not write its port file in time:\n" + self.log_text())
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def kill(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        """Stops the daemon; returns its exit status."""
+        if self.conn:
+            self.conn.close()
+            self.conn = None
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("webcrond did not stop within %ss" % timeout)
+        self.log.close()
+        self.proc = None
+        return rc
+
+    def cleanup(self):
+        if self.proc is not None:
+            self.stop(signal.SIGKILL)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- HTTP
+    def connect(self):
+        if self.unix_path:
+            conn = UnixHTTPConnection(self.unix_path)
+        else:
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        return conn
+
+    def request(self, method, path, body=None, headers=None, conn=None):
+        """One HTTP request on a kept-alive connection; returns a Reply."""
+        own = conn is None
+        for attempt in range(2):
+            if own and self.conn is None:
+                self.conn = self.connect()
+            c = self.conn if own else conn
+            try:
+                c.request(method, path, body=body, headers=headers or {})
+                r = c.getresponse()
+                raw = r.read()
+                reply = Reply(r.status, {k.lower(): v for k, v in r.getheaders()}, raw)
+                if own and r.getheader("Connection", "").lower() == "close":
+                    self.conn.close()
+                    self.conn = None
+                return reply
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if not own or attempt == 1:
+                    raise
+                self.conn.close()
+                self.conn = None
+
+    def call(self, action, token=None, params=None, method="GET", json_body=None, form=None,
+             headers=None, query=None):
+        """Calls /api/<action>. PARAMS go into the query string (GET) or a
+        form body (other methods) unless JSON_BODY or FORM is given."""
+        params = dict(params or {})
+        if token is not None:
+            params.setdefault("token", token)
+        hdrs = dict(headers or {})
+        body = None
+        qs = dict(query or {})
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+            qs.update(params)
+        elif form is not None:
+            body = urllib.parse.urlencode(form, doseq=True).encode()
+            hdrs.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            qs.update(params)
+        elif method == "GET":
+            qs.update(params)
+        else:
+            body = urllib.parse.urlencode(params, doseq=True).encode()
+            hdrs.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        path = "/api/" + action
+        if qs:
+            path += "?" + urllib.parse.urlencode(qs, doseq=True)
+        return self.request(method, path, body=body, headers=hdrs)
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost", timeout=30)
+        self.unix_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(30)
+        self.sock.connect(self.unix_path)

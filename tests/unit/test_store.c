@@ -1,0 +1,672 @@
+/*
+ * Unit tests of store.c on a fresh LMDB environment in a temporary
+ * directory: the schema record, reads and writes, the sticky error of a
+ * write transaction, counters, iterators, a full map, a schema from the
+ * future and hot backups.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rec.h"
+#include "store.h"
+
+#define MAP	(16 * 1024 * 1024)
+
+struct fixture {
+	char tmp[64];		/* the temporary directory, removed at the end */
+	char db[128];		/* tmp/db: the environment (not created yet) */
+	struct store *st;
+};
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	strcpy(f->tmp, "/tmp/webcron-test-store-XXXXXX");
+	if (mkdtemp(f->tmp) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->db, sizeof(f->db), "%s/db", f->tmp);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(f->st);
+	nftw(f->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static struct store *
+open_store(const char *dir, int64_t map_size, int readonly)
+{
+	struct store *st = NULL;
+	char err[512];
+
+	if (store_open(dir, map_size, readonly, &st, err, sizeof(err)) != 0)
+		fail_msg("store_open(%s): %s", dir, err);
+	assert_non_null(st);
+	return st;
+}
+
+/* Writes the string KEY = VALUE into DB in its own transaction. */
+static void
+put_one(struct store *st, enum store_db db, const char *key, const char *value)
+{
+	struct store_txn t;
+
+	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	store_put(&t, db, key, strlen(key), value, strlen(value));
+	assert_int_equal(store_commit(&t), STORE_OK);
+}
+
+/* Asserts that KEY in DB holds VALUE (NULL: is absent), in a new read
+ * transaction. */
+static void
+expect_stored(struct store *st, enum store_db db, const char *key, const char *value)
+{
+	struct store_txn t;
+	MDB_val v;
+	int rc;
+
+	assert_int_equal(store_begin(st, 0, &t), STORE_OK);
+	rc = store_get(&t, db, key, strlen(key), &v);
+	if (value == NULL) {
+		if (rc != STORE_NOTFOUND)
+			fail_msg("\"%s\" is there (%d), it should not be", key, rc);
+	} else {
+		if (rc != STORE_OK)
+			fail_msg("\"%s\" is not there (%d)", key, rc);
+		assert_int_equal(v.mv_size, strlen(value));
+		assert_memory_equal(v.mv_data, value, v.mv_size);
+	}
+	assert_int_equal(store_commit(&t), STORE_OK);
+}
+
+static void
+test_open_creates(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn t;
+	struct stat sb;
+	char path[256];
+	MDB_val v;
+
+	f->st = open_store(f->db, MAP, 0);
+	assert_int_equal(stat(f->db, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	snprintf(path, sizeof(path), "%s/data.mdb", f->db);
+	assert_int_equal(stat(path, &sb), 0);
+
+	/* the schema record */
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	assert_int_equal(store_get(&t, DB_META, "schema", 6, &v), STORE_OK);
+	assert_int_equal(v.mv_size, 8);
+	assert_int_equal(rec_get_u64(v.mv_data), STORE_SCHEMA);
+	/* every database is there and empty */
+	assert_int_equal(store_count(&t, DB_ACCOUNTS), 0);
+	assert_int_equal(store_count(&t, DB_TOKENS), 0);
+	assert_int_equal(store_count(&t, DB_META), 1);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	assert_string_equal(store_db_name(DB_META), "meta");
+
+	/* and it opens again, also read-only */
+	put_one(f->st, DB_ACCOUNTS, "k", "v");
+	store_close(f->st);
+	f->st = open_store(f->db, MAP, 0);
+	expect_stored(f->st, DB_ACCOUNTS, "k", "v");
+	store_close(f->st);
+	f->st = open_store(f->db, MAP, 1);
+	expect_stored(f->st, DB_ACCOUNTS, "k", "v");
+}
+
+static void
+test_open_failures(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	char err[512] = "", path[256];
+
+	/* read-only creates nothing */
+	assert_int_equal(store_open(f->db, MAP, 1, &st, err, sizeof(err)), -1);
+	assert_true(strlen(err) > 0);
+	assert_int_equal(access(f->db, F_OK), -1);
+	/* a parent that does not exist */
+	snprintf(path, sizeof(path), "%s/no/such/dir", f->tmp);
+	err[0] = '\0';
+	assert_int_equal(store_open(path, MAP, 0, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+}
+
+static void
+test_readonly_refuses_writes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn t;
+
+	f->st = open_store(f->db, MAP, 0);
+	put_one(f->st, DB_ACCOUNTS, "k", "v");
+	store_close(f->st);
+	f->st = open_store(f->db, MAP, 1);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_FAILED);
+	assert_int_equal(store_commit(&t), STORE_FAILED);
+	expect_stored(f->st, DB_ACCOUNTS, "k", "v");
+}
+
+static void
+test_put_get_del(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn t;
+	MDB_val v;
+
+	f->st = open_store(f->db, MAP, 0);
+	put_one(f->st, DB_ACCOUNTS, "alice", "1");
+	put_one(f->st, DB_TOKENS, "alice", "token");	/* another database */
+	expect_stored(f->st, DB_ACCOUNTS, "alice", "1");
+	expect_stored(f->st, DB_TOKENS, "alice", "token");
+	expect_stored(f->st, DB_ACCOUNTS, "bob", NULL);
+
+	/* a miss is not an error: the transaction goes on */
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	assert_int_equal(store_get(&t, DB_ACCOUNTS, "bob", 3, &v), STORE_NOTFOUND);
+	assert_int_equal(t.err, 0);
+	store_put(&t, DB_ACCOUNTS, "bob", 3, "2", 1);
+	/* a write is visible inside its own transaction */
+	assert_int_equal(store_get(&t, DB_ACCOUNTS, "bob", 3, &v), STORE_OK);
+	assert_int_equal(v.mv_size, 1);
+	store_put(&t, DB_ACCOUNTS, "alice", 5, "one", 3);	/* overwrite */
+	store_del(&t, DB_ACCOUNTS, "nobody", 6);		/* missing: fine */
+	assert_int_equal(t.err, 0);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	expect_stored(f->st, DB_ACCOUNTS, "alice", "one");
+	expect_stored(f->st, DB_ACCOUNTS, "bob", "2");
+
+	/* an abort keeps nothing */
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	store_put(&t, DB_ACCOUNTS, "carol", 5, "3", 1);
+	store_abort(&t);
+	expect_stored(f->st, DB_ACCOUNTS, "carol", NULL);
+
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	store_del(&t, DB_ACCOUNTS, "alice", 5);
+	assert_int_equal(store_count(&t, DB_ACCOUNTS), 1);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	expect_stored(f->st, DB_ACCOUNTS, "alice", NULL);
+	expect_stored(f->st, DB_ACCOUNTS, "bob", "2");
+	expect_stored(f->st, DB_TOKENS, "alice", "token");
+
+	/* binary values come back byte for byte */
+	{
+		uint8_t key[8], val[300];
+		size_t i;
+
+		for (i = 0; i < sizeof(val); i++)
+			val[i] = (uint8_t)i;
+		rec_key_u64(key, 42);
+		assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+		store_put(&t, DB_ACCOUNTS, key, 8, val, sizeof(val));
+		assert_int_equal(store_commit(&t), STORE_OK);
+		assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+		assert_int_equal(store_get(&t, DB_ACCOUNTS, key, 8, &v), STORE_OK);
+		assert_int_equal(v.mv_size, sizeof(val));
+		assert_memory_equal(v.mv_data, val, sizeof(val));
+		assert_int_equal(store_commit(&t), STORE_OK);
+	}
+}
+
+static void
+test_sticky_error(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn t;
+	MDB_val v;
+
+	f->st = open_store(f->db, MAP, 0);
+	put_one(f->st, DB_ACCOUNTS, "existing", "old");
+	put_one(f->st, DB_ACCOUNTS, "victim", "stays");
+
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	store_put(&t, DB_ACCOUNTS, "before", 6, "1", 1);
+	store_put_new(&t, DB_ACCOUNTS, "existing", 8, "new", 3);	/* fails */
+	assert_int_equal(t.err, STORE_FAILED);
+	/* everything after it does nothing */
+	store_put(&t, DB_ACCOUNTS, "after", 5, "2", 1);
+	store_del(&t, DB_ACCOUNTS, "victim", 6);
+	store_put(&t, DB_ACCOUNTS, "existing", 8, "overwritten", 11);
+	assert_int_equal(store_get(&t, DB_ACCOUNTS, "before", 6, &v), STORE_FAILED);
+	assert_int_equal(store_next_id(&t, "job"), 0);
+	assert_int_equal(t.err, STORE_FAILED);
+	/* commit returns the first error and aborts */
+	assert_int_equal(store_commit(&t), STORE_FAILED);
+	assert_null(t.txn);
+	expect_stored(f->st, DB_ACCOUNTS, "before", NULL);
+	expect_stored(f->st, DB_ACCOUNTS, "after", NULL);
+	expect_stored(f->st, DB_ACCOUNTS, "victim", "stays");
+	expect_stored(f->st, DB_ACCOUNTS, "existing", "old");
+
+	/* another failure (an empty key), and the first one is the one kept */
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	store_put(&t, DB_ACCOUNTS, "x", 1, "1", 1);
+	store_put(&t, DB_ACCOUNTS, "", 0, "1", 1);
+	assert_int_equal(t.err, STORE_FAILED);
+	t.err = STORE_FULL;	/* pretend the first error was another one */
+	store_put_new(&t, DB_ACCOUNTS, "existing", 8, "new", 3);
+	assert_int_equal(store_commit(&t), STORE_FULL);
+	expect_stored(f->st, DB_ACCOUNTS, "x", NULL);
+
+	/* the store itself is fine afterwards */
+	put_one(f->st, DB_ACCOUNTS, "later", "ok");
+	expect_stored(f->st, DB_ACCOUNTS, "later", "ok");
+}
+
+static void
+test_next_id(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn t;
+	uint64_t i;
+
+	f->st = open_store(f->db, MAP, 0);
+	for (i = 1; i <= 3; i++) {
+		assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+		assert_int_equal(store_next_id(&t, "job"), i);
+		assert_int_equal(store_commit(&t), STORE_OK);
+	}
+	/* counters are separate */
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	assert_int_equal(store_next_id(&t, "account"), 1);
+	assert_int_equal(store_next_id(&t, "account"), 2);
+	assert_int_equal(store_next_id(&t, "job"), 4);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	/* an aborted transaction uses up no id */
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	assert_int_equal(store_next_id(&t, "job"), 5);
+	store_abort(&t);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	assert_int_equal(store_next_id(&t, "job"), 5);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	/* and they survive a reopen */
+	store_close(f->st);
+	f->st = open_store(f->db, MAP, 0);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	assert_int_equal(store_next_id(&t, "job"), 6);
+	assert_int_equal(store_next_id(&t, "account"), 3);
+	assert_int_equal(store_commit(&t), STORE_OK);
+}
+
+/* Walks IT to the end, writing the keys, comma separated, into OUT. */
+static void
+walk(struct store_txn *t, struct store_iter *it, char *out, size_t outlen)
+{
+	int rc;
+
+	out[0] = '\0';
+	while ((rc = store_iter_next(t, it)) == 1) {
+		size_t used = strlen(out);
+
+		snprintf(out + used, outlen - used, "%s%.*s", used ? "," : "",
+		    (int)it->key.mv_size, (const char *)it->key.mv_data);
+	}
+	assert_int_equal(rc, 0);
+}
+
+static void
+iter_expect(struct store *st, const char *prefix, const char *from, const char *want)
+{
+	struct store_txn t;
+	struct store_iter it;
+	char got[512];
+
+	assert_int_equal(store_begin(st, 0, &t), STORE_OK);
+	assert_int_equal(store_iter_open(&t, DB_ACCOUNTS, prefix, strlen(prefix), &it), STORE_OK);
+	if (from)
+		assert_int_equal(store_iter_seek(&t, &it, from, strlen(from)), STORE_OK);
+	walk(&t, &it, got, sizeof(got));
+	store_iter_close(&it);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	if (strcmp(got, want) != 0)
+		fail_msg("prefix \"%s\" from \"%s\": got \"%s\", want \"%s\"", prefix,
+		    from ? from : "-", got, want);
+}
+
+static void
+test_iterators(void **state)
+{
+	static const char *keys[] = { "b2", "a1", "c1", "b1", "b3", "a2", "b", "ba" };
+	struct fixture *f = *state;
+	struct store_txn t;
+	size_t i;
+
+	f->st = open_store(f->db, MAP, 0);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		store_put(&t, DB_ACCOUNTS, keys[i], strlen(keys[i]), "v", 1);
+	store_put(&t, DB_TOKENS, "b0", 2, "other db", 8);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	iter_expect(f->st, "", NULL, "a1,a2,b,b1,b2,b3,ba,c1");
+	iter_expect(f->st, "b", NULL, "b,b1,b2,b3,ba");
+	iter_expect(f->st, "b1", NULL, "b1");
+	iter_expect(f->st, "a", NULL, "a1,a2");
+	iter_expect(f->st, "c", NULL, "c1");
+	iter_expect(f->st, "d", NULL, "");
+	iter_expect(f->st, "0", NULL, "");
+	iter_expect(f->st, "bz", NULL, "");
+	/* seeking */
+	iter_expect(f->st, "b", "b2", "b2,b3,ba");
+	iter_expect(f->st, "b", "b25", "b3,ba");
+	iter_expect(f->st, "b", "b9", "ba");
+	iter_expect(f->st, "b", "bb", "");
+	iter_expect(f->st, "", "b3", "b3,ba,c1");
+	iter_expect(f->st, "", "z", "");
+	iter_expect(f->st, "", "0", "a1,a2,b,b1,b2,b3,ba,c1");
+}
+
+static void
+test_iterator_u64_keys(void **state)
+{
+	static const uint64_t pairs[][2] = {
+		{ 1, 300 }, { 2, 5 }, { 1, 2 }, { 256, 1 }, { 1, 1 }, { 0, 7 },
+	};
+	struct fixture *f = *state;
+	struct store_txn t;
+	struct store_iter it;
+	uint8_t key[16], prefix[8], from[16];
+	uint64_t seen[8];
+	size_t i, n = 0;
+	int rc;
+
+	f->st = open_store(f->db, MAP, 0);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		rec_key_u64(key, pairs[i][0]);
+		rec_key_u64(key + 8, pairs[i][1]);
+		store_put(&t, DB_ACCOUNTS, key, 16, "", 0);
+	}
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	/* account 1's entries, in numeric order */
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	rec_key_u64(prefix, 1);
+	assert_int_equal(store_iter_open(&t, DB_ACCOUNTS, prefix, 8, &it), STORE_OK);
+	while ((rc = store_iter_next(&t, &it)) == 1) {
+		assert_int_equal(it.key.mv_size, 16);
+		assert_true(n < 8);
+		seen[n++] = rec_get_u64((const uint8_t *)it.key.mv_data + 8);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(seen[0], 1);
+	assert_int_equal(seen[1], 2);
+	assert_int_equal(seen[2], 300);
+	/* the page after id 2 */
+	rec_key_u64(from, 1);
+	rec_key_u64(from + 8, 3);
+	assert_int_equal(store_iter_seek(&t, &it, from, 16), STORE_OK);
+	assert_int_equal(store_iter_next(&t, &it), 1);
+	assert_int_equal(rec_get_u64((const uint8_t *)it.key.mv_data + 8), 300);
+	assert_int_equal(store_iter_next(&t, &it), 0);
+	store_iter_close(&it);
+	assert_int_equal(store_commit(&t), STORE_OK);
+}
+
+static void
+test_iterator_delete(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn t;
+	struct store_iter it;
+	char key[16], got[512];
+	int i, rc, n = 0;
+
+	f->st = open_store(f->db, MAP, 0);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	for (i = 0; i < 20; i++) {
+		snprintf(key, sizeof(key), "k%02d", i);
+		store_put(&t, DB_ACCOUNTS, key, 3, "v", 1);
+	}
+	store_put(&t, DB_ACCOUNTS, "z", 1, "v", 1);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	/* delete the even ones while walking */
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	assert_int_equal(store_iter_open(&t, DB_ACCOUNTS, "k", 1, &it), STORE_OK);
+	while ((rc = store_iter_next(&t, &it)) == 1) {
+		assert_int_equal(it.key.mv_size, 3);
+		if (n++ % 2 == 0)
+			store_iter_del(&t, &it);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 20);	/* the walk saw every entry once */
+	store_iter_close(&it);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	assert_int_equal(store_iter_open(&t, DB_ACCOUNTS, "", 0, &it), STORE_OK);
+	walk(&t, &it, got, sizeof(got));
+	store_iter_close(&it);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	assert_string_equal(got, "k01,k03,k05,k07,k09,k11,k13,k15,k17,k19,z");
+}
+
+static void
+test_map_full(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn t;
+	char key[32], small[64], *big;
+	int i, full_at = -1, rc;
+	MDB_val v;
+
+	f->st = open_store(f->db, 65536, 0);
+	/* some data that fits */
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "early-%d", i);
+		snprintf(small, sizeof(small), "value %d", i);
+		put_one(f->st, DB_ACCOUNTS, key, small);
+	}
+	/* one transaction of large values: more than the map holds */
+	big = malloc(8000);
+	assert_non_null(big);
+	memset(big, 'B', 8000);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	for (i = 0; i < 40; i++) {
+		snprintf(key, sizeof(key), "big-%d", i);
+		store_put(&t, DB_ACCOUNTS, key, strlen(key), big, 8000);
+		if (t.err && full_at < 0)
+			full_at = i;
+	}
+	free(big);
+	rc = store_commit(&t);
+	if (rc != STORE_FULL)
+		fail_msg("commit of 320000 bytes into a 64K map returned %d (first put error at %d, err %d)",
+		    rc, full_at, t.err);
+
+	/* what was committed before is all there; nothing of the big one is */
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "early-%d", i);
+		snprintf(small, sizeof(small), "value %d", i);
+		expect_stored(f->st, DB_ACCOUNTS, key, small);
+	}
+	expect_stored(f->st, DB_ACCOUNTS, "big-0", NULL);
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	assert_int_equal(store_count(&t, DB_ACCOUNTS), 10);
+	assert_int_equal(store_get(&t, DB_META, "schema", 6, &v), STORE_OK);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	/* and a small write still goes through */
+	put_one(f->st, DB_ACCOUNTS, "after", "ok");
+	expect_stored(f->st, DB_ACCOUNTS, "after", "ok");
+
+	/* the same after a reopen */
+	store_close(f->st);
+	f->st = open_store(f->db, 65536, 0);
+	expect_stored(f->st, DB_ACCOUNTS, "early-9", "value 9");
+}
+
+static void
+test_schema_from_the_future(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn t;
+	struct store *st = NULL;
+	uint8_t ver[8];
+	char err[512] = "", want[32];
+
+	f->st = open_store(f->db, MAP, 0);
+	rec_key_u64(ver, STORE_SCHEMA + 1);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	store_put(&t, DB_META, "schema", 6, ver, 8);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	store_close(f->st);
+	f->st = NULL;
+
+	assert_int_equal(store_open(f->db, MAP, 0, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "schema"));
+	snprintf(want, sizeof(want), "%d", STORE_SCHEMA + 1);
+	assert_non_null(strstr(err, want));
+	err[0] = '\0';
+	assert_int_equal(store_open(f->db, MAP, 1, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "schema"));
+
+	/* a damaged schema record is refused too */
+	f->st = NULL;
+	{
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		MDB_val k = { 6, "schema" }, v = { 3, "bad" };
+
+		assert_int_equal(mdb_env_create(&env), 0);
+		assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+		assert_int_equal(mdb_env_open(env, f->db, 0, 0600), 0);
+		assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+		assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+		assert_int_equal(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+	}
+	err[0] = '\0';
+	assert_int_equal(store_open(f->db, MAP, 0, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "schema"));
+}
+
+static void
+test_backup(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn t;
+	struct store_iter it;
+	struct store *copy;
+	char dest[128], err[512] = "", key[32];
+	MDB_val v;
+	int i, n = 0;
+
+	f->st = open_store(f->db, MAP, 0);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	for (i = 0; i < 500; i++) {
+		snprintf(key, sizeof(key), "key-%04d", i);
+		store_put(&t, DB_ACCOUNTS, key, strlen(key), key, strlen(key));
+	}
+	store_put(&t, DB_TOKENS, "digest", 6, "1", 1);
+	assert_int_equal(store_next_id(&t, "account"), 1);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	/* some garbage for the compaction to leave out */
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	for (i = 0; i < 500; i += 2) {
+		snprintf(key, sizeof(key), "key-%04d", i);
+		store_del(&t, DB_ACCOUNTS, key, strlen(key));
+	}
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	/* hot: the environment is open and in use */
+	snprintf(dest, sizeof(dest), "%s/backup", f->tmp);
+	if (store_backup(f->st, dest, err, sizeof(err)) != 0)
+		fail_msg("store_backup: %s", err);
+	/* a write after the backup is not in it */
+	put_one(f->st, DB_ACCOUNTS, "later", "x");
+
+	copy = open_store(dest, MAP, 0);
+	assert_int_equal(store_begin(copy, 0, &t), STORE_OK);
+	assert_int_equal(store_get(&t, DB_META, "schema", 6, &v), STORE_OK);
+	assert_int_equal(rec_get_u64(v.mv_data), STORE_SCHEMA);
+	assert_int_equal(store_get(&t, DB_TOKENS, "digest", 6, &v), STORE_OK);
+	assert_int_equal(store_get(&t, DB_ACCOUNTS, "later", 5, &v), STORE_NOTFOUND);
+	assert_int_equal(store_iter_open(&t, DB_ACCOUNTS, "key-", 4, &it), STORE_OK);
+	while (store_iter_next(&t, &it) == 1) {
+		snprintf(key, sizeof(key), "key-%04d", 2 * n + 1);
+		assert_int_equal(it.key.mv_size, strlen(key));
+		assert_memory_equal(it.key.mv_data, key, strlen(key));
+		assert_int_equal(it.val.mv_size, strlen(key));
+		assert_memory_equal(it.val.mv_data, key, strlen(key));
+		n++;
+	}
+	store_iter_close(&it);
+	assert_int_equal(n, 250);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	/* the copy's counters go on from where the original's were */
+	assert_int_equal(store_begin(copy, 1, &t), STORE_OK);
+	assert_int_equal(store_next_id(&t, "account"), 2);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	store_close(copy);
+
+	/* a destination that holds a database already is refused */
+	err[0] = '\0';
+	assert_int_equal(store_backup(f->st, dest, err, sizeof(err)), -1);
+	assert_true(strlen(err) > 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_creates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_refuses_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_get_del, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sticky_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_next_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iterators, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iterator_u64_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iterator_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_from_the_future, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
