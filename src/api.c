@@ -29,6 +29,38 @@
 #include "store.h"
 
 const struct api_route api_routes[] = {
+	{ "cron",	"list",		api_cron_list,		0 },
+	{ "cron",	"get",		api_cron_get,		0 },
+	{ "cron",	"add",		api_cron_add,		API_WRITE },
+	{ "cron",	"edit",		api_cron_edit,		API_WRITE },
+	{ "cron",	"delete",	api_cron_delete,	API_WRITE },
+	{ "cron",	"enable",	api_cron_enable,	API_WRITE },
+	{ "cron",	"disable",	api_cron_disable,	API_WRITE },
+	{ "cron",	"toggle",	api_cron_toggle,	API_WRITE },
+	{ "cron",	"pause",	api_cron_pause,		API_WRITE },
+	{ "cron",	"duplicate",	api_cron_duplicate,	API_WRITE },
+	{ "cron",	"next",		api_cron_next,		0 },
+	{ "cron",	"upcoming",	api_cron_upcoming,	0 },
+	{ "cron",	"validate",	api_cron_validate,	0 },
+	{ "cron",	"presets",	api_cron_presets,	0 },
+
+	{ "task",	"list",		api_task_list,		0 },
+	{ "task",	"get",		api_task_get,		0 },
+	{ "task",	"add",		api_task_add,		API_WRITE },
+	{ "task",	"edit",		api_task_edit,		API_WRITE },
+	{ "task",	"delete",	api_task_delete,	API_WRITE },
+
+	{ "group",	"list",		api_group_list,		0 },
+	{ "group",	"get",		api_group_get,		0 },
+	{ "group",	"lookup",	api_group_lookup,	0 },
+	{ "group",	"add",		api_group_add,		API_WRITE },
+	{ "group",	"edit",		api_group_edit,		API_WRITE },
+	{ "group",	"delete",	api_group_delete,	API_WRITE },
+	{ "group",	"vanish",	api_group_vanish,	API_WRITE },
+	{ "group",	"empty",	api_group_empty,	API_WRITE },
+	{ "group",	"items",	api_group_items,	0 },
+	{ "group",	"enable",	api_group_enable,	API_WRITE },
+	{ "group",	"disable",	api_group_disable,	API_WRITE },
 
 	{ "account",	"get",		api_account_get,	0 },
 	{ "account",	"edit",		api_account_edit,	API_WRITE },

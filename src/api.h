@@ -134,6 +134,41 @@ int api_user_edit(struct api_call *);
 int api_user_delete(struct api_call *);
 int api_user_token(struct api_call *);
 
+int api_cron_list(struct api_call *);
+int api_cron_get(struct api_call *);
+int api_cron_add(struct api_call *);
+int api_cron_edit(struct api_call *);
+int api_cron_delete(struct api_call *);
+int api_cron_enable(struct api_call *);
+int api_cron_disable(struct api_call *);
+int api_cron_toggle(struct api_call *);
+int api_cron_pause(struct api_call *);
+int api_cron_duplicate(struct api_call *);
+int api_cron_next(struct api_call *);
+int api_cron_upcoming(struct api_call *);
+int api_cron_validate(struct api_call *);
+int api_cron_presets(struct api_call *);
+/* cron.list of one group's jobs (group.items); GROUP 0 = all. */
+int api_cron_list_group(struct api_call *, uint64_t group);
+
+int api_task_list(struct api_call *);
+int api_task_get(struct api_call *);
+int api_task_add(struct api_call *);
+int api_task_edit(struct api_call *);
+int api_task_delete(struct api_call *);
+
+int api_group_list(struct api_call *);
+int api_group_get(struct api_call *);
+int api_group_lookup(struct api_call *);
+int api_group_add(struct api_call *);
+int api_group_edit(struct api_call *);
+int api_group_delete(struct api_call *);
+int api_group_vanish(struct api_call *);
+int api_group_empty(struct api_call *);
+int api_group_items(struct api_call *);
+int api_group_enable(struct api_call *);
+int api_group_disable(struct api_call *);
+
 int api_server_time(struct api_call *);
 int api_server_timezones(struct api_call *);
 int api_server_useragent(struct api_call *);

@@ -101,19 +101,21 @@ int
 api_server_info(struct api_call *c)
 {
 	struct store_txn t;
-	uint64_t accounts = 0;
+	uint64_t accounts = 0, jobs = 0;
 	int rc;
 
 	if (c->caller.admin) {
 		if ((rc = store_begin(c->srv->store, 0, &t)) != STORE_OK)
 			return api_store_error(c, rc, "account");
 		accounts = store_count(&t, DB_ACCOUNTS);
+		jobs = store_count(&t, DB_JOBS);
 		store_abort(&t);
 	}
 	yajl_gen_map_open(c->g);
 	json_kstr(c->g, "version", WEBCRON_VERSION);
 	json_kint(c->g, "uptime", (int64_t)(time(NULL) - c->srv->started));
 	if (c->caller.admin) {
+		json_kint(c->g, "jobs", (int64_t)jobs);
 		json_kint(c->g, "accounts", (int64_t)accounts);
 		json_kint(c->g, "executionsInFlight", (int64_t)c->srv->executions_inflight);
 	}

@@ -10,6 +10,8 @@
 
 #include "account.h"
 #include "check.h"
+#include "group.h"
+#include "job.h"
 #include "rec.h"
 #include "store.h"
 
@@ -36,14 +38,31 @@ check_fault(struct check *k, const char *fmt, ...)
 	k->t->err = 0;		/* a failed read is a fault to report, not the end */
 }
 
+static int
+check_has(struct check *k, enum store_db db, uint64_t a, uint64_t b, size_t klen)
+{
+	uint8_t key[16];
+	MDB_val v;
+
+	rec_key_u64(key, a);
+	rec_key_u64(key + 8, b);
+	if (store_get(k->t, db, key, klen, &v) == STORE_OK)
+		return 1;
+	k->t->err = 0;
+	return 0;
+}
+
 static void
 check_accounts(struct check *k, unsigned long *n)
 {
 	struct store_iter it;
+	uint64_t jobs;
 
 	store_iter_open(k->t, DB_ACCOUNTS, NULL, 0, &it);
 	while (store_iter_next(k->t, &it) == 1) {
 		uint64_t id = it.key.mv_size == 8 ? rec_get_u64(it.key.mv_data) : 0;
+		struct store_iter j;
+		uint8_t prefix[8];
 		struct account a;
 		MDB_val v;
 
@@ -56,6 +75,15 @@ check_accounts(struct check *k, unsigned long *n)
 		    v.mv_size != 8 || rec_get_u64(v.mv_data) != id))
 			check_fault(k, "account %llu: its token is not in the token index", (unsigned long long)id);
 		k->t->err = 0;
+		jobs = 0;
+		rec_key_u64(prefix, id);
+		store_iter_open(k->t, DB_JOBS_BY_ACCOUNT, prefix, sizeof(prefix), &j);
+		while (store_iter_next(k->t, &j) == 1)
+			jobs++;
+		store_iter_close(&j);
+		if (jobs != a.jobs)
+			check_fault(k, "account %llu: counts %llu jobs but has %llu", (unsigned long long)id,
+			    (unsigned long long)a.jobs, (unsigned long long)jobs);
 		account_free(&a);
 	}
 	store_iter_close(&it);
@@ -84,12 +112,173 @@ check_tokens(struct check *k)
 	store_iter_close(&it);
 }
 
+static void
+check_jobs(struct check *k, unsigned long *n)
+{
+	struct store_iter it;
+
+	store_iter_open(k->t, DB_JOBS, NULL, 0, &it);
+	while (store_iter_next(k->t, &it) == 1) {
+		uint64_t id = it.key.mv_size == 8 ? rec_get_u64(it.key.mv_data) : 0;
+		struct account a;
+		struct group g;
+		struct job j;
+		size_t i;
+
+		(*n)++;
+		if (id == 0 || job_load(k->t, id, &j) != STORE_OK) {
+			check_fault(k, "job %llu: the record cannot be read", (unsigned long long)id);
+			continue;
+		}
+		if (account_load(k->t, j.account, &a) == STORE_OK)
+			account_free(&a);
+		else
+			check_fault(k, "job %llu: its account %llu does not exist", (unsigned long long)id,
+			    (unsigned long long)j.account);
+		if (!check_has(k, DB_JOBS_BY_ACCOUNT, j.account, id, 16))
+			check_fault(k, "job %llu: missing from the index of account %llu",
+			    (unsigned long long)id, (unsigned long long)j.account);
+		if (!check_has(k, DB_JOBSTATE, id, 0, 8))
+			check_fault(k, "job %llu: has no state record", (unsigned long long)id);
+		if (j.group) {
+			if (group_load_owned(k->t, j.account, j.group, &g) == STORE_OK)
+				group_free(&g);
+			else
+				check_fault(k, "job %llu: its group %llu does not exist in its account",
+				    (unsigned long long)id, (unsigned long long)j.group);
+			if (!check_has(k, DB_JOBS_BY_GROUP, j.group, id, 16))
+				check_fault(k, "job %llu: missing from the index of group %llu",
+				    (unsigned long long)id, (unsigned long long)j.group);
+		}
+		for (i = 0; i < j.ntasks; i++) {
+			uint64_t owner;
+
+			if (j.tasks[i].id == 0 || job_of_task(k->t, j.tasks[i].id, &owner) != STORE_OK ||
+			    owner != id)
+				check_fault(k, "job %llu: task %llu is not in the task index",
+				    (unsigned long long)id, (unsigned long long)j.tasks[i].id);
+		}
+		job_free(&j);
+	}
+	store_iter_close(&it);
+}
+
+/* Each entry of an OWNER || JOB index names a job whose record says so. */
+static void
+check_job_index(struct check *k, enum store_db db, int by_group)
+{
+	struct store_iter it;
+
+	store_iter_open(k->t, db, NULL, 0, &it);
+	while (store_iter_next(k->t, &it) == 1) {
+		uint64_t owner, id;
+		struct job j;
+
+		if (it.key.mv_size != 16) {
+			check_fault(k, "%s: a key of %zu bytes", store_db_name(db), it.key.mv_size);
+			continue;
+		}
+		owner = rec_get_u64(it.key.mv_data);
+		id = rec_get_u64((const uint8_t *)it.key.mv_data + 8);
+		if (job_load(k->t, id, &j) != STORE_OK) {
+			check_fault(k, "%s: names job %llu, which does not exist", store_db_name(db),
+			    (unsigned long long)id);
+			continue;
+		}
+		if ((by_group ? j.group : j.account) != owner)
+			check_fault(k, "%s: puts job %llu under %llu, but the job says %llu",
+			    store_db_name(db), (unsigned long long)id, (unsigned long long)owner,
+			    (unsigned long long)(by_group ? j.group : j.account));
+		job_free(&j);
+	}
+	store_iter_close(&it);
+}
+
+static void
+check_tasks(struct check *k)
+{
+	struct store_iter it;
+
+	store_iter_open(k->t, DB_TASKS, NULL, 0, &it);
+	while (store_iter_next(k->t, &it) == 1) {
+		uint64_t task = it.key.mv_size == 8 ? rec_get_u64(it.key.mv_data) : 0;
+		uint64_t id = it.val.mv_size == 8 ? rec_get_u64(it.val.mv_data) : 0;
+		struct job j;
+		size_t i;
+
+		if (job_load(k->t, id, &j) != STORE_OK) {
+			check_fault(k, "tasks: task %llu names job %llu, which does not exist",
+			    (unsigned long long)task, (unsigned long long)id);
+			continue;
+		}
+		for (i = 0; i < j.ntasks; i++)
+			if (j.tasks[i].id == task)
+				break;
+		if (i == j.ntasks)
+			check_fault(k, "tasks: task %llu is not in job %llu", (unsigned long long)task,
+			    (unsigned long long)id);
+		job_free(&j);
+	}
+	store_iter_close(&it);
+}
+
+static void
+check_groups(struct check *k, unsigned long *n)
+{
+	struct store_iter it;
+
+	store_iter_open(k->t, DB_GROUPS_BY_ACCOUNT, NULL, 0, &it);
+	while (store_iter_next(k->t, &it) == 1) {
+		uint64_t account, id;
+		struct group g;
+
+		(*n)++;
+		if (it.key.mv_size != 16) {
+			check_fault(k, "groups_by_account: a key of %zu bytes", it.key.mv_size);
+			continue;
+		}
+		account = rec_get_u64(it.key.mv_data);
+		id = rec_get_u64((const uint8_t *)it.key.mv_data + 8);
+		if (group_load_owned(k->t, account, id, &g) != STORE_OK)
+			check_fault(k, "groups_by_account: group %llu of account %llu does not exist there",
+			    (unsigned long long)id, (unsigned long long)account);
+		else
+			group_free(&g);
+	}
+	store_iter_close(&it);
+	if (store_count(k->t, DB_GROUPS) != *n)
+		check_fault(k, "groups: %llu records but %lu index entries",
+		    (unsigned long long)store_count(k->t, DB_GROUPS), *n);
+}
+
+static void
+check_logs(struct check *k)
+{
+	struct store_iter it;
+	uint64_t last = 0;
+	int exists = 0;
+
+	store_iter_open(k->t, DB_LOGS, NULL, 0, &it);
+	while (store_iter_next(k->t, &it) == 1) {
+		uint64_t job = it.key.mv_size == 16 ? rec_get_u64(it.key.mv_data) : 0;
+
+		if (job != last || job == 0) {
+			last = job;
+			exists = job && check_has(k, DB_JOBS, job, 0, 8);
+			if (!exists)
+				check_fault(k, "logs: kept for job %llu, which does not exist",
+				    (unsigned long long)job);
+		}
+	}
+	store_iter_close(&it);
+}
+
 int
 check_store(struct store *st, FILE *out, unsigned long *faults)
 {
 	struct store_txn t;
 	struct check k;
-	unsigned long accounts = 0;
+	unsigned long accounts = 0, jobs = 0, groups = 0;
 	int rc;
 
 	if ((rc = store_begin(st, 0, &t)) != STORE_OK)
@@ -99,9 +288,15 @@ check_store(struct store *st, FILE *out, unsigned long *faults)
 	k.out = out;
 	check_accounts(&k, &accounts);
 	check_tokens(&k);
+	check_jobs(&k, &jobs);
+	check_job_index(&k, DB_JOBS_BY_ACCOUNT, 0);
+	check_job_index(&k, DB_JOBS_BY_GROUP, 1);
+	check_tasks(&k);
+	check_groups(&k, &groups);
+	check_logs(&k);
 	rc = t.err;
 	store_abort(&t);
-	fprintf(out, "%lu accounts: %lu fault%s\n", accounts,
+	fprintf(out, "%lu accounts, %lu jobs, %lu groups: %lu fault%s\n", accounts, jobs, groups,
 	    k.faults, k.faults == 1 ? "" : "s");
 	*faults = k.faults;
 	return rc;

@@ -40,6 +40,19 @@ server_monotonic(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Until the executor (run.c) exists, nothing is scheduled and nothing
+ * runs: these are the hooks it takes over. */
+void
+server_job_changed(struct server *srv, const struct job *j, int deleted)
+{
+}
+
+int
+server_job_running(struct server *srv, uint64_t id)
+{
+	return 0;
+}
+
 int
 server_configure(struct server *srv, const char *path, char *err, size_t errlen)
 {

@@ -49,6 +49,14 @@ int  server_start(struct server *srv);
 int  server_run(struct server *srv);
 void server_free(struct server *srv);
 
+struct job;
+
+/* Tells the scheduler that job J was written (or, with DELETED, removed)
+ * by a committed transaction. */
+void server_job_changed(struct server *srv, const struct job *j, int deleted);
+/* 1 while an execution of job ID is in flight. */
+int  server_job_running(struct server *srv, uint64_t id);
+
 /* Seconds on a monotonic clock, for rate limits and durations. */
 double server_monotonic(void);
 

@@ -26,6 +26,14 @@ static const struct {
 	[DB_META]	= { "meta", 0 },
 	[DB_ACCOUNTS]	= { "accounts", 0 },
 	[DB_TOKENS]	= { "tokens", 0 },
+	[DB_JOBS]	= { "jobs", 0 },
+	[DB_JOBSTATE]	= { "jobstate", 0 },
+	[DB_JOBS_BY_ACCOUNT] = { "jobs_by_account", 0 },
+	[DB_JOBS_BY_GROUP] = { "jobs_by_group", 0 },
+	[DB_TASKS]	= { "tasks", 0 },
+	[DB_GROUPS]	= { "groups", 0 },
+	[DB_GROUPS_BY_ACCOUNT] = { "groups_by_account", 0 },
+	[DB_LOGS]	= { "logs", 0 },
 };
 
 const char *

@@ -24,6 +24,14 @@ enum store_db {
 	DB_META,		/* "schema", counters "next.<kind>" */
 	DB_ACCOUNTS,		/* u64 account id -> account record */
 	DB_TOKENS,		/* SHA-256 token digest -> u64 account id */
+	DB_JOBS,		/* u64 job id -> job record (with its tasks) */
+	DB_JOBSTATE,		/* u64 job id -> job state record */
+	DB_JOBS_BY_ACCOUNT,	/* u64 account || u64 job -> "" */
+	DB_JOBS_BY_GROUP,	/* u64 group || u64 job -> "" */
+	DB_TASKS,		/* u64 task id -> u64 job id */
+	DB_GROUPS,		/* u64 group id -> group record */
+	DB_GROUPS_BY_ACCOUNT,	/* u64 account || u64 group -> "" */
+	DB_LOGS,		/* u64 job || u64 log id -> log record */
 	DB_COUNT
 };
 

@@ -304,7 +304,11 @@ ctl_stats(struct ctl *ctl)
 		usage();
 	if ((rc = store_begin(ctl->store, 0, &t)) != STORE_OK)
 		return ctl_fail("stats", rc);
-	printf("accounts %llu\n", (unsigned long long)store_count(&t, DB_ACCOUNTS));
+	printf("accounts %llu\njobs %llu\ngroups %llu\nlogs %llu\n",
+	    (unsigned long long)store_count(&t, DB_ACCOUNTS),
+	    (unsigned long long)store_count(&t, DB_JOBS),
+	    (unsigned long long)store_count(&t, DB_GROUPS),
+	    (unsigned long long)store_count(&t, DB_LOGS));
 	store_abort(&t);
 	store_usage(ctl->store, &used, &size);
 	printf("map_used_bytes %llu\nmap_size_bytes %llu\n", (unsigned long long)used,

@@ -300,6 +300,7 @@ class Accounts(DaemonCase):
         self.assertEqual(set(info), {"version", "uptime"})
         info = self.d.call("server.info", self.admin).data
         self.assertEqual(info["accounts"], 2)
+        self.assertEqual(info["jobs"], 0)
         self.assertIn("executionsInFlight", info)
 
 

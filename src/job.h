@@ -1,0 +1,169 @@
+/*
+ * job: a cron job: its record, its tasks, its indexes and its JSON form.
+ *
+ * Tasks live inside their job's record (a job has at most maxTasks of
+ * them, and they are always read and written with it); the `tasks`
+ * database maps a task id to its job so that task.get can find it.
+ * What changes at every run (fail, runs, last*) is kept apart in
+ * `jobstate`, so an execution never rewrites the job's body.
+ */
+#ifndef WEBCRON_JOB_H
+#define WEBCRON_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <yajl/yajl_gen.h>
+
+struct account;
+struct config;
+struct store_txn;
+struct tz;
+
+#define JOB_ACTIVE	0
+#define JOB_DISABLED	1
+#define JOB_EXPIRED	2
+#define JOB_INACTIVE	3	/* daily execution limit reached */
+#define JOB_FAILED	4	/* disabled after failureThreshold failures */
+
+#define JOB_CATCHUP_NONE	0
+#define JOB_CATCHUP_ONCE	1
+#define JOB_CATCHUP_ALL		2
+
+#define JOB_NOTIFY_NEVER	0
+#define JOB_NOTIFY_FAILURE	1
+#define JOB_NOTIFY_ALWAYS	2
+#define JOB_NOTIFY_DISABLED	3
+
+/* Limits of SPEC section 5 and 3.5. */
+#define JOB_NAME_MAX		255
+#define JOB_DESCRIPTION_MAX	1024
+#define JOB_POSTDATA_MAX	(64 * 1024)
+#define JOB_HEADERS_MAX		(8 * 1024)
+#define JOB_PAYLOAD_MAX		(16 * 1024)
+#define JOB_PATTERN_MAX		1024
+#define JOB_USERAGENT_MAX	512
+#define JOB_CREDENTIAL_MAX	255
+#define JOB_OFFSET_MAX		900
+
+struct job_task {
+	uint64_t id;
+	char *action;		/* "http" or a task class */
+	char *payload;
+	int time_offset;	/* seconds after the previous step ended */
+	int continue_on_failure;
+};
+
+/* What every run changes. */
+struct job_state {
+	int fail;		/* consecutive failures now */
+	uint64_t runs;		/* executions started: the next Log's `no` is runs + 1 */
+	int64_t last_run;	/* planned time of the last run, 0 = never */
+	int last_status;	/* Log status of the last run, -1 = never */
+	double last_duration;
+	int64_t last_fire;	/* the last schedule instant recorded as fired */
+	int notified;		/* a failure notice went out: send "recovered" next success */
+};
+
+struct job {
+	uint64_t id;
+	uint64_t account;
+	uint64_t group;		/* 0 = none */
+	char *name;
+	char *description;
+	char *url;		/* "" = no request, tasks only */
+	char *http_method;
+	char *http_headers;	/* "Name: value" lines joined by "\n" */
+	char *post_data;
+	char *username;
+	char *password;
+	char *user_agent;	/* "" = the server's */
+	int timeout;
+	char *expression;	/* normalized */
+	char *timezone;		/* "" = the account's */
+	int64_t starts_at;	/* 0 = unset */
+	int64_t expires_at;
+	int status;
+	int failure_threshold;	/* 0 = never disable */
+	int notify;
+	int notify_every;
+	char *pattern;
+	int ignore_http_status;
+	char *success_codes;	/* "200-299" */
+	int follow_redirects;
+	int ssl_verify;
+	int retries;
+	int retry_delay;
+	int single;
+	int instances;
+	int catch_up;
+	int starting_deadline;
+	int64_t paused_until;
+	int64_t created_at;
+	int64_t updated_at;
+	struct job_task *tasks;
+	size_t ntasks;
+	struct job_state st;
+};
+
+/* A new job with SPEC's defaults, owned by ACCOUNT. */
+void job_init(struct job *j, const struct account *a);
+void job_free(struct job *j);
+/* A deep copy. */
+void job_copy(struct job *dst, const struct job *src);
+
+/* Loads job ID (with its state). Returns STORE_OK, STORE_NOTFOUND, or an
+ * error (a corrupt record is STORE_FAILED, logged). */
+int  job_load(struct store_txn *t, uint64_t id, struct job *out);
+/* Loads job ID when it belongs to ACCOUNT; another account's job is
+ * STORE_NOTFOUND, exactly like a missing one. */
+int  job_load_owned(struct store_txn *t, uint64_t account, uint64_t id, struct job *out);
+
+/* Gives J an id and its creation time, writes it with its indexes and
+ * counts it in its account. Errors are sticky in T. */
+void job_insert(struct store_txn *t, struct job *j, int64_t now);
+/* Writes J over its stored version OLD (indexes follow a group change and
+ * task additions or removals). Errors are sticky in T. */
+void job_update(struct store_txn *t, const struct job *old, struct job *j, int64_t now);
+/* Writes only J's state. Errors are sticky in T. */
+void job_save_state(struct store_txn *t, const struct job *j);
+/* Deletes J, its tasks, its state, its logs and its index entries, and
+ * uncounts it from its account. Errors are sticky in T. */
+void job_remove(struct store_txn *t, const struct job *j, int64_t now);
+
+/* The job that holds task ID: STORE_OK with *JOB_ID, or STORE_NOTFOUND. */
+int  job_of_task(struct store_txn *t, uint64_t task_id, uint64_t *job_id);
+/* Gives each task of J without an id a new one. Errors are sticky. */
+void job_number_tasks(struct store_txn *t, struct job *j);
+
+/* Calls FN for each job of ACCOUNT (by id); FN returns 0 to go on, 1 to
+ * stop. Returns STORE_OK or an error. */
+int  job_each(struct store_txn *t, uint64_t account, int (*fn)(struct job *, void *), void *arg);
+/* The same for the jobs of GROUP. */
+int  job_each_in_group(struct store_txn *t, uint64_t group, int (*fn)(struct job *, void *),
+	void *arg);
+/* The number of jobs in GROUP. */
+uint64_t job_count_in_group(struct store_txn *t, uint64_t group);
+
+/* What job_json needs from outside the record. */
+struct job_view {
+	const struct tz *zone;	/* the job's zone (resolved from the account when "") */
+	int64_t now;
+	int64_t next_run;	/* 0 = none */
+	int processing;
+	int id_null;		/* a deleted job: "id": null */
+	const char *user_agent;	/* shown when the job has none of its own */
+};
+
+/* The zone J runs in: its own, else its account's, else UTC. */
+const struct tz *job_zone(const struct job *j, const struct account *a);
+/* The next fire time after NOW (0 = none): the schedule's, after
+ * pausedUntil, within startsAt/expiresAt; none when the job is not active. */
+int64_t job_next_run(const struct job *j, const struct tz *zone, int64_t now);
+/* Fires of J in the 24 hours after NOW. */
+int64_t job_points(const struct job *j, const struct tz *zone, int64_t now);
+
+void job_json(yajl_gen g, const struct job *j, const struct job_view *v);
+void job_task_json(yajl_gen g, const struct job *j, size_t i, int id_null);
+
+#endif
