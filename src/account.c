@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "rec.h"
 #include "store.h"
+#include "tz.h"
 
 /* Record tags; never reuse a number. */
 enum {
@@ -300,6 +302,16 @@ account_delete(struct store_txn *t, const struct account *a, int64_t now)
 	store_del(t, DB_ACCOUNTS, key, sizeof(key));
 }
 
+uint64_t
+account_executions_today(const struct account *a, int64_t now)
+{
+	const struct tz *zone = tz_get(a->timezone);
+	int64_t local = now + tz_offset_at(zone ? zone : tz_utc(), now);
+	int64_t day = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+
+	return a->exec_day == day ? a->exec_today : 0;
+}
+
 int
 account_rate(const struct account *a, const struct config *cfg)
 {
@@ -336,7 +348,7 @@ account_json(yajl_gen g, const struct account *a, const struct config *cfg, int 
 	json_key(g, "usage");
 	yajl_gen_map_open(g);
 	json_kint(g, "jobs", (int64_t)a->jobs);
-	json_kint(g, "executionsToday", (int64_t)a->exec_today);
+	json_kint(g, "executionsToday", (int64_t)account_executions_today(a, (int64_t)time(NULL)));
 	yajl_gen_map_close(g);
 	json_kint(g, "createdAt", a->created_at);
 	yajl_gen_map_close(g);

@@ -74,6 +74,10 @@ int  account_new_token(struct store_txn *t, struct account *a, int64_t now,
  * Errors are sticky in T. */
 void account_delete(struct store_txn *t, const struct account *a, int64_t now);
 
+/* A's executions today (the day in A's zone): its counter, or 0 when the
+ * counter is of an earlier day. */
+uint64_t account_executions_today(const struct account *a, int64_t now);
+
 /* The effective API rate of A. */
 int  account_rate(const struct account *a, const struct config *cfg);
 

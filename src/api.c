@@ -27,6 +27,7 @@
 #include "rec.h"
 #include "server.h"
 #include "store.h"
+#include "url.h"
 
 const struct api_route api_routes[] = {
 	{ "cron",	"list",		api_cron_list,		0 },
@@ -43,6 +44,9 @@ const struct api_route api_routes[] = {
 	{ "cron",	"upcoming",	api_cron_upcoming,	0 },
 	{ "cron",	"validate",	api_cron_validate,	0 },
 	{ "cron",	"presets",	api_cron_presets,	0 },
+	{ "cron",	"run",		api_cron_run,		API_WRITE },
+	{ "cron",	"logs",		api_cron_logs,		0 },
+	{ "cron",	"failures",	api_cron_failures,	0 },
 
 	{ "task",	"list",		api_task_list,		0 },
 	{ "task",	"get",		api_task_get,		0 },
@@ -263,6 +267,18 @@ api_id(struct api_call *c, const char *name, uint64_t *out)
 	if (rc == 1)
 		*out = (uint64_t)v;
 	return rc;
+}
+
+int
+api_url_allowed(struct api_call *c, const char *field, const char *url)
+{
+	char why[160], host[256];
+
+	if (url_check(url, why, sizeof(why)) == -1)
+		return api_error(c, API_URL, field, "%s %s", field, why);
+	if (url_host(url, host, sizeof(host)) == -1)
+		return api_error(c, API_URL, field, "%s has no usable host", field);
+	return 0;
 }
 
 /* ---- the client's address */

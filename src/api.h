@@ -111,6 +111,13 @@ int api_bool(struct api_call *, const char *name, int *out);
 /* An object id: a whole number >= 1; absent is code 21. */
 int api_id(struct api_call *, const char *name, uint64_t *out);
 
+/* Checks a URL that webcron will call (a job's, an http task's, a
+ * notifyUrl): scheme, length, a host. Where it may point is decided on
+ * the address actually connected to, at run time (Log status 5), so that
+ * a literal address and a name are treated alike. Returns 0, or -1 with
+ * code 25 recorded for FIELD. */
+int api_url_allowed(struct api_call *c, const char *field, const char *url);
+
 /* The HTTP status an error code gets when strict_http_status is on. */
 int api_strict_status(int code);
 
@@ -148,6 +155,9 @@ int api_cron_next(struct api_call *);
 int api_cron_upcoming(struct api_call *);
 int api_cron_validate(struct api_call *);
 int api_cron_presets(struct api_call *);
+int api_cron_run(struct api_call *);
+int api_cron_logs(struct api_call *);
+int api_cron_failures(struct api_call *);
 /* cron.list of one group's jobs (group.items); GROUP 0 = all. */
 int api_cron_list_group(struct api_call *, uint64_t group);
 

@@ -126,7 +126,6 @@ int
 api_account_apply(struct api_call *c, struct account *a, int admin)
 {
 	const char *s;
-	char why[128];
 	int64_t n;
 	size_t i;
 	int rc, b;
@@ -152,8 +151,8 @@ api_account_apply(struct api_call *c, struct account *a, int admin)
 	if ((rc = api_str(c, "notifyUrl", 4096, &s)) == -1)
 		return -1;
 	if (rc == 1) {
-		if (*s && url_check(s, why, sizeof(why)) == -1)
-			return api_error(c, API_URL, "notifyUrl", "notifyUrl %s", why);
+		if (*s && api_url_allowed(c, "notifyUrl", s) == -1)
+			return -1;
 		api_set(&a->notify_url, s);
 	}
 	if ((rc = api_str(c, "notifyEmail", 254, &s)) == -1)
@@ -209,6 +208,7 @@ api_account_update(struct api_call *c, struct account *a,
 	account_save(&t, a, c->now);
 	if ((rc = store_commit(&t)) != STORE_OK)
 		return api_store_error(c, rc, "account");
+	server_account_changed(c->srv, a, 0);
 	return 0;
 }
 

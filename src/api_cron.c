@@ -15,6 +15,9 @@
 #include "job.h"
 #include "jobparams.h"
 #include "json.h"
+#include "execlog.h"
+#include "run.h"
+#include "sched.h"
 #include "server.h"
 #include "store.h"
 #include "tz.h"
@@ -35,7 +38,13 @@ api_cron_json(struct api_call *c, const struct job *j, int id_null)
 	v.zone = job_zone(j, c->acct);
 	v.now = c->now;
 	v.next_run = id_null ? 0 : job_next_run(j, v.zone, c->now);
-	v.processing = server_job_running(c->srv, j->id);
+	v.processing = !id_null && server_job_running(c->srv, j->id) > 0;
+	/* past the account's daily limit, an active job rests until tomorrow */
+	if (j->status == JOB_ACTIVE && sched_daily_reached(c->srv->sched, j->account, c->now)) {
+		v.status = JOB_INACTIVE;
+		v.next_run = 0;
+	} else
+		v.status = j->status;
 	v.id_null = id_null;
 	v.user_agent = ua;
 	job_json(c->g, j, &v);
@@ -534,4 +543,135 @@ api_cron_presets(struct api_call *c)
 	}
 	yajl_gen_array_close(c->g);
 	return 0;
+}
+
+/* ---- executions */
+
+int
+api_cron_run(struct api_call *c)
+{
+	struct run_order o;
+	struct store_txn t;
+	struct job j;
+	const char *payload;
+	unsigned active, limit;
+	int rc;
+
+	if (api_str(c, "payload", JOB_POSTDATA_MAX, &payload) == -1)
+		return -1;
+	if (api_cron_load(c, &t, 1, &j) == -1)
+		return -1;
+	active = server_job_running(c->srv, j.id);
+	limit = j.single ? 1 : (unsigned)j.instances;
+	if (active >= limit) {
+		api_error(c, API_RUNNING, "id", j.single ?
+		    "job %llu is running and may not overlap itself (single)" :
+		    "job %llu is running %u times already (instances)", (unsigned long long)j.id, active);
+		store_abort(&t);
+		job_free(&j);
+		return -1;
+	}
+	if (!sched_daily_take(c->srv->sched, j.account, c->now)) {
+		store_abort(&t);
+		job_free(&j);
+		return api_error(c, API_DAILY, NULL,
+		    "daily execution limit reached: %d runs a day (dailyExecutions)",
+		    c->acct->lim.daily_executions);
+	}
+	memset(&o, 0, sizeof(o));
+	sched_daily_save(c->srv->sched, &t, j.account);
+	if (sched_record_run(&t, j.id, &o.log_id, &o.no) == -1 || (rc = store_commit(&t)) != STORE_OK) {
+		rc = t.err ? t.err : STORE_FAILED;
+		store_abort(&t);
+		job_free(&j);
+		return api_store_error(c, rc, "job");
+	}
+	o.job = j.id;
+	o.account = j.account;
+	o.planned = c->now;
+	o.trigger = LOG_TRIGGER_MANUAL;
+	o.attempt = 1;
+	o.single = j.single;
+	o.instances = j.instances;
+	o.payload = payload;
+	runs_submit(c->srv->runs, &o);
+	yajl_gen_map_open(c->g);
+	json_kint(c->g, "time", c->now);
+	json_kint(c->g, "execution", (int64_t)o.log_id);
+	yajl_gen_map_close(c->g);
+	job_free(&j);
+	return 0;
+}
+
+struct log_walk {
+	struct api_call *c;
+	int64_t limit;
+	int status;		/* -1 = any */
+	int failures;		/* only failed logs */
+};
+
+static int
+api_cron_log_one(struct execlog *l, void *arg)
+{
+	struct log_walk *w = arg;
+
+	if (w->status >= 0 && l->status != w->status)
+		return 0;
+	if (w->failures && !LOG_IS_FAILURE(l->status))
+		return 0;
+	execlog_json(w->c->g, l);
+	return --w->limit == 0;
+}
+
+/* cron.logs and cron.failures: the logs of one job (`id`), or with
+ * FAILURES and no id, the failures of every job of the account. */
+static int
+api_cron_log_list(struct api_call *c, int failures)
+{
+	struct log_walk w = { c, 50, -1, failures };
+	struct store_txn t;
+	struct job j;
+	int64_t before = 0, v;
+	uint64_t id = 0;
+	int rc;
+
+	if (api_int(c, "limit", 1, 1000, &w.limit) == -1 ||
+	    api_int(c, "before", 1, INT64_MAX, &before) == -1)
+		return -1;
+	if ((rc = api_int(c, "status", 0, 8, &v)) == -1)
+		return -1;
+	if (rc == 1)
+		w.status = (int)v;
+	if (!failures || params_get(&c->params, "id")) {
+		if (api_cron_load(c, &t, 0, &j) == -1)
+			return -1;
+		id = j.id;
+		job_free(&j);
+	} else if ((rc = store_begin(c->srv->store, 0, &t)) != STORE_OK)
+		return api_store_error(c, rc, "log");
+	/* writes of finished runs are batched: make them visible first */
+	store_abort(&t);
+	runs_flush(c->srv->runs);
+	if ((rc = store_begin(c->srv->store, 0, &t)) != STORE_OK)
+		return api_store_error(c, rc, "log");
+	yajl_gen_array_open(c->g);
+	rc = id ? execlog_each(&t, id, (uint64_t)before, api_cron_log_one, &w) :
+	    execlog_each_failure(&t, c->acct->id, (uint64_t)before, api_cron_log_one, &w);
+	store_abort(&t);
+	if (rc != STORE_OK)
+		return api_store_error(c, rc, "log");
+	yajl_gen_array_close(c->g);
+	return 0;
+}
+
+int
+api_cron_logs(struct api_call *c)
+{
+	return api_cron_log_list(c, 0);
+}
+
+int
+api_cron_failures(struct api_call *c)
+{
+	return api_cron_log_list(c, 1);
 }

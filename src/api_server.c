@@ -11,6 +11,8 @@
 #include "buf.h"
 #include "config.h"
 #include "json.h"
+#include "run.h"
+#include "sched.h"
 #include "server.h"
 #include "store.h"
 #include "tz.h"
@@ -117,7 +119,9 @@ api_server_info(struct api_call *c)
 	if (c->caller.admin) {
 		json_kint(c->g, "jobs", (int64_t)jobs);
 		json_kint(c->g, "accounts", (int64_t)accounts);
-		json_kint(c->g, "executionsInFlight", (int64_t)c->srv->executions_inflight);
+		json_kint(c->g, "executionsInFlight", (int64_t)runs_inflight(c->srv->runs));
+		json_kint(c->g, "executionsQueued", (int64_t)runs_queued(c->srv->runs));
+		json_kint(c->g, "scheduled", (int64_t)sched_count(c->srv->sched));
 	}
 	yajl_gen_map_close(c->g);
 	return 0;

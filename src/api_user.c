@@ -117,6 +117,7 @@ api_user_add(struct api_call *c)
 		account_free(&a);
 		return api_store_error(c, rc, "account");
 	}
+	server_account_changed(c->srv, &a, 0);
 	yajl_gen_map_open(c->g);
 	json_key(c->g, "account");
 	account_json(c->g, &a, &c->srv->cfg, 0);
@@ -148,6 +149,7 @@ api_user_edit(struct api_call *c)
 		account_free(&a);
 		return api_store_error(c, rc, "account");
 	}
+	server_account_changed(c->srv, &a, 0);
 	account_json(c->g, &a, &c->srv->cfg, 0);
 	account_free(&a);
 	return 0;
@@ -180,6 +182,7 @@ api_user_delete(struct api_call *c)
 	key[0] = 'T';
 	rec_key_u64(key + 1, a.id);
 	ratelimit_forget(c->srv->rl, key, sizeof(key));
+	server_account_changed(c->srv, &a, 1);
 	account_json(c->g, &a, &c->srv->cfg, 1);
 	account_free(&a);
 	return 0;

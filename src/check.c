@@ -10,6 +10,7 @@
 
 #include "account.h"
 #include "check.h"
+#include "execlog.h"
 #include "group.h"
 #include "job.h"
 #include "rec.h"
@@ -273,6 +274,37 @@ check_logs(struct check *k)
 	store_iter_close(&it);
 }
 
+/* Each failures entry names a failed log of a job of that account. */
+static void
+check_failures(struct check *k)
+{
+	struct store_iter it;
+
+	store_iter_open(k->t, DB_FAILURES, NULL, 0, &it);
+	while (store_iter_next(k->t, &it) == 1) {
+		uint64_t account, id, job;
+		struct execlog l;
+
+		if (it.key.mv_size != 16 || it.val.mv_size != 8) {
+			check_fault(k, "failures: an entry of the wrong size");
+			continue;
+		}
+		account = rec_get_u64(it.key.mv_data);
+		id = rec_get_u64((const uint8_t *)it.key.mv_data + 8);
+		job = rec_get_u64(it.val.mv_data);
+		if (execlog_load(k->t, job, id, &l) != STORE_OK) {
+			check_fault(k, "failures: log %llu of job %llu does not exist",
+			    (unsigned long long)id, (unsigned long long)job);
+			continue;
+		}
+		if (l.account != account || !LOG_IS_FAILURE(l.status))
+			check_fault(k, "failures: log %llu is not a failure of account %llu",
+			    (unsigned long long)id, (unsigned long long)account);
+		execlog_free(&l);
+	}
+	store_iter_close(&it);
+}
+
 int
 check_store(struct store *st, FILE *out, unsigned long *faults)
 {
@@ -294,6 +326,7 @@ check_store(struct store *st, FILE *out, unsigned long *faults)
 	check_tasks(&k);
 	check_groups(&k, &groups);
 	check_logs(&k);
+	check_failures(&k);
 	rc = t.err;
 	store_abort(&t);
 	fprintf(out, "%lu accounts, %lu jobs, %lu groups: %lu fault%s\n", accounts, jobs, groups,

@@ -8,6 +8,7 @@
 #include "account.h"
 #include "buf.h"
 #include "cron.h"
+#include "execlog.h"
 #include "job.h"
 #include "json.h"
 #include "log.h"
@@ -24,7 +25,8 @@ enum {
 	J_CATCHUP, J_DEADLINE, J_PAUSED, J_CREATED, J_UPDATED, J_TASK,
 };
 enum { T_ID = 1, T_ACTION, T_PAYLOAD, T_OFFSET, T_CONTINUE };
-enum { S_FAIL = 1, S_RUNS, S_LAST_RUN, S_LAST_STATUS, S_LAST_DURATION_MS, S_LAST_FIRE, S_NOTIFIED };
+enum { S_FAIL = 1, S_RUNS, S_LAST_RUN, S_LAST_STATUS, S_LAST_DURATION_MS, S_LAST_FIRE, S_NOTIFIED,
+	S_SINCE, S_LOGS };
 
 static const char *const job_catchup_names[] = { "none", "once", "all" };
 
@@ -282,6 +284,8 @@ job_state_encode(const struct job_state *s, struct buf *b)
 	rec_uint(b, S_LAST_DURATION_MS, (uint64_t)(s->last_duration * 1000 + 0.5));
 	rec_sint(b, S_LAST_FIRE, s->last_fire);
 	rec_uint(b, S_NOTIFIED, (uint64_t)s->notified);
+	rec_sint(b, S_SINCE, s->since);
+	rec_uint(b, S_LOGS, s->logs);
 }
 
 static int
@@ -305,6 +309,44 @@ job_state_decode(const void *data, size_t len, struct job_state *s)
 		case S_LAST_DURATION_MS: s->last_duration = (double)v.u / 1000; break;
 		case S_LAST_FIRE: s->last_fire = v.i; break;
 		case S_NOTIFIED: s->notified = (int)v.u; break;
+		case S_SINCE: s->since = v.i; break;
+		case S_LOGS: s->logs = v.u; break;
+		default: break;
+		}
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+int
+job_peek(const void *data, size_t len, struct job_peek *p)
+{
+	struct rec_reader r;
+	struct rec_val v;
+	uint8_t tag;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->expression = p->timezone = "";
+	p->single = 1;
+	p->instances = 5;
+	p->catch_up = JOB_CATCHUP_ONCE;
+	p->starting_deadline = 3600;
+	if (rec_open(&r, data, len) == -1)
+		return -1;
+	while ((rc = rec_next(&r, &tag, &v)) == 1) {
+		switch (tag) {
+		case J_ACCOUNT: p->account = v.u; break;
+		case J_EXPRESSION: p->expression = v.p; p->expression_len = v.len; break;
+		case J_TIMEZONE: p->timezone = v.p; p->timezone_len = v.len; break;
+		case J_STARTS: p->starts_at = v.i; break;
+		case J_EXPIRES: p->expires_at = v.i; break;
+		case J_PAUSED: p->paused_until = v.i; break;
+		case J_CREATED: p->created_at = v.i; break;
+		case J_STATUS: p->status = (int)v.u; break;
+		case J_SINGLE: p->single = (int)v.u; break;
+		case J_INSTANCES: p->instances = (int)v.u; break;
+		case J_CATCHUP: p->catch_up = (int)v.u; break;
+		case J_DEADLINE: p->starting_deadline = (int)v.u; break;
 		default: break;
 		}
 	}
@@ -371,15 +413,55 @@ job_write(struct store_txn *t, const struct job *j)
 }
 
 void
-job_save_state(struct store_txn *t, const struct job *j)
+job_put_state(struct store_txn *t, uint64_t id, const struct job_state *s)
 {
 	struct buf b = BUF_INIT;
 	uint8_t key[8];
 
-	rec_key_u64(key, j->id);
-	job_state_encode(&j->st, &b);
+	rec_key_u64(key, id);
+	job_state_encode(s, &b);
 	store_put(t, DB_JOBSTATE, key, sizeof(key), b.data, b.len);
 	buf_free(&b);
+}
+
+void
+job_save_state(struct store_txn *t, const struct job *j)
+{
+	job_put_state(t, j->id, &j->st);
+}
+
+int
+job_load_state(struct store_txn *t, uint64_t id, struct job_state *out)
+{
+	uint8_t key[8];
+	MDB_val v;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->last_status = -1;
+	rec_key_u64(key, id);
+	if ((rc = store_get(t, DB_JOBSTATE, key, sizeof(key), &v)) != STORE_OK)
+		return rc;
+	if (job_state_decode(v.mv_data, v.mv_size, out) == -1) {
+		log_warnx("store: job %llu: corrupt state record", (unsigned long long)id);
+		return STORE_FAILED;
+	}
+	return STORE_OK;
+}
+
+int
+job_set_status(struct store_txn *t, uint64_t id, int status, int64_t now)
+{
+	struct job j;
+	int rc;
+
+	if ((rc = job_load(t, id, &j)) != STORE_OK)
+		return rc;
+	j.status = status;
+	j.updated_at = now;
+	job_write(t, &j);
+	job_free(&j);
+	return t->err;
 }
 
 void
@@ -436,6 +518,7 @@ job_insert(struct store_txn *t, struct job *j, int64_t now)
 	if ((j->id = store_next_id(t, "job")) == 0)
 		return;
 	j->created_at = j->updated_at = now;
+	j->st.since = now;
 	job_number_tasks(t, j);
 	job_write(t, j);
 	job_save_state(t, j);
@@ -449,12 +532,24 @@ job_insert(struct store_txn *t, struct job *j, int64_t now)
 	job_count_account(t, j->account, 1, now);
 }
 
+static int
+job_schedule_changed(const struct job *old, const struct job *j)
+{
+	return (j->status == JOB_ACTIVE && old->status != JOB_ACTIVE) ||
+	    strcmp(old->expression, j->expression) != 0 || strcmp(old->timezone, j->timezone) != 0 ||
+	    old->starts_at != j->starts_at || old->expires_at != j->expires_at ||
+	    old->paused_until != j->paused_until;
+}
+
 void
 job_update(struct store_txn *t, const struct job *old, struct job *j, int64_t now)
 {
 	uint8_t key[16];
 
 	j->updated_at = now;
+	/* a schedule that starts (again) owes no fire from before now */
+	if (job_schedule_changed(old, j))
+		j->st.since = now;
 	job_number_tasks(t, j);
 	job_index_tasks(t, old, 0);
 	job_index_tasks(t, j, 1);
@@ -475,20 +570,13 @@ job_update(struct store_txn *t, const struct job *old, struct job *j, int64_t no
 void
 job_remove(struct store_txn *t, const struct job *j, int64_t now)
 {
-	struct store_iter it;
 	uint8_t key[16];
-	int rc;
 
 	rec_key_u64(key, j->id);
 	store_del(t, DB_JOBS, key, 8);
 	store_del(t, DB_JOBSTATE, key, 8);
 	job_index_tasks(t, j, 0);
-	/* its logs: every key under the job's prefix */
-	if (store_iter_open(t, DB_LOGS, key, 8, &it) == STORE_OK) {
-		while ((rc = store_iter_next(t, &it)) == 1)
-			store_iter_del(t, &it);
-		store_iter_close(&it);
-	}
+	execlog_remove_job(t, j->id);
 	job_key2(key, j->account, j->id);
 	store_del(t, DB_JOBS_BY_ACCOUNT, key, sizeof(key));
 	if (j->group) {
@@ -742,7 +830,7 @@ job_json(yajl_gen g, const struct job *j, const struct job_view *v)
 	json_kstr(g, "timezone", tz_name(v->zone));
 	json_ktime(g, "startsAt", j->starts_at);
 	json_ktime(g, "expiresAt", j->expires_at);
-	json_kint(g, "status", j->status);
+	json_kint(g, "status", v->status);
 	json_kint(g, "fail", j->st.fail);
 	json_kint(g, "failureThreshold", j->failure_threshold);
 	json_kint(g, "notify", j->notify);

@@ -62,7 +62,10 @@ struct job_state {
 	int last_status;	/* Log status of the last run, -1 = never */
 	double last_duration;
 	int64_t last_fire;	/* the last schedule instant recorded as fired */
+	int64_t since;		/* no fire before this instant is owed (creation, re-enabling,
+				 * a new schedule): where catch-up starts looking */
 	int notified;		/* a failure notice went out: send "recovered" next success */
+	uint64_t logs;		/* logs kept for the job */
 };
 
 struct job {
@@ -127,6 +130,13 @@ void job_insert(struct store_txn *t, struct job *j, int64_t now);
 void job_update(struct store_txn *t, const struct job *old, struct job *j, int64_t now);
 /* Writes only J's state. Errors are sticky in T. */
 void job_save_state(struct store_txn *t, const struct job *j);
+/* Reads or writes the state of job ID alone (the executor's updates).
+ * job_load_state returns STORE_OK, STORE_NOTFOUND or an error. */
+int  job_load_state(struct store_txn *t, uint64_t id, struct job_state *out);
+void job_put_state(struct store_txn *t, uint64_t id, const struct job_state *s);
+/* Sets the status of job ID in its record (the executor's: failed or
+ * expired). Returns STORE_OK, STORE_NOTFOUND or an error. */
+int  job_set_status(struct store_txn *t, uint64_t id, int status, int64_t now);
 /* Deletes J, its tasks, its state, its logs and its index entries, and
  * uncounts it from its account. Errors are sticky in T. */
 void job_remove(struct store_txn *t, const struct job *j, int64_t now);
@@ -145,6 +155,22 @@ int  job_each_in_group(struct store_txn *t, uint64_t group, int (*fn)(struct job
 /* The number of jobs in GROUP. */
 uint64_t job_count_in_group(struct store_txn *t, uint64_t group);
 
+/* The fields of a job record that decide when it fires, read without
+ * copying (the strings point into the record). */
+struct job_peek {
+	uint64_t account;
+	const char *expression;
+	size_t expression_len;
+	const char *timezone;
+	size_t timezone_len;
+	int64_t starts_at, expires_at, paused_until, created_at;
+	int status, single, instances, catch_up, starting_deadline;
+};
+
+/* Reads DATA (a stored job record) into P. Returns 0, or -1 when the
+ * record is corrupt. */
+int job_peek(const void *data, size_t len, struct job_peek *p);
+
 /* What job_json needs from outside the record. */
 struct job_view {
 	const struct tz *zone;	/* the job's zone (resolved from the account when "") */
@@ -152,6 +178,7 @@ struct job_view {
 	int64_t next_run;	/* 0 = none */
 	int processing;
 	int id_null;		/* a deleted job: "id": null */
+	int status;		/* the status shown (3 while the daily limit holds) */
 	const char *user_agent;	/* shown when the job has none of its own */
 };
 

@@ -92,11 +92,7 @@ static const char *const jp_schedule_fields[] = {
 static int
 jp_check_url(struct api_call *c, const char *name, const char *value)
 {
-	char why[128];
-
-	if (*value && url_check(value, why, sizeof(why)) == -1)
-		return api_error(c, API_URL, name, "%s %s", name, why);
-	return 0;
+	return *value ? api_url_allowed(c, name, value) : 0;
 }
 
 static int
@@ -500,7 +496,6 @@ jp_field(struct api_call *c, struct job *j, const struct jp_field *f)
 static int
 jp_http_payload(struct api_call *c, const char *field, const char *payload)
 {
-	char why[128];
 	yajl_val tree, url;
 	int rc;
 
@@ -518,10 +513,8 @@ jp_http_payload(struct api_call *c, const char *field, const char *payload)
 	}
 	if (url == NULL)
 		rc = api_error(c, API_INVALID, field, "%s: the http payload needs a url", field);
-	else if (url_check(YAJL_GET_STRING(url), why, sizeof(why)) == -1)
-		rc = api_error(c, API_URL, field, "%s: url %s", field, why);
 	else
-		rc = 0;
+		rc = api_url_allowed(c, field, YAJL_GET_STRING(url));
 	yajl_tree_free(tree);
 	return rc;
 }

@@ -17,8 +17,13 @@
 
 #include "api.h"
 #include "buf.h"
+#include "execlog.h"
+#include "httpc.h"
 #include "log.h"
+#include "netpolicy.h"
 #include "ratelimit.h"
+#include "run.h"
+#include "sched.h"
 #include "server.h"
 #include "store.h"
 #include "tls.h"
@@ -40,17 +45,35 @@ server_monotonic(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Until the executor (run.c) exists, nothing is scheduled and nothing
- * runs: these are the hooks it takes over. */
 void
 server_job_changed(struct server *srv, const struct job *j, int deleted)
 {
+	if (srv->sched)
+		sched_job_changed(srv->sched, j, NULL, deleted);
 }
 
-int
+void
+server_account_changed(struct server *srv, const struct account *a, int deleted)
+{
+	if (srv->sched)
+		sched_account_changed(srv->sched, a, deleted);
+}
+
+unsigned
 server_job_running(struct server *srv, uint64_t id)
 {
-	return 0;
+	return srv->runs ? runs_active(srv->runs, id) : 0;
+}
+
+/* The destination policy of outgoing requests, from the config. */
+static void
+server_policy(struct server *srv)
+{
+	struct netpolicy np;
+
+	np.allow_private = srv->cfg.allow_private_targets;
+	np.allowed = srv->cfg.allowed_targets;
+	httpc_set_policy(srv->httpc, &np);
 }
 
 int
@@ -137,6 +160,12 @@ server_http_new(struct server *srv)
 }
 
 static void
+server_stopped(struct server *srv)
+{
+	event_base_loopexit(srv->base, NULL);
+}
+
+static void
 server_stop(struct server *srv, const char *why)
 {
 	if (srv->stopping)
@@ -150,7 +179,9 @@ server_stop(struct server *srv, const char *why)
 	if (srv->https)
 		evhttp_free(srv->https);
 	srv->http = srv->https = NULL;
-	event_base_loopexit(srv->base, NULL);
+	/* no new fires; running executions get shutdown_grace to finish */
+	sched_stop(srv->sched);
+	runs_shutdown(srv->runs, srv->cfg.shutdown_grace, server_stopped);
 }
 
 static void
@@ -166,6 +197,7 @@ server_reload(struct server *srv)
 	config_keep_restart_keys(&fresh, &srv->cfg);
 	config_free(&srv->cfg);
 	srv->cfg = fresh;
+	server_policy(srv);
 	if (srv->http)
 		evhttp_set_timeout(srv->http, srv->cfg.idle_timeout);
 	if (srv->https)
@@ -219,6 +251,23 @@ server_sweep(evutil_socket_t fd, short what, void *arg)
 	ratelimit_sweep(srv->rl, server_monotonic());
 }
 
+/* Logs older than log_max_age go, a slice at a time so that no turn of
+ * the loop is long. */
+static void
+server_expire(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct store_txn t;
+	size_t n;
+
+	if (store_begin(srv->store, 1, &t) != STORE_OK)
+		return;
+	n = execlog_expire(&t, (int64_t)time(NULL) - (int64_t)srv->cfg.log_max_age * 86400,
+	    srv->expire_cursor, 5000);
+	if (store_commit(&t) == STORE_OK && n)
+		log_info("logs: %zu older than %d days deleted", n, srv->cfg.log_max_age);
+}
+
 int
 server_start(struct server *srv)
 {
@@ -236,6 +285,14 @@ server_start(struct server *srv)
 	}
 	srv->rl = ratelimit_new(SERVER_BUCKETS);
 	srv->started = time(NULL);
+	srv->httpc = httpc_new(srv->base);
+	server_policy(srv);
+	srv->runs = runs_new(srv);
+	srv->sched = sched_new(srv);
+	if (sched_load(srv->sched, (int64_t)time(NULL)) == -1) {
+		log_warnx("sched: the jobs cannot be read from the store");
+		return -1;
+	}
 	if (*srv->cfg.tls_cert) {
 		if ((srv->tls = tls_server_new(srv->cfg.tls_cert, srv->cfg.tls_key, err,
 		    sizeof(err))) == NULL) {
@@ -272,6 +329,8 @@ server_start(struct server *srv)
 	signal(SIGPIPE, SIG_IGN);
 	srv->sweep = event_new(srv->base, -1, EV_PERSIST, server_sweep, srv);
 	event_add(srv->sweep, &ten);
+	srv->expire = event_new(srv->base, -1, EV_PERSIST, server_expire, srv);
+	event_add(srv->expire, &ten);
 	if (*srv->cfg.port_file && srv->port >= 0 &&
 	    listen_write_port_file(srv->cfg.port_file, srv->port) == -1)
 		return -1;
@@ -300,6 +359,12 @@ server_free(struct server *srv)
 			event_free(srv->signals[i]);
 	if (srv->sweep)
 		event_free(srv->sweep);
+	if (srv->expire)
+		event_free(srv->expire);
+	sched_free(srv->sched);
+	runs_free(srv->runs);
+	if (srv->httpc)
+		httpc_free(srv->httpc);
 	if (srv->http)
 		evhttp_free(srv->http);
 	if (srv->https)

@@ -17,6 +17,9 @@ struct event;
 struct evhttp;
 struct store;
 struct ratelimit;
+struct httpc;
+struct runs;
+struct sched;
 typedef struct ssl_ctx_st SSL_CTX;
 
 struct server {
@@ -34,8 +37,12 @@ struct server {
 	time_t started;
 	struct event *signals[4];
 	struct event *sweep;
+	struct event *expire;		/* log_max_age */
+	uint8_t expire_cursor[16];
+	struct httpc *httpc;		/* outgoing requests of jobs and notices */
+	struct runs *runs;		/* executions */
+	struct sched *sched;		/* when jobs fire */
 	int stopping;
-	uint64_t executions_inflight;
 };
 
 /* Loads the config at PATH. Returns 0 or -1 with ERR set. */
@@ -50,12 +57,15 @@ int  server_run(struct server *srv);
 void server_free(struct server *srv);
 
 struct job;
+struct account;
 
 /* Tells the scheduler that job J was written (or, with DELETED, removed)
  * by a committed transaction. */
 void server_job_changed(struct server *srv, const struct job *j, int deleted);
-/* 1 while an execution of job ID is in flight. */
-int  server_job_running(struct server *srv, uint64_t id);
+/* The same for an account (its zone, limits or status). */
+void server_account_changed(struct server *srv, const struct account *a, int deleted);
+/* Executions of job ID queued or in flight. */
+unsigned server_job_running(struct server *srv, uint64_t id);
 
 /* Seconds on a monotonic clock, for rate limits and durations. */
 double server_monotonic(void);

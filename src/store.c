@@ -34,6 +34,7 @@ static const struct {
 	[DB_GROUPS]	= { "groups", 0 },
 	[DB_GROUPS_BY_ACCOUNT] = { "groups_by_account", 0 },
 	[DB_LOGS]	= { "logs", 0 },
+	[DB_FAILURES]	= { "failures", 0 },
 };
 
 const char *
@@ -283,7 +284,7 @@ store_del(struct store_txn *t, enum store_db db, const void *key, size_t klen)
 }
 
 uint64_t
-store_next_id(struct store_txn *t, const char *name)
+store_reserve_ids(struct store_txn *t, const char *name, uint64_t n)
 {
 	char key[64];
 	uint8_t enc[8];
@@ -295,9 +296,15 @@ store_next_id(struct store_txn *t, const char *name)
 		next = rec_get_u64(v.mv_data);
 	if (t->err)
 		return 0;
-	rec_key_u64(enc, next + 1);
+	rec_key_u64(enc, next + n);
 	store_put(t, DB_META, key, (size_t)klen, enc, sizeof(enc));
 	return t->err ? 0 : next;
+}
+
+uint64_t
+store_next_id(struct store_txn *t, const char *name)
+{
+	return store_reserve_ids(t, name, 1);
 }
 
 uint64_t
@@ -378,6 +385,38 @@ store_iter_next(struct store_txn *t, struct store_iter *it)
 			rc = mdb_cursor_get(it->cur, &it->key, &it->val, MDB_FIRST);
 	} else
 		rc = mdb_cursor_get(it->cur, &it->key, &it->val, MDB_NEXT);
+	return store_iter_check(t, it, rc);
+}
+
+int
+store_iter_seek_before(struct store_txn *t, struct store_iter *it, const void *from, size_t flen)
+{
+	if (it->cur == NULL)
+		return t->err ? t->err : STORE_FAILED;
+	it->key.mv_size = flen;
+	it->key.mv_data = (void *)from;
+	it->seek_rc = mdb_cursor_get(it->cur, &it->key, &it->val, MDB_SET_RANGE);
+	it->started = 3;	/* the next store_iter_prev steps back from here */
+	return STORE_OK;
+}
+
+int
+store_iter_prev(struct store_txn *t, struct store_iter *it)
+{
+	int rc;
+
+	if (it->cur == NULL)
+		return t->err ? t->err : STORE_FAILED;
+	if (it->started == 3) {
+		it->started = 1;
+		/* on the first key >= FROM: the one before it; past the end:
+		 * the last key */
+		rc = mdb_cursor_get(it->cur, &it->key, &it->val,
+		    it->seek_rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
+		if (it->seek_rc != 0 && it->seek_rc != MDB_NOTFOUND)
+			rc = it->seek_rc;
+	} else
+		rc = mdb_cursor_get(it->cur, &it->key, &it->val, MDB_PREV);
 	return store_iter_check(t, it, rc);
 }
 

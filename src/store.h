@@ -32,6 +32,7 @@ enum store_db {
 	DB_GROUPS,		/* u64 group id -> group record */
 	DB_GROUPS_BY_ACCOUNT,	/* u64 account || u64 group -> "" */
 	DB_LOGS,		/* u64 job || u64 log id -> log record */
+	DB_FAILURES,		/* u64 account || u64 log id -> u64 job (failed logs) */
 	DB_COUNT
 };
 
@@ -92,6 +93,10 @@ void store_del(struct store_txn *, enum store_db, const void *key, size_t klen);
 /* Returns the next id of counter NAME (1, 2, ...), or 0 after an error. */
 uint64_t store_next_id(struct store_txn *, const char *name);
 
+/* Reserves N ids of counter NAME: returns the first, or 0 after an error
+ * (the others follow it). */
+uint64_t store_reserve_ids(struct store_txn *, const char *name, uint64_t n);
+
 /* The number of entries in DB. */
 uint64_t store_count(struct store_txn *, enum store_db);
 
@@ -105,6 +110,12 @@ int  store_iter_next(struct store_txn *, struct store_iter *it);
  * first key >= FROM (within the prefix). Returns STORE_OK or an error. */
 int  store_iter_seek(struct store_txn *, struct store_iter *it, const void *from, size_t flen);
 void store_iter_close(struct store_iter *it);
+/* Positions the iterator so that store_iter_prev returns the last key
+ * below FROM within the prefix, then the ones before it. Returns
+ * STORE_OK or an error. */
+int  store_iter_seek_before(struct store_txn *, struct store_iter *it, const void *from, size_t flen);
+/* Like store_iter_next, walking backwards (after store_iter_seek_before). */
+int  store_iter_prev(struct store_txn *, struct store_iter *it);
 /* Deletes the entry the iterator is on; the next store_iter_next returns
  * the entry after it. Errors are sticky. */
 void store_iter_del(struct store_txn *, struct store_iter *it);

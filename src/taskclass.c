@@ -59,6 +59,7 @@ struct taskclass_run {
 	void *arg;
 	char *name;
 	char *exec;
+	char **argv;		/* { exec, args..., NULL } */
 	int timeout;
 
 	pid_t pid;		/* 0 until started, and when it never did */
@@ -308,7 +309,7 @@ taskclass_spawn(struct taskclass_run *run, char **envp, int in_r, int out_w)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t empty, all;
-	char *argv[] = { run->exec, NULL };
+	char **argv = run->argv;
 	int rc;
 
 	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
@@ -371,7 +372,7 @@ taskclass_child(const struct taskclass_run *run, const struct taskclass_user *u,
 {
 	struct sigaction sa;
 	sigset_t empty;
-	char *argv[] = { run->exec, NULL };
+	char **argv = run->argv;
 	int msg[2], sig, fd;
 
 	/* Handlers must go before signals are unblocked below: the daemon's
@@ -575,6 +576,16 @@ taskclass_start(struct event_base *base, const struct taskclass_request *req,
 	run->arg = arg;
 	run->name = xstrdup(req->name ? req->name : "");
 	run->exec = xstrdup(req->exec ? req->exec : "");
+	{
+		size_t n = 0, i;
+
+		while (req->args && req->args[n])
+			n++;
+		run->argv = xcalloc(n + 2, sizeof(char *));
+		run->argv[0] = run->exec;
+		for (i = 0; i < n; i++)
+			run->argv[i + 1] = xstrdup(req->args[i]);
+	}
 	run->timeout = req->timeout > 0 ? req->timeout : TASKCLASS_DEFAULT_TIMEOUT;
 	run->pidfd = run->in_fd = run->out_fd = -1;
 	run->payload_len = req->payload ? req->payload_len : 0;
@@ -945,6 +956,13 @@ taskclass_free(struct taskclass_run *run)
 	taskclass_close(&run->pidfd);
 	free(run->payload);
 	free(run->name);
+	if (run->argv) {
+		size_t i;
+
+		for (i = 1; run->argv[i]; i++)
+			free(run->argv[i]);
+		free(run->argv);
+	}
 	free(run->exec);
 	free(run);
 }

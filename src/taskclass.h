@@ -44,6 +44,8 @@ struct event_base;
 
 struct taskclass_request {
 	const char *exec;	/* absolute path of the program */
+	const char *const *args; /* NULL, or its arguments after argv[0] (NULL-terminated):
+				 * the sendmail command of notices has some */
 	const char *name;	/* the class name, for messages and WEBCRON_TASK_CLASS; NULL = "" */
 	const char *user;	/* NULL or "" = the daemon's user; otherwise run as this
 				 * user, which needs the daemon to be root unless it is

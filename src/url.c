@@ -41,3 +41,40 @@ url_check(const char *s, char *why, size_t whylen)
 	}
 	return 0;
 }
+
+int
+url_host(const char *url, char *out, size_t len)
+{
+	const char *p = strstr(url, "://"), *end, *at;
+	size_t n;
+
+	if (p == NULL)
+		return -1;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	/* user:password@ comes before the host */
+	if ((at = memchr(p, '@', (size_t)(end - p))) != NULL) {
+		const char *last;
+
+		for (last = at; (at = memchr(last + 1, '@', (size_t)(end - last - 1))) != NULL; last = at)
+			;
+		p = last + 1;
+	}
+	if (*p == '[') {
+		const char *close = memchr(p, ']', (size_t)(end - p));
+
+		if (close == NULL)
+			return -1;
+		p++;
+		n = (size_t)(close - p);
+	} else {
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+
+		n = (size_t)((colon ? colon : end) - p);
+	}
+	if (n == 0 || n >= len)
+		return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}

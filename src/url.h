@@ -14,4 +14,9 @@
  * -1 with the reason in WHY. */
 int url_check(const char *s, char *why, size_t whylen);
 
+/* The host of URL (which url_check accepted) into OUT, without brackets
+ * or port: "example.org", "10.0.0.1", "::1". Returns 0, or -1 when it
+ * does not fit. */
+int url_host(const char *url, char *out, size_t len);
+
 #endif

@@ -234,3 +234,141 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(30)
         self.sock.connect(self.unix_path)
+
+
+class Receiver:
+    """A real HTTP server on a loopback address that records every request
+    and answers as told: `respond(path, status, body, delay)`. A delay of
+    None hangs until the receiver stops."""
+
+    def __init__(self, host="127.0.0.1"):
+        import http.server
+        import threading
+
+        self.requests = []
+        self.cond = threading.Condition()
+        self.rules = {}
+        self.stopping = threading.Event()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def handle_any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                path = self.path.split("?")[0]
+                entry = {"method": self.command, "path": self.path, "headers": dict(self.headers),
+                         "body": body, "time": time.time()}
+                with receiver.cond:
+                    receiver.requests.append(entry)
+                    receiver.cond.notify_all()
+                status, rbody, delay, headers = receiver.rules.get(path, (200, b"ok", 0, {}))
+                if delay is None:
+                    receiver.stopping.wait()
+                    return
+                if delay:
+                    receiver.stopping.wait(delay)
+                try:
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(rbody)))
+                    self.end_headers()
+                    self.wfile.write(rbody)
+                except OSError:
+                    pass
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = handle_any
+
+            def do_HEAD(self):
+                self.handle_any()
+
+            def log_message(self, *args):
+                pass
+
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass    # a client that hangs up (a timeout) is not news
+
+        self.server = Server((host, 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.host = host
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path="/"):
+        return "http://%s:%d%s" % (self.host, self.port, path)
+
+    def respond(self, path, status=200, body=b"ok", delay=0, headers=None):
+        self.rules[path] = (status, body, delay, headers or {})
+
+    def hits(self, path=None):
+        with self.cond:
+            return [r for r in self.requests if path is None or r["path"].split("?")[0] == path]
+
+    def wait(self, count, path=None, timeout=20):
+        """Waits until COUNT requests (to PATH) have arrived; returns them."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                got = [r for r in self.requests if path is None or r["path"].split("?")[0] == path]
+                if len(got) >= count:
+                    return got
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("%d request(s) to %s arrived of %d expected" % (
+                        len(got), path or "the receiver", count))
+                self.cond.wait(left)
+
+    def stop(self):
+        self.stopping.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Listener:
+    """A bare TCP listener that only counts connections: for addresses that
+    must never be connected to."""
+
+    def __init__(self, host):
+        import threading
+
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.running = True
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def loop(self):
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+                self.accepted += 1
+                conn.close()
+            except OSError:
+                pass
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+def wait_until(what, fn, timeout=20, interval=0.05):
+    """Polls FN until it returns a true value (a condition, not a guess at
+    how long something takes); returns that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(interval)
