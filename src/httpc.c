@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -34,12 +35,21 @@
 #include "cidr.h"
 #include "httpc.h"
 #include "log.h"
+#include "idmap.h"
 #include "netpolicy.h"
+#include "url.h"
 
 /* Idle connections kept for reuse, in all. A cron service rarely calls the
  * same host twice within curl's idle limit (CURLOPT_MAXAGE_CONN, 118 s),
  * so the pool is only worth a few descriptors. */
-#define HTTPC_POOL_MAX 64
+#define HTTPC_POOL_MAX 1024		/* idle connections kept for reuse */
+/* Transfers to one host (scheme, name, port) at once. Past it, transfers
+ * wait here, in order, and their timeout runs meanwhile. Without a bound,
+ * curl walks every connection to a host for each new transfer, which costs
+ * O(n^2) when thousands of jobs call one host; and the wait is kept out of
+ * curl because curl 7.88 walks its whole pending list each time a handle
+ * is removed. It also spares a user's server a webcron-made flood. */
+#define HTTPC_HOST_MAX 256
 
 struct httpc_sock {
 	struct httpc *hc;
@@ -48,14 +58,22 @@ struct httpc_sock {
 	struct httpc_sock *prev, *next;
 };
 
+/* The transfers of one host: those in curl, and those waiting their turn. */
+struct httpc_host {
+	uint64_t key;			/* a hash of scheme://host:port */
+	unsigned active;
+	struct httpc_xfer *wait_head, *wait_tail;
+};
+
 struct httpc {
 	struct event_base *base;
 	CURLM *multi;
 	struct event *timer;
 	struct netpolicy policy;	/* our own copy of the list */
-	struct httpc_xfer *xfers;	/* in flight */
+	struct httpc_xfer *xfers;	/* in flight or waiting */
 	size_t nxfers;
 	struct httpc_sock *socks;	/* watched for curl */
+	struct idmap *hosts;		/* key -> struct httpc_host */
 };
 
 struct httpc_xfer {
@@ -66,6 +84,11 @@ struct httpc_xfer {
 	void *arg;
 	struct httpc_xfer *prev, *next;
 	int done;			/* its callback is running */
+	struct httpc_host *host;
+	int waiting;			/* in its host's queue, not yet in curl */
+	struct httpc_xfer *wait_next;
+	struct timespec queued;
+	long timeout_ms;
 
 	/* The response as received: the first bytes, then a ring of the
 	 * latest ones after those. */
@@ -353,6 +376,130 @@ httpc_debug_cb(CURL *easy, curl_infotype type, char *data, size_t size, void *us
 	return 0;
 }
 
+/* ---- hosts */
+
+/* The host of URL as a key: FNV-1a of "scheme://host:port" as given. */
+static uint64_t
+httpc_host_key(const char *url)
+{
+	const char *p = strstr(url, "://");
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t n, i;
+
+	n = p ? (size_t)(p - url) + 3 + strcspn(p + 3, "/?#") : strlen(url);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)url[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c += 32;
+		h = (h ^ c) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static struct httpc_host *
+httpc_host_of(struct httpc *hc, const char *url)
+{
+	uint64_t key = httpc_host_key(url);
+	struct httpc_host *h = idmap_get(hc->hosts, key);
+
+	if (h == NULL) {
+		h = xcalloc(1, sizeof(*h));
+		h->key = key;
+		idmap_put(hc->hosts, key, h);
+	}
+	return h;
+}
+
+static long
+httpc_elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* Hands X to curl; its timeout is what is left after its wait. Returns 0
+ * or -1 (logged). */
+static int
+httpc_add(struct httpc_xfer *x)
+{
+	long left = x->timeout_ms - (x->waiting ? httpc_elapsed_ms(&x->queued) : 0);
+	CURLMcode mrc;
+
+	x->waiting = 0;
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, left > 1 ? left : 1L);
+	if ((mrc = curl_multi_add_handle(x->hc->multi, x->easy)) != CURLM_OK) {
+		log_warnx("httpc: cannot start a transfer: %s", curl_multi_strerror(mrc));
+		return -1;
+	}
+	x->host->active++;
+	return 0;
+}
+
+static void httpc_unlink(struct httpc_xfer *x);
+static void httpc_xfer_free(struct httpc_xfer *x);
+
+/* Ends X, which never reached curl, with an error. */
+static void
+httpc_fail_now(struct httpc_xfer *x, const char *why)
+{
+	struct httpc_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.outcome = HTTPC_ERROR;
+	snprintf(r.error, sizeof(r.error), "%s", why);
+	r.result = "";
+	x->host = NULL;
+	httpc_unlink(x);
+	x->done = 1;
+	x->cb(&r, x->arg);
+	httpc_xfer_free(x);
+}
+
+/* X leaves its host (it ended or was cancelled): the next ones in line
+ * get its place. */
+static void
+httpc_host_leave(struct httpc_xfer *x)
+{
+	struct httpc_host *h = x->host;
+
+	if (h == NULL)
+		return;
+	x->host = NULL;
+	if (x->waiting) {
+		struct httpc_xfer **pp;
+
+		for (pp = &h->wait_head; *pp && *pp != x; pp = &(*pp)->wait_next)
+			;
+		if (*pp) {
+			*pp = x->wait_next;
+			if (h->wait_tail == x) {
+				struct httpc_xfer *last = h->wait_head;
+
+				while (last && last->wait_next)
+					last = last->wait_next;
+				h->wait_tail = last;
+			}
+		}
+		x->waiting = 0;
+	} else if (h->active)
+		h->active--;
+	while (h->wait_head && h->active < HTTPC_HOST_MAX) {
+		struct httpc_xfer *next = h->wait_head;
+
+		h->wait_head = next->wait_next;
+		if (h->wait_head == NULL)
+			h->wait_tail = NULL;
+		next->wait_next = NULL;
+		if (httpc_add(next) == -1)
+			httpc_fail_now(next, "the transfer could not be started");
+	}
+	if (h->active == 0 && h->wait_head == NULL)
+		free(idmap_del(x->hc->hosts, h->key));
+}
+
 /* ---- transfers */
 
 static void
@@ -495,30 +642,43 @@ httpc_finish(struct httpc *hc, struct httpc_xfer *x, CURLcode rc)
 
 	curl_multi_remove_handle(hc->multi, x->easy);
 	httpc_unlink(x);
+	httpc_host_leave(x);
 	x->done = 1;
 	x->cb(&r, x->arg);
 	httpc_xfer_free(x);
 }
 
-/* Runs the callbacks of finished transfers. */
+/* Runs the callbacks of finished transfers. Every message is read before
+ * any handle is removed: curl_multi_remove_handle() walks the messages
+ * still queued, so removing while reading costs O(n^2) when thousands of
+ * transfers end in one turn. */
 static void
 httpc_collect(struct httpc *hc)
 {
-	struct httpc_xfer *x;
+	struct done {
+		struct httpc_xfer *x;
+		CURLcode rc;
+	} *done = NULL;
+	size_t n = 0, cap = 0, i;
 	CURLMsg *msg;
 	int left;
 
 	while ((msg = curl_multi_info_read(hc->multi, &left)) != NULL) {
-		CURL *easy = msg->easy_handle;
-		CURLcode rc = msg->data.result;
 		char *priv = NULL;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-		x = (struct httpc_xfer *)(void *)priv;
-		httpc_finish(hc, x, rc);
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			done = xrealloc(done, cap * sizeof(*done));
+		}
+		done[n].x = (struct httpc_xfer *)(void *)priv;
+		done[n++].rc = msg->data.result;
 	}
+	for (i = 0; i < n; i++)
+		httpc_finish(hc, done[i].x, done[i].rc);
+	free(done);
 }
 
 static const char *const httpc_methods[] = {
@@ -580,7 +740,6 @@ httpc_setup(struct httpc_xfer *x, const struct httpc_request *req)
 	SET(CURLOPT_WRITEDATA, x);
 	SET(CURLOPT_HEADERFUNCTION, httpc_header_cb);
 	SET(CURLOPT_HEADERDATA, x);
-	SET(CURLOPT_TIMEOUT, (long)(req->timeout > 0 ? req->timeout : HTTPC_DEFAULT_TIMEOUT));
 	SET(CURLOPT_FOLLOWLOCATION, req->follow_redirects ? 1L : 0L);
 	SET(CURLOPT_MAXREDIRS, (long)HTTPC_MAX_REDIRECTS);
 	SET(CURLOPT_SSL_VERIFYPEER, req->ssl_verify ? 1L : 0L);
@@ -634,7 +793,6 @@ httpc_start(struct httpc *hc, const struct httpc_request *req, httpc_done_cb cb,
     void *arg)
 {
 	struct httpc_xfer *x = xcalloc(1, sizeof(*x));
-	CURLMcode mrc;
 
 	x->hc = hc;
 	x->cb = cb;
@@ -645,10 +803,21 @@ httpc_start(struct httpc *hc, const struct httpc_request *req, httpc_done_cb cb,
 	}
 	if (httpc_setup(x, req) == -1)
 		goto fail;
-	/* Adding only arms curl's timer (zero: our next loop turn); nothing
-	 * runs, and no callback is called, before we return. */
-	if ((mrc = curl_multi_add_handle(hc->multi, x->easy)) != CURLM_OK) {
-		log_warnx("httpc: cannot start a transfer: %s", curl_multi_strerror(mrc));
+	x->timeout_ms = 1000L * (req->timeout > 0 ? req->timeout : HTTPC_DEFAULT_TIMEOUT);
+	x->host = httpc_host_of(hc, req->url);
+	if (x->host->active >= HTTPC_HOST_MAX) {
+		/* its turn comes when one of the host's transfers ends */
+		x->waiting = 1;
+		clock_gettime(CLOCK_MONOTONIC, &x->queued);
+		if (x->host->wait_tail)
+			x->host->wait_tail->wait_next = x;
+		else
+			x->host->wait_head = x;
+		x->host->wait_tail = x;
+	} else if (httpc_add(x) == -1) {
+		/* Adding only arms curl's timer (zero: our next loop turn);
+		 * nothing runs, and no callback is called, before we return. */
+		httpc_host_leave(x);
 		goto fail;
 	}
 	x->next = hc->xfers;
@@ -667,8 +836,10 @@ httpc_cancel(struct httpc_xfer *x)
 {
 	if (x == NULL || x->done)
 		return;
-	curl_multi_remove_handle(x->hc->multi, x->easy);
+	if (!x->waiting)
+		curl_multi_remove_handle(x->hc->multi, x->easy);
 	httpc_unlink(x);
+	httpc_host_leave(x);
 	httpc_xfer_free(x);
 }
 
@@ -722,6 +893,7 @@ httpc_new(struct event_base *base)
 	curl_multi_setopt(hc->multi, CURLMOPT_TIMERFUNCTION, httpc_timer_cb);
 	curl_multi_setopt(hc->multi, CURLMOPT_TIMERDATA, hc);
 	curl_multi_setopt(hc->multi, CURLMOPT_MAXCONNECTS, (long)HTTPC_POOL_MAX);
+	hc->hosts = idmap_new();
 	return hc;
 }
 
@@ -739,6 +911,7 @@ httpc_free(struct httpc *hc)
 		httpc_sock_free(hc, hc->socks);
 	event_free(hc->timer);
 	httpc_policy_free(&hc->policy);
+	idmap_free(hc->hosts);
 	free(hc);
 	curl_global_cleanup();
 }

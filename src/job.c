@@ -2,6 +2,7 @@
  * job: records, indexes and JSON of jobs and their tasks.
  */
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -709,8 +710,48 @@ job_next_run(const struct job *j, const struct tz *zone, int64_t now)
 	return next;
 }
 
+/* points only change with daylight saving, and many jobs share an
+ * expression: a direct-mapped cache by (expression, zone, hour) saves
+ * walking up to 1440 fire times per job in every cron.list. */
+#define JOB_POINTS_CACHE 4096
+
+static struct {
+	char *expression;
+	const struct tz *zone;
+	int64_t hour;
+	int64_t points;
+} job_points_cache[JOB_POINTS_CACHE];
+
+static int64_t job_points_walk(const struct job *j, const struct tz *zone, int64_t now);
+
 int64_t
 job_points(const struct job *j, const struct tz *zone, int64_t now)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *p;
+	size_t slot;
+
+	/* a window or an anchor makes the count the job's own */
+	if (j->starts_at || j->expires_at || strncmp(j->expression, "@every", 6) == 0)
+		return job_points_walk(j, zone, now);
+	for (p = j->expression; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	h ^= (uint64_t)(uintptr_t)zone;
+	slot = (size_t)(h % JOB_POINTS_CACHE);
+	if (job_points_cache[slot].expression && job_points_cache[slot].zone == zone &&
+	    job_points_cache[slot].hour == now / 3600 &&
+	    strcmp(job_points_cache[slot].expression, j->expression) == 0)
+		return job_points_cache[slot].points;
+	free(job_points_cache[slot].expression);
+	job_points_cache[slot].expression = xstrdup(j->expression);
+	job_points_cache[slot].zone = zone;
+	job_points_cache[slot].hour = now / 3600;
+	job_points_cache[slot].points = job_points_walk(j, zone, now - now % 3600);
+	return job_points_cache[slot].points;
+}
+
+static int64_t
+job_points_walk(const struct job *j, const struct tz *zone, int64_t now)
 {
 	struct cron_window w;
 	struct cron *c;

@@ -36,9 +36,20 @@ log_init(const char *name, int foreground, int verbose)
 {
 	log_foreground = foreground;
 	log_verbose = verbose;
-	if (!foreground)
+	/* Lines of information (one per API request) are written in blocks:
+	 * log_flush() empties the buffer, and warnings go out at once. */
+	if (foreground)
+		setvbuf(stderr, NULL, _IOFBF, 64 * 1024);
+	else
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	event_set_log_callback(log_event_cb);
+}
+
+void
+log_flush(void)
+{
+	if (log_foreground)
+		fflush(stderr);
 }
 
 int
@@ -54,16 +65,23 @@ log_vwrite(int pri, const char *fmt, va_list ap, const char *suffix)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_foreground) {
+		static time_t last;
+		static char when[32];
 		struct timespec ts;
-		struct tm tm;
-		char when[32];
 
+		/* one line per API request: format the second once */
 		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		if (ts.tv_sec != last) {
+			struct tm tm;
+
+			gmtime_r(&ts.tv_sec, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+			last = ts.tv_sec;
+		}
 		fprintf(stderr, "%s.%03ldZ %s%s%s\n", when, ts.tv_nsec / 1000000, msg,
 		    suffix ? ": " : "", suffix ? suffix : "");
-		fflush(stderr);
+		if (pri <= LOG_WARNING)
+			fflush(stderr);
 	} else if (suffix)
 		syslog(pri, "%s: %s", msg, suffix);
 	else

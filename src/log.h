@@ -15,6 +15,9 @@
  * and curl's chatter. Safe to call again (e.g. from webcronctl). */
 void log_init(const char *name, int foreground, int verbose);
 int  log_verbosity(void);
+/* Writes out buffered lines (the daemon calls it a few times a second and
+ * at exit; warnings are never buffered). */
+void log_flush(void);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* appends strerror(errno) */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -22,6 +23,20 @@ usage(void)
 	    "  -v       more log output (repeat for more)\n"
 	    "  -V       print the version and exit\n", SYSCONFDIR);
 	exit(2);
+}
+
+/* Every execution in flight holds a socket or a pipe: the soft limit of
+ * open files (often 1024) goes up to the hard one. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit RLIMIT_NOFILE");
+	}
 }
 
 int
@@ -57,6 +72,7 @@ main(int argc, char *argv[])
 	}
 	if (geteuid() == 0 && *srv.cfg.user == '\0' && !foreground)
 		fatalx("refusing to run as root: set [server] user, or use -d to run as root on purpose");
+	raise_fd_limit();
 	if (server_bind(&srv) == -1)
 		return 1;
 	if (geteuid() == 0 && *srv.cfg.user && priv_drop(srv.cfg.user) == -1)
@@ -65,5 +81,6 @@ main(int argc, char *argv[])
 		return 1;
 	rc = server_run(&srv);
 	server_free(&srv);
+	log_flush();
 	return rc;
 }

@@ -782,6 +782,7 @@ sched_load(struct sched *s, int64_t now)
 	struct store_iter it;
 	struct fire *fires = NULL;
 	uint64_t *expired = NULL;
+	const char *lo = NULL, *hi = NULL;
 	size_t nfires = 0, cap = 0, nexpired = 0, i;
 	double t0 = server_monotonic();
 	int rc;
@@ -806,6 +807,10 @@ sched_load(struct sched *s, int64_t now)
 		uint64_t id;
 		int64_t baseline;
 
+		if (lo == NULL || (const char *)it.val.mv_data < lo)
+			lo = it.val.mv_data;
+		if ((const char *)it.val.mv_data + it.val.mv_size > hi)
+			hi = (const char *)it.val.mv_data + it.val.mv_size;
 		if (it.key.mv_size != 8 || job_peek(it.val.mv_data, it.val.mv_size, &p) == -1) {
 			log_warnx("sched: a job record cannot be read; it is not scheduled");
 			continue;
@@ -849,6 +854,7 @@ sched_load(struct sched *s, int64_t now)
 	free(expired);
 	log_info("sched: %zu jobs scheduled in %.2f s, %zu missed fires to catch up",
 	    s->nheap, server_monotonic() - t0, nfires);
+	store_release_pages(lo, hi);
 	qsort(fires, nfires, sizeof(*fires), sched_fire_cmp);
 	sched_fire(s, fires, nfires, now);
 	free(fires);

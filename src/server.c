@@ -251,6 +251,12 @@ server_sweep(evutil_socket_t fd, short what, void *arg)
 	ratelimit_sweep(srv->rl, server_monotonic());
 }
 
+static void
+server_log_flush(evutil_socket_t fd, short what, void *arg)
+{
+	log_flush();
+}
+
 /* Logs older than log_max_age go, a slice at a time so that no turn of
  * the loop is long. */
 static void
@@ -271,7 +277,7 @@ server_expire(evutil_socket_t fd, short what, void *arg)
 int
 server_start(struct server *srv)
 {
-	struct timeval ten = { 10, 0 };
+	struct timeval ten = { 10, 0 }, quarter = { 0, 250000 };
 	char err[512];
 	size_t i;
 
@@ -331,10 +337,13 @@ server_start(struct server *srv)
 	event_add(srv->sweep, &ten);
 	srv->expire = event_new(srv->base, -1, EV_PERSIST, server_expire, srv);
 	event_add(srv->expire, &ten);
+	srv->log_flush = event_new(srv->base, -1, EV_PERSIST, server_log_flush, srv);
+	event_add(srv->log_flush, &quarter);
 	if (*srv->cfg.port_file && srv->port >= 0 &&
 	    listen_write_port_file(srv->cfg.port_file, srv->port) == -1)
 		return -1;
 	log_info("webcrond ready (data in %s)", srv->cfg.data_dir);
+	log_flush();
 	return 0;
 }
 
@@ -361,6 +370,9 @@ server_free(struct server *srv)
 		event_free(srv->sweep);
 	if (srv->expire)
 		event_free(srv->expire);
+	if (srv->log_flush)
+		event_free(srv->log_flush);
+	log_flush();
 	sched_free(srv->sched);
 	runs_free(srv->runs);
 	if (srv->httpc)

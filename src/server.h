@@ -38,6 +38,7 @@ struct server {
 	struct event *signals[4];
 	struct event *sweep;
 	struct event *expire;		/* log_max_age */
+	struct event *log_flush;
 	uint8_t expire_cursor[16];
 	struct httpc *httpc;		/* outgoing requests of jobs and notices */
 	struct runs *runs;		/* executions */

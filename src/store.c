@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -447,6 +449,18 @@ store_usage(struct store *st, uint64_t *used, uint64_t *size)
 	mdb_env_stat(st->env, &stat);
 	*used = (uint64_t)(info.me_last_pgno + 1) * stat.ms_psize;
 	*size = info.me_mapsize;
+}
+
+void
+store_release_pages(const void *lo, const void *hi)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)lo & ~(page - 1), b = ((uintptr_t)hi + page) & ~(page - 1);
+
+	/* the map is read-only and shared (no MDB_WRITEMAP): dropping its
+	 * pages loses nothing, a later read faults them back in */
+	if (lo && hi && b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
 int

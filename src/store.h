@@ -123,6 +123,12 @@ void store_iter_del(struct store_txn *, struct store_iter *it);
 /* Map use: bytes in use and the map's size. */
 void store_usage(struct store *, uint64_t *used, uint64_t *size);
 
+/* Lets go of the map's pages between LO and HI (values read from the
+ * store) that this process has touched; they stay in the page cache. For
+ * after a walk over every record at start-up, so that the daemon's
+ * resident memory is what it keeps, not what it read. */
+void store_release_pages(const void *lo, const void *hi);
+
 /* A hot, compacted copy of the environment into the directory DEST
  * (created if missing, must be empty). Returns 0 or -1 with ERR set. */
 int  store_backup(struct store *, const char *dest, char *err, size_t errlen);

@@ -38,9 +38,14 @@ token_generate(char out[TOKEN_LEN + 1])
 void
 token_digest(const char *token, size_t len, uint8_t out[TOKEN_DIGEST])
 {
+	/* fetched once: OpenSSL 3 looks EVP_sha256() up again at each use,
+	 * and every API request hashes its token */
+	static EVP_MD *sha256;
 	unsigned int olen = TOKEN_DIGEST;
 
-	if (EVP_Digest(token, len, out, &olen, EVP_sha256(), NULL) != 1)
+	if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		fatalx("SHA-256 is not available");
+	if (EVP_Digest(token, len, out, &olen, sha256, NULL) != 1)
 		fatalx("SHA-256 failed");
 }
 

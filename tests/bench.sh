@@ -1,0 +1,35 @@
+#!/bin/sh
+# The benchmarks still run and print their figures (in their quick form;
+# no timing is judged here: the figures are for docs/PERFORMANCE.md).
+# TAP for automake.
+srcdir=${WEBCRON_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${WEBCRON_BUILDDIR:-$srcdir/build}
+export BUILD
+n=0
+fail=0
+echo "1..3"
+check() {	# NAME COMMAND PATTERN...
+	name=$1; cmd=$2; shift 2
+	n=$((n + 1))
+	out=$(sh -c "$cmd" 2>&1)
+	rc=$?
+	for pat in "$@"; do
+		if ! printf '%s\n' "$out" | grep -q -- "$pat"; then
+			rc=1
+			echo "# missing: $pat"
+		fi
+	done
+	if [ $rc -eq 0 ]; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name"
+		printf '%s\n' "$out" | tail -n 20 | sed 's/^/# /'
+		fail=1
+	fi
+}
+check "bench/cron-next runs" "$srcdir/bench/cron-next" \
+	"^parse .* ns mean" "next mix   UTC .* median"
+check "bench/fire --quick runs" "$srcdir/bench/fire --quick" \
+	"runs 1000" "all_started_after_ms" "jitter_p99_ms" "executions/s: [0-9]" "loaded 20000 jobs"
+check "bench/api --quick runs" "$srcdir/bench/api --quick" "cron.get" "baseline"
+exit $fail
