@@ -21,8 +21,10 @@
 #include "account.h"
 #include "api.h"
 #include "buf.h"
+#include "client.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "ratelimit.h"
 #include "rec.h"
 #include "server.h"
@@ -283,94 +285,11 @@ api_url_allowed(struct api_call *c, const char *field, const char *url)
 
 /* ---- the client's address */
 
-/* The client of a request that came through trusted proxies: the
- * right-most address of X-Forwarded-For (or Forwarded: for=) that is not
- * itself a trusted proxy. Returns 0, or -1 when the header is absent or
- * unusable (then the peer is the client). */
-static int
-api_forwarded_client(struct api_call *c, struct cidr_addr *out)
-{
-	struct evkeyvalq *h = evhttp_request_get_input_headers(c->req);
-	const char *xff = evhttp_find_header(h, "X-Forwarded-For");
-	const char *fwd = evhttp_find_header(h, "Forwarded");
-	char *copy, *items[32];
-	size_t n = 0, i;
-	int found = -1;
-
-	if (xff == NULL && fwd == NULL)
-		return -1;
-	copy = xstrdup(xff ? xff : fwd);
-	{
-		char *p = copy, *item;
-
-		while ((item = strsep(&p, ",")) != NULL && n < 32)
-			items[n++] = item;
-	}
-	for (i = n; i-- > 0;) {
-		char *s = items[i], *end;
-		struct cidr_addr a;
-
-		if (xff == NULL) {	/* Forwarded: for=1.2.3.4;proto=https */
-			char *f = strcasestr(s, "for=");
-
-			if (f == NULL)
-				break;
-			s = f + 4;
-			if ((end = strchr(s, ';')) != NULL)
-				*end = '\0';
-			if (*s == '"')
-				s++;
-		}
-		while (isspace((unsigned char)*s))
-			s++;
-		end = s + strlen(s);
-		while (end > s && (isspace((unsigned char)end[-1]) || end[-1] == '"'))
-			*--end = '\0';
-		if (*s == '[') {	/* [v6] or [v6]:port */
-			char *close = strchr(s, ']');
-
-			if (close == NULL)
-				break;
-			*close = '\0';
-			s++;
-		} else if (strchr(s, '.') && (end = strchr(s, ':')) != NULL &&
-		    strchr(end + 1, ':') == NULL)
-			*end = '\0';	/* v4:port */
-		if (cidr_addr_parse(s, &a) == -1)
-			break;
-		*out = a;
-		found = 0;
-		if (!cidr_list_match(&c->srv->cfg.trusted_proxies, &a))
-			break;
-	}
-	free(copy);
-	return found;
-}
-
 static void
 api_client(struct api_call *c)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(c->req);
-	char *peer = NULL;
-	ev_uint16_t port = 0;
-	struct cidr_addr a;
-	int known = 0, trusted;
-
-	if (evcon)
-		evhttp_connection_get_peer(evcon, &peer, &port);
-	if (peer && cidr_addr_parse(peer, &a) == 0)
-		known = 1;
-	/* a unix socket can only be reached by local processes the operator
-	 * allowed: it is treated as a trusted proxy */
-	trusted = !known || cidr_list_match(&c->srv->cfg.trusted_proxies, &a);
-	if (trusted && api_forwarded_client(c, &a) == 0)
-		known = 1;
-	c->client_known = known;
-	if (known) {
-		c->client = a;
-		cidr_addr_format(&a, c->client_text, sizeof(c->client_text));
-	} else
-		snprintf(c->client_text, sizeof(c->client_text), "unix");
+	c->client_known = client_address(&c->srv->cfg, c->req, &c->client, c->client_text,
+	    sizeof(c->client_text));
 }
 
 /* The address bucket's key: IPv6 clients count per /64, since one host
@@ -721,6 +640,7 @@ api_handle(struct server *srv, struct evhttp_request *req)
 	c.route->handler(&c);
 reply:
 	api_reply(&c);
+	metrics_api(c.route ? (int)(c.route - api_routes) : -1, c.code, api_http_status(&c));
 	log_info("api %s %s code=%d http=%d %.1fms client=%s", api_method(req),
 	    c.route ? name : "-", c.code, api_http_status(&c),
 	    (server_monotonic() - t0) * 1000, c.client_text);

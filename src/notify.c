@@ -17,6 +17,7 @@
 #include "job.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "outreq.h"
 #include "server.h"
@@ -104,6 +105,7 @@ notice_done(const struct httpc_result *res, void *arg)
 		return;
 	}
 	if (n->attempt >= NOTIFY_ATTEMPTS || res->outcome == HTTPC_BLOCKED) {
+		metrics_notice_failed();
 		log_warnx("notify: job %llu: the notice could not be delivered after %d attempt%s: %s",
 		    (unsigned long long)n->job, n->attempt, n->attempt == 1 ? "" : "s",
 		    res->outcome == HTTPC_RESPONSE ? "a status other than 2xx" : res->error);

@@ -28,6 +28,7 @@
 #include "idmap.h"
 #include "job.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "outreq.h"
 #include "rec.h"
@@ -693,6 +694,7 @@ run_finish(struct run *r, int status, const char *error)
 		r->log.start_time = run_wall();
 	if (r->state == RUN_RUNNING)
 		r->log.execution_time = run_wall() - r->log.start_time;
+	metrics_execution(status, r->state == RUN_RUNNING ? (double)r->log.jitter_ms / 1000 : -1);
 	run_release(r);
 	r->state = RUN_DONE;
 	TAILQ_INSERT_TAIL(&rs->done, r, link);

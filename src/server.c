@@ -17,9 +17,11 @@
 
 #include "api.h"
 #include "buf.h"
+#include "client.h"
 #include "execlog.h"
 #include "httpc.h"
 #include "log.h"
+#include "metrics.h"
 #include "netpolicy.h"
 #include "ratelimit.h"
 #include "run.h"
@@ -124,6 +126,31 @@ server_healthz(struct server *srv, struct evhttp_request *req)
 	evhttp_send_reply(req, ok ? 200 : 503, ok ? "OK" : "Service Unavailable", out);
 }
 
+/* GET /metrics, for the addresses in metrics_allow. The client is the
+ * one after trusted_proxies: a reverse proxy that is not trusted is itself
+ * the client, so keep it out of metrics_allow (or trust it). */
+static void
+server_metrics(struct server *srv, struct evhttp_request *req)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	struct buf page = BUF_INIT;
+	struct cidr_addr a;
+	char text[64];
+
+	if (client_address(&srv->cfg, req, &a, text, sizeof(text)) &&
+	    !cidr_list_match(&srv->cfg.metrics_allow, &a)) {
+		api_send_error(srv, req, 403, API_DENIED, "metrics are not served to this address");
+		return;
+	}
+	metrics_render(srv, &page);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	evbuffer_add(out, page.data, page.len);
+	evhttp_send_reply(req, 200, "OK", out);
+	buf_free(&page);
+}
+
 static void
 server_request(struct evhttp_request *req, void *arg)
 {
@@ -136,6 +163,8 @@ server_request(struct evhttp_request *req, void *arg)
 		api_handle(srv, req);
 	else if (strcmp(path, "/healthz") == 0)
 		server_healthz(srv, req);
+	else if (strcmp(path, "/metrics") == 0)
+		server_metrics(srv, req);
 	else
 		api_send_error(srv, req, 404, API_UNKNOWN,
 		    "not found: the API is at /api/<target>.<action>");
