@@ -32,6 +32,7 @@
 #include <event2/event.h>
 
 #include "buf.h"
+#include "capture.h"
 #include "cidr.h"
 #include "httpc.h"
 #include "log.h"
@@ -90,13 +91,7 @@ struct httpc_xfer {
 	struct timespec queued;
 	long timeout_ms;
 
-	/* The response as received: the first bytes, then a ring of the
-	 * latest ones after those. */
-	char head[HTTPC_CAPTURE_HEAD];
-	size_t head_len;
-	char tail[HTTPC_CAPTURE_TAIL];
-	size_t tail_len, tail_pos;
-	uint64_t captured;		/* every byte offered to the capture */
+	struct capture capture;		/* the response as received */
 	uint64_t body_bytes;
 
 	/* The pattern, and the last (pattern_len - 1) body bytes, so that a
@@ -276,38 +271,6 @@ httpc_prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_por
 
 /* ---- what is received */
 
-static void
-httpc_capture(struct httpc_xfer *x, const char *p, size_t len)
-{
-	size_t n;
-
-	x->captured += len;
-	if (x->head_len < sizeof(x->head)) {
-		n = sizeof(x->head) - x->head_len;
-		if (n > len)
-			n = len;
-		memcpy(x->head + x->head_len, p, n);
-		x->head_len += n;
-		p += n;
-		len -= n;
-	}
-	if (len >= sizeof(x->tail)) {	/* only the last bytes survive */
-		p += len - sizeof(x->tail);
-		len = sizeof(x->tail);
-	}
-	while (len > 0) {
-		n = sizeof(x->tail) - x->tail_pos;
-		if (n > len)
-			n = len;
-		memcpy(x->tail + x->tail_pos, p, n);
-		x->tail_pos = (x->tail_pos + n) % sizeof(x->tail);
-		x->tail_len += n;
-		if (x->tail_len > sizeof(x->tail))
-			x->tail_len = sizeof(x->tail);
-		p += n;
-		len -= n;
-	}
-}
 
 static void
 httpc_pattern_feed(struct httpc_xfer *x, const char *p, size_t len)
@@ -346,7 +309,7 @@ httpc_write_cb(char *p, size_t size, size_t nmemb, void *userdata)
 	size_t len = size * nmemb;
 
 	x->body_bytes += len;
-	httpc_capture(x, p, len);
+	capture_add(&x->capture, p, len);
 	httpc_pattern_feed(x, p, len);
 	return len;
 }
@@ -357,7 +320,7 @@ httpc_header_cb(char *p, size_t size, size_t nmemb, void *userdata)
 	struct httpc_xfer *x = userdata;
 	size_t len = size * nmemb;
 
-	httpc_capture(x, p, len);
+	capture_add(&x->capture, p, len);
 	return len;
 }
 
@@ -564,35 +527,10 @@ httpc_seconds(CURL *easy, CURLINFO info)
 	return (double)us / 1e6;
 }
 
-/* The captured bytes, in order, into OUT (room for head, marker, tail). */
-static size_t
-httpc_result_text(const struct httpc_xfer *x, char *out, size_t outlen)
-{
-	size_t o = 0, start;
-
-	memcpy(out, x->head, x->head_len);
-	o = x->head_len;
-	if (x->captured > x->head_len + x->tail_len)
-		o += (size_t)snprintf(out + o, outlen - o, "\n[... %llu bytes omitted ...]\n",
-		    (unsigned long long)(x->captured - x->head_len - x->tail_len));
-	start = (x->tail_pos + sizeof(x->tail) - x->tail_len) % sizeof(x->tail);
-	if (start + x->tail_len <= sizeof(x->tail)) {
-		memcpy(out + o, x->tail + start, x->tail_len);
-	} else {
-		size_t first = sizeof(x->tail) - start;
-
-		memcpy(out + o, x->tail + start, first);
-		memcpy(out + o + first, x->tail, x->tail_len - first);
-	}
-	o += x->tail_len;
-	out[o] = '\0';
-	return o;
-}
-
 static void
 httpc_finish(struct httpc *hc, struct httpc_xfer *x, CURLcode rc)
 {
-	char text[HTTPC_CAPTURE_HEAD + HTTPC_CAPTURE_TAIL + 64];
+	struct buf text = BUF_INIT;
 	struct httpc_result r;
 	const char *ip = NULL;
 	long redirects = 0;
@@ -608,8 +546,9 @@ httpc_finish(struct httpc *hc, struct httpc_xfer *x, CURLcode rc)
 	r.total = httpc_seconds(x->easy, CURLINFO_TOTAL_TIME_T);
 	r.downloaded = x->body_bytes;
 	r.pattern_found = x->pattern_found;
-	r.result_len = httpc_result_text(x, text, sizeof(text));
-	r.result = text;
+	capture_render(&x->capture, &text);
+	r.result_len = text.len;
+	r.result = buf_str(&text);
 
 	if (rc == CURLE_OK)
 		r.outcome = HTTPC_RESPONSE;
@@ -646,6 +585,7 @@ httpc_finish(struct httpc *hc, struct httpc_xfer *x, CURLcode rc)
 	x->done = 1;
 	x->cb(&r, x->arg);
 	httpc_xfer_free(x);
+	buf_free(&text);
 }
 
 /* Runs the callbacks of finished transfers. Every message is read before

@@ -39,7 +39,7 @@ struct tz;
 #define JOB_NAME_MAX		255
 #define JOB_DESCRIPTION_MAX	1024
 #define JOB_POSTDATA_MAX	(64 * 1024)
-#define JOB_HEADERS_MAX		(8 * 1024)
+#define JOB_HEADERS_MAX		(8 * 1024)	/* = HEADERS_MAX of headers.h */
 #define JOB_PAYLOAD_MAX		(16 * 1024)
 #define JOB_PATTERN_MAX		1024
 #define JOB_USERAGENT_MAX	512

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "cron.h"
 #include "group.h"
+#include "headers.h"
 #include "job.h"
 #include "jobparams.h"
 #include "json.h"
@@ -76,13 +77,6 @@ static const struct jp_field jp_fields[] = {
 
 static const char *const jp_methods[] = {
 	"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"
-};
-
-/* Headers a job may not set: they are the transport's, or webcron's own. */
-static const char *const jp_forbidden_headers[] = {
-	"Host", "Content-Length", "Transfer-Encoding", "Connection", "Te", "Upgrade",
-	"Trailer", "Proxy-Authorization", "X-Webcron-Job", "X-Webcron-Scheduled-Time",
-	"X-Webcron-Execution", "X-Webcron-Signature",
 };
 
 static const char *const jp_schedule_fields[] = {
@@ -249,133 +243,42 @@ done:
 	return ret;
 }
 
-/* One "Name: value" header line: checks it and appends it to OUT. */
-static int
-jp_header(struct api_call *c, const char *name, size_t nlen, const char *value, size_t vlen,
-    struct buf *out)
-{
-	size_t i;
-
-	while (nlen && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
-		nlen--;
-	while (vlen && (*value == ' ' || *value == '\t')) {
-		value++;
-		vlen--;
-	}
-	while (vlen && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
-		vlen--;
-	if (nlen == 0)
-		return api_error(c, API_INVALID, "httpHeaders", "httpHeaders: a header has no name");
-	for (i = 0; i < nlen; i++)
-		if (!isalnum((unsigned char)name[i]) && !strchr("!#$%&'*+-.^_`|~", name[i]))
-			return api_error(c, API_INVALID, "httpHeaders",
-			    "httpHeaders: \"%.*s\" is not a header name", (int)(nlen > 64 ? 64 : nlen), name);
-	for (i = 0; i < vlen; i++)
-		if (value[i] == '\r' || value[i] == '\n' || value[i] == '\0')
-			return api_error(c, API_INVALID, "httpHeaders",
-			    "httpHeaders: the value of %.*s contains a line break", (int)nlen, name);
-	for (i = 0; i < sizeof(jp_forbidden_headers) / sizeof(jp_forbidden_headers[0]); i++)
-		if (strlen(jp_forbidden_headers[i]) == nlen &&
-		    strncasecmp(jp_forbidden_headers[i], name, nlen) == 0)
-			return api_error(c, API_INVALID, "httpHeaders",
-			    "httpHeaders: %s may not be set by a job", jp_forbidden_headers[i]);
-	if (out->len)
-		buf_addch(out, '\n');
-	buf_add(out, name, nlen);
-	buf_addstr(out, ": ");
-	buf_add(out, value, vlen);
-	return 0;
-}
-
 /* httpHeaders: "Name: value" lines (LF or CRLF), a JSON object
- * {"Name": "value"}, or a JSON array of lines. */
+ * {"Name": "value"}, or a JSON array of lines (headers.c). */
 static int
 jp_headers(struct api_call *c, struct job *j)
 {
-	char folded[PARAMS_NAME_MAX + 1];
+	char folded[PARAMS_NAME_MAX + 1], why[160];
 	const struct param *p;
 	struct buf out = BUF_INIT;
-	int ret = -1;
+	size_t i;
+	int rc = 0;
 
 	params_fold("httpHeaders", 11, folded);
 	if ((p = params_get(&c->params, folded)) == NULL)
 		return 0;
-	if (p->kind == PARAM_JSON && p->json[0] == '{') {
-		yajl_val tree = json_tree_parse(p->json);
-		size_t i, n;
-
-		if (tree == NULL || !YAJL_IS_OBJECT(tree)) {
-			if (tree)
-				yajl_tree_free(tree);
-			return api_error(c, API_INVALID, "httpHeaders", "httpHeaders: not an object of names and values");
-		}
-		n = tree->u.object.len;
-		for (i = 0; i < n; i++) {
-			const char *k = tree->u.object.keys[i], *v = YAJL_GET_STRING(tree->u.object.values[i]);
-
-			if (v == NULL) {
-				api_error(c, API_INVALID, "httpHeaders", "httpHeaders: the value of %.64s is not a string", k);
-				break;
-			}
-			if (jp_header(c, k, strlen(k), v, strlen(v), &out) == -1)
-				break;
-		}
-		yajl_tree_free(tree);
-		if (i < n)
-			goto done;
-	} else {
-		char **items;
-		size_t n, i;
-
-		if (p->kind == PARAM_LIST) {
-			if (params_list(p, &items, &n) == -1)
-				goto done;
-		} else if (p->kind == PARAM_STR || p->kind == PARAM_NULL) {
-			/* split on line ends; "\r\n" and "\n" both end a line */
-			const char *s = p->kind == PARAM_STR ? p->str : "", *nl;
-
-			items = NULL;
-			n = 0;
-			for (; *s; s = *nl ? nl + 1 : nl) {
-				size_t len;
-
-				nl = s + strcspn(s, "\n");
-				len = (size_t)(nl - s);
-				if (len && s[len - 1] == '\r')
-					len--;
-				items = xrealloc(items, (n + 1) * sizeof(char *));
-				items[n++] = xstrndup(s, len);
-			}
-		} else {
-			api_error(c, API_INVALID, "httpHeaders", "httpHeaders must be lines of \"Name: value\"");
-			goto done;
-		}
-		for (i = 0; i < n; i++) {
-			const char *line = items[i], *colon;
-
-			if (strspn(line, " \t") == strlen(line))
-				continue;
-			if ((colon = strchr(line, ':')) == NULL) {
-				api_error(c, API_INVALID, "httpHeaders", "httpHeaders: \"%.64s\" is not Name: value", line);
-				break;
-			}
-			if (jp_header(c, line, (size_t)(colon - line), colon + 1, strlen(colon + 1), &out) == -1)
-				break;
-		}
-		params_list_free(items, n);
-		if (i < n)
-			goto done;
+	switch (p->kind) {
+	case PARAM_JSON:
+		rc = headers_parse_json(&out, p->json, why, sizeof(why));
+		break;
+	case PARAM_LIST:
+		for (i = 0; i < p->nitems && rc == 0; i++)
+			rc = headers_add_line(&out, p->items[i], strlen(p->items[i]), why, sizeof(why));
+		break;
+	case PARAM_STR:
+		rc = headers_parse_text(&out, p->str, strlen(p->str), why, sizeof(why));
+		break;
+	case PARAM_NULL:
+		break;
 	}
-	if (out.len > JOB_HEADERS_MAX) {
-		api_error(c, API_INVALID, "httpHeaders", "httpHeaders is longer than %d bytes", JOB_HEADERS_MAX);
-		goto done;
+	if (rc == 0) {
+		free(j->http_headers);
+		j->http_headers = xstrdup(buf_str(&out));
 	}
-	free(j->http_headers);
-	j->http_headers = xstrdup(buf_str(&out));
-	ret = 0;
-done:
 	buf_free(&out);
-	return ret;
+	if (rc == -1)
+		return api_error(c, API_INVALID, "httpHeaders", "httpHeaders: %s", why);
+	return 0;
 }
 
 static int

@@ -35,6 +35,7 @@
 #include <event2/event.h>
 
 #include "buf.h"
+#include "capture.h"
 #include "log.h"
 #include "taskclass.h"
 
@@ -76,12 +77,7 @@ struct taskclass_run {
 	struct event *ev_timeout;	/* the timeout, then the SIGKILL grace */
 	struct event *ev_drain;	/* the drain after the exit; or the report of a failed start */
 
-	char head[TASKCLASS_OUTPUT_KEEP];	/* the first bytes of the output */
-	size_t head_len;
-	char tail[TASKCLASS_OUTPUT_KEEP];	/* a ring of the last bytes after the head */
-	size_t tail_len;
-	size_t tail_pos;	/* where the next byte goes in the ring */
-	uint64_t output_bytes;
+	struct capture output;	/* the first and last bytes of what it wrote */
 
 	struct timespec started;
 	double duration;
@@ -734,42 +730,6 @@ taskclass_on_stdin(evutil_socket_t fd, short what, void *arg)
 	taskclass_close(&run->in_fd);
 }
 
-/* Keeps the first TASKCLASS_OUTPUT_KEEP bytes and a ring of the last
- * TASKCLASS_OUTPUT_KEEP after them; counts everything. */
-static void
-taskclass_keep(struct taskclass_run *run, const char *p, size_t n)
-{
-	size_t take;
-
-	run->output_bytes += n;
-	if (run->head_len < sizeof(run->head)) {
-		take = sizeof(run->head) - run->head_len;
-		if (take > n)
-			take = n;
-		memcpy(run->head + run->head_len, p, take);
-		run->head_len += take;
-		p += take;
-		n -= take;
-	}
-	if (n >= sizeof(run->tail)) {
-		memcpy(run->tail, p + n - sizeof(run->tail), sizeof(run->tail));
-		run->tail_pos = 0;
-		run->tail_len = sizeof(run->tail);
-		return;
-	}
-	while (n > 0) {
-		take = sizeof(run->tail) - run->tail_pos;
-		if (take > n)
-			take = n;
-		memcpy(run->tail + run->tail_pos, p, take);
-		run->tail_pos = (run->tail_pos + take) % sizeof(run->tail);
-		run->tail_len = run->tail_len + take > sizeof(run->tail) ?
-		    sizeof(run->tail) : run->tail_len + take;
-		p += take;
-		n -= take;
-	}
-}
-
 /* Reads what the pipe has, up to MAX bytes. Returns 1 at EOF (or on an
  * error, which ends the output just the same), else 0. */
 static int
@@ -782,7 +742,7 @@ taskclass_read(struct taskclass_run *run, size_t max)
 	while (done < max) {
 		r = read(run->out_fd, chunk, sizeof(chunk));
 		if (r > 0) {
-			taskclass_keep(run, chunk, (size_t)r);
+			capture_add(&run->output, chunk, (size_t)r);
 			done += (size_t)r;
 			continue;
 		}
@@ -972,7 +932,6 @@ taskclass_finish(struct taskclass_run *run)
 {
 	struct taskclass_result res;
 	struct buf out = BUF_INIT;
-	uint64_t omitted;
 
 	memset(&res, 0, sizeof(res));
 	res.pid = run->failed && !run->reaped ? 0 : run->pid;
@@ -980,19 +939,10 @@ taskclass_finish(struct taskclass_run *run)
 	res.duration = run->reaped ? run->duration : taskclass_since(&run->started);
 	taskclass_outcome(run, &res);
 
-	buf_add(&out, run->head, run->head_len);
-	omitted = run->output_bytes - run->head_len - run->tail_len;
-	if (omitted > 0)
-		buf_printf(&out, "\n[... %" PRIu64 " bytes omitted ...]\n", omitted);
-	if (run->tail_len < sizeof(run->tail)) {
-		buf_add(&out, run->tail, run->tail_len);
-	} else {
-		buf_add(&out, run->tail + run->tail_pos, sizeof(run->tail) - run->tail_pos);
-		buf_add(&out, run->tail, run->tail_pos);
-	}
+	capture_render(&run->output, &out);
 	res.output = buf_str(&out);
 	res.output_len = out.len;
-	res.output_bytes = run->output_bytes;
+	res.output_bytes = run->output.total;
 
 	log_debug("task class %s: pid %d done after %.3f s, %" PRIu64 " bytes of output%s%s",
 	    run->name, (int)res.pid, res.duration, res.output_bytes, res.error[0] ? ": " : "",
