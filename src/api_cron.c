@@ -453,7 +453,8 @@ api_cron_upcoming(struct api_call *c)
 	rc = job_each(&t, c->acct->id, api_cron_upcoming_one, &u);
 	store_abort(&t);
 	if (rc == STORE_OK) {
-		qsort(u.v, u.n, sizeof(*u.v), upcoming_cmp);
+		if (u.n)
+			qsort(u.v, u.n, sizeof(*u.v), upcoming_cmp);
 		yajl_gen_array_open(c->g);
 		for (i = 0; i < u.n && i < u.max; i++) {
 			yajl_gen_map_open(c->g);

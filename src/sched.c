@@ -855,7 +855,8 @@ sched_load(struct sched *s, int64_t now)
 	log_info("sched: %zu jobs scheduled in %.2f s, %zu missed fires to catch up",
 	    s->nheap, server_monotonic() - t0, nfires);
 	store_release_pages(lo, hi);
-	qsort(fires, nfires, sizeof(*fires), sched_fire_cmp);
+	if (nfires)
+		qsort(fires, nfires, sizeof(*fires), sched_fire_cmp);
 	sched_fire(s, fires, nfires, now);
 	free(fires);
 	sched_arm(s);
