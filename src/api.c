@@ -27,9 +27,9 @@
 #include "metrics.h"
 #include "ratelimit.h"
 #include "rec.h"
+#include "rules.h"
 #include "server.h"
 #include "store.h"
-#include "url.h"
 
 const struct api_route api_routes[] = {
 	{ "cron",	"list",		api_cron_list,		0 },
@@ -274,12 +274,10 @@ api_id(struct api_call *c, const char *name, uint64_t *out)
 int
 api_url_allowed(struct api_call *c, const char *field, const char *url)
 {
-	char why[160], host[256];
+	char why[160];
 
-	if (url_check(url, why, sizeof(why)) == -1)
+	if (rules_url(url, why, sizeof(why)) == -1)
 		return api_error(c, API_URL, field, "%s %s", field, why);
-	if (url_host(url, host, sizeof(host)) == -1)
-		return api_error(c, API_URL, field, "%s has no usable host", field);
 	return 0;
 }
 

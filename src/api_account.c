@@ -15,59 +15,10 @@
 #include "buf.h"
 #include "config.h"
 #include "json.h"
+#include "rules.h"
 #include "server.h"
 #include "store.h"
 #include "tz.h"
-#include "url.h"
-
-#define L(f) offsetof(struct account_limits, f)
-
-/* The limits an admin may set, with the config key whose range they take. */
-static const struct {
-	const char *name;	/* the API's name */
-	const char *section;
-	const char *key;
-	size_t offset;
-	int zero_ok;		/* 0 is allowed and means "the server default" */
-} api_limits[] = {
-	{ "maxJobs", "limits", "max_jobs", L(max_jobs), 0 },
-	{ "maxTasks", "limits", "max_tasks", L(max_tasks), 0 },
-	{ "maxTimeout", "limits", "max_timeout", L(max_timeout), 0 },
-	{ "minInterval", "limits", "min_interval", L(min_interval), 0 },
-	{ "maxConcurrent", "limits", "max_concurrent", L(max_concurrent), 0 },
-	{ "rateLimit", "api", "rate_limit", L(rate_limit), 1 },
-	{ "dailyExecutions", "limits", "daily_executions", L(daily_executions), 0 },
-	{ "logRetention", "limits", "log_retention", L(log_retention), 0 },
-};
-
-static const struct config_key *
-api_limit_key(size_t i)
-{
-	const struct config_key *k;
-
-	for (k = config_keys; k->name; k++)
-		if (strcmp(k->section, api_limits[i].section) == 0 &&
-		    strcmp(k->name, api_limits[i].key) == 0)
-			return k;
-	return NULL;
-}
-
-static int
-api_email_valid(const char *s)
-{
-	const char *at = strchr(s, '@');
-	size_t i;
-
-	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') || strlen(s) > 254)
-		return 0;
-	for (i = 0; s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c <= 0x20 || c == 0x7f || strchr("<>(),;:\\\"[]", c))
-			return 0;
-	}
-	return strchr(at + 1, '.') != NULL;
-}
 
 static void
 api_set(char **field, const char *value)
@@ -82,8 +33,9 @@ api_limits_object(struct api_call *c, struct account *a)
 {
 	const struct param *p = params_get(&c->params, "limits");
 	char folded[PARAMS_NAME_MAX + 1];
+	const struct rules_limit *l;
 	yajl_val tree = NULL;
-	size_t i, j;
+	size_t i;
 
 	if (p == NULL || p->kind == PARAM_NULL)
 		return 0;
@@ -99,23 +51,21 @@ api_limits_object(struct api_call *c, struct account *a)
 
 		if (params_fold(k, strlen(k), folded) == -1)
 			continue;
-		for (j = 0; j < sizeof(api_limits) / sizeof(api_limits[0]); j++) {
-			const struct config_key *ck = api_limit_key(j);
-			int64_t min = api_limits[j].zero_ok ? 0 : ck->min;
-
+		for (l = rules_limits; l->name; l++) {
 			char want[PARAMS_NAME_MAX + 1];
+			int64_t min, max;
 
-			params_fold(api_limits[j].name, strlen(api_limits[j].name), want);
+			params_fold(l->name, strlen(l->name), want);
 			if (strcmp(folded, want) != 0)
 				continue;
-			if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < min ||
-			    YAJL_GET_INTEGER(v) > ck->max) {
+			rules_limit_range(l, &min, &max);
+			if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max) {
 				yajl_tree_free(tree);
-				return api_error(c, API_INVALID, api_limits[j].name,
-				    "%s must be a whole number between %lld and %lld", api_limits[j].name,
-				    (long long)min, (long long)ck->max);
+				return api_error(c, API_INVALID, l->name,
+				    "%s must be a whole number between %lld and %lld", l->name,
+				    (long long)min, (long long)max);
 			}
-			*(int *)((char *)&a->lim + api_limits[j].offset) = (int)YAJL_GET_INTEGER(v);
+			*(int *)((char *)&a->lim + l->offset) = (int)YAJL_GET_INTEGER(v);
 		}
 	}
 	yajl_tree_free(tree);
@@ -125,9 +75,10 @@ api_limits_object(struct api_call *c, struct account *a)
 int
 api_account_apply(struct api_call *c, struct account *a, int admin)
 {
+	const struct rules_limit *l;
 	const char *s;
+	char why[160];
 	int64_t n;
-	size_t i;
 	int rc, b;
 
 	if ((rc = api_str(c, "name", 255, &s)) == -1)
@@ -137,8 +88,8 @@ api_account_apply(struct api_call *c, struct account *a, int admin)
 	if ((rc = api_str(c, "email", 254, &s)) == -1)
 		return -1;
 	if (rc == 1) {
-		if (*s && !api_email_valid(s))
-			return api_error(c, API_INVALID, "email", "email is not an e-mail address");
+		if (*s && rules_email(s, why, sizeof(why)) == -1)
+			return api_error(c, API_INVALID, "email", "email %s", why);
 		api_set(&a->email, s);
 	}
 	if ((rc = api_str(c, "timezone", 64, &s)) == -1)
@@ -158,8 +109,8 @@ api_account_apply(struct api_call *c, struct account *a, int admin)
 	if ((rc = api_str(c, "notifyEmail", 254, &s)) == -1)
 		return -1;
 	if (rc == 1) {
-		if (*s && !api_email_valid(s))
-			return api_error(c, API_INVALID, "notifyEmail", "notifyEmail is not an e-mail address");
+		if (*s && rules_email(s, why, sizeof(why)) == -1)
+			return api_error(c, API_INVALID, "notifyEmail", "notifyEmail %s", why);
 		api_set(&a->notify_email, s);
 	}
 	if (!admin)
@@ -174,14 +125,14 @@ api_account_apply(struct api_call *c, struct account *a, int admin)
 		a->admin = b;
 	if (api_limits_object(c, a) == -1)
 		return -1;
-	for (i = 0; i < sizeof(api_limits) / sizeof(api_limits[0]); i++) {
-		const struct config_key *ck = api_limit_key(i);
+	for (l = rules_limits; l->name; l++) {
+		int64_t min, max;
 
-		rc = api_int(c, api_limits[i].name, api_limits[i].zero_ok ? 0 : ck->min, ck->max, &n);
-		if (rc == -1)
+		rules_limit_range(l, &min, &max);
+		if ((rc = api_int(c, l->name, min, max, &n)) == -1)
 			return -1;
 		if (rc == 1)
-			*(int *)((char *)&a->lim + api_limits[i].offset) = (int)n;
+			*(int *)((char *)&a->lim + l->offset) = (int)n;
 	}
 	return 0;
 }
@@ -242,9 +193,14 @@ static int
 api_account_secret_apply(struct api_call *c, struct account *a)
 {
 	const char *s;
+	char why[160];
 
 	if (api_str_req(c, "secret", 256, &s) == -1)
 		return -1;
+	/* it is put into signatures and, through __secret__, into URLs and
+	 * headers: a line break would be a header of its own */
+	if (rules_header_text(s, why, sizeof(why)) == -1)
+		return api_error(c, API_INVALID, "secret", "secret %s (line breaks, tabs...)", why);
 	api_set(&a->secret, s);
 	return 0;
 }

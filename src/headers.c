@@ -37,18 +37,29 @@ headers_add(struct buf *out, const char *name, size_t nlen, const char *value, s
 		snprintf(why, whylen, "a header has no name");
 		return -1;
 	}
+	/* (strchr finds the terminator: a NUL is not a token character) */
 	for (i = 0; i < nlen; i++)
-		if (!isalnum((unsigned char)name[i]) && !strchr("!#$%&'*+-.^_`|~", name[i])) {
+		if (name[i] == '\0' ||
+		    (!isalnum((unsigned char)name[i]) && !strchr("!#$%&'*+-.^_`|~", name[i]))) {
 			snprintf(why, whylen, "\"%.*s\" is not a header name",
 			    (int)(nlen > 64 ? 64 : nlen), name);
 			return -1;
 		}
-	for (i = 0; i < vlen; i++)
-		if (value[i] == '\r' || value[i] == '\n' || value[i] == '\0') {
+	for (i = 0; i < vlen; i++) {
+		unsigned char ch = (unsigned char)value[i];
+
+		if (ch == '\r' || ch == '\n' || ch == '\0') {
 			snprintf(why, whylen, "the value of %.*s contains a line break",
 			    (int)(nlen > 64 ? 64 : nlen), name);
 			return -1;
 		}
+		/* RFC 9110 field values: visible characters, spaces and tabs */
+		if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+			snprintf(why, whylen, "the value of %.*s contains a control character",
+			    (int)(nlen > 64 ? 64 : nlen), name);
+			return -1;
+		}
+	}
 	for (i = 0; i < sizeof(headers_forbidden) / sizeof(headers_forbidden[0]); i++)
 		if (strlen(headers_forbidden[i]) == nlen &&
 		    strncasecmp(headers_forbidden[i], name, nlen) == 0) {

@@ -845,6 +845,16 @@ job_task_json(yajl_gen g, const struct job *j, size_t i, int id_null)
 }
 
 void
+job_last_status_json(yajl_gen g, const struct job_state *s)
+{
+	json_key(g, "lastStatus");
+	if (s->last_status < 0)
+		yajl_gen_null(g);
+	else
+		json_int(g, s->last_status);
+}
+
+void
 job_json(yajl_gen g, const struct job *j, const struct job_view *v)
 {
 	size_t i;
@@ -894,11 +904,7 @@ job_json(yajl_gen g, const struct job *j, const struct job_view *v)
 	yajl_gen_array_close(g);
 	json_ktime(g, "lastRun", j->st.last_run);
 	json_ktime(g, "nextRun", v->next_run);
-	json_key(g, "lastStatus");
-	if (j->st.last_status < 0)
-		yajl_gen_null(g);
-	else
-		json_int(g, j->st.last_status);
+	job_last_status_json(g, &j->st);
 	json_key(g, "lastDuration");
 	if (j->st.last_status < 0)
 		yajl_gen_null(g);

@@ -191,6 +191,8 @@ int64_t job_next_run(const struct job *j, const struct tz *zone, int64_t now);
 int64_t job_points(const struct job *j, const struct tz *zone, int64_t now);
 
 void job_json(yajl_gen g, const struct job *j, const struct job_view *v);
+/* "lastStatus": the Log status of the last run, null before the first. */
+void job_last_status_json(yajl_gen g, const struct job_state *s);
 void job_task_json(yajl_gen g, const struct job *j, size_t i, int id_null);
 
 #endif

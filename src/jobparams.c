@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "account.h"
@@ -24,6 +23,7 @@
 #include "job.h"
 #include "jobparams.h"
 #include "json.h"
+#include "rules.h"
 #include "server.h"
 #include "store.h"
 #include "tz.h"
@@ -38,45 +38,45 @@ struct jp_field {
 	enum jp_kind kind;
 	size_t offset;
 	int64_t min, max;		/* JP_TEXT: max is the length in bytes */
-	int (*check)(struct api_call *, const char *name, const char *value);
+	/* JP_TEXT: checks *VALUE, which it may point at its normal form.
+	 * Returns 0, or -1 with the error recorded. */
+	int (*check)(struct api_call *, const char *name, const char **value);
+	/* JP_TEXT: the rule of rules.c that a value other than "" passes
+	 * (code 22) */
+	int (*rule)(const char *value, char *why, size_t whylen);
 };
 
-static int jp_check_url(struct api_call *, const char *, const char *);
-static int jp_check_method(struct api_call *, const char *, const char *);
-static int jp_check_zone(struct api_call *, const char *, const char *);
-static int jp_check_codes(struct api_call *, const char *, const char *);
+static int jp_check_url(struct api_call *, const char *, const char **);
+static int jp_check_method(struct api_call *, const char *, const char **);
+static int jp_check_zone(struct api_call *, const char *, const char **);
 
 /* The Job fields that are plain values. */
 static const struct jp_field jp_fields[] = {
-	{ "name",		JP_TEXT, J(name),		0, JOB_NAME_MAX, NULL },
-	{ "description",	JP_TEXT, J(description),	0, JOB_DESCRIPTION_MAX, NULL },
-	{ "url",		JP_TEXT, J(url),		0, URL_MAX, jp_check_url },
-	{ "httpMethod",		JP_TEXT, J(http_method),	0, 16, jp_check_method },
-	{ "postData",		JP_TEXT, J(post_data),		0, JOB_POSTDATA_MAX, NULL },
-	{ "username",		JP_TEXT, J(username),		0, JOB_CREDENTIAL_MAX, NULL },
-	{ "password",		JP_TEXT, J(password),		0, JOB_CREDENTIAL_MAX, NULL },
-	{ "userAgent",		JP_TEXT, J(user_agent),		0, JOB_USERAGENT_MAX, NULL },
-	{ "timeout",		JP_INT,  J(timeout),		1, 86400, NULL },
-	{ "timezone",		JP_TEXT, J(timezone),		0, 64, jp_check_zone },
-	{ "startsAt",		JP_TIME, J(starts_at),		0, 7258118400LL, NULL },
-	{ "expiresAt",		JP_TIME, J(expires_at),		0, 7258118400LL, NULL },
-	{ "failureThreshold",	JP_INT,  J(failure_threshold),	0, 100, NULL },
-	{ "notify",		JP_INT,  J(notify),		0, 3, NULL },
-	{ "notifyEvery",	JP_INT,  J(notify_every),	1, 1000, NULL },
-	{ "pattern",		JP_TEXT, J(pattern),		0, JOB_PATTERN_MAX, NULL },
-	{ "ignoreHttpStatus",	JP_BOOL, J(ignore_http_status),	0, 1, NULL },
-	{ "successCodes",	JP_TEXT, J(success_codes),	1, 256, jp_check_codes },
-	{ "followRedirects",	JP_BOOL, J(follow_redirects),	0, 1, NULL },
-	{ "sslVerify",		JP_BOOL, J(ssl_verify),		0, 1, NULL },
-	{ "retries",		JP_INT,  J(retries),		0, 5, NULL },
-	{ "retryDelay",		JP_INT,  J(retry_delay),	1, 86400, NULL },
-	{ "single",		JP_BOOL, J(single),		0, 1, NULL },
-	{ "instances",		JP_INT,  J(instances),		1, 5, NULL },
-	{ "startingDeadline",	JP_INT,  J(starting_deadline),	1, 604800, NULL },
-};
-
-static const char *const jp_methods[] = {
-	"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"
+	{ "name",		JP_TEXT, J(name),		0, JOB_NAME_MAX, NULL, NULL },
+	{ "description",	JP_TEXT, J(description),	0, JOB_DESCRIPTION_MAX, NULL, NULL },
+	{ "url",		JP_TEXT, J(url),		0, URL_MAX, jp_check_url, NULL },
+	{ "httpMethod",		JP_TEXT, J(http_method),	0, 16, jp_check_method, NULL },
+	{ "postData",		JP_TEXT, J(post_data),		0, JOB_POSTDATA_MAX, NULL, NULL },
+	{ "username",		JP_TEXT, J(username),		0, JOB_CREDENTIAL_MAX, NULL, rules_header_text },
+	{ "password",		JP_TEXT, J(password),		0, JOB_CREDENTIAL_MAX, NULL, rules_header_text },
+	{ "userAgent",		JP_TEXT, J(user_agent),		0, JOB_USERAGENT_MAX, NULL, rules_header_text },
+	{ "timeout",		JP_INT,  J(timeout),		1, 86400, NULL, NULL },
+	{ "timezone",		JP_TEXT, J(timezone),		0, 64, jp_check_zone, NULL },
+	{ "startsAt",		JP_TIME, J(starts_at),		0, 7258118400LL, NULL, NULL },
+	{ "expiresAt",		JP_TIME, J(expires_at),		0, 7258118400LL, NULL, NULL },
+	{ "failureThreshold",	JP_INT,  J(failure_threshold),	0, 100, NULL, NULL },
+	{ "notify",		JP_INT,  J(notify),		0, 3, NULL, NULL },
+	{ "notifyEvery",	JP_INT,  J(notify_every),	1, 1000, NULL, NULL },
+	{ "pattern",		JP_TEXT, J(pattern),		0, JOB_PATTERN_MAX, NULL, NULL },
+	{ "ignoreHttpStatus",	JP_BOOL, J(ignore_http_status),	0, 1, NULL, NULL },
+	{ "successCodes",	JP_TEXT, J(success_codes),	1, 256, NULL, rules_codes },
+	{ "followRedirects",	JP_BOOL, J(follow_redirects),	0, 1, NULL, NULL },
+	{ "sslVerify",		JP_BOOL, J(ssl_verify),		0, 1, NULL, NULL },
+	{ "retries",		JP_INT,  J(retries),		0, 5, NULL, NULL },
+	{ "retryDelay",		JP_INT,  J(retry_delay),	1, 86400, NULL, NULL },
+	{ "single",		JP_BOOL, J(single),		0, 1, NULL, NULL },
+	{ "instances",		JP_INT,  J(instances),		1, 5, NULL, NULL },
+	{ "startingDeadline",	JP_INT,  J(starting_deadline),	1, 604800, NULL, NULL },
 };
 
 static const char *const jp_schedule_fields[] = {
@@ -84,67 +84,28 @@ static const char *const jp_schedule_fields[] = {
 };
 
 static int
-jp_check_url(struct api_call *c, const char *name, const char *value)
+jp_check_url(struct api_call *c, const char *name, const char **value)
 {
-	return *value ? api_url_allowed(c, name, value) : 0;
+	return **value ? api_url_allowed(c, name, *value) : 0;
 }
 
+/* Kept in its upper-case spelling. */
 static int
-jp_check_method(struct api_call *c, const char *name, const char *value)
+jp_check_method(struct api_call *c, const char *name, const char **value)
 {
-	size_t i;
+	char why[160];
 
-	for (i = 0; i < sizeof(jp_methods) / sizeof(jp_methods[0]); i++)
-		if (strcasecmp(value, jp_methods[i]) == 0)
-			return 0;
-	return api_error(c, API_INVALID, name,
-	    "%s must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS", name);
-}
-
-static int
-jp_check_zone(struct api_call *c, const char *name, const char *value)
-{
-	if (*value && tz_get(value) == NULL)
-		return api_error(c, API_TIMEZONE, name, "unknown time zone \"%s\"", value);
+	if (rules_method(*value, value, why, sizeof(why)) == -1)
+		return api_error(c, API_INVALID, name, "%s %s", name, why);
 	return 0;
 }
 
-/* "200-299,304": codes and ranges of 100-599. */
 static int
-jp_check_codes(struct api_call *c, const char *name, const char *value)
+jp_check_zone(struct api_call *c, const char *name, const char **value)
 {
-	const char *p = value;
-
-	while (*p) {
-		char *end;
-		long lo, hi;
-
-		while (*p == ' ')
-			p++;
-		lo = strtol(p, &end, 10);
-		hi = lo;
-		if (end == p)
-			goto bad;
-		p = end;
-		if (*p == '-') {
-			hi = strtol(p + 1, &end, 10);
-			if (end == p + 1)
-				goto bad;
-			p = end;
-		}
-		if (lo < 100 || hi > 599 || lo > hi)
-			goto bad;
-		while (*p == ' ')
-			p++;
-		if (*p == ',')
-			p++;
-		else if (*p)
-			goto bad;
-	}
+	if (**value && tz_get(*value) == NULL)
+		return api_error(c, API_TIMEZONE, name, "unknown time zone \"%s\"", *value);
 	return 0;
-bad:
-	return api_error(c, API_INVALID, name,
-	    "%s must be HTTP statuses or ranges of 100-599, such as 200-299,304", name);
 }
 
 /* A parameter given as text or as a list (the PHP and comma forms of the
@@ -192,7 +153,6 @@ jp_schedule(struct api_call *c, struct job *j, int adding)
 	struct buf texts[6] = { BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT };
 	char normal[CRON_FORMAT_MAX];
 	struct cron_error e;
-	struct cron *cr;
 	const char *expr;
 	int rc, i, nfields = 0, ret = -1;
 
@@ -214,12 +174,10 @@ jp_schedule(struct api_call *c, struct job *j, int adding)
 		goto done;
 	}
 	if (rc == 1) {
-		if (cron_parse(expr, &cr, &e) == -1) {
+		if (rules_expression(expr, normal, sizeof(normal), &e) == -1) {
 			jp_cron_error(c, "expression", &e);
 			goto done;
 		}
-		cron_format(cr, normal, sizeof(normal));
-		cron_free(cr);
 	} else if (nfields) {
 		if (cron_from_fields(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5],
 		    normal, sizeof(normal), &e) == -1) {
@@ -266,7 +224,7 @@ jp_headers(struct api_call *c, struct job *j)
 			rc = headers_add_line(&out, p->items[i], strlen(p->items[i]), why, sizeof(why));
 		break;
 	case PARAM_STR:
-		rc = headers_parse_text(&out, p->str, strlen(p->str), why, sizeof(why));
+		rc = rules_headers(&out, p->str, why, sizeof(why));
 		break;
 	case PARAM_NULL:
 		break;
@@ -351,7 +309,7 @@ jp_status(struct api_call *c, struct job *j)
 static int
 jp_field(struct api_call *c, struct job *j, const struct jp_field *f)
 {
-	char *field = (char *)j + f->offset;
+	char *field = (char *)j + f->offset, why[160];
 	const char *s;
 	int64_t v;
 	int rc, b;
@@ -362,7 +320,9 @@ jp_field(struct api_call *c, struct job *j, const struct jp_field *f)
 			return rc;
 		if (*s == '\0' && f->min > 0)
 			return api_error(c, API_INVALID, f->name, "%s must not be empty", f->name);
-		if (f->check && f->check(c, f->name, s) == -1)
+		if (*s && f->rule && f->rule(s, why, sizeof(why)) == -1)
+			return api_error(c, API_INVALID, f->name, "%s %s", f->name, why);
+		if (f->check && f->check(c, f->name, &s) == -1)
 			return -1;
 		free(*(char **)field);
 		*(char **)field = xstrdup(s);
@@ -399,27 +359,14 @@ jp_field(struct api_call *c, struct job *j, const struct jp_field *f)
 static int
 jp_http_payload(struct api_call *c, const char *field, const char *payload)
 {
-	yajl_val tree, url;
+	char why[160];
 	int rc;
 
-	if (payload[0] != '{')
-		return jp_check_url(c, field, payload);
-	if ((tree = json_tree_parse(payload)) == NULL || !YAJL_IS_OBJECT(tree)) {
-		if (tree)
-			yajl_tree_free(tree);
-		return api_error(c, API_INVALID, field, "%s: an http payload is a URL or a JSON object with url", field);
-	}
-	{
-		const char *path[] = { "url", NULL };
-
-		url = yajl_tree_get(tree, path, yajl_t_string);
-	}
-	if (url == NULL)
-		rc = api_error(c, API_INVALID, field, "%s: the http payload needs a url", field);
-	else
-		rc = api_url_allowed(c, field, YAJL_GET_STRING(url));
-	yajl_tree_free(tree);
-	return rc;
+	if ((rc = rules_http_payload(payload, why, sizeof(why))) == RULES_URL_REFUSED)
+		return api_error(c, API_URL, field, "%s %s", field, why);
+	if (rc == -1)
+		return api_error(c, API_INVALID, field, "%s: %s", field, why);
+	return 0;
 }
 
 static int
@@ -512,17 +459,8 @@ jp_task_object(struct api_call *c, size_t i, yajl_val o, struct job_task *t)
 				t->payload = xstrdup(YAJL_GET_STRING(v));
 			else if (YAJL_IS_NULL(v))
 				t->payload = xstrdup("");
-			else {
-				/* an object payload is kept as JSON text */
-				yajl_gen g = json_gen_new();
-				const unsigned char *out;
-				size_t len;
-
-				json_tree_gen(g, v);
-				yajl_gen_get_buf(g, &out, &len);
-				t->payload = xstrndup((const char *)out, len);
-				yajl_gen_free(g);
-			}
+			else	/* an object payload is kept as JSON text */
+				t->payload = json_tree_text(v);
 		} else if (strcmp(name, "timeoffset") == 0) {
 			if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0 ||
 			    YAJL_GET_INTEGER(v) > JOB_OFFSET_MAX)
@@ -633,14 +571,11 @@ jobparams_check(struct api_call *c, const struct job *j)
 int
 jobparams_apply(struct api_call *c, struct job *j, int adding)
 {
-	char *m;
 	size_t i;
 
 	for (i = 0; i < sizeof(jp_fields) / sizeof(jp_fields[0]); i++)
 		if (jp_field(c, j, &jp_fields[i]) == -1)
 			return -1;
-	for (m = j->http_method; *m; m++)
-		*m = (char)toupper((unsigned char)*m);
 	if (jp_schedule(c, j, adding) == -1 || jp_headers(c, j) == -1 || jp_status(c, j) == -1 ||
 	    jp_catchup(c, j) == -1 || jp_group(c, j) == -1 || jp_tasks(c, j) == -1)
 		return -1;

@@ -234,3 +234,18 @@ json_tree_gen(yajl_gen g, yajl_val v)
 		break;
 	}
 }
+
+char *
+json_tree_text(yajl_val v)
+{
+	yajl_gen g = json_gen_new();
+	const unsigned char *out;
+	size_t len;
+	char *text;
+
+	json_tree_gen(g, v);
+	yajl_gen_get_buf(g, &out, &len);
+	text = xstrndup((const char *)out, len);
+	yajl_gen_free(g);
+	return text;
+}

@@ -40,6 +40,9 @@ yajl_val json_tree_parse(const char *text);
 /* Writes the tree V to G (depth bounded by json_tree_parse). */
 void json_tree_gen(yajl_gen g, yajl_val v);
 
+/* The tree V as compact JSON text: a new string (free it). Never NULL. */
+char *json_tree_text(yajl_val v);
+
 /* 1 when S[0..LEN) is well-formed UTF-8 (no overlongs, surrogates or
  * code points past U+10FFFF) and contains no NUL byte, else 0. */
 int json_utf8_valid(const char *s, size_t len);

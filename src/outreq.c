@@ -127,16 +127,31 @@ outreq_has_header(const struct outreq *o, const char *name)
 	return 0;
 }
 
-/* "Name: value" lines joined by "\n", expanded. */
+/* "Name: value" lines joined by "\n": split first, then each expanded,
+ * so that no placeholder's value (a secret) can start a header of its
+ * own; a line whose expansion holds a line break is dropped. */
+static void
+outreq_header_one(struct outreq *o, const char *line, const struct outreq_ctx *ctx)
+{
+	char *expanded = outreq_expand(line, ctx);
+
+	if (strpbrk(expanded, "\r\n") == NULL)
+		outreq_header(o, "%s", expanded);
+	else
+		log_warnx("job %llu: a header whose placeholders expand to a line break "
+		    "was left out", (unsigned long long)ctx->job_id);
+	free(expanded);
+}
+
 static void
 outreq_header_lines(struct outreq *o, const char *lines, const struct outreq_ctx *ctx)
 {
-	char *expanded = outreq_expand(lines, ctx), *p = expanded, *line;
+	char *copy = xstrdup(lines), *p = copy, *line;
 
 	while ((line = strsep(&p, "\n")) != NULL)
-		if (*line && strchr(line, '\r') == NULL)
-			outreq_header(o, "%s", line);
-	free(expanded);
+		if (*line)
+			outreq_header_one(o, line, ctx);
+	free(copy);
 }
 
 static int
@@ -247,13 +262,13 @@ outreq_task(struct outreq *o, const struct job *j, const char *payload,
 					continue;
 				line = xmalloc(strlen(v->u.object.keys[i]) + strlen(val) + 3);
 				sprintf(line, "%s: %s", v->u.object.keys[i], val);
-				outreq_header_lines(o, line, ctx);
+				outreq_header_one(o, line, ctx);
 				free(line);
 			}
 		} else if (YAJL_IS_ARRAY(v)) {
 			for (i = 0; i < v->u.array.len; i++)
 				if (YAJL_IS_STRING(v->u.array.values[i]))
-					outreq_header_lines(o, YAJL_GET_STRING(v->u.array.values[i]), ctx);
+					outreq_header_one(o, YAJL_GET_STRING(v->u.array.values[i]), ctx);
 		} else if (YAJL_IS_STRING(v))
 			outreq_header_lines(o, YAJL_GET_STRING(v), ctx);
 	}
@@ -262,17 +277,10 @@ outreq_task(struct outreq *o, const struct job *j, const char *payload,
 			o->body = outreq_expand(YAJL_GET_STRING(v), ctx);
 		else {
 			/* a JSON body written as JSON */
-			yajl_gen g = json_gen_new();
-			const unsigned char *out;
-			size_t len;
-			char *text;
+			char *text = json_tree_text(v);
 
-			json_tree_gen(g, v);
-			yajl_gen_get_buf(g, &out, &len);
-			text = xstrndup((const char *)out, len);
 			o->body = outreq_expand(text, ctx);
 			free(text);
-			yajl_gen_free(g);
 		}
 		o->body_len = strlen(o->body);
 	}

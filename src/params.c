@@ -458,6 +458,10 @@ pj_string(void *ctx, const unsigned char *s, size_t len)
 
 	if (memchr(s, '\0', len))
 		return pj_fail(pj, "a string of the JSON body contains a NUL character");
+	/* yajl checks the UTF-8 it reads, not what an escape decodes to: a
+	 * lone "\udc00" comes out as the bytes of a surrogate */
+	if (!json_utf8_valid((const char *)s, len))
+		return pj_fail(pj, "a string of the JSON body is not valid UTF-8");
 	if (pj->depth >= 2)
 		yajl_gen_string(pj->raw, s, len);
 	return pj_scalar(pj, PARAM_STR, (const char *)s, len);
@@ -534,8 +538,16 @@ pj_map_key(void *ctx, const unsigned char *s, size_t len)
 	if (pj->depth == 1) {
 		buf_reset(&pj->key);
 		buf_add(&pj->key, s, len);
-	} else
-		yajl_gen_string(pj->raw, s, len);
+		return 1;
+	}
+	/* a key inside a member's container is kept in its JSON text, and
+	 * checked as its strings are (one at depth 1 is a name: folded, or
+	 * ignored when it cannot be) */
+	if (memchr(s, '\0', len))
+		return pj_fail(pj, "a string of the JSON body contains a NUL character");
+	if (!json_utf8_valid((const char *)s, len))
+		return pj_fail(pj, "a string of the JSON body is not valid UTF-8");
+	yajl_gen_string(pj->raw, s, len);
 	return 1;
 }
 

@@ -466,14 +466,26 @@ store_release_pages(const void *lo, const void *hi)
 int
 store_backup(struct store *st, const char *dest, char *err, size_t errlen)
 {
+	char path[4096];
+	mode_t old;
 	int rc;
 
 	if (mkdir(dest, 0700) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", dest, strerror(errno));
 		return -1;
 	}
-	if ((rc = mdb_env_copy2(st->env, dest, MDB_CP_COMPACT)) != 0) {
+	/* the copy holds secrets and passwords: its owner's alone, whatever
+	 * the umask or the directory it lands in */
+	old = umask(077);
+	rc = mdb_env_copy2(st->env, dest, MDB_CP_COMPACT);
+	umask(old);
+	if (rc != 0) {
 		snprintf(err, errlen, "%s: %s", dest, mdb_strerror(rc));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/data.mdb", dest);
+	if (chmod(path, 0600) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;

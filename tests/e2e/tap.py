@@ -17,12 +17,15 @@ class TapResult(unittest.TestResult):
         self.out = out
         self.n = 0
         self.started = 0.0
+        self.subfailures = {}
+        self.reported = set()
 
     def startTest(self, test):
         super().startTest(test)
         self.started = time.monotonic()
 
     def _line(self, ok, test, extra=""):
+        self.reported.add(test.id())
         self.n += 1
         secs = time.monotonic() - self.started
         self.out.write("%s %d - %s%s (%.2fs)\n" % ("ok" if ok else "not ok", self.n,
@@ -47,6 +50,21 @@ class TapResult(unittest.TestResult):
         super().addError(test, err)
         self._line(False, test)
         self._diag(err)
+
+    def addSubTest(self, test, subtest, err):
+        # a failed subtest fails its test: reported once, at the end of it
+        super().addSubTest(test, subtest, err)
+        if err is not None:
+            self.subfailures.setdefault(test.id(), []).append((subtest, err))
+
+    def stopTest(self, test):
+        failed = self.subfailures.pop(test.id(), None)
+        if failed and test.id() not in self.reported:
+            self._line(False, test, " (%d subtest%s failed)" % (len(failed), "s" * (len(failed) > 1)))
+            for subtest, err in failed:
+                self.out.write("# in %s\n" % subtest.id())
+                self._diag(err)
+        super().stopTest(test)
 
     def addSkip(self, test, reason):
         super().addSkip(test, reason)

@@ -302,6 +302,135 @@ test_parse_then_check(void **state)
 	assert_int_equal(netpolicy_check(&strict, &a, why, sizeof(why)), 1);
 }
 
+/*
+ * The hosts of issue 7 and of tests/e2e/test_security.py, as they appear in
+ * a URL: each is read as a number (never resolved) and refused, with the
+ * default policy and with the end-to-end tests' allowed_targets =
+ * 127.0.0.1/32, which must not open any of them. Middle addresses of each
+ * class too, not only its edges.
+ */
+static const struct refusal issue_hosts[] = {
+	/* 0.0.0.0 and its spellings */
+	{ "0.0.0.0", "0.0.0.0 is the unspecified address" },
+	{ "0", "0.0.0.0 is the unspecified address" },
+	{ "0x0", "0.0.0.0 is the unspecified address" },
+	{ "0.0", "0.0.0.0 is the unspecified address" },
+	{ "[::]", ":: is the unspecified address" },
+	{ "[::ffff:0.0.0.0]", "0.0.0.0 is the unspecified address" },
+	/* 10/8 */
+	{ "10.1.2.3", "10.1.2.3 is a private address" },
+	{ "167772161", "10.0.0.1 is a private address" },
+	{ "0xa.1", "10.0.0.1 is a private address" },
+	{ "0xa.0.0.1", "10.0.0.1 is a private address" },
+	{ "0x0a000001", "10.0.0.1 is a private address" },
+	{ "012.0.0.1", "10.0.0.1 is a private address" },
+	{ "[::ffff:10.0.0.1]", "10.0.0.1 is a private address" },
+	{ "[::ffff:a00:1]", "10.0.0.1 is a private address" },
+	{ "[0:0:0:0:0:ffff:10.0.0.1]", "10.0.0.1 is a private address" },
+	{ "[::FFFF:0A00:0001]", "10.0.0.1 is a private address" },
+	/* 172.16/12 */
+	{ "172.16.0.1", "172.16.0.1 is a private address" },
+	{ "172.20.10.5", "172.20.10.5 is a private address" },
+	{ "172.31.255.254", "private" },
+	{ "2886729729", "172.16.0.1 is a private address" },
+	{ "[::ffff:172.20.10.5]", "172.20.10.5 is a private address" },
+	/* 192.168/16 */
+	{ "192.168.1.1", "192.168.1.1 is a private address" },
+	{ "0xc0a80101", "192.168.1.1 is a private address" },
+	{ "192.168.257", "192.168.1.1 is a private address" },
+	{ "[::ffff:192.168.1.1]", "192.168.1.1 is a private address" },
+	/* 100.64/10 */
+	{ "100.64.0.1", "CGNAT" },
+	{ "100.100.100.100", "CGNAT" },
+	{ "100.127.255.254", "CGNAT" },
+	{ "[::ffff:100.100.0.1]", "CGNAT" },
+	/* 169.254.169.254, the metadata service, and link-local around it */
+	{ "169.254.169.254", "cloud metadata" },
+	{ "2852039166", "cloud metadata" },
+	{ "0xa9fea9fe", "cloud metadata" },
+	{ "0xa9.0xfe.0xa9.0xfe", "cloud metadata" },
+	{ "0251.0376.0251.0376", "cloud metadata" },
+	{ "169.254.43518", "cloud metadata" },
+	{ "[::ffff:169.254.169.254]", "cloud metadata" },
+	{ "[::ffff:a9fe:a9fe]", "cloud metadata" },
+	{ "169.254.1.1", "link-local" },
+	/* fc00::/7 */
+	{ "[fc00::1]", "unique local" },
+	{ "[fd00::1]", "unique local" },
+	{ "[fd12:3456:789a::1]", "unique local" },
+	{ "[fdff::ffff]", "unique local" },
+	/* fe80::/10 */
+	{ "[fe80::1]", "link-local" },
+	{ "[fe80::dead:beef]", "link-local" },
+	{ "[fe80::1%25eth0]", "link-local" },
+	{ "[fe9f::1]", "link-local" },
+	{ "[febf::1]", "link-local" },
+	/* the loopback forms test_security.py sends jobs to */
+	{ "127.0.0.2", "127.0.0.2 is a loopback address" },
+	{ "2130706434", "127.0.0.2 is a loopback address" },
+	{ "0x7f000002", "127.0.0.2 is a loopback address" },
+	{ "0177.0.0.2", "127.0.0.2 is a loopback address" },
+	{ "127.2", "127.0.0.2 is a loopback address" },
+	{ "127.0.2", "127.0.0.2 is a loopback address" },
+	{ "[::ffff:127.0.0.2]", "127.0.0.2 is a loopback address" },
+	{ "[::ffff:7f00:2]", "127.0.0.2 is a loopback address" },
+	{ "[::1]", "::1 is a loopback address" },
+	{ "[0:0:0:0:0:0:0:1]", "::1 is a loopback address" },
+	{ "::1", "::1 is a loopback address" },
+};
+
+/* The 127.0.0.1 forms the end-to-end tests' receivers use: allowed by
+ * allowed_targets = 127.0.0.1/32, refused by default. */
+static const char *const issue_allowed[] = {
+	"127.0.0.1", "2130706433", "0x7f000001", "0x7f.1", "127.1", "0177.0.0.1",
+	"[::ffff:127.0.0.1]", "[::ffff:7f00:1]",
+};
+
+static void
+test_issue_hosts(void **state)
+{
+	struct netpolicy e2e = { 0 };
+	struct cidr_addr a;
+	char err[128], why[256], text[INET6_ADDRSTRLEN];
+	size_t i;
+
+	assert_int_equal(cidr_list_parse("127.0.0.1/32", &e2e.allowed, err, sizeof(err)), 0);
+	for (i = 0; i < NELEM(issue_hosts); i++) {
+		const struct netpolicy *np[] = { &strict, &e2e };
+		size_t k;
+
+		if (netpolicy_parse_host(issue_hosts[i].addr, &a) != 0)
+			fail_msg("\"%s\" was not read as numeric", issue_hosts[i].addr);
+		for (k = 0; k < NELEM(np); k++) {
+			why[0] = '\0';
+			if (netpolicy_check(np[k], &a, why, sizeof(why)) != 0) {
+				cidr_addr_format(&a, text, sizeof(text));
+				fail_msg("\"%s\" (%s) was allowed%s", issue_hosts[i].addr, text,
+				    k ? " with allowed_targets = 127.0.0.1/32" : "");
+			}
+			if (strstr(why, issue_hosts[i].reason) == NULL)
+				fail_msg("\"%s\": reason \"%s\" lacks \"%s\"", issue_hosts[i].addr, why,
+				    issue_hosts[i].reason);
+		}
+	}
+	for (i = 0; i < NELEM(issue_allowed); i++) {
+		if (netpolicy_parse_host(issue_allowed[i], &a) != 0)
+			fail_msg("\"%s\" was not read as numeric", issue_allowed[i]);
+		if (netpolicy_check(&e2e, &a, why, sizeof(why)) != 1)
+			fail_msg("\"%s\" was refused with 127.0.0.1/32 allowed: %s", issue_allowed[i], why);
+		if (netpolicy_check(&strict, &a, why, sizeof(why)) != 0)
+			fail_msg("\"%s\" was allowed by default", issue_allowed[i]);
+		if (strstr(why, "127.0.0.1 is a loopback address") == NULL)
+			fail_msg("\"%s\": reason \"%s\"", issue_allowed[i], why);
+	}
+	/* names are names, whatever they look like: only a resolver (curl's,
+	 * at connect time, checked there) can say where they point */
+	assert_int_equal(netpolicy_parse_host("localhost", &a), -1);
+	assert_int_equal(netpolicy_parse_host("127.0.0.2.nip.io", &a), -1);
+	assert_int_equal(netpolicy_parse_host("0x7f000002.example", &a), -1);
+	cidr_list_free(&e2e.allowed);
+}
+
 static void
 test_allowed_targets(void **state)
 {
@@ -413,6 +542,7 @@ main(void)
 		cmocka_unit_test(test_parse_host_numeric),
 		cmocka_unit_test(test_parse_host_names),
 		cmocka_unit_test(test_parse_then_check),
+		cmocka_unit_test(test_issue_hosts),
 		cmocka_unit_test(test_allowed_targets),
 		cmocka_unit_test(test_allow_private),
 		cmocka_unit_test(test_sockaddr),
