@@ -628,37 +628,100 @@ sched_place(struct sched *s, struct sjob *sj, int64_t after, int64_t paused_unti
 		heap_push(s, sj);
 }
 
-void
-sched_job_changed(struct sched *s, const struct job *j, const struct account *a, int deleted)
+struct sched_ids {
+	uint64_t account;
+	uint64_t *v;
+	size_t n;
+};
+
+static void
+sched_collect_account(uint64_t id, void *value, void *arg)
+{
+	struct sched_ids *ids = arg;
+
+	if (((struct sjob *)value)->account != ids->account)
+		return;
+	ids->v = xrealloc(ids->v, (ids->n + 1) * sizeof(*ids->v));
+	ids->v[ids->n++] = id;
+}
+
+/* Schedules J (not in the table) at its next fire after NOW. */
+static void
+sched_add_job(struct sched *s, const struct job *j, int64_t now)
 {
 	struct job_peek p;
 	struct sjob *sj;
-	int64_t now = (int64_t)time(NULL);
 
+	memset(&p, 0, sizeof(p));
+	p.account = j->account;
+	p.expression = j->expression;
+	p.expression_len = strlen(j->expression);
+	p.timezone = j->timezone;
+	p.timezone_len = strlen(j->timezone);
+	p.starts_at = j->starts_at;
+	p.expires_at = j->expires_at;
+	p.paused_until = j->paused_until;
+	p.created_at = j->created_at;
+	p.status = j->status;
+	p.single = j->single;
+	p.instances = j->instances;
+	if ((sj = sjob_new(s, j->id, &p)) != NULL) {
+		idmap_put(s->jobs, j->id, sj);
+		sched_place(s, sj, now, p.paused_until);
+	}
+}
+
+void
+sched_job_changed(struct sched *s, const struct job *j, const struct account *a, int deleted)
+{
 	sched_drop(s, j->id);
 	if (a)
 		sched_account_set(sched_account(s, a->id), a);
 	else if (!deleted && idmap_get(s->accounts, j->account) == NULL)
 		sched_account_load(s, j->account);
-	if (!deleted) {
-		memset(&p, 0, sizeof(p));
-		p.account = j->account;
-		p.expression = j->expression;
-		p.expression_len = strlen(j->expression);
-		p.timezone = j->timezone;
-		p.timezone_len = strlen(j->timezone);
-		p.starts_at = j->starts_at;
-		p.expires_at = j->expires_at;
-		p.paused_until = j->paused_until;
-		p.created_at = j->created_at;
-		p.status = j->status;
-		p.single = j->single;
-		p.instances = j->instances;
-		if ((sj = sjob_new(s, j->id, &p)) != NULL) {
-			idmap_put(s->jobs, j->id, sj);
-			sched_place(s, sj, now, p.paused_until);
-		}
+	if (!deleted)
+		sched_add_job(s, j, (int64_t)time(NULL));
+	sched_arm(s);
+}
+
+struct sched_reload {
+	struct sched *s;
+	int64_t now;
+};
+
+static int
+sched_reload_job(struct job *j, void *arg)
+{
+	struct sched_reload *r = arg;
+
+	sched_add_job(r->s, j, r->now);
+	return 0;
+}
+
+void
+sched_account_reload(struct sched *s, uint64_t id)
+{
+	struct sched_reload r = { s, (int64_t)time(NULL) };
+	struct sched_ids ids = { id, NULL, 0 };
+	struct store_txn t;
+	struct account a;
+	size_t i;
+	int rc;
+
+	idmap_each(s->jobs, sched_collect_account, &ids);
+	for (i = 0; i < ids.n; i++)
+		sched_drop(s, ids.v[i]);
+	free(ids.v);
+	if (store_begin(s->srv->store, 0, &t) != STORE_OK)
+		return;
+	if ((rc = account_load(&t, id, &a)) == STORE_NOTFOUND) {
+		free(idmap_del(s->accounts, id));
+	} else if (rc == STORE_OK) {
+		sched_account_set(sched_account(s, id), &a);
+		account_free(&a);
+		job_each(&t, id, sched_reload_job, &r);
 	}
+	store_abort(&t);
 	sched_arm(s);
 }
 
@@ -679,23 +742,6 @@ sched_rezone_one(uint64_t id, void *value, void *arg)
 		return;
 	heap_remove(r->s, sj);
 	sched_place(r->s, sj, r->now, 0);
-}
-
-struct sched_ids {
-	uint64_t account;
-	uint64_t *v;
-	size_t n;
-};
-
-static void
-sched_collect_account(uint64_t id, void *value, void *arg)
-{
-	struct sched_ids *ids = arg;
-
-	if (((struct sjob *)value)->account != ids->account)
-		return;
-	ids->v = xrealloc(ids->v, (ids->n + 1) * sizeof(*ids->v));
-	ids->v[ids->n++] = id;
 }
 
 void

@@ -35,6 +35,11 @@ void sched_job_changed(struct sched *, const struct job *j, const struct account
 /* An account's zone or daily limit changed, or the account is gone. */
 void sched_account_changed(struct sched *, const struct account *a, int deleted);
 
+/* Account ID may have changed behind the daemon's back (webcronctl):
+ * its zone, status and limits are read again and its jobs rescheduled
+ * from the store. No transaction may be open in this thread. */
+void sched_account_reload(struct sched *, uint64_t id);
+
 /* Stops firing (shutdown). */
 void sched_stop(struct sched *);
 

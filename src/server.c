@@ -18,6 +18,7 @@
 #include "api.h"
 #include "buf.h"
 #include "client.h"
+#include "ctlsync.h"
 #include "execlog.h"
 #include "httpc.h"
 #include "log.h"
@@ -286,6 +287,25 @@ server_log_flush(evutil_socket_t fd, short what, void *arg)
 	log_flush();
 }
 
+static void
+server_reload_account(uint64_t account, void *arg)
+{
+	struct server *srv = arg;
+
+	log_info("account %llu was changed by webcronctl: rescheduling it",
+	    (unsigned long long)account);
+	sched_account_reload(srv->sched, account);
+}
+
+/* What webcronctl changed in the store while the daemon runs. */
+static void
+server_ctl_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	ctlsync_poll(srv->store, &srv->ctl_seen, server_reload_account, srv);
+}
+
 /* Logs older than log_max_age go, a slice at a time so that no turn of
  * the loop is long. */
 static void
@@ -306,7 +326,7 @@ server_expire(evutil_socket_t fd, short what, void *arg)
 int
 server_start(struct server *srv)
 {
-	struct timeval ten = { 10, 0 }, quarter = { 0, 250000 };
+	struct timeval ten = { 10, 0 }, one = { 1, 0 }, quarter = { 0, 250000 };
 	char err[512];
 	size_t i;
 
@@ -324,6 +344,7 @@ server_start(struct server *srv)
 	server_policy(srv);
 	srv->runs = runs_new(srv);
 	srv->sched = sched_new(srv);
+	srv->ctl_seen = ctlsync_last(srv->store);	/* the load below sees all before */
 	if (sched_load(srv->sched, (int64_t)time(NULL)) == -1) {
 		log_warnx("sched: the jobs cannot be read from the store");
 		return -1;
@@ -368,6 +389,8 @@ server_start(struct server *srv)
 	event_add(srv->expire, &ten);
 	srv->log_flush = event_new(srv->base, -1, EV_PERSIST, server_log_flush, srv);
 	event_add(srv->log_flush, &quarter);
+	srv->ctl_poll = event_new(srv->base, -1, EV_PERSIST, server_ctl_poll, srv);
+	event_add(srv->ctl_poll, &one);
 	if (*srv->cfg.port_file && srv->port >= 0 &&
 	    listen_write_port_file(srv->cfg.port_file, srv->port) == -1)
 		return -1;
@@ -401,6 +424,8 @@ server_free(struct server *srv)
 		event_free(srv->expire);
 	if (srv->log_flush)
 		event_free(srv->log_flush);
+	if (srv->ctl_poll)
+		event_free(srv->ctl_poll);
 	log_flush();
 	sched_free(srv->sched);
 	runs_free(srv->runs);

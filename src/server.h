@@ -39,6 +39,8 @@ struct server {
 	struct event *sweep;
 	struct event *expire;		/* log_max_age */
 	struct event *log_flush;
+	struct event *ctl_poll;		/* webcronctl's changes */
+	uint64_t ctl_seen;
 	uint8_t expire_cursor[16];
 	struct httpc *httpc;		/* outgoing requests of jobs and notices */
 	struct runs *runs;		/* executions */

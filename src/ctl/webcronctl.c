@@ -3,6 +3,7 @@
  * as a running webcrond (LMDB allows several processes).
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +12,15 @@
 
 #include "account.h"
 #include "check.h"
+#include "ctlsync.h"
+#include "json.h"
 #include "config.h"
+#include "group.h"
 #include "log.h"
 #include "rec.h"
 #include "store.h"
 #include "token.h"
+#include "transfer.h"
 #include "tz.h"
 #include "version.h"
 
@@ -29,12 +34,15 @@ struct ctl {
 static int ctl_user_add(struct ctl *);
 static int ctl_user_token(struct ctl *);
 static int ctl_user_list(struct ctl *);
+static int ctl_user_digests(struct ctl *);
 static int ctl_user_suspend(struct ctl *);
 static int ctl_user_resume(struct ctl *);
 static int ctl_user_delete(struct ctl *);
 static int ctl_backup(struct ctl *);
 static int ctl_check(struct ctl *);
 static int ctl_stats(struct ctl *);
+static int ctl_export(struct ctl *);
+static int ctl_import(struct ctl *);
 
 static const struct {
 	const char *word1;
@@ -46,12 +54,16 @@ static const struct {
 	{ "user", "add", ctl_user_add, 1, "user add NAME [--admin] [--email ADDR] [--timezone ZONE]" },
 	{ "user", "token", ctl_user_token, 1, "user token ID" },
 	{ "user", "list", ctl_user_list, 0, "user list" },
+	{ "user", "digests", ctl_user_digests, 0,
+	  "user digests (SHA-256 of each account's token, for a router's map)" },
 	{ "user", "suspend", ctl_user_suspend, 1, "user suspend ID" },
 	{ "user", "resume", ctl_user_resume, 1, "user resume ID" },
 	{ "user", "delete", ctl_user_delete, 1, "user delete ID" },
 	{ "backup", NULL, ctl_backup, 0, "backup DEST (a compacted hot copy into directory DEST)" },
 	{ "check", NULL, ctl_check, 0, "check (every index matches its records)" },
 	{ "stats", NULL, ctl_stats, 0, "stats" },
+	{ "export", NULL, ctl_export, 0, "export ACCOUNT (the account, its groups, jobs and tasks as JSON on stdout)" },
+	{ "import", NULL, ctl_import, 1, "import FILE (what export wrote; - for stdin; the account gets new ids)" },
 };
 
 #define NCOMMANDS (sizeof(ctl_commands) / sizeof(ctl_commands[0]))
@@ -120,12 +132,13 @@ ctl_user_add(struct ctl *ctl)
 		} else
 			usage();
 	}
-	if (strlen(a.name) == 0 || strlen(a.name) > 255) {
-		fprintf(stderr, "webcronctl: the name must be 1-255 bytes\n");
+	if (strlen(a.name) == 0 || strlen(a.name) > 255 || !json_utf8_valid(a.name, strlen(a.name))) {
+		fprintf(stderr, "webcronctl: the name must be 1-255 bytes of UTF-8 text\n");
 		account_free(&a);
 		return 1;
 	}
-	if (store_begin(ctl->store, 1, &t) != STORE_OK || account_create(&t, &a, time(NULL), token) == -1) {
+	if (store_begin(ctl->store, 1, &t) != STORE_OK || account_create(&t, &a, time(NULL), token) == -1 ||
+	    (ctlsync_mark(&t, a.id), t.err)) {
 		rc = t.err;
 		store_abort(&t);
 		account_free(&a);
@@ -167,6 +180,8 @@ ctl_user_change(struct ctl *ctl, const char *what, int (*fn)(struct store_txn *,
 		account_free(&a);
 		return ctl_fail(what, rc);
 	}
+	/* a running daemon reloads the account within a second */
+	ctlsync_mark(&t, a.id);
 	account_free(&a);
 	if ((rc = store_commit(&t)) != STORE_OK)
 		return ctl_fail(what, rc);
@@ -265,6 +280,42 @@ ctl_user_list(struct ctl *ctl)
 	return rc ? ctl_fail("user list", rc) : 0;
 }
 
+/* "<hex SHA-256 of the token> <account id>" per account with a token: a
+ * router in front of several servers (HAProxy's sha2(256) converter and a
+ * map file) can send each token to the server that holds its account. */
+static int
+ctl_user_digests(struct ctl *ctl)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct store_txn t;
+	struct store_iter it;
+	int rc;
+
+	if (ctl->argc != 0)
+		usage();
+	if ((rc = store_begin(ctl->store, 0, &t)) != STORE_OK)
+		return ctl_fail("user digests", rc);
+	store_iter_open(&t, DB_TOKENS, NULL, 0, &it);
+	while (store_iter_next(&t, &it) == 1) {
+		const uint8_t *d = it.key.mv_data;
+		char text[2 * TOKEN_DIGEST + 1];
+		size_t i;
+
+		if (it.key.mv_size != TOKEN_DIGEST || it.val.mv_size != 8)
+			continue;
+		for (i = 0; i < TOKEN_DIGEST; i++) {
+			text[2 * i] = hex[d[i] >> 4];
+			text[2 * i + 1] = hex[d[i] & 15];
+		}
+		text[2 * TOKEN_DIGEST] = '\0';
+		printf("%s %llu\n", text, (unsigned long long)rec_get_u64(it.val.mv_data));
+	}
+	store_iter_close(&it);
+	rc = t.err;
+	store_abort(&t);
+	return rc ? ctl_fail("user digests", rc) : 0;
+}
+
 static int
 ctl_backup(struct ctl *ctl)
 {
@@ -313,6 +364,65 @@ ctl_stats(struct ctl *ctl)
 	store_usage(ctl->store, &used, &size);
 	printf("map_used_bytes %llu\nmap_size_bytes %llu\n", (unsigned long long)used,
 	    (unsigned long long)size);
+	return 0;
+}
+
+static int
+ctl_export(struct ctl *ctl)
+{
+	char err[512];
+	uint64_t id;
+
+	if (ctl->argc != 1)
+		usage();
+	if (ctl_id(ctl->argv[0], &id) == -1)
+		return 1;
+	if (transfer_export(ctl->store, id, stdout, err, sizeof(err)) == -1) {
+		fprintf(stderr, "webcronctl: export: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+ctl_import(struct ctl *ctl)
+{
+	const char *path;
+	struct store_txn t;
+	struct account a;
+	char err[512];
+	uint64_t id, groups;
+	FILE *in;
+	int rc;
+
+	if (ctl->argc != 1)
+		usage();
+	path = ctl->argv[0];
+	if (strcmp(path, "-") == 0)
+		in = stdin;
+	else if ((in = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "webcronctl: import: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	rc = transfer_import(ctl->store, in, &id, err, sizeof(err));
+	if (in != stdin)
+		fclose(in);
+	if (rc == -1) {
+		fprintf(stderr, "webcronctl: import: %s\n", err);
+		return 1;
+	}
+	/* the counts are read back: what the store holds, not what was meant */
+	if (store_begin(ctl->store, 0, &t) == STORE_OK && account_load(&t, id, &a) == STORE_OK) {
+		groups = group_count(&t, id);
+		printf("account %llu imported (%llu jobs, %llu groups)\n", (unsigned long long)id,
+		    (unsigned long long)a.jobs, (unsigned long long)groups);
+		account_free(&a);
+	} else
+		printf("account %llu imported\n", (unsigned long long)id);
+	store_abort(&t);
+	printf("%llu\n", (unsigned long long)id);
+	/* the daemon schedules what its API writes; jobs written here are
+	 * read when it starts */
 	return 0;
 }
 

@@ -493,3 +493,31 @@ class Restart(ExecCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CtlWhileRunning(ExecCase):
+    """webcronctl changes the store under a running daemon: the daemon
+    reschedules the accounts it touched within a second or so."""
+
+    def hits_after(self, t):
+        return [h for h in self.rx.hits("/hit") if h["time"] > t]
+
+    def test_suspend_resume_delete_take_effect(self):
+        self.add()
+        self.rx.wait(2, "/hit")
+        self.d.ctl("user", "suspend", self.uid)
+        wait_until("the suspension to reach the scheduler",
+                   lambda: "account %d was changed by webcronctl" % self.uid in self.d.log_text())
+        quiet_from = time.time() + 1.2      # a fire recorded before the reload may still land
+        time.sleep(3)
+        self.assertEqual(self.hits_after(quiet_from), [])
+        self.d.ctl("user", "resume", self.uid)
+        resumed = time.time()
+        wait_until("fires after the resume", lambda: len(self.hits_after(resumed)) >= 2)
+        self.d.ctl("user", "delete", self.uid)
+        wait_until("the deletion to reach the scheduler",
+                   lambda: self.d.log_text().count("account %d was changed" % self.uid) >= 3)
+        quiet_from = time.time() + 1.2
+        time.sleep(3)
+        self.assertEqual(self.hits_after(quiet_from), [])
+        self.assertEqual(self.d.ctl("check").returncode, 0)

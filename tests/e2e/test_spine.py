@@ -608,6 +608,17 @@ class Ctl(unittest.TestCase):
         self.d.update({"server": {"data_dir": dest}})
         self.assertIn("b", self.d.ctl("user", "list").stdout)
 
+    def test_user_digests_are_the_tokens_sha256(self):
+        import hashlib
+        ids = {}
+        for name in ("a", "b", "c"):
+            uid, tok = self.d.add_user(name)
+            ids[uid] = tok
+        out = self.d.ctl("user", "digests").stdout.split("\n")
+        rows = {int(line.split()[1]): line.split()[0] for line in out if line.strip()}
+        self.assertEqual(rows, {uid: hashlib.sha256(tok.encode()).hexdigest()
+                                for uid, tok in ids.items()})
+
     def test_user_token_of_missing_account(self):
         r = self.d.ctl("user", "token", "42", check=False)
         self.assertEqual(r.returncode, 1)
