@@ -16,6 +16,9 @@
 
 static int log_foreground = 1;
 static int log_verbose;
+/* Until the daemon is up, warnings also go to stderr when it logs to
+ * syslog: whoever started it by hand sees why it did not start. */
+static int log_starting = 1;
 
 static void
 log_event_cb(int severity, const char *msg)
@@ -43,6 +46,12 @@ log_init(const char *name, int foreground, int verbose)
 	else
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	event_set_log_callback(log_event_cb);
+}
+
+void
+log_started(void)
+{
+	log_starting = 0;
 }
 
 void
@@ -82,10 +91,14 @@ log_vwrite(int pri, const char *fmt, va_list ap, const char *suffix)
 		    suffix ? ": " : "", suffix ? suffix : "");
 		if (pri <= LOG_WARNING)
 			fflush(stderr);
-	} else if (suffix)
-		syslog(pri, "%s: %s", msg, suffix);
-	else
-		syslog(pri, "%s", msg);
+	} else {
+		if (suffix)
+			syslog(pri, "%s: %s", msg, suffix);
+		else
+			syslog(pri, "%s", msg);
+		if (log_starting && pri <= LOG_WARNING)
+			fprintf(stderr, "%s%s%s\n", msg, suffix ? ": " : "", suffix ? suffix : "");
+	}
 }
 
 void

@@ -15,6 +15,9 @@
  * and curl's chatter. Safe to call again (e.g. from webcronctl). */
 void log_init(const char *name, int foreground, int verbose);
 int  log_verbosity(void);
+/* The daemon is up: from now on, without -d, messages go to syslog only
+ * (before, warnings and fatal errors also go to stderr). */
+void log_started(void);
 /* Writes out buffered lines (the daemon calls it a few times a second and
  * at exit; warnings are never buffered). */
 void log_flush(void);

@@ -77,6 +77,8 @@ main(int argc, char *argv[])
 		return 1;
 	if (geteuid() == 0 && *srv.cfg.user && priv_drop(srv.cfg.user) == -1)
 		fatalx("cannot drop privileges to %s", srv.cfg.user);
+	if (geteuid() != 0 && *srv.cfg.user)
+		log_info("[server] user = %s is used only when webcrond starts as root", srv.cfg.user);
 	if (server_start(&srv) == -1)
 		return 1;
 	rc = server_run(&srv);

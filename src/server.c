@@ -89,7 +89,7 @@ server_configure(struct server *srv, const char *path, char *err, size_t errlen)
 int
 server_bind(struct server *srv)
 {
-	char why[256];
+	char why[256], err[512];
 	size_t i;
 
 	if (listen_parse_list(srv->cfg.listen, &srv->addrs, &srv->nfds, why, sizeof(why)) == -1) {
@@ -107,6 +107,13 @@ server_bind(struct server *srv)
 		}
 		if (srv->port == -1)
 			srv->port = listen_port(srv->fds[i]);
+	}
+	/* the key is read before privileges are dropped, as the sockets are
+	 * bound: it can stay readable by root alone */
+	if (*srv->cfg.tls_cert &&
+	    (srv->tls = tls_server_new(srv->cfg.tls_cert, srv->cfg.tls_key, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return -1;
 	}
 	return 0;
 }
@@ -349,13 +356,6 @@ server_start(struct server *srv)
 		log_warnx("sched: the jobs cannot be read from the store");
 		return -1;
 	}
-	if (*srv->cfg.tls_cert) {
-		if ((srv->tls = tls_server_new(srv->cfg.tls_cert, srv->cfg.tls_key, err,
-		    sizeof(err))) == NULL) {
-			log_warnx("%s", err);
-			return -1;
-		}
-	}
 	for (i = 0; i < srv->nfds; i++) {
 		struct evhttp **h = srv->tls && srv->addrs[i].family != AF_UNIX ?
 		    &srv->https : &srv->http;
@@ -396,6 +396,7 @@ server_start(struct server *srv)
 		return -1;
 	log_info("webcrond ready (data in %s)", srv->cfg.data_dir);
 	log_flush();
+	log_started();
 	return 0;
 }
 
