@@ -43,6 +43,8 @@ const struct config_key config_keys[] = {
 	  "PEM private key for tls_cert" },
 	{ "server", "idle_timeout", CONFIG_INT, C(idle_timeout), 1, 3600, "60", 1,
 	  "seconds before an idle or stalled client connection is closed" },
+	{ "server", "request_timeout", CONFIG_INT, C(request_timeout), 1, 3600, "30", 1,
+	  "seconds a request may take to arrive whole, from its first byte" },
 	{ "server", "metrics_allow", CONFIG_CIDRS, C(metrics_allow), 0, 0, "127.0.0.1/32, ::1/128", 1,
 	  "CIDRs that may read /metrics" },
 	{ "server", "shutdown_grace", CONFIG_INT, C(shutdown_grace), 0, 3600, "30", 1,

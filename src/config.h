@@ -35,6 +35,7 @@ struct config {
 	char *tls_cert;
 	char *tls_key;
 	int idle_timeout;
+	int request_timeout;
 	struct cidr_list metrics_allow;
 	int shutdown_grace;
 

@@ -8,6 +8,7 @@
 
 #include "api.h"
 #include "buf.h"
+#include "conn.h"
 #include "execlog.h"
 #include "metrics.h"
 #include "notify.h"
@@ -146,6 +147,14 @@ metrics_render(struct server *srv, struct buf *out)
 	    "API requests refused by the rate limit (HTTP 503, code 50).", m.rate_limited);
 	metrics_counter(out, "webcron_api_server_errors_total",
 	    "API answers with an HTTP status of 500 or more, rate limits aside.", m.http5xx);
+	metrics_gauge(out, "webcron_api_connections", "API connections open now.",
+	    (double)conns_open(srv->conns));
+	metrics_counter(out, "webcron_api_connections_timed_out_total",
+	    "API connections closed because a request did not arrive whole in request_timeout.",
+	    conns_timed_out(srv->conns));
+	metrics_counter(out, "webcron_api_accept_errors_total",
+	    "Times accept() failed on an API listener (e.g. out of descriptors).",
+	    conns_accept_errors(srv->conns));
 
 	metrics_head(out, "webcron_executions_total", "counter",
 	    "Executions ended, by Log status.");

@@ -18,6 +18,7 @@
 #include "api.h"
 #include "buf.h"
 #include "client.h"
+#include "conn.h"
 #include "ctlsync.h"
 #include "execlog.h"
 #include "httpc.h"
@@ -165,6 +166,7 @@ server_request(struct evhttp_request *req, void *arg)
 	struct server *srv = arg;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 
+	conns_dispatched(srv->conns, req);
 	if (path == NULL)
 		path = "";
 	if (strncmp(path, "/api/", 5) == 0)
@@ -216,6 +218,7 @@ server_stop(struct server *srv, const char *why)
 	if (srv->https)
 		evhttp_free(srv->https);
 	srv->http = srv->https = NULL;
+	conns_unlisten(srv->conns);
 	/* no new fires; running executions get shutdown_grace to finish */
 	sched_stop(srv->sched);
 	runs_shutdown(srv->runs, srv->cfg.shutdown_grace, server_stopped);
@@ -239,6 +242,7 @@ server_reload(struct server *srv)
 		evhttp_set_timeout(srv->http, srv->cfg.idle_timeout);
 	if (srv->https)
 		evhttp_set_timeout(srv->https, srv->cfg.idle_timeout);
+	conns_set_timeout(srv->conns, srv->cfg.request_timeout);
 	log_info("reload: configuration %s applied", srv->cfg.path);
 }
 
@@ -348,6 +352,7 @@ server_start(struct server *srv)
 	srv->rl = ratelimit_new(SERVER_BUCKETS);
 	srv->started = time(NULL);
 	srv->httpc = httpc_new(srv->base);
+	srv->conns = conns_new(srv->base, srv->cfg.request_timeout);
 	server_policy(srv);
 	srv->runs = runs_new(srv);
 	srv->sched = sched_new(srv);
@@ -360,15 +365,19 @@ server_start(struct server *srv)
 		struct evhttp **h = srv->tls && srv->addrs[i].family != AF_UNIX ?
 		    &srv->https : &srv->http;
 
+		struct evhttp_bound_socket *bound;
+
 		if (*h == NULL) {
 			*h = server_http_new(srv);
-			if (h == &srv->https)
-				tls_attach(*h, srv->tls);
+			if (conns_attach(srv->conns, *h, h == &srv->https ? srv->tls : NULL) == -1)
+				return -1;
 		}
-		if (evhttp_accept_socket_with_handle(*h, srv->fds[i]) == NULL) {
+		if ((bound = evhttp_accept_socket_with_handle(*h, srv->fds[i])) == NULL) {
 			log_warnx("listen: %s: cannot accept", srv->addrs[i].text);
 			return -1;
 		}
+		if (conns_listen(srv->conns, bound, srv->addrs[i].text) == -1)
+			return -1;
 		if (listen_port(srv->fds[i]) >= 0)
 			log_info("listening on %s (port %d)%s", srv->addrs[i].text,
 			    listen_port(srv->fds[i]), h == &srv->https ? " with TLS" : "");
@@ -436,6 +445,7 @@ server_free(struct server *srv)
 		evhttp_free(srv->http);
 	if (srv->https)
 		evhttp_free(srv->https);
+	conns_free(srv->conns);
 	if (srv->tls)
 		SSL_CTX_free(srv->tls);
 	ratelimit_free(srv->rl);

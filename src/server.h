@@ -26,6 +26,7 @@ struct server {
 	struct event_base *base;
 	struct config cfg;		/* replaced as a whole on SIGHUP */
 	struct store *store;
+	struct conns *conns;		/* API connections: accept errors, request deadline */
 	struct ratelimit *rl;		/* API buckets: per account and per address */
 	struct evhttp *http;		/* plain listeners */
 	struct evhttp *https;		/* TLS listeners, when tls_cert is set */

@@ -1,11 +1,10 @@
 /*
- * tls: OpenSSL contexts and evhttp's bufferevent hook.
+ * tls: the server's OpenSSL context and its connections' bufferevents.
  */
 
 #include <stdio.h>
 
 #include <event2/bufferevent_ssl.h>
-#include <event2/http.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -45,10 +44,10 @@ fail:
 	return NULL;
 }
 
-static struct bufferevent *
-tls_bev(struct event_base *base, void *arg)
+struct bufferevent *
+tls_bev_new(struct event_base *base, SSL_CTX *ctx)
 {
-	SSL *ssl = SSL_new(arg);
+	SSL *ssl = SSL_new(ctx);
 
 	if (ssl == NULL) {
 		log_openssl("SSL_new");
@@ -56,10 +55,4 @@ tls_bev(struct event_base *base, void *arg)
 	}
 	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 	    BEV_OPT_CLOSE_ON_FREE);
-}
-
-void
-tls_attach(struct evhttp *http, SSL_CTX *ctx)
-{
-	evhttp_set_bevcb(http, tls_bev, ctx);
 }
