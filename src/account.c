@@ -103,13 +103,6 @@ account_encode(const struct account *a, struct buf *b)
 	rec_uint(b, A_LOG_RETENTION, (uint64_t)a->lim.log_retention);
 }
 
-static void
-account_set_str(char **field, const struct rec_val *v)
-{
-	free(*field);
-	*field = rec_strdup(v);
-}
-
 static int
 account_decode(const void *data, size_t len, struct account *a)
 {
@@ -129,12 +122,12 @@ account_decode(const void *data, size_t len, struct account *a)
 		return -1;
 	while ((rc = rec_next(&r, &tag, &v)) == 1) {
 		switch (tag) {
-		case A_NAME: account_set_str(&a->name, &v); break;
-		case A_EMAIL: account_set_str(&a->email, &v); break;
-		case A_TIMEZONE: account_set_str(&a->timezone, &v); break;
-		case A_NOTIFY_URL: account_set_str(&a->notify_url, &v); break;
-		case A_NOTIFY_EMAIL: account_set_str(&a->notify_email, &v); break;
-		case A_SECRET: account_set_str(&a->secret, &v); break;
+		case A_NAME: rec_set_str(&a->name, &v); break;
+		case A_EMAIL: rec_set_str(&a->email, &v); break;
+		case A_TIMEZONE: rec_set_str(&a->timezone, &v); break;
+		case A_NOTIFY_URL: rec_set_str(&a->notify_url, &v); break;
+		case A_NOTIFY_EMAIL: rec_set_str(&a->notify_email, &v); break;
+		case A_SECRET: rec_set_str(&a->secret, &v); break;
 		case A_STATUS: a->status = (int)v.u; break;
 		case A_ADMIN: a->admin = (int)v.u; break;
 		case A_CREATED: a->created_at = v.i; break;

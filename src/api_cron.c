@@ -485,7 +485,7 @@ api_cron_validate(struct api_call *c)
 	int rc;
 
 	if (api_int(c, "count", 1, CRON_NEXT_MAX, &count) == -1 ||
-	    api_int(c, "from", 0, 7258118400LL, &from) == -1)
+	    api_int(c, "from", 0, JOB_TIME_MAX, &from) == -1)
 		return -1;
 	if ((rc = api_str(c, "timezone", 64, &tzname)) == -1)
 		return -1;

@@ -44,8 +44,8 @@ group_decode(const void *data, size_t len, struct group *g)
 	while ((rc = rec_next(&r, &tag, &v)) == 1) {
 		switch (tag) {
 		case G_ACCOUNT: g->account = v.u; break;
-		case G_NAME: free(g->name); g->name = rec_strdup(&v); break;
-		case G_DESCRIPTION: free(g->description); g->description = rec_strdup(&v); break;
+		case G_NAME: rec_set_str(&g->name, &v); break;
+		case G_DESCRIPTION: rec_set_str(&g->description, &v); break;
 		case G_CREATED: g->created_at = v.i; break;
 		case G_UPDATED: g->updated_at = v.i; break;
 		default: break;

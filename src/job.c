@@ -183,13 +183,6 @@ job_encode(const struct job *j, struct buf *b)
 	buf_free(&tb);
 }
 
-static void
-job_set_str(char **field, const struct rec_val *v)
-{
-	free(*field);
-	*field = rec_strdup(v);
-}
-
 static int
 job_decode_task(const struct rec_val *v, struct job_task *t)
 {
@@ -206,8 +199,8 @@ job_decode_task(const struct rec_val *v, struct job_task *t)
 	while ((rc = rec_next(&r, &tag, &tv)) == 1) {
 		switch (tag) {
 		case T_ID: t->id = tv.u; break;
-		case T_ACTION: job_set_str(&t->action, &tv); break;
-		case T_PAYLOAD: job_set_str(&t->payload, &tv); break;
+		case T_ACTION: rec_set_str(&t->action, &tv); break;
+		case T_PAYLOAD: rec_set_str(&t->payload, &tv); break;
 		case T_OFFSET: t->time_offset = (int)tv.u; break;
 		case T_CONTINUE: t->continue_on_failure = (int)tv.u; break;
 		default: break;
@@ -231,27 +224,27 @@ job_decode(const void *data, size_t len, struct job *j)
 		switch (tag) {
 		case J_ACCOUNT: j->account = v.u; break;
 		case J_GROUP: j->group = v.u; break;
-		case J_NAME: job_set_str(&j->name, &v); break;
-		case J_DESCRIPTION: job_set_str(&j->description, &v); break;
-		case J_URL: job_set_str(&j->url, &v); break;
-		case J_METHOD: job_set_str(&j->http_method, &v); break;
-		case J_HEADERS: job_set_str(&j->http_headers, &v); break;
-		case J_POSTDATA: job_set_str(&j->post_data, &v); break;
-		case J_USERNAME: job_set_str(&j->username, &v); break;
-		case J_PASSWORD: job_set_str(&j->password, &v); break;
-		case J_USERAGENT: job_set_str(&j->user_agent, &v); break;
+		case J_NAME: rec_set_str(&j->name, &v); break;
+		case J_DESCRIPTION: rec_set_str(&j->description, &v); break;
+		case J_URL: rec_set_str(&j->url, &v); break;
+		case J_METHOD: rec_set_str(&j->http_method, &v); break;
+		case J_HEADERS: rec_set_str(&j->http_headers, &v); break;
+		case J_POSTDATA: rec_set_str(&j->post_data, &v); break;
+		case J_USERNAME: rec_set_str(&j->username, &v); break;
+		case J_PASSWORD: rec_set_str(&j->password, &v); break;
+		case J_USERAGENT: rec_set_str(&j->user_agent, &v); break;
 		case J_TIMEOUT: j->timeout = (int)v.u; break;
-		case J_EXPRESSION: job_set_str(&j->expression, &v); break;
-		case J_TIMEZONE: job_set_str(&j->timezone, &v); break;
+		case J_EXPRESSION: rec_set_str(&j->expression, &v); break;
+		case J_TIMEZONE: rec_set_str(&j->timezone, &v); break;
 		case J_STARTS: j->starts_at = v.i; break;
 		case J_EXPIRES: j->expires_at = v.i; break;
 		case J_STATUS: j->status = (int)v.u; break;
 		case J_THRESHOLD: j->failure_threshold = (int)v.u; break;
 		case J_NOTIFY: j->notify = (int)v.u; break;
 		case J_NOTIFY_EVERY: j->notify_every = (int)v.u; break;
-		case J_PATTERN: job_set_str(&j->pattern, &v); break;
+		case J_PATTERN: rec_set_str(&j->pattern, &v); break;
 		case J_IGNORE_STATUS: j->ignore_http_status = (int)v.u; break;
-		case J_SUCCESS_CODES: job_set_str(&j->success_codes, &v); break;
+		case J_SUCCESS_CODES: rec_set_str(&j->success_codes, &v); break;
 		case J_FOLLOW: j->follow_redirects = (int)v.u; break;
 		case J_SSL_VERIFY: j->ssl_verify = (int)v.u; break;
 		case J_RETRIES: j->retries = (int)v.u; break;

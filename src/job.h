@@ -45,6 +45,17 @@ struct tz;
 #define JOB_USERAGENT_MAX	512
 #define JOB_CREDENTIAL_MAX	255
 #define JOB_OFFSET_MAX		900
+#define JOB_METHOD_MAX		16
+#define JOB_TIMEZONE_MAX	64
+#define JOB_CODES_MAX		256	/* successCodes text */
+#define JOB_TIMEOUT_MAX		86400	/* and the account's maxTimeout */
+#define JOB_THRESHOLD_MAX	100	/* failureThreshold */
+#define JOB_NOTIFY_EVERY_MAX	1000
+#define JOB_RETRIES_MAX		5
+#define JOB_RETRY_DELAY_MAX	86400
+#define JOB_INSTANCES_MAX	5
+#define JOB_DEADLINE_MAX	604800	/* startingDeadline: a week */
+#define JOB_TIME_MAX		7258118400LL	/* 2200-01-01T00:00:00Z */
 
 struct job_task {
 	uint64_t id;

@@ -2,6 +2,7 @@
  * rec: tagged varint records.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -136,6 +137,13 @@ rec_strdup(const struct rec_val *v)
 	if (v->kind != REC_BYTES)
 		return xstrdup("");
 	return xstrndup(v->p, v->len);
+}
+
+void
+rec_set_str(char **field, const struct rec_val *v)
+{
+	free(*field);
+	*field = rec_strdup(v);
 }
 
 void

@@ -45,6 +45,8 @@ int  rec_next(struct rec_reader *r, uint8_t *tag, struct rec_val *v);
 
 /* A copy of a REC_BYTES value as a terminated string. */
 char *rec_strdup(const struct rec_val *v);
+/* Replaces the string *FIELD (freed) with a copy of V. */
+void  rec_set_str(char **field, const struct rec_val *v);
 
 /* Big-endian 64-bit keys, so that LMDB's byte order is numeric order. */
 void     rec_key_u64(uint8_t out[8], uint64_t v);

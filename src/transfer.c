@@ -56,8 +56,6 @@
 #include "tz.h"
 #include "url.h"
 
-/* Unix seconds up to the end of 2199, the API's bound on times. */
-#define TR_TIME_MAX	7258118400LL
 /* The longest a run can have lasted, seconds (far beyond any timeout). */
 #define TR_DURATION_MAX	1e9
 
@@ -72,7 +70,7 @@ enum tr_kind {
 	TR_INT,		/* int: MIN..MAX */
 	TR_BOOL,	/* int: true or false */
 	TR_TIME,	/* int64_t: Unix seconds, null for 0 (unset) */
-	TR_STAMP,	/* int64_t: Unix seconds, 0..TR_TIME_MAX, never null */
+	TR_STAMP,	/* int64_t: Unix seconds, 0..JOB_TIME_MAX, never null */
 	TR_COUNT,	/* uint64_t: MIN..MAX */
 };
 
@@ -106,22 +104,22 @@ static int tr_check_action(struct tr_in *, const char *, const char *, char **);
 static const struct tr_field tr_account_fields[] = {
 	{ "name",		TR_TEXT,  A(name),		1, 255, NULL, NULL },
 	{ "email",		TR_TEXT,  A(email),		0, 254, NULL, rules_email },
-	{ "timezone",		TR_TEXT,  A(timezone),		1, 64, tr_check_zone, NULL },
+	{ "timezone",		TR_TEXT,  A(timezone),		1, JOB_TIMEZONE_MAX, tr_check_zone, NULL },
 	{ "status",		TR_INT,   A(status),		0, 1, NULL, NULL },
 	{ "admin",		TR_BOOL,  A(admin),		0, 1, NULL, NULL },
 	{ "notifyUrl",		TR_TEXT,  A(notify_url),	0, 4096, NULL, rules_url },
 	{ "notifyEmail",	TR_TEXT,  A(notify_email),	0, 254, NULL, rules_email },
 	{ "secret",		TR_TEXT,  A(secret),		0, 256, NULL, rules_header_text },
-	{ "createdAt",		TR_STAMP, A(created_at),	0, TR_TIME_MAX, NULL, NULL },
-	{ "updatedAt",		TR_STAMP, A(updated_at),	0, TR_TIME_MAX, NULL, NULL },
+	{ "createdAt",		TR_STAMP, A(created_at),	0, JOB_TIME_MAX, NULL, NULL },
+	{ "updatedAt",		TR_STAMP, A(updated_at),	0, JOB_TIME_MAX, NULL, NULL },
 };
 static const char *const tr_account_extra[] = { "limits", "tokenSha256", NULL };
 
 static const struct tr_field tr_group_fields[] = {
 	{ "name",		TR_TEXT,  G(name),		1, GROUP_NAME_MAX, NULL, NULL },
 	{ "description",	TR_TEXT,  G(description),	0, GROUP_DESCRIPTION_MAX, NULL, NULL },
-	{ "createdAt",		TR_STAMP, G(created_at),	0, TR_TIME_MAX, NULL, NULL },
-	{ "updatedAt",		TR_STAMP, G(updated_at),	0, TR_TIME_MAX, NULL, NULL },
+	{ "createdAt",		TR_STAMP, G(created_at),	0, JOB_TIME_MAX, NULL, NULL },
+	{ "updatedAt",		TR_STAMP, G(updated_at),	0, JOB_TIME_MAX, NULL, NULL },
 };
 static const char *const tr_group_extra[] = { "id", NULL };
 
@@ -130,34 +128,34 @@ static const struct tr_field tr_job_fields[] = {
 	{ "name",		TR_TEXT,  J(name),		0, JOB_NAME_MAX, NULL, NULL },
 	{ "description",	TR_TEXT,  J(description),	0, JOB_DESCRIPTION_MAX, NULL, NULL },
 	{ "url",		TR_TEXT,  J(url),		0, URL_MAX, NULL, rules_url },
-	{ "httpMethod",		TR_TEXT,  J(http_method),	1, 16, tr_check_method, NULL },
+	{ "httpMethod",		TR_TEXT,  J(http_method),	1, JOB_METHOD_MAX, tr_check_method, NULL },
 	{ "httpHeaders",	TR_TEXT,  J(http_headers),	0, JOB_HEADERS_MAX, tr_check_headers, NULL },
 	{ "postData",		TR_TEXT,  J(post_data),		0, JOB_POSTDATA_MAX, NULL, NULL },
 	{ "username",		TR_TEXT,  J(username),		0, JOB_CREDENTIAL_MAX, NULL, rules_header_text },
 	{ "password",		TR_TEXT,  J(password),		0, JOB_CREDENTIAL_MAX, NULL, rules_header_text },
 	{ "userAgent",		TR_TEXT,  J(user_agent),	0, JOB_USERAGENT_MAX, NULL, rules_header_text },
-	{ "timeout",		TR_INT,   J(timeout),		1, 86400, NULL, NULL },
+	{ "timeout",		TR_INT,   J(timeout),		1, JOB_TIMEOUT_MAX, NULL, NULL },
 	{ "expression",		TR_TEXT,  J(expression),	1, CRON_FORMAT_MAX, tr_check_expression, NULL },
-	{ "timezone",		TR_TEXT,  J(timezone),		0, 64, tr_check_zone, NULL },
-	{ "startsAt",		TR_TIME,  J(starts_at),		0, TR_TIME_MAX, NULL, NULL },
-	{ "expiresAt",		TR_TIME,  J(expires_at),	0, TR_TIME_MAX, NULL, NULL },
+	{ "timezone",		TR_TEXT,  J(timezone),		0, JOB_TIMEZONE_MAX, tr_check_zone, NULL },
+	{ "startsAt",		TR_TIME,  J(starts_at),		0, JOB_TIME_MAX, NULL, NULL },
+	{ "expiresAt",		TR_TIME,  J(expires_at),	0, JOB_TIME_MAX, NULL, NULL },
 	{ "status",		TR_INT,   J(status),		JOB_ACTIVE, JOB_FAILED, NULL, NULL },
-	{ "failureThreshold",	TR_INT,   J(failure_threshold),	0, 100, NULL, NULL },
+	{ "failureThreshold",	TR_INT,   J(failure_threshold),	0, JOB_THRESHOLD_MAX, NULL, NULL },
 	{ "notify",		TR_INT,   J(notify),		0, 3, NULL, NULL },
-	{ "notifyEvery",	TR_INT,   J(notify_every),	1, 1000, NULL, NULL },
+	{ "notifyEvery",	TR_INT,   J(notify_every),	1, JOB_NOTIFY_EVERY_MAX, NULL, NULL },
 	{ "pattern",		TR_TEXT,  J(pattern),		0, JOB_PATTERN_MAX, NULL, NULL },
 	{ "ignoreHttpStatus",	TR_BOOL,  J(ignore_http_status), 0, 1, NULL, NULL },
-	{ "successCodes",	TR_TEXT,  J(success_codes),	1, 256, NULL, rules_codes },
+	{ "successCodes",	TR_TEXT,  J(success_codes),	1, JOB_CODES_MAX, NULL, rules_codes },
 	{ "followRedirects",	TR_BOOL,  J(follow_redirects),	0, 1, NULL, NULL },
 	{ "sslVerify",		TR_BOOL,  J(ssl_verify),	0, 1, NULL, NULL },
-	{ "retries",		TR_INT,   J(retries),		0, 5, NULL, NULL },
-	{ "retryDelay",		TR_INT,   J(retry_delay),	1, 86400, NULL, NULL },
+	{ "retries",		TR_INT,   J(retries),		0, JOB_RETRIES_MAX, NULL, NULL },
+	{ "retryDelay",		TR_INT,   J(retry_delay),	1, JOB_RETRY_DELAY_MAX, NULL, NULL },
 	{ "single",		TR_BOOL,  J(single),		0, 1, NULL, NULL },
-	{ "instances",		TR_INT,   J(instances),		1, 5, NULL, NULL },
-	{ "startingDeadline",	TR_INT,   J(starting_deadline),	1, 604800, NULL, NULL },
-	{ "pausedUntil",	TR_TIME,  J(paused_until),	0, TR_TIME_MAX, NULL, NULL },
-	{ "createdAt",		TR_STAMP, J(created_at),	0, TR_TIME_MAX, NULL, NULL },
-	{ "updatedAt",		TR_STAMP, J(updated_at),	0, TR_TIME_MAX, NULL, NULL },
+	{ "instances",		TR_INT,   J(instances),		1, JOB_INSTANCES_MAX, NULL, NULL },
+	{ "startingDeadline",	TR_INT,   J(starting_deadline),	1, JOB_DEADLINE_MAX, NULL, NULL },
+	{ "pausedUntil",	TR_TIME,  J(paused_until),	0, JOB_TIME_MAX, NULL, NULL },
+	{ "createdAt",		TR_STAMP, J(created_at),	0, JOB_TIME_MAX, NULL, NULL },
+	{ "updatedAt",		TR_STAMP, J(updated_at),	0, JOB_TIME_MAX, NULL, NULL },
 };
 static const char *const tr_job_extra[] = { "id", "group", "catchUp", "tasks", "state", NULL };
 
@@ -176,9 +174,9 @@ static const char *const tr_task_extra[] = { "id", NULL };
 static const struct tr_field tr_state_fields[] = {
 	{ "fail",		TR_INT,   S(fail),		0, INT_MAX, NULL, NULL },
 	{ "runs",		TR_COUNT, S(runs),		0, INT64_MAX, NULL, NULL },
-	{ "lastRun",		TR_STAMP, S(last_run),		0, TR_TIME_MAX, NULL, NULL },
-	{ "lastFire",		TR_STAMP, S(last_fire),		0, TR_TIME_MAX, NULL, NULL },
-	{ "since",		TR_STAMP, S(since),		0, TR_TIME_MAX, NULL, NULL },
+	{ "lastRun",		TR_STAMP, S(last_run),		0, JOB_TIME_MAX, NULL, NULL },
+	{ "lastFire",		TR_STAMP, S(last_fire),		0, JOB_TIME_MAX, NULL, NULL },
+	{ "since",		TR_STAMP, S(since),		0, JOB_TIME_MAX, NULL, NULL },
 	{ "notified",		TR_BOOL,  S(notified),		0, 1, NULL, NULL },
 };
 static const char *const tr_state_extra[] = { "lastStatus", "lastDuration", NULL };
@@ -916,7 +914,7 @@ tr_doc_read(struct tr_in *in, yajl_val root, struct tr_doc *d)
 	if (tr_keys(in, root, "", NULL, 0, keys) == -1)
 		return -1;
 	if ((v = tr_get(in, root, "", "exportedAt")) == NULL ||
-	    tr_integer(in, v, "", "exportedAt", 0, TR_TIME_MAX, &x) == -1)
+	    tr_integer(in, v, "", "exportedAt", 0, JOB_TIME_MAX, &x) == -1)
 		return -1;
 	if ((v = tr_get(in, root, "", "account")) == NULL || tr_account_read(in, v, &d->a) == -1)
 		return -1;

@@ -7,29 +7,20 @@ import random
 import time
 import unittest
 
-from webcron import Daemon
+from webcron import DaemonCase
 
 FAST = {"api": {"rate_limit": 100000, "rate_burst": 100000},
         "task.echo": {"exec": "/bin/cat"}}
 URL = "https://jobs.example/hook"
 
 
-class JobCase(unittest.TestCase):
+class JobCase(DaemonCase):
+    """DaemonCase with an account, alice, whose token tok the calls use."""
     config = FAST
 
     def setUp(self):
-        self.d = Daemon(self.config)
-        self.admin_id, self.admin = self.d.add_user("admin", admin=True)
-        self.d.start()
+        super().setUp()
         self.uid, self.tok = self.user("alice")
-
-    def tearDown(self):
-        self.d.cleanup()
-
-    def user(self, name, **fields):
-        r = self.d.call("user.add", self.admin, dict(name=name, **fields))
-        self.assertEqual(r.code, 0, r)
-        return r.data["account"]["id"], r.data["token"]
 
     def call(self, action, params=None, token=None, **kw):
         return self.d.call(action, token or self.tok, params, **kw)

@@ -27,7 +27,7 @@ import stat
 import time
 import unittest
 
-from webcron import Daemon, Listener, Receiver, wait_until
+from webcron import Daemon, DaemonCase, Listener, Receiver, wait_until
 
 SRCDIR = os.environ.get("WEBCRON_SRCDIR",
                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -142,22 +142,9 @@ ROUTES = {
 VOLATILE = ("nextRun", "points")
 
 
-class SecCase(unittest.TestCase):
-    """One daemon per test, with an admin account made by webcronctl."""
+class SecCase(DaemonCase):
+    """DaemonCase with a high rate limit and a task class."""
     config = FAST
-
-    def setUp(self):
-        self.d = Daemon(self.config)
-        self.admin_id, self.admin = self.d.add_user("admin", admin=True)
-        self.d.start()
-
-    def tearDown(self):
-        self.d.cleanup()
-
-    def user(self, name, **fields):
-        r = self.d.call("user.add", self.admin, dict(name=name, **fields))
-        self.assertEqual(r.code, 0, r)
-        return r.data["account"]["id"], r.data["token"]
 
     def ok(self, action, token, params=None, **kw):
         r = self.d.call(action, token, params, **kw)

@@ -7,26 +7,11 @@ import subprocess
 import time
 import unittest
 
-from webcron import WEBCROND, Daemon, ini
+from webcron import WEBCROND, Daemon, DaemonCase, ini
 
 
-class DaemonCase(unittest.TestCase):
-    """One daemon per test, with an admin account."""
-    config = {}
-
-    def setUp(self):
-        self.d = Daemon(self.config)
-        self.admin_id, self.admin = self.d.add_user("admin", admin=True)
-        self.d.start()
-
-    def tearDown(self):
-        self.d.cleanup()
-
-    def user(self, name="user", **fields):
-        """An account made through the API; returns (id, token)."""
-        r = self.d.call("user.add", self.admin, dict(name=name, **fields))
-        self.assertEqual(r.code, 0, r)
-        return r.data["account"]["id"], r.data["token"]
+class SpineCase(DaemonCase):
+    """DaemonCase with the envelope's error check."""
 
     def assertError(self, r, code, field=None, http=200):
         self.assertEqual(r.status, http, r)
@@ -39,7 +24,7 @@ class DaemonCase(unittest.TestCase):
         self.assertNotIn("data", r.json)
 
 
-class Envelope(DaemonCase):
+class Envelope(SpineCase):
     def test_success_envelope(self):
         r = self.d.call("server.time", self.admin)
         self.assertEqual(r.status, 200)
@@ -169,7 +154,7 @@ class Envelope(DaemonCase):
         self.assertEqual(self.d.call("account.get", self.admin).code, 0)
 
 
-class Accounts(DaemonCase):
+class Accounts(SpineCase):
     def test_account_get_fields(self):
         r = self.d.call("account.get", self.admin)
         a = r.data
@@ -304,7 +289,7 @@ class Accounts(DaemonCase):
         self.assertIn("executionsInFlight", info)
 
 
-class ServerIp(DaemonCase):
+class ServerIp(SpineCase):
     config = {"jobs": {"egress_ipv4": "192.0.2.10, 192.0.2.11", "egress_ipv6": "2001:db8::10",
                        "user_agent": "acme-cron %v"}}
 
@@ -323,7 +308,7 @@ def burst(d, token, n, **kw):
     return replies, time.monotonic() - t0
 
 
-class RateLimit(DaemonCase):
+class RateLimit(SpineCase):
     def test_eleventh_request_in_a_second_is_503(self):
         uid, tok = self.user("busy")
         _, other = self.user("calm")
@@ -360,7 +345,7 @@ class RateLimit(DaemonCase):
         self.assertEqual(r.json["code"], 50)
 
 
-class TrustedProxies(DaemonCase):
+class TrustedProxies(SpineCase):
     config = {"server": {"trusted_proxies": "127.0.0.1/32"}}
 
     def test_forwarded_clients_are_limited_apart(self):
@@ -378,7 +363,7 @@ class TrustedProxies(DaemonCase):
         self.assertEqual(r.status, 503)
 
 
-class UntrustedProxies(DaemonCase):
+class UntrustedProxies(SpineCase):
     def test_forwarded_for_is_ignored_from_untrusted_peers(self):
         replies, _ = burst(self.d, "Z" * 32, 11, headers={"X-Forwarded-For": "198.51.100.7"})
         self.assertEqual(replies[10].status, 503)
@@ -386,7 +371,7 @@ class UntrustedProxies(DaemonCase):
         self.assertEqual(r.status, 503)
 
 
-class StrictStatus(DaemonCase):
+class StrictStatus(SpineCase):
     config = {"api": {"strict_http_status": "yes"}}
 
     def test_error_codes_map_to_http_statuses(self):

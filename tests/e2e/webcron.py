@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.parse
 
 BUILDDIR = os.environ.get("WEBCRON_BUILDDIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -359,6 +360,25 @@ class Listener:
         self.running = False
         self.thread.join()
         self.sock.close()
+
+
+class DaemonCase(unittest.TestCase):
+    """One daemon per test (with CONFIG), started with an admin account."""
+    config = {}
+
+    def setUp(self):
+        self.d = Daemon(self.config)
+        self.admin_id, self.admin = self.d.add_user("admin", admin=True)
+        self.d.start()
+
+    def tearDown(self):
+        self.d.cleanup()
+
+    def user(self, name="user", **fields):
+        """An account made through the API; returns (id, token)."""
+        r = self.d.call("user.add", self.admin, dict(name=name, **fields))
+        self.assertEqual(r.code, 0, r)
+        return r.data["account"]["id"], r.data["token"]
 
 
 def wait_until(what, fn, timeout=20, interval=0.05):
