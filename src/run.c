@@ -612,7 +612,7 @@ run_task_start(struct run *r)
 		char *payload;
 
 		if (tc == NULL) {
-			snprintf(why, sizeof(why), "the task class \"%.64s\" is no longer in the config",
+			snprintf(why, sizeof(why), "the task class \"%.64s\" is not in this server's config",
 			    task->action);
 			lt->status = LOG_TASK_FAILED;
 			execlog_set(&lt->error, why, strlen(why));

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "config.h"
 #include "group.h"
+#include "job.h"
 #include "log.h"
 #include "rec.h"
 #include "store.h"
@@ -384,14 +385,49 @@ ctl_export(struct ctl *ctl)
 	return 0;
 }
 
+/* The task classes an imported account's tasks name that this server's
+ * config does not define: each is said once, as a warning (its tasks fail
+ * at run time until [task.NAME] is added). */
+struct ctl_classes {
+	const struct config *cfg;
+	char names[16][33];
+	size_t n, more;
+};
+
+static int
+ctl_missing_classes(struct job *j, void *arg)
+{
+	struct ctl_classes *cc = arg;
+	size_t i, k;
+
+	for (i = 0; i < j->ntasks; i++) {
+		const char *action = j->tasks[i].action;
+
+		if (strcmp(action, "http") == 0 || config_task_class(cc->cfg, action) != NULL)
+			continue;
+		for (k = 0; k < cc->n && strcmp(cc->names[k], action) != 0; k++)
+			;
+		if (k < cc->n)
+			continue;
+		if (cc->n == sizeof(cc->names) / sizeof(cc->names[0])) {
+			cc->more++;
+			continue;
+		}
+		snprintf(cc->names[cc->n++], sizeof(cc->names[0]), "%s", action);
+	}
+	return 0;
+}
+
 static int
 ctl_import(struct ctl *ctl)
 {
 	const char *path;
 	struct store_txn t;
 	struct account a;
+	struct ctl_classes cc;
 	char err[512];
 	uint64_t id, groups;
+	size_t i;
 	FILE *in;
 	int rc;
 
@@ -412,17 +448,26 @@ ctl_import(struct ctl *ctl)
 		return 1;
 	}
 	/* the counts are read back: what the store holds, not what was meant */
+	memset(&cc, 0, sizeof(cc));
+	cc.cfg = &ctl->cfg;
 	if (store_begin(ctl->store, 0, &t) == STORE_OK && account_load(&t, id, &a) == STORE_OK) {
 		groups = group_count(&t, id);
 		printf("account %llu imported (%llu jobs, %llu groups)\n", (unsigned long long)id,
 		    (unsigned long long)a.jobs, (unsigned long long)groups);
 		account_free(&a);
+		job_each(&t, id, ctl_missing_classes, &cc);
 	} else
 		printf("account %llu imported\n", (unsigned long long)id);
 	store_abort(&t);
+	for (i = 0; i < cc.n; i++)
+		fprintf(stderr, "webcronctl: import: warning: tasks of class \"%s\", which this "
+		    "server's config does not define ([task.%s]), will fail until it does\n",
+		    cc.names[i], cc.names[i]);
+	if (cc.more)
+		fprintf(stderr, "webcronctl: import: warning: and %zu more undefined task classes\n",
+		    cc.more);
 	printf("%llu\n", (unsigned long long)id);
-	/* the daemon schedules what its API writes; jobs written here are
-	 * read when it starts */
+	/* a running daemon learns of the new account through ctlsync */
 	return 0;
 }
 

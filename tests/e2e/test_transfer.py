@@ -266,6 +266,7 @@ class Transfer(TransferCase):
         lines = res.stdout.strip().splitlines()
         new_id = int(lines[-1])
         self.assertEqual(lines[0], "account %d imported (11 jobs, 3 groups)" % new_id)
+        self.assertNotIn("warning", res.stderr)     # B defines task.echo too
         self.assertNotEqual(new_id, self.uid)
         after = counts(self.b)
         self.assertEqual(after["accounts"], before["accounts"] + 1)
@@ -458,6 +459,38 @@ class Transfer(TransferCase):
         new_id = int(self.import_().stdout.strip().splitlines()[-1])
         self.assertEqual(json.loads(self.b.ctl("export", new_id).stdout)["jobs"][0]["httpMethod"],
                          "PATCH")
+
+    def test_undefined_task_class_is_imported_with_a_warning(self):
+        """A task class this server does not define is still imported (an
+        operator may add it next), and the import says so, once per class."""
+        doc = copy.deepcopy(self.export)
+        echoes = [(i, k) for i, j in enumerate(doc["jobs"])
+                  for k, t in enumerate(j["tasks"]) if t["action"] == "echo"]
+        self.assertGreaterEqual(len(echoes), 2)
+        for i, k in echoes:
+            doc["jobs"][i]["tasks"][k]["action"] = "rsync"
+        # this job's only step is then its task (no URL to call)
+        doc["jobs"][echoes[-1][0]]["url"] = ""
+        name = doc["jobs"][echoes[-1][0]]["name"]
+        self.write(json.dumps(doc))
+        res = self.import_()
+        new_id = int(res.stdout.strip().splitlines()[-1])
+        warnings = [l for l in res.stderr.splitlines() if "warning" in l]
+        self.assertEqual(len(warnings), 1, res.stderr)
+        self.assertIn('tasks of class "rsync"', warnings[0])
+        self.assertIn("[task.rsync]", warnings[0])
+        got = json.loads(self.b.ctl("export", new_id).stdout)
+        self.assertEqual(sum(t["action"] == "rsync" for j in got["jobs"] for t in j["tasks"]),
+                         len(echoes))
+        # a run says why the task failed (the account's token works on B)
+        job = [j for j in ok(self.b, "cron.list", self.tok) if j["name"] == name][0]
+        ok(self.b, "cron.run", self.tok, {"id": job["id"]})
+        log = wait_until("the run's log", lambda: (ok(self.b, "cron.logs", self.tok,
+                                                      {"id": job["id"]}) or [None])[0])
+        self.assertEqual(log["tasks"][0]["action"], "rsync")
+        self.assertNotEqual(log["tasks"][0]["status"], 0, log)
+        self.assertIn('the task class "rsync" is not in this server\'s config',
+                      log["tasks"][0]["error"])
 
     def test_missing_account_and_bad_arguments(self):
         r = self.a.ctl("export", 999999, check=False)
