@@ -480,18 +480,19 @@ api_cron_validate(struct api_call *c)
 	struct cron *cr;
 	struct job j;
 	const struct tz *zone;
-	const char *tzname;
+	const char *zone_name;
 	int64_t count = 5, from = c->now, next;
 	int rc;
 
 	if (api_int(c, "count", 1, CRON_NEXT_MAX, &count) == -1 ||
 	    api_int(c, "from", 0, JOB_TIME_MAX, &from) == -1)
 		return -1;
-	if ((rc = api_str(c, "timezone", 64, &tzname)) == -1)
+	if ((rc = api_str(c, "timezone", JOB_TIMEZONE_MAX, &zone_name)) == -1)
 		return -1;
-	zone = rc == 1 && *tzname ? tz_get(tzname) : tz_get(c->acct->timezone);
-	if (zone == NULL)
-		return api_error(c, API_TIMEZONE, "timezone", "unknown time zone \"%s\"", tzname);
+	if (rc != 1 || *zone_name == '\0')
+		zone_name = c->acct->timezone;
+	if ((zone = tz_get(zone_name)) == NULL)
+		return api_error(c, API_TIMEZONE, "timezone", "unknown time zone \"%s\"", zone_name);
 	/* the schedule parameters are read exactly as cron.add reads them */
 	job_init(&j, c->acct);
 	rc = jobparams_schedule(c, &j);
