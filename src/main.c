@@ -73,14 +73,18 @@ main(int argc, char *argv[])
 	if (geteuid() == 0 && *srv.cfg.user == '\0' && !foreground)
 		fatalx("refusing to run as root: set [server] user, or use -d to run as root on purpose");
 	raise_fd_limit();
-	if (server_bind(&srv) == -1)
+	if (server_bind(&srv) == -1) {
+		server_free(&srv);
 		return 1;
+	}
 	if (geteuid() == 0 && *srv.cfg.user && priv_drop(srv.cfg.user) == -1)
 		fatalx("cannot drop privileges to %s", srv.cfg.user);
 	if (geteuid() != 0 && *srv.cfg.user)
 		log_info("[server] user = %s is used only when webcrond starts as root", srv.cfg.user);
-	if (server_start(&srv) == -1)
+	if (server_start(&srv) == -1) {
+		server_free(&srv);
 		return 1;
+	}
 	rc = server_run(&srv);
 	server_free(&srv);
 	log_flush();

@@ -102,6 +102,9 @@ server_bind(struct server *srv)
 	for (i = 0; i < srv->nfds; i++) {
 		if ((srv->fds[i] = listen_open(&srv->addrs[i], why, sizeof(why))) == -1) {
 			log_warnx("listen: %s", why);
+			/* server_free() unlinks the unix sockets of the first
+			 * nfds addresses: only those bound here */
+			srv->nfds = i;
 			while (i-- > 0)
 				close(srv->fds[i]);
 			return -1;

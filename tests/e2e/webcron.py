@@ -57,6 +57,20 @@ def ini(sections):
     return "\n".join(out)
 
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: ")
+
+
+def sanitizer_report(text):
+    """The first sanitizer report in TEXT (a build with --enable-asan
+    writes them to stderr, which is the daemon's log here), or None."""
+    for mark in SANITIZER_MARKS:
+        at = text.find(mark)
+        if at != -1:
+            start = text.rfind("\n", 0, at) + 1
+            return text[start:start + 4000]
+    return None
+
+
 class Daemon:
     """A webcrond process with its own config and data directory."""
 
@@ -160,6 +174,9 @@ class Daemon:
             raise AssertionError("webcrond did not stop within %ss" % timeout)
         self.log.close()
         self.proc = None
+        report = sanitizer_report(self.log_text())
+        if report:
+            raise AssertionError("webcrond's log holds a sanitizer report:\n" + report)
         return rc
 
     def cleanup(self):
