@@ -27,7 +27,7 @@ import stat
 import time
 import unittest
 
-from webcron import Daemon, DaemonCase, Listener, Receiver, wait_until
+from webcron import Daemon, DaemonCase, Listener, Receiver, raw_exchange, wait_until
 
 SRCDIR = os.environ.get("WEBCRON_SRCDIR",
                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -915,19 +915,8 @@ class HeaderInjection(SecCase):
             b"GET /api/server.time?token=%s HTTP/1.1\r\nX-Long: " + b"x" * 10000 + b"\r\n",
         ]
         for line in lines:
-            s = socket.create_connection(("127.0.0.1", self.d.port), timeout=10)
-            try:
-                s.sendall((line % self.tok.encode()) + b"Host: x\r\nConnection: close\r\n\r\n")
-                answer = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    answer += chunk
-            except ConnectionResetError:
-                answer = b""
-            finally:
-                s.close()
+            answer = raw_exchange(self.d.port, (line % self.tok.encode()) +
+                                  b"Host: x\r\nConnection: close\r\n\r\n", timeout=10)
             head = answer.split(b"\r\n\r\n", 1)[0]
             self.assertNotIn(b"X-Injected", head, line)
             self.assertNotIn(b"X-Evil", head, line)
@@ -1078,6 +1067,11 @@ class HostileInput(SecCase):
         # a NUL in a name: the name is not one of ours, and is ignored
         r = self.post("cron.edit", b'{"id":%d,"na\\u0000me":"zz"}' % self.job["id"])
         self.assertIn(r.json["code"], (0, 22), r)
+        if r.json["code"] == 0:
+            # an edit that succeeds stamps updatedAt, even with no field
+            # changed; it may have moved on by a second
+            self.assertGreaterEqual(r.data["updatedAt"], self.before["jobs"][0]["updatedAt"])
+            self.before["jobs"][0]["updatedAt"] = r.data["updatedAt"]
         self.assertUnchanged()
         self.assertLogClean()
 

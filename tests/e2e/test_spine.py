@@ -3,12 +3,11 @@ store, signals. Every test talks to a real webcrond over HTTP."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import unittest
 
-from webcron import WEBCROND, Daemon, DaemonCase, ini
+from webcron import WEBCROND, Daemon, DaemonCase, ini, raw_exchange
 
 
 class SpineCase(DaemonCase):
@@ -156,20 +155,7 @@ class Envelope(SpineCase):
         head = ("POST /api/account.edit?token=%s HTTP/1.1\r\nHost: localhost\r\n"
                 "Content-Type: application/x-www-form-urlencoded\r\n"
                 "Content-Length: %d\r\n\r\n" % (self.admin, len(body))).encode()
-        answer = b""
-        with socket.create_connection(("127.0.0.1", self.d.port), timeout=30) as s:
-            try:
-                s.sendall(head + body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            try:
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    answer += chunk
-            except ConnectionResetError:
-                pass
+        answer = raw_exchange(self.d.port, head + body)
         if answer:
             self.assertTrue(answer.startswith(b"HTTP/1.1 413 "), answer[:200])
         self.assertEqual(self.d.call("account.get", self.admin).data["name"], "admin")

@@ -398,6 +398,28 @@ class DaemonCase(unittest.TestCase):
         return r.data["account"]["id"], r.data["token"]
 
 
+def raw_exchange(port, data, timeout=30):
+    """Sends DATA as it is on a new connection to 127.0.0.1:PORT and
+    returns every byte the server sends until it closes. A server that
+    closes before reading all of DATA (a reset on either side) ends the
+    exchange: what arrived before is returned."""
+    answer = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        except ConnectionResetError:
+            pass
+    return answer
+
+
 def wait_until(what, fn, timeout=20, interval=0.05):
     """Polls FN until it returns a true value (a condition, not a guess at
     how long something takes); returns that value."""
