@@ -2,6 +2,8 @@
  * notify: webhooks through httpc, mails through taskclass.
  */
 
+#include <sys/queue.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +37,11 @@ struct notice {
 	int attempt;
 	uint64_t job;
 	struct event *timer;
+	TAILQ_ENTRY(notice) entry;
 };
 
+/* Every notice not yet delivered or given up: sent, or waiting to retry. */
+static TAILQ_HEAD(, notice) notify_notices = TAILQ_HEAD_INITIALIZER(notify_notices);
 static size_t notify_inflight;
 
 size_t
@@ -81,8 +86,21 @@ notice_free(struct notice *n)
 	free(n->url);
 	free(n->body);
 	free(n->secret);
+	TAILQ_REMOVE(&notify_notices, n, entry);
 	free(n);
 	notify_inflight--;
+}
+
+void
+notify_free_all(void)
+{
+	size_t n = notify_inflight;
+
+	if (n)
+		log_warnx("notify: %zu notice%s not delivered yet, dropped at shutdown",
+		    n, n == 1 ? "" : "s");
+	while (!TAILQ_EMPTY(&notify_notices))
+		notice_free(TAILQ_FIRST(&notify_notices));
 }
 
 static void notice_send(struct notice *n);
@@ -216,6 +234,7 @@ notify_job(struct server *srv, const struct job *j, const struct execlog *l, con
 		n->body = notify_body(j, l, event, (long long)time(NULL));
 		n->secret = xstrdup(a.secret);
 		n->job = j->id;
+		TAILQ_INSERT_TAIL(&notify_notices, n, entry);
 		notify_inflight++;
 		notice_send(n);
 	}

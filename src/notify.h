@@ -19,8 +19,13 @@ struct server;
  * execution L of job J to J's account, through whichever channels it has. */
 void notify_job(struct server *srv, const struct job *j, const struct execlog *l, const char *event);
 
-/* Notices being sent (for shutdown and metrics). */
+/* Notices being sent or waiting to retry (for metrics). */
 size_t notify_pending(void);
+
+/* Drops (and logs the count of) the notices not delivered yet, at
+ * shutdown: after httpc_free(), which cancels their requests without
+ * calling back, and before the event base is freed. */
+void notify_free_all(void);
 
 /* The body of a webhook notice (a JSON object); exposed for tests. The
  * caller frees it. */

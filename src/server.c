@@ -25,11 +25,13 @@
 #include "log.h"
 #include "metrics.h"
 #include "netpolicy.h"
+#include "notify.h"
 #include "ratelimit.h"
 #include "run.h"
 #include "sched.h"
 #include "server.h"
 #include "store.h"
+#include "taskclass.h"
 #include "tls.h"
 
 /* Buckets kept for the API rate limits; beyond this, new addresses are
@@ -444,6 +446,8 @@ server_free(struct server *srv)
 	runs_free(srv->runs);
 	if (srv->httpc)
 		httpc_free(srv->httpc);
+	notify_free_all();
+	taskclass_abandon_all();
 	if (srv->http)
 		evhttp_free(srv->http);
 	if (srv->https)

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -89,6 +90,8 @@ struct taskclass_run {
 	int cancelled;
 	int failed;		/* did not start, or could not be watched */
 	char error[256];
+
+	TAILQ_ENTRY(taskclass_run) entry;	/* in taskclass_runs until freed */
 };
 
 /* What the program runs as when a user is named. */
@@ -102,6 +105,7 @@ struct taskclass_user {
 };
 
 static size_t taskclass_nactive;
+static TAILQ_HEAD(, taskclass_run) taskclass_runs = TAILQ_HEAD_INITIALIZER(taskclass_runs);
 
 static void taskclass_on_stdin(evutil_socket_t, short, void *);
 static void taskclass_on_output(evutil_socket_t, short, void *);
@@ -114,6 +118,22 @@ size_t
 taskclass_active(void)
 {
 	return taskclass_nactive;
+}
+
+static void taskclass_free(struct taskclass_run *);
+
+void
+taskclass_abandon_all(void)
+{
+	struct taskclass_run *run;
+
+	while ((run = TAILQ_FIRST(&taskclass_runs)) != NULL) {
+		if (run->pid > 0 && !run->reaped)
+			log_info("task class %s: pid %d still runs at exit; it is left to finish",
+			    run->name, (int)run->pid);
+		taskclass_nactive--;
+		taskclass_free(run);
+	}
 }
 
 static char *
@@ -567,6 +587,7 @@ taskclass_start(struct event_base *base, const struct taskclass_request *req,
 	char **envp = NULL;
 	int rc;
 
+	TAILQ_INSERT_TAIL(&taskclass_runs, run, entry);
 	run->base = base;
 	run->cb = cb;
 	run->arg = arg;
@@ -903,6 +924,7 @@ taskclass_outcome(const struct taskclass_run *run, struct taskclass_result *res)
 static void
 taskclass_free(struct taskclass_run *run)
 {
+	TAILQ_REMOVE(&taskclass_runs, run, entry);
 	if (run->ev_in)
 		event_free(run->ev_in);
 	if (run->ev_out)

@@ -124,4 +124,11 @@ void taskclass_cancel(struct taskclass_run *run, int sig);
 /* Runs whose callback has not fired yet. */
 size_t taskclass_active(void);
 
+/* At exit, once the loop has stopped: frees every run whose callback has
+ * not fired, without calling it, and leaves its program (if it still runs)
+ * to finish on its own, logging its pid. Only programs no caller waits for
+ * are left by then (webcrond's job runs end within shutdown_grace; a
+ * notice's sendmail may not). Call before the event base is freed. */
+void taskclass_abandon_all(void);
+
 #endif

@@ -251,6 +251,43 @@ class Failures(ExecCase):
         self.assertIn("HTTP status: 500", mail)
         self.assertEqual(self.notices.hits("/notify"), [])
 
+    def test_shutdown_with_notices_underway(self):
+        """SIGTERM while a webhook notice waits to be retried and a mail
+        notice's sendmail still runs: the daemon does not wait for them,
+        exits 0 at once, says what it leaves, and frees all of it (a
+        sanitizer build's leak check at exit is read by stop())."""
+        marker = os.path.join(self.d.dir, "sendmail.pid")
+        sendmail = os.path.join(self.d.dir, "sendmail")
+        with open(sendmail, "w") as f:
+            f.write("#!/bin/sh\ncat > /dev/null\necho $$ > %s.tmp\nmv %s.tmp %s\nexec sleep 30\n"
+                    % (marker, marker, marker))
+        os.chmod(sendmail, stat.S_IRWXU)
+        self.d.update({"jobs": {"sendmail": sendmail}})
+        self.d.kill(signal.SIGHUP)
+        wait_until("the new config", lambda: "applied" in self.d.log_text())
+        self.ok("account.edit", {"notifyEmail": "ops@example.org"})
+        self.notices.respond("/notify", status=500)     # retried in 5 s
+        self.rx.respond("/bad", status=500)
+        j = self.add(url=self.rx.url("/bad"), expression="@manual", notify=1)
+        self.ok("cron.run", {"id": j["id"]})
+        self.notices.wait(1, "/notify")
+        pid = int(wait_until("sendmail to start", lambda: os.path.exists(marker) and
+                             open(marker).read().strip()))
+        try:
+            t0 = time.monotonic()
+            self.assertEqual(self.d.stop(), 0)
+            self.assertLess(time.monotonic() - t0, 4)
+            log = self.d.log_text()
+            self.assertIn("notify: 1 notice not delivered yet, dropped at shutdown", log)
+            self.assertIn("task class sendmail: pid %d still runs at exit; it is left to finish"
+                          % pid, log)
+            os.kill(pid, 0)     # left running, as said
+        finally:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
     def test_notify_every_nth(self):
         self.rx.respond("/bad", status=503)
         j = self.add(url=self.rx.url("/bad"), failureThreshold=0, notify=1, notifyEvery=2,

@@ -180,7 +180,17 @@ class Daemon:
         return rc
 
     def cleanup(self):
+        """Stops the daemon as an operator would (SIGTERM), so that a
+        sanitizer build's leak check runs at its exit and stop() sees its
+        report; one still busy after a few seconds (runs within their
+        shutdown_grace) is killed. Then removes the directory."""
         if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
             self.stop(signal.SIGKILL)
         shutil.rmtree(self.dir, ignore_errors=True)
 
