@@ -1058,8 +1058,10 @@ int cron_parse(const char *text, struct cron **out, struct cron_error *err)
 		nrules++;
 		i = j + 1;
 	}
-	if (tb.full)
-		return fail(err, "expression", "too long once normalized");
+	/* the normalized text is what is stored, and must parse again */
+	if (tb.full || tb.len > CRON_TEXT_MAX)
+		return fail(err, "expression", "is longer than %d bytes once normalized",
+		    CRON_TEXT_MAX);
 
 	struct cron *c = malloc(sizeof *c + nrules * sizeof c->rules[0] + tb.len + 1);
 	if (c == NULL)
@@ -1108,9 +1110,11 @@ int cron_is_fixed_time(const struct cron *c)
 	return 1;
 }
 
-/* One SetCronJob field: blanks removed (arrays arrive as "0, 15"), NULL,
- * "" and "-1" meaning absent. Returns 0 with the text in *S and *N (*S
- * is NULL when absent), or -1 when too long. */
+/* One SetCronJob field: blanks at either end and next to commas removed
+ * (arrays arrive as "0, 15"), NULL, "" and "-1" meaning absent. A blank
+ * between two values ("2 1") is an error rather than a guess at "21" or
+ * "2,1". Returns 0 with the text in *S and *N (*S is NULL when absent),
+ * or -1 when too long or blank inside a value. */
 static int field_arg(const char *in, const char *name, char *buf, const char **s, size_t *n,
     struct cron_error *err)
 {
@@ -1123,8 +1127,16 @@ static int field_arg(const char *in, const char *name, char *buf, const char **s
 	for (size_t i = 0; in[i]; i++) {
 		if (i >= CRON_TEXT_MAX)
 			return fail(err, name, "is longer than %d bytes", CRON_TEXT_MAX);
-		if (!is_blank(in[i]))
+		if (!is_blank(in[i])) {
 			buf[k++] = in[i];
+			continue;
+		}
+		size_t j = i;
+		while (in[j + 1] && is_blank(in[j + 1]))
+			j++;
+		if (k > 0 && buf[k - 1] != ',' && in[j + 1] && in[j + 1] != ',')
+			return fail(err, name, "has a blank inside a value; separate values with commas");
+		i = j;
 	}
 	if (k == 0 || (k == 2 && buf[0] == '-' && buf[1] == '1'))
 		return 0;
@@ -1160,7 +1172,11 @@ int cron_from_fields(const char *second, const char *minute, const char *hour,
 	memset(&r, 0, sizeof r);
 	if (compile_fields(&cx, &rf, &r, &tb) < 0)
 		return -1;
-	if (tb.full || tb.len >= outlen)
+	/* what is stored must parse again: within cron_parse's limit */
+	if (tb.full || tb.len > CRON_TEXT_MAX)
+		return fail(err, "expression", "is longer than %d bytes once normalized",
+		    CRON_TEXT_MAX);
+	if (tb.len >= outlen)
 		return fail(err, "expression", "normalized expression too long");
 	memcpy(out, textbuf, tb.len);
 	out[tb.len] = '\0';

@@ -109,6 +109,16 @@ class Cron(JobCase):
         self.err("cron.add", {"url": URL, "expression": "0 * * * *", "minute": "1"}, 22,
                  "expression")
         self.err("cron.add", {"url": URL}, 21, "expression")
+        msg = self.err("cron.add", {"url": URL, "minute": "0, 1 5", "hour": "9"}, 23, "minute")
+        self.assertIn("blank inside a value", msg)
+        grows = ",".join(["0/1"] * 200)     # 799 bytes, 999 once normalized: fits
+        self.assertEqual(self.ok("cron.validate", {"expression": grows + " * * * *"})
+                         ["expression"], ",".join(["0-59"] * 200) + " * * * *")
+        grows = ",".join(["0/1"] * 250)     # 999 bytes, 1249 once normalized
+        msg = self.err("cron.add", {"url": URL, "expression": grows + " * * * *"}, 23,
+                       "expression")
+        self.assertIn("longer than 1024 bytes once normalized", msg)
+        self.err("cron.add", {"url": URL, "minute": grows}, 23, "minute")
         self.err("cron.add", {"url": URL, "expression": "0 * * * *", "timezone": "Moon/Base"},
                  24, "timezone")
         self.assertEqual(self.ok("cron.list"), [])
