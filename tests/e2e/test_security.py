@@ -962,6 +962,16 @@ class HostileInput(SecCase):
     def assertUnchanged(self, context=""):
         self.assertEqual(self.state(), self.before, context)
 
+    def assertNameRefused(self, enc):
+        """cron.edit refuses the job's name ENC (percent-encoded) with code
+        22 naming it, in the query string and in a form body alike."""
+        r = self.d.request("GET", "/api/cron.edit?token=%s&id=%d&name=%s"
+                           % (self.tok, self.job["id"], enc))
+        self.assertEnvelope(r, 22, "name")
+        r = self.post("cron.edit", ("id=%d&name=%s" % (self.job["id"], enc)).encode(),
+                      "application/x-www-form-urlencoded")
+        self.assertEnvelope(r, 22, "name")
+
     def post(self, action, body, ctype="application/json", token=None):
         return self.d.request("POST", "/api/%s?token=%s" % (action, token or self.tok),
                               body=body, headers={"Content-Type": ctype})
@@ -977,14 +987,7 @@ class HostileInput(SecCase):
         from urllib.parse import quote_from_bytes
         for raw in bad:
             enc = quote_from_bytes(raw)
-            # query
-            r = self.d.request("GET", "/api/cron.edit?token=%s&id=%d&name=%s"
-                               % (self.tok, self.job["id"], enc))
-            self.assertEnvelope(r, 22, "name")
-            # form
-            r = self.post("cron.edit", ("id=%d&name=%s" % (self.job["id"], enc)).encode(),
-                          "application/x-www-form-urlencoded")
-            self.assertEnvelope(r, 22, "name")
+            self.assertNameRefused(enc)
             # a JSON string, a JSON key, an array item, a nested value
             for body in (b'{"id":%d,"name":"' % self.job["id"] + raw + b'"}',
                          b'{"id":%d,"' % self.job["id"] + raw + b'":"x"}',
@@ -1006,12 +1009,7 @@ class HostileInput(SecCase):
     def test_overlong_and_surrogate_sequences_outside_json(self):
         for enc in ("%C0%80", "%C1%BF", "%E0%80%80", "%F0%80%80%80", "%ED%A0%80", "%ED%BF%BF",
                     "%F4%90%80%80", "%F5%80%80%80"):
-            r = self.d.request("GET", "/api/cron.edit?token=%s&id=%d&name=%s"
-                               % (self.tok, self.job["id"], enc))
-            self.assertEnvelope(r, 22, "name")
-            r = self.post("cron.edit", ("id=%d&name=%s" % (self.job["id"], enc)).encode(),
-                          "application/x-www-form-urlencoded")
-            self.assertEnvelope(r, 22, "name")
+            self.assertNameRefused(enc)
         self.assertUnchanged()
 
     def test_overlong_and_surrogate_sequences_in_json(self):
