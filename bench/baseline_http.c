@@ -1,6 +1,6 @@
 /*
  * baseline_http: the yardstick of bench/api. A minimal libevent evhttp
- * server with the settings webcrond uses (src/server.c server_http_new)
+ * server with the settings webcrond uses (src/daemon/server.c server_http_new)
  * that answers every request with one fixed JSON body and the headers
  * webcrond's API sends, doing nothing else. What it serves per second is
  * the ceiling evhttp puts on webcrond on the same machine.
@@ -31,7 +31,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
-/* As in src/server.c and src/api.h. */
+/* As in src/daemon/server.c and src/api/api.h. */
 #define BODY_MAX	(64 * 1024)
 #define BODY_HARD_MAX	(4 * BODY_MAX)
 #define HEADERS_MAX	8192
@@ -56,7 +56,7 @@ static const char default_body[] =
 static char *body;
 static size_t body_len;
 
-/* Answers like src/api.c api_send: the same headers, a body built per
+/* Answers like src/api/api.c api_send: the same headers, a body built per
  * request in the request's output buffer. */
 static void
 answer(struct evhttp_request *req, void *arg)
@@ -130,7 +130,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "baseline_http: libevent initialisation failed\n");
 		return 1;
 	}
-	/* the settings of src/server.c server_http_new */
+	/* the settings of src/daemon/server.c server_http_new */
 	evhttp_set_max_headers_size(http, HEADERS_MAX);
 	evhttp_set_max_body_size(http, BODY_HARD_MAX);
 	evhttp_set_timeout(http, IDLE_TIMEOUT);

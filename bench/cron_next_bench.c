@@ -16,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cron.h"
-#include "tz.h"
+#include "engine/cron.h"
+#include "engine/tz.h"
 
 static const char *const mix[] = {
 	"* * * * *", "*/15 * * * *", "0 2 * * *", "30 2 * * *", "0 8 * * 1-5",

@@ -14,13 +14,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "account.h"
-#include "config.h"
-#include "execlog.h"
-#include "job.h"
-#include "log.h"
-#include "rec.h"
-#include "store.h"
+#include "store/account.h"
+#include "conf/config.h"
+#include "store/execlog.h"
+#include "store/job.h"
+#include "util/log.h"
+#include "store/record.h"
+#include "store/store.h"
 
 static int
 cmp_i64(const void *a, const void *b)
@@ -101,8 +101,8 @@ report(struct store *st, int64_t planned)
 	while (store_iter_next(&t, &it) == 1) {
 		struct execlog l;
 
-		if (it.key.mv_size != 16 || execlog_load(&t, rec_get_u64(it.key.mv_data),
-		    rec_get_u64((const uint8_t *)it.key.mv_data + 8), &l) != STORE_OK)
+		if (it.key.mv_size != 16 || execlog_load(&t, record_get_u64(it.key.mv_data),
+		    record_get_u64((const uint8_t *)it.key.mv_data + 8), &l) != STORE_OK)
 			continue;
 		if (planned == 0 || l.time == planned) {
 			if (r.n == r.cap) {

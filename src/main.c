@@ -8,10 +8,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "priv.h"
-#include "server.h"
-#include "version.h"
+#include "util/log.h"
+#include "daemon/priv.h"
+#include "daemon/server.h"
+#include "util/version.h"
 
 static void
 usage(void)

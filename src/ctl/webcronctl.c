@@ -10,20 +10,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "account.h"
-#include "check.h"
-#include "ctlsync.h"
-#include "json.h"
-#include "config.h"
-#include "group.h"
-#include "job.h"
-#include "log.h"
-#include "rec.h"
-#include "store.h"
-#include "token.h"
-#include "transfer.h"
-#include "tz.h"
-#include "version.h"
+#include "store/account.h"
+#include "ctl/check.h"
+#include "store/changefeed.h"
+#include "util/json.h"
+#include "conf/config.h"
+#include "store/group.h"
+#include "store/job.h"
+#include "util/log.h"
+#include "store/record.h"
+#include "store/store.h"
+#include "util/token.h"
+#include "ctl/transfer.h"
+#include "engine/tz.h"
+#include "util/version.h"
 
 struct ctl {
 	struct config cfg;
@@ -139,7 +139,7 @@ ctl_user_add(struct ctl *ctl)
 		return 1;
 	}
 	if (store_begin(ctl->store, 1, &t) != STORE_OK || account_create(&t, &a, time(NULL), token) == -1 ||
-	    (ctlsync_mark(&t, a.id), t.err)) {
+	    (changefeed_mark(&t, a.id), t.err)) {
 		rc = t.err;
 		store_abort(&t);
 		account_free(&a);
@@ -182,7 +182,7 @@ ctl_user_change(struct ctl *ctl, const char *what, int (*fn)(struct store_txn *,
 		return ctl_fail(what, rc);
 	}
 	/* a running daemon reloads the account within a second */
-	ctlsync_mark(&t, a.id);
+	changefeed_mark(&t, a.id);
 	account_free(&a);
 	if ((rc = store_commit(&t)) != STORE_OK)
 		return ctl_fail(what, rc);
@@ -269,7 +269,7 @@ ctl_user_list(struct ctl *ctl)
 	while (store_iter_next(&t, &it) == 1) {
 		struct account a;
 
-		if (account_load(&t, rec_get_u64(it.key.mv_data), &a) != STORE_OK)
+		if (account_load(&t, record_get_u64(it.key.mv_data), &a) != STORE_OK)
 			break;
 		printf("%-8llu %-6s %-9s %-24s %s\n", (unsigned long long)a.id, a.admin ? "yes" : "no",
 		    a.status == ACCOUNT_ACTIVE ? "active" : "suspended", a.name, a.email);
@@ -309,7 +309,7 @@ ctl_user_digests(struct ctl *ctl)
 			text[2 * i + 1] = hex[d[i] & 15];
 		}
 		text[2 * TOKEN_DIGEST] = '\0';
-		printf("%s %llu\n", text, (unsigned long long)rec_get_u64(it.val.mv_data));
+		printf("%s %llu\n", text, (unsigned long long)record_get_u64(it.val.mv_data));
 	}
 	store_iter_close(&it);
 	rc = t.err;
@@ -467,7 +467,7 @@ ctl_import(struct ctl *ctl)
 		fprintf(stderr, "webcronctl: import: warning: and %zu more undefined task classes\n",
 		    cc.more);
 	printf("%llu\n", (unsigned long long)id);
-	/* a running daemon learns of the new account through ctlsync */
+	/* a running daemon learns of the new account through changefeed */
 	return 0;
 }
 

@@ -37,11 +37,11 @@ def read(path):
 
 
 def table_keys():
-    """{section: {name: default}} of config_keys[] in src/config.c."""
+    """{section: {name: default}} of config_keys[] in src/conf/config.c."""
     pattern = re.compile(r'^\s*\{\s*"([^"]+)",\s*"([^"]+)",\s*CONFIG_[A-Z0-9]+,\s*[CT]\(\w+\),'
                          r'\s*[^,]+,\s*[^,]+,\s*"([^"]*)",\s*[01]\s*,', re.M)
     keys = {}
-    for section, name, default in pattern.findall(read(os.path.join(SRCDIR, "src", "config.c"))):
+    for section, name, default in pattern.findall(read(os.path.join(SRCDIR, "src", "conf", "config.c"))):
         keys.setdefault(section, {})[name] = default
     return keys
 
@@ -90,7 +90,7 @@ class SampleConfig(unittest.TestCase):
         keys = table_keys()
         # a regex that stopped matching would make the comparisons vacuous
         self.assertEqual(set(keys), {"server", "api", "jobs", "limits", "task.*"})
-        src = read(os.path.join(SRCDIR, "src", "config.c"))
+        src = read(os.path.join(SRCDIR, "src", "conf", "config.c"))
         body = src.split("config_keys[] = {", 1)[1].split("\n};", 1)[0]
         entries = re.findall(r'(?m)^\s*\{ "', body)
         self.assertEqual(sum(len(v) for v in keys.values()), len(entries))

@@ -1,6 +1,6 @@
 """Security end to end (docs/SECURITY.md maps each defence to these tests).
 
-- Matrix: every route of api_routes[] (parsed from src/api.c, so a new
+- Matrix: every route of api_routes[] (parsed from src/api/api.c, so a new
   action cannot be forgotten) against another account's ids (code 30 and
   nothing of theirs changes), admin-only routes (13), asUser from a plain
   token (13), no token (10), a wrong token (11), a suspended account (12).
@@ -49,10 +49,10 @@ def read_source(*path):
 
 
 def parse_routes():
-    """{"target.action": set of flags} from api_routes[] in src/api.c."""
-    text = read_source("src", "api.c")
+    """{"target.action": set of flags} from api_routes[] in src/api/api.c."""
+    text = read_source("src", "api", "api.c")
     m = re.search(r"api_routes\[\]\s*=\s*\{(.*?)\{\s*NULL", text, re.S)
-    assert m, "api_routes[] not found in src/api.c"
+    assert m, "api_routes[] not found in src/api/api.c"
     routes = {}
     for target, action, flags in re.findall(
             r'\{\s*"(\w+)"\s*,\s*"(\w+)"\s*,\s*\w+\s*,\s*([\w\s|]+?)\s*\}', m.group(1)):
@@ -259,9 +259,9 @@ class Matrix(SecCase):
     def test_table_covers_every_route_of_api_c(self):
         routes = parse_routes()
         self.assertEqual(sorted(set(routes) - set(ROUTES)), [],
-                         "routes of src/api.c missing from ROUTES of this test")
+                         "routes of src/api/api.c missing from ROUTES of this test")
         self.assertEqual(sorted(set(ROUTES) - set(routes)), [],
-                         "ROUTES of this test names routes src/api.c does not have")
+                         "ROUTES of this test names routes src/api/api.c does not have")
         for route, flags in routes.items():
             self.assertEqual("API_ADMIN" in flags, ROUTES[route][2] == 13, route)
         # docs/API.md lists every route too
@@ -1096,7 +1096,7 @@ class HostileInput(SecCase):
         self.assertServing(self.tok)
 
     def test_too_many_parameters(self):
-        limit = header_define("PARAMS_MAX", ("src", "params.h"))
+        limit = header_define("PARAMS_MAX", ("src", "api", "params.h"))
         # token + limit - 1 others: at the limit
         names = ["p%d" % i for i in range(limit - 1)]
         r = self.d.request("GET", "/api/account.get?token=%s&%s" % (
@@ -1181,7 +1181,7 @@ class HostileInput(SecCase):
         self.assertLogClean()
 
     def test_body_over_the_limit(self):
-        limit = header_define("API_BODY_MAX", ("src", "api.h"))
+        limit = header_define("API_BODY_MAX", ("src", "api", "api.h"))
         body = json.dumps({"name": "x" * limit}).encode()
         r = self.post("account.edit", body)
         self.assertEnvelope(r, 22, http=413)

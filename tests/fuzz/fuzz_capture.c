@@ -1,19 +1,19 @@
 /*
  * libFuzzer target for the truncation of responses and program output
- * (capture.h), checked against the obvious reference computed from the
+ * (exec/output.h), checked against the obvious reference computed from the
  * whole output at once.
  *
  * The input: the first two bytes are a seed for the chunk sizes, the rest
- * is the output. The output is offered to capture_add() in chunks whose
+ * is the output. The output is offered to output_add() in chunks whose
  * sizes come from the seed (0-byte chunks included, and chunks larger than
- * CAPTURE_KEEP), and, to reach the counts past what fits in memory, may be
+ * OUTPUT_KEEP), and, to reach the counts past what fits in memory, may be
  * offered several times over: the low two bits of the first byte say how
  * many (1-4).
  *
- * What must hold: when the total is at most 2 * CAPTURE_KEEP bytes the
- * rendering is the output itself; otherwise it is the first CAPTURE_KEEP
+ * What must hold: when the total is at most 2 * OUTPUT_KEEP bytes the
+ * rendering is the output itself; otherwise it is the first OUTPUT_KEEP
  * bytes, "\n[... N bytes omitted ...]\n" with N the bytes in between, and
- * the last CAPTURE_KEEP bytes. Run with -max_len=20000 so that the
+ * the last OUTPUT_KEEP bytes. Run with -max_len=20000 so that the
  * omitted path is reached without repeats too.
  */
 #include <inttypes.h>
@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "capture.h"
+#include "util/buf.h"
+#include "exec/output.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,7 +44,7 @@ static uint32_t next_size(uint32_t *state)
 	case 2:
 		return (x >> 3) % 16;
 	case 3:
-		return (x >> 3) % (2 * CAPTURE_KEEP + 2);
+		return (x >> 3) % (2 * OUTPUT_KEEP + 2);
 	default:
 		return (x >> 3) % 1024;
 	}
@@ -65,7 +65,7 @@ static void add_range(struct buf *want, const uint8_t *out, size_t len, uint64_t
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct capture *c;
+	struct output *c;
 	struct buf got = BUF_INIT, want = BUF_INIT;
 	const uint8_t *out;
 	size_t len, off;
@@ -84,29 +84,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c = malloc(sizeof *c);		/* on the heap, so that overruns are caught */
 	if (c == NULL)
 		return 0;
-	capture_init(c);
+	output_init(c);
 	for (r = 0; r < repeat; r++) {
 		for (off = 0; off < len; ) {
 			size_t n = next_size(&state);
 
 			if (n > len - off)
 				n = len - off;
-			capture_add(c, out + off, n);
+			output_add(c, out + off, n);
 			off += n;
 		}
-		capture_add(c, out, 0);
+		output_add(c, out, 0);
 	}
 	if (c->total != total)
 		abort();
-	capture_render(c, &got);
+	output_render(c, &got);
 
-	if (total <= 2 * CAPTURE_KEEP)
+	if (total <= 2 * OUTPUT_KEEP)
 		add_range(&want, out, len, 0, total);
 	else {
-		add_range(&want, out, len, 0, CAPTURE_KEEP);
+		add_range(&want, out, len, 0, OUTPUT_KEEP);
 		buf_printf(&want, "\n[... %" PRIu64 " bytes omitted ...]\n",
-		    total - 2 * CAPTURE_KEEP);
-		add_range(&want, out, len, total - CAPTURE_KEEP, total);
+		    total - 2 * OUTPUT_KEEP);
+		add_range(&want, out, len, total - OUTPUT_KEEP, total);
 	}
 	if (got.len != want.len || (want.len && memcmp(got.data, want.data, want.len) != 0))
 		abort();

@@ -5,7 +5,7 @@
  * as six '|'-separated SetCronJob fields for cron_from_fields().
  *
  *   clang -fsanitize=fuzzer,address,undefined -Isrc tests/fuzz/fuzz_cron.c \
- *       src/cron_*.c src/tz.c -o fuzz_cron
+ *       src/engine/cron_*.c src/engine/tz.c -o fuzz_cron
  *   ./fuzz_cron tests/fuzz/corpus/cron
  */
 #include <stdint.h>
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cron.h"
-#include "tz.h"
+#include "engine/cron.h"
+#include "engine/tz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "buf.h"
-#include "headers.h"
+#include "util/buf.h"
+#include "store/headers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

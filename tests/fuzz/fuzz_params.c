@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "params.h"
+#include "util/json.h"
+#include "api/params.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 
 The expected values come from a slow reference written from SPEC 3.4 and
 docs/SCHEDULES.md alone, sharing no code or data structure with the C engine
-(src/cron_*.c) and no time-zone code with src/tz.c: Python's zoneinfo reads
+(src/engine/cron_*.c) and no time-zone code with src/engine/tz.c: Python's zoneinfo reads
 the system tzdata on its own. Where the C engine jumps from field to field
 and from offset span to offset span, this reference walks instants:
 

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "cidr.h"
+#include "util/cidr.h"
 
 static struct cidr_addr
 addr(const char *s)

@@ -26,9 +26,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cidr.h"
-#include "config.h"
-#include "version.h"
+#include "util/cidr.h"
+#include "conf/config.h"
+#include "util/version.h"
 
 #define NAME "test.conf"
 

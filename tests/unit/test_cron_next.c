@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "cron.h"
-#include "tz.h"
+#include "engine/cron.h"
+#include "engine/tz.h"
 
 #define VECTORS "tests/unit/cron_vectors.txt"
 

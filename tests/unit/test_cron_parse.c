@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "cron.h"
+#include "engine/cron.h"
 
 /* Parses TEXT, which must be valid, and returns its normalized text. */
 static const char *normalized(const char *text)

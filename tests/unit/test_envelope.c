@@ -19,11 +19,11 @@
 
 #include <yajl/yajl_tree.h>
 
-#include "api.h"
-#include "config.h"
-#include "json.h"
-#include "server.h"
-#include "store.h"
+#include "api/api.h"
+#include "conf/config.h"
+#include "util/json.h"
+#include "daemon/server.h"
+#include "store/store.h"
 
 /* Two servers that differ only in strict_http_status, both configured
  * through the config parser. */

@@ -38,10 +38,10 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "cidr.h"
-#include "httpc.h"
-#include "log.h"
-#include "netpolicy.h"
+#include "util/cidr.h"
+#include "exec/httpc.h"
+#include "util/log.h"
+#include "exec/netpolicy.h"
 
 #define BIG_BODY (100 * 1024)
 

@@ -10,7 +10,7 @@
 
 #include <stdlib.h>
 
-#include "idmap.h"
+#include "util/idmap.h"
 
 static void
 test_put_get_del(void **state)

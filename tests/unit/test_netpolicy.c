@@ -21,8 +21,8 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "cidr.h"
-#include "netpolicy.h"
+#include "util/cidr.h"
+#include "exec/netpolicy.h"
 
 struct refusal {
 	const char *addr;

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "params.h"
+#include "api/params.h"
 
 /* Parses one request into PS (zeroed here) and returns params_parse's
  * result; ERR is always filled in. */

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ratelimit.h"
+#include "api/ratelimit.h"
 
 #define T0 1000.0	/* a monotonic clock does not start at 0 */
 

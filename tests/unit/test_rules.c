@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "account.h"
-#include "buf.h"
-#include "config.h"
-#include "cron.h"
-#include "headers.h"
-#include "rules.h"
+#include "store/account.h"
+#include "util/buf.h"
+#include "conf/config.h"
+#include "engine/cron.h"
+#include "store/headers.h"
+#include "store/rules.h"
 
 #define CODES_WHY "must be HTTP statuses or ranges of 100-599, such as 200-299,304"
 #define METHOD_WHY "must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"

@@ -22,8 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rec.h"
-#include "store.h"
+#include "store/record.h"
+#include "store/store.h"
 
 #define MAP	(16 * 1024 * 1024)
 
@@ -136,7 +136,7 @@ test_open_creates(void **state)
 	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
 	assert_int_equal(store_get(&t, DB_META, "schema", 6, &v), STORE_OK);
 	assert_int_equal(v.mv_size, 8);
-	assert_int_equal(rec_get_u64(v.mv_data), STORE_SCHEMA);
+	assert_int_equal(record_get_u64(v.mv_data), STORE_SCHEMA);
 	/* every database is there and empty */
 	assert_int_equal(store_count(&t, DB_ACCOUNTS), 0);
 	assert_int_equal(store_count(&t, DB_TOKENS), 0);
@@ -237,7 +237,7 @@ test_put_get_del(void **state)
 
 		for (i = 0; i < sizeof(val); i++)
 			val[i] = (uint8_t)i;
-		rec_key_u64(key, 42);
+		record_key_u64(key, 42);
 		assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 		store_put(&t, DB_ACCOUNTS, key, 8, val, sizeof(val));
 		assert_int_equal(store_commit(&t), STORE_OK);
@@ -414,20 +414,20 @@ test_iterator_u64_keys(void **state)
 	f->st = open_store(f->db, MAP, 0);
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		rec_key_u64(key, pairs[i][0]);
-		rec_key_u64(key + 8, pairs[i][1]);
+		record_key_u64(key, pairs[i][0]);
+		record_key_u64(key + 8, pairs[i][1]);
 		store_put(&t, DB_ACCOUNTS, key, 16, "", 0);
 	}
 	assert_int_equal(store_commit(&t), STORE_OK);
 
 	/* account 1's entries, in numeric order */
 	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
-	rec_key_u64(prefix, 1);
+	record_key_u64(prefix, 1);
 	assert_int_equal(store_iter_open(&t, DB_ACCOUNTS, prefix, 8, &it), STORE_OK);
 	while ((rc = store_iter_next(&t, &it)) == 1) {
 		assert_int_equal(it.key.mv_size, 16);
 		assert_true(n < 8);
-		seen[n++] = rec_get_u64((const uint8_t *)it.key.mv_data + 8);
+		seen[n++] = record_get_u64((const uint8_t *)it.key.mv_data + 8);
 	}
 	assert_int_equal(rc, 0);
 	assert_int_equal(n, 3);
@@ -435,11 +435,11 @@ test_iterator_u64_keys(void **state)
 	assert_int_equal(seen[1], 2);
 	assert_int_equal(seen[2], 300);
 	/* the page after id 2 */
-	rec_key_u64(from, 1);
-	rec_key_u64(from + 8, 3);
+	record_key_u64(from, 1);
+	record_key_u64(from + 8, 3);
 	assert_int_equal(store_iter_seek(&t, &it, from, 16), STORE_OK);
 	assert_int_equal(store_iter_next(&t, &it), 1);
-	assert_int_equal(rec_get_u64((const uint8_t *)it.key.mv_data + 8), 300);
+	assert_int_equal(record_get_u64((const uint8_t *)it.key.mv_data + 8), 300);
 	assert_int_equal(store_iter_next(&t, &it), 0);
 	store_iter_close(&it);
 	assert_int_equal(store_commit(&t), STORE_OK);
@@ -548,7 +548,7 @@ test_schema_from_the_future(void **state)
 	char err[512] = "", want[32];
 
 	f->st = open_store(f->db, MAP, 0);
-	rec_key_u64(ver, STORE_SCHEMA + 1);
+	record_key_u64(ver, STORE_SCHEMA + 1);
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 	store_put(&t, DB_META, "schema", 6, ver, 8);
 	assert_int_equal(store_commit(&t), STORE_OK);
@@ -623,7 +623,7 @@ test_backup(void **state)
 	copy = open_store(dest, MAP, 0);
 	assert_int_equal(store_begin(copy, 0, &t), STORE_OK);
 	assert_int_equal(store_get(&t, DB_META, "schema", 6, &v), STORE_OK);
-	assert_int_equal(rec_get_u64(v.mv_data), STORE_SCHEMA);
+	assert_int_equal(record_get_u64(v.mv_data), STORE_SCHEMA);
 	assert_int_equal(store_get(&t, DB_TOKENS, "digest", 6, &v), STORE_OK);
 	assert_int_equal(store_get(&t, DB_ACCOUNTS, "later", 5, &v), STORE_NOTFOUND);
 	assert_int_equal(store_iter_open(&t, DB_ACCOUNTS, "key-", 4, &it), STORE_OK);

@@ -40,8 +40,8 @@
 
 #include <event2/event.h>
 
-#include "log.h"
-#include "taskclass.h"
+#include "util/log.h"
+#include "exec/taskclass.h"
 
 #define BIG_LEN	102400
 #define LEAK_FD	50		/* opened without O_CLOEXEC: must not reach a child */

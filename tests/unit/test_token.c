@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "token.h"
+#include "util/token.h"
 
 static const char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

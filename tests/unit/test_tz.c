@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tz.h"
+#include "engine/tz.h"
 
 #define ZONEINFO "/usr/share/zoneinfo"
 

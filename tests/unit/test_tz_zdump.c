@@ -31,7 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tz.h"
+#include "engine/tz.h"
 
 #define ZONEINFO       "/usr/share/zoneinfo"
 #define WORKERS        4     /* zdump processes at once */

@@ -1,0 +1,655 @@
+/*
+ * jobparams: request parameters into jobs and tasks, through one table of
+ * the Job's simple fields and a few functions for the others (schedule,
+ * headers, tasks, group, catchUp).
+ */
+
+#include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yajl/yajl_tree.h>
+
+#include "store/account.h"
+#include "api/api.h"
+#include "util/buf.h"
+#include "conf/config.h"
+#include "engine/cron.h"
+#include "store/group.h"
+#include "store/headers.h"
+#include "store/job.h"
+#include "api/jobparams.h"
+#include "util/json.h"
+#include "store/rules.h"
+#include "daemon/server.h"
+#include "store/store.h"
+#include "engine/tz.h"
+#include "util/url.h"
+
+#define J(f) offsetof(struct job, f)
+
+enum jp_kind { JP_TEXT, JP_INT, JP_BOOL, JP_TIME };
+
+struct jp_field {
+	const char *name;		/* SPEC's spelling */
+	enum jp_kind kind;
+	size_t offset;
+	int64_t min, max;		/* JP_TEXT: max is the length in bytes */
+	/* JP_TEXT: checks *VALUE, which it may point at its normal form.
+	 * Returns 0, or -1 with the error recorded. */
+	int (*check)(struct api_call *, const char *name, const char **value);
+	/* JP_TEXT: the rule of rules.c that a value other than "" passes
+	 * (code 22) */
+	int (*rule)(const char *value, char *why, size_t whylen);
+};
+
+static int jp_check_url(struct api_call *, const char *, const char **);
+static int jp_check_method(struct api_call *, const char *, const char **);
+static int jp_check_zone(struct api_call *, const char *, const char **);
+
+/* The Job fields that are plain values. */
+static const struct jp_field jp_fields[] = {
+	{ "name",		JP_TEXT, J(name),		0, JOB_NAME_MAX, NULL, NULL },
+	{ "description",	JP_TEXT, J(description),	0, JOB_DESCRIPTION_MAX, NULL, NULL },
+	{ "url",		JP_TEXT, J(url),		0, URL_MAX, jp_check_url, NULL },
+	{ "httpMethod",		JP_TEXT, J(http_method),	0, JOB_METHOD_MAX, jp_check_method, NULL },
+	{ "postData",		JP_TEXT, J(post_data),		0, JOB_POSTDATA_MAX, NULL, NULL },
+	{ "username",		JP_TEXT, J(username),		0, JOB_CREDENTIAL_MAX, NULL, rules_header_text },
+	{ "password",		JP_TEXT, J(password),		0, JOB_CREDENTIAL_MAX, NULL, rules_header_text },
+	{ "userAgent",		JP_TEXT, J(user_agent),		0, JOB_USERAGENT_MAX, NULL, rules_header_text },
+	{ "timeout",		JP_INT,  J(timeout),		1, JOB_TIMEOUT_MAX, NULL, NULL },
+	{ "timezone",		JP_TEXT, J(timezone),		0, JOB_TIMEZONE_MAX, jp_check_zone, NULL },
+	{ "startsAt",		JP_TIME, J(starts_at),		0, JOB_TIME_MAX, NULL, NULL },
+	{ "expiresAt",		JP_TIME, J(expires_at),		0, JOB_TIME_MAX, NULL, NULL },
+	{ "failureThreshold",	JP_INT,  J(failure_threshold),	0, JOB_THRESHOLD_MAX, NULL, NULL },
+	{ "notify",		JP_INT,  J(notify),		0, 3, NULL, NULL },
+	{ "notifyEvery",	JP_INT,  J(notify_every),	1, JOB_NOTIFY_EVERY_MAX, NULL, NULL },
+	{ "pattern",		JP_TEXT, J(pattern),		0, JOB_PATTERN_MAX, NULL, NULL },
+	{ "ignoreHttpStatus",	JP_BOOL, J(ignore_http_status),	0, 1, NULL, NULL },
+	{ "successCodes",	JP_TEXT, J(success_codes),	1, JOB_CODES_MAX, NULL, rules_codes },
+	{ "followRedirects",	JP_BOOL, J(follow_redirects),	0, 1, NULL, NULL },
+	{ "sslVerify",		JP_BOOL, J(ssl_verify),		0, 1, NULL, NULL },
+	{ "retries",		JP_INT,  J(retries),		0, JOB_RETRIES_MAX, NULL, NULL },
+	{ "retryDelay",		JP_INT,  J(retry_delay),	1, JOB_RETRY_DELAY_MAX, NULL, NULL },
+	{ "single",		JP_BOOL, J(single),		0, 1, NULL, NULL },
+	{ "instances",		JP_INT,  J(instances),		1, JOB_INSTANCES_MAX, NULL, NULL },
+	{ "startingDeadline",	JP_INT,  J(starting_deadline),	1, JOB_DEADLINE_MAX, NULL, NULL },
+};
+
+static const char *const jp_schedule_fields[] = {
+	"second", "minute", "hour", "day", "month", "weekday"
+};
+
+static int
+jp_check_url(struct api_call *c, const char *name, const char **value)
+{
+	return **value ? api_url_allowed(c, name, *value) : 0;
+}
+
+/* Kept in its upper-case spelling. */
+static int
+jp_check_method(struct api_call *c, const char *name, const char **value)
+{
+	char why[160];
+
+	if (rules_method(*value, value, why, sizeof(why)) == -1)
+		return api_error(c, API_INVALID, name, "%s %s", name, why);
+	return 0;
+}
+
+static int
+jp_check_zone(struct api_call *c, const char *name, const char **value)
+{
+	if (**value && tz_get(*value) == NULL)
+		return api_error(c, API_TIMEZONE, name, "unknown time zone \"%s\"", *value);
+	return 0;
+}
+
+/* A parameter given as text or as a list (the PHP and comma forms of the
+ * SetCronJob fields), joined with commas. Returns 1 present, 0 absent, -1
+ * error. */
+static int
+jp_list_text(struct api_call *c, const char *name, struct buf *out)
+{
+	char folded[PARAMS_NAME_MAX + 1], **items;
+	const struct param *p;
+	size_t n, i;
+
+	params_fold(name, strlen(name), folded);
+	if ((p = params_get(&c->params, folded)) == NULL)
+		return 0;
+	if (p->kind == PARAM_NULL)
+		return 0;
+	if (params_list(p, &items, &n) == -1)
+		return api_error(c, API_INVALID, name, "%s must be a list of values", name);
+	buf_reset(out);
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_addch(out, ',');
+		buf_addstr(out, items[i]);
+	}
+	params_list_free(items, n);
+	if (out->len > CRON_TEXT_MAX)
+		return api_error(c, API_SCHEDULE, name, "%s: longer than %d bytes", name, CRON_TEXT_MAX);
+	return 1;
+}
+
+static int
+jp_cron_error(struct api_call *c, const char *field, const struct cron_error *e)
+{
+	if (strcmp(e->field, "expression") == 0)
+		return api_error(c, API_SCHEDULE, field, "%s: %s", field, e->message);
+	return api_error(c, API_SCHEDULE, field, "%s: %s", e->field, e->message);
+}
+
+/* The schedule: `expression`, or the SetCronJob fields. */
+static int
+jp_schedule(struct api_call *c, struct job *j, int adding)
+{
+	const char *fields[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
+	struct buf texts[6] = { BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT };
+	char normal[CRON_FORMAT_MAX];
+	struct cron_error e;
+	const char *expr;
+	int rc, i, nfields = 0, ret = -1;
+
+	if ((rc = api_str(c, "expression", CRON_TEXT_MAX, &expr)) == -1)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		int r = jp_list_text(c, jp_schedule_fields[i], &texts[i]);
+
+		if (r == -1)
+			goto done;
+		if (r == 1) {
+			fields[i] = buf_str(&texts[i]);
+			nfields++;
+		}
+	}
+	if (rc == 1 && nfields) {
+		api_error(c, API_INVALID, "expression",
+		    "give either expression or the fields second...weekday, not both");
+		goto done;
+	}
+	if (rc == 1) {
+		if (rules_expression(expr, normal, sizeof(normal), &e) == -1) {
+			jp_cron_error(c, "expression", &e);
+			goto done;
+		}
+	} else if (nfields) {
+		if (cron_from_fields(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5],
+		    normal, sizeof(normal), &e) == -1) {
+			jp_cron_error(c, strcmp(e.field, "expression") == 0 ? "minute" : e.field, &e);
+			goto done;
+		}
+	} else {
+		if (adding)
+			api_error(c, API_MISSING, "expression",
+			    "a schedule is required: expression, or the fields second...weekday");
+		else
+			ret = 0;
+		goto done;
+	}
+	free(j->expression);
+	j->expression = xstrdup(normal);
+	ret = 0;
+done:
+	for (i = 0; i < 6; i++)
+		buf_free(&texts[i]);
+	return ret;
+}
+
+/* httpHeaders: "Name: value" lines (LF or CRLF), a JSON object
+ * {"Name": "value"}, or a JSON array of lines (headers.c). */
+static int
+jp_headers(struct api_call *c, struct job *j)
+{
+	char folded[PARAMS_NAME_MAX + 1], why[160];
+	const struct param *p;
+	struct buf out = BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	params_fold("httpHeaders", 11, folded);
+	if ((p = params_get(&c->params, folded)) == NULL)
+		return 0;
+	switch (p->kind) {
+	case PARAM_JSON:
+		rc = headers_parse_json(&out, p->json, why, sizeof(why));
+		break;
+	case PARAM_LIST:
+		for (i = 0; i < p->nitems && rc == 0; i++)
+			rc = headers_add_line(&out, p->items[i], strlen(p->items[i]), why, sizeof(why));
+		break;
+	case PARAM_STR:
+		rc = rules_headers(&out, p->str, why, sizeof(why));
+		break;
+	case PARAM_NULL:
+		break;
+	}
+	if (rc == 0) {
+		free(j->http_headers);
+		j->http_headers = xstrdup(buf_str(&out));
+	}
+	buf_free(&out);
+	if (rc == -1)
+		return api_error(c, API_INVALID, "httpHeaders", "httpHeaders: %s", why);
+	return 0;
+}
+
+static int
+jp_group(struct api_call *c, struct job *j)
+{
+	struct store_txn t;
+	struct group g;
+	const char *s;
+	char *end;
+	unsigned long long id;
+	int rc;
+
+	if ((rc = api_str(c, "group", 32, &s)) != 1)
+		return rc;
+	if (*s == '\0' || strcmp(s, "0") == 0 || strcasecmp(s, "null") == 0) {
+		j->group = 0;
+		return 0;
+	}
+	id = strtoull(s, &end, 10);
+	if (*end != '\0' || id == 0)
+		return api_error(c, API_INVALID, "group", "group must be a group id or null");
+	if ((rc = store_begin(c->srv->store, 0, &t)) != STORE_OK)
+		return api_store_error(c, rc, "group");
+	rc = group_load_owned(&t, c->acct->id, id, &g);
+	store_abort(&t);
+	if (rc == STORE_NOTFOUND)
+		return api_error(c, API_NOT_FOUND, "group", "group %llu not found", id);
+	if (rc != STORE_OK)
+		return api_store_error(c, rc, "group");
+	group_free(&g);
+	j->group = id;
+	return 0;
+}
+
+static int
+jp_catchup(struct api_call *c, struct job *j)
+{
+	static const char *const names[] = { "none", "once", "all" };
+	const char *s;
+	int rc, i;
+
+	if ((rc = api_str(c, "catchUp", 16, &s)) != 1)
+		return rc;
+	for (i = 0; i < 3; i++)
+		if (strcasecmp(s, names[i]) == 0 || (s[0] == '0' + i && s[1] == '\0')) {
+			j->catch_up = i;
+			return 0;
+		}
+	return api_error(c, API_INVALID, "catchUp", "catchUp must be none, once or all");
+}
+
+/* status: 0 (active) or 1 (disabled); the others are the system's. */
+static int
+jp_status(struct api_call *c, struct job *j)
+{
+	int64_t v;
+	int rc;
+
+	if ((rc = api_int(c, "status", 0, 4, &v)) != 1)
+		return rc;
+	if (v > 1)
+		return api_error(c, API_INVALID, "status",
+		    "status may be set to 0 (active) or 1 (disabled); 2-4 are set by the server");
+	if (v == JOB_ACTIVE && j->status != JOB_ACTIVE)
+		j->st.fail = 0;		/* re-enabled: failures start over */
+	j->status = (int)v;
+	return 0;
+}
+
+static int
+jp_field(struct api_call *c, struct job *j, const struct jp_field *f)
+{
+	char *field = (char *)j + f->offset, why[160];
+	const char *s;
+	int64_t v;
+	int rc, b;
+
+	switch (f->kind) {
+	case JP_TEXT:
+		if ((rc = api_str(c, f->name, (size_t)f->max, &s)) != 1)
+			return rc;
+		if (*s == '\0' && f->min > 0)
+			return api_error(c, API_INVALID, f->name, "%s must not be empty", f->name);
+		if (*s && f->rule && f->rule(s, why, sizeof(why)) == -1)
+			return api_error(c, API_INVALID, f->name, "%s %s", f->name, why);
+		if (f->check && f->check(c, f->name, &s) == -1)
+			return -1;
+		free(*(char **)field);
+		*(char **)field = xstrdup(s);
+		return 0;
+	case JP_INT:
+		if ((rc = api_int(c, f->name, f->min, f->max, &v)) != 1)
+			return rc;
+		*(int *)field = (int)v;
+		return 0;
+	case JP_TIME:
+		if ((rc = api_str(c, f->name, 32, &s)) != 1)
+			return rc;
+		if (*s == '\0' || strcasecmp(s, "null") == 0) {
+			*(int64_t *)field = 0;
+			return 0;
+		}
+		if ((rc = api_int(c, f->name, f->min, f->max, &v)) != 1)
+			return rc;
+		*(int64_t *)field = v;
+		return 0;
+	case JP_BOOL:
+		if ((rc = api_bool(c, f->name, &b)) != 1)
+			return rc;
+		*(int *)field = b;
+		return 0;
+	}
+	return 0;
+}
+
+/* ---- tasks */
+
+/* The payload of an `http` task: a URL, or a JSON object with url,
+ * method, headers, body and timeout. */
+static int
+jp_http_payload(struct api_call *c, const char *field, const char *payload)
+{
+	char why[160];
+	int rc;
+
+	if ((rc = rules_http_payload(payload, why, sizeof(why))) == RULES_URL_REFUSED)
+		return api_error(c, API_URL, field, "%s %s", field, why);
+	if (rc == -1)
+		return api_error(c, API_INVALID, field, "%s: %s", field, why);
+	return 0;
+}
+
+static int
+jp_task_action(struct api_call *c, const char *field, const char *action)
+{
+	if (strcmp(action, "http") == 0 || config_task_class(&c->srv->cfg, action))
+		return 0;
+	return api_error(c, API_INVALID, field,
+	    "%s: \"%.64s\" is neither http nor a task class of this server", field, action);
+}
+
+/* Checks a whole task after a change. FIELD names it in messages. */
+static int
+jp_task_check(struct api_call *c, const char *field, const struct job_task *t)
+{
+	if (jp_task_action(c, field, t->action) == -1)
+		return -1;
+	if (strlen(t->payload) > JOB_PAYLOAD_MAX)
+		return api_error(c, API_INVALID, field, "%s: payload is longer than %d bytes", field,
+		    JOB_PAYLOAD_MAX);
+	if (strcmp(t->action, "http") == 0)
+		return jp_http_payload(c, field, t->payload);
+	return 0;
+}
+
+int
+jobparams_task(struct api_call *c, struct job_task *t, int adding)
+{
+	const struct param *p;
+	char folded[PARAMS_NAME_MAX + 1];
+	const char *s;
+	int64_t v;
+	int rc, b;
+
+	if ((rc = (adding ? api_str_req : api_str)(c, "action", 64, &s)) == -1)
+		return -1;
+	if (rc == 1) {
+		free(t->action);
+		t->action = xstrdup(s);
+	}
+	params_fold("payload", 7, folded);
+	if ((p = params_get(&c->params, folded)) != NULL) {
+		const char *text = p->kind == PARAM_JSON ? p->json : p->kind == PARAM_NULL ? "" : NULL;
+
+		if (text == NULL && api_str(c, "payload", JOB_PAYLOAD_MAX + 1, &text) == -1)
+			return -1;
+		free(t->payload);
+		t->payload = xstrdup(text);
+	}
+	if ((rc = api_int(c, "timeOffset", 0, JOB_OFFSET_MAX, &v)) == -1)
+		return -1;
+	if (rc == 1)
+		t->time_offset = (int)v;
+	if ((rc = api_bool(c, "continueOnFailure", &b)) == -1)
+		return -1;
+	if (rc == 1)
+		t->continue_on_failure = b;
+	return jp_task_check(c, "payload", t);
+}
+
+/* One element of a `tasks` array. */
+static int
+jp_task_object(struct api_call *c, size_t i, yajl_val o, struct job_task *t)
+{
+	char field[32];
+	size_t k;
+
+	snprintf(field, sizeof(field), "tasks[%zu]", i);
+	memset(t, 0, sizeof(*t));
+	t->action = xstrdup("");
+	t->payload = xstrdup("");
+	if (!YAJL_IS_OBJECT(o))
+		return api_error(c, API_INVALID, "tasks", "%s must be an object", field);
+	for (k = 0; k < o->u.object.len; k++) {
+		char name[PARAMS_NAME_MAX + 1];
+		yajl_val v = o->u.object.values[k];
+
+		if (params_fold(o->u.object.keys[k], strlen(o->u.object.keys[k]), name) == -1)
+			continue;
+		if (strcmp(name, "action") == 0) {
+			const char *sv = YAJL_GET_STRING(v);
+
+			if (sv == NULL || strlen(sv) > 64)
+				return api_error(c, API_INVALID, "tasks", "%s.action must be a name", field);
+			free(t->action);
+			t->action = xstrdup(sv);
+		} else if (strcmp(name, "payload") == 0) {
+			free(t->payload);
+			if (YAJL_IS_STRING(v))
+				t->payload = xstrdup(YAJL_GET_STRING(v));
+			else if (YAJL_IS_NULL(v))
+				t->payload = xstrdup("");
+			else	/* an object payload is kept as JSON text */
+				t->payload = json_tree_text(v);
+		} else if (strcmp(name, "timeoffset") == 0) {
+			if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0 ||
+			    YAJL_GET_INTEGER(v) > JOB_OFFSET_MAX)
+				return api_error(c, API_INVALID, "tasks",
+				    "%s.timeOffset must be a whole number between 0 and %d", field, JOB_OFFSET_MAX);
+			t->time_offset = (int)YAJL_GET_INTEGER(v);
+		} else if (strcmp(name, "continueonfailure") == 0) {
+			if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v) && !YAJL_IS_INTEGER(v))
+				return api_error(c, API_INVALID, "tasks", "%s.continueOnFailure must be true or false", field);
+			t->continue_on_failure = YAJL_IS_TRUE(v) || (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v));
+		}
+	}
+	if (*t->action == '\0')
+		return api_error(c, API_MISSING, "tasks", "%s.action is required", field);
+	return jp_task_check(c, "tasks", t) == -1 ? -1 : 0;
+}
+
+/* `tasks`: a JSON array of task objects, replacing the job's tasks. */
+static int
+jp_tasks(struct api_call *c, struct job *j)
+{
+	char folded[PARAMS_NAME_MAX + 1];
+	const struct param *p;
+	struct job_task *tasks;
+	yajl_val tree = NULL;
+	size_t i, n;
+
+	params_fold("tasks", 5, folded);
+	if ((p = params_get(&c->params, folded)) == NULL)
+		return 0;
+	if (p->kind == PARAM_NULL || (p->kind == PARAM_STR && *p->str == '\0')) {
+		tree = NULL;
+		n = 0;
+	} else {
+		const char *text = p->kind == PARAM_STR ? p->str : p->json;
+
+		if (text == NULL || (tree = json_tree_parse(text)) == NULL || !YAJL_IS_ARRAY(tree)) {
+			if (tree)
+				yajl_tree_free(tree);
+			return api_error(c, API_INVALID, "tasks", "tasks must be a JSON array of task objects");
+		}
+		n = tree->u.array.len;
+	}
+	if (n > (size_t)c->acct->lim.max_tasks) {
+		if (tree)
+			yajl_tree_free(tree);
+		return api_error(c, API_LIMIT, "tasks",
+		    "limit reached: a job may have at most %d tasks (maxTasks)", c->acct->lim.max_tasks);
+	}
+	tasks = xcalloc(n ? n : 1, sizeof(*tasks));
+	for (i = 0; i < n; i++)
+		if (jp_task_object(c, i, tree->u.array.values[i], &tasks[i]) == -1) {
+			size_t k;
+
+			for (k = 0; k <= i; k++) {
+				free(tasks[k].action);
+				free(tasks[k].payload);
+			}
+			free(tasks);
+			yajl_tree_free(tree);
+			return -1;
+		}
+	if (tree)
+		yajl_tree_free(tree);
+	for (i = 0; i < j->ntasks; i++) {
+		free(j->tasks[i].action);
+		free(j->tasks[i].payload);
+	}
+	free(j->tasks);
+	j->tasks = tasks;
+	j->ntasks = n;
+	return 0;
+}
+
+/* ---- the whole job */
+
+int
+jobparams_check(struct api_call *c, const struct job *j)
+{
+	const struct account *a = c->acct;
+	struct cron_window w;
+	struct cron *cr;
+	int64_t gap;
+
+	if (*j->url == '\0' && j->ntasks == 0)
+		return api_error(c, API_MISSING, "url", "a job needs a url, or tasks, or both");
+	if (j->timeout > a->lim.max_timeout)
+		return api_error(c, API_INVALID, "timeout",
+		    "timeout must be at most %d seconds for this account (maxTimeout)", a->lim.max_timeout);
+	if (j->starts_at && j->expires_at && j->expires_at <= j->starts_at)
+		return api_error(c, API_INVALID, "expiresAt", "expiresAt must be later than startsAt");
+	if (cron_parse(j->expression, &cr, NULL) == -1)
+		return api_error(c, API_SCHEDULE, "expression", "expression: the stored schedule no longer parses");
+	w.starts_at = j->starts_at;
+	w.expires_at = j->expires_at;
+	w.anchor = j->starts_at ? j->starts_at : (j->created_at ? j->created_at : c->now);
+	if (cron_min_gap(cr, job_zone(j, a), &w, j->starts_at > c->now ? j->starts_at : c->now,
+	    &gap) == 0 && gap < a->lim.min_interval) {
+		cron_free(cr);
+		return api_error(c, API_INVALID, "expression",
+		    "the schedule fires %lld seconds apart; this account allows one run per %d seconds at most (minInterval)",
+		    (long long)gap, a->lim.min_interval);
+	}
+	cron_free(cr);
+	return 0;
+}
+
+int
+jobparams_apply(struct api_call *c, struct job *j, int adding)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(jp_fields) / sizeof(jp_fields[0]); i++)
+		if (jp_field(c, j, &jp_fields[i]) == -1)
+			return -1;
+	if (jp_schedule(c, j, adding) == -1 || jp_headers(c, j) == -1 || jp_status(c, j) == -1 ||
+	    jp_catchup(c, j) == -1 || jp_group(c, j) == -1 || jp_tasks(c, j) == -1)
+		return -1;
+	return jobparams_check(c, j);
+}
+
+int
+jobparams_duration(const char *s, int64_t *out)
+{
+	static const struct {
+		const char *unit;
+		int64_t secs;
+	} units[] = {
+		{ "s", 1 }, { "sec", 1 }, { "secs", 1 }, { "second", 1 }, { "seconds", 1 },
+		{ "m", 60 }, { "min", 60 }, { "mins", 60 }, { "minute", 60 }, { "minutes", 60 },
+		{ "h", 3600 }, { "hour", 3600 }, { "hours", 3600 },
+		{ "d", 86400 }, { "day", 86400 }, { "days", 86400 },
+		{ "w", 604800 }, { "week", 604800 }, { "weeks", 604800 },
+	};
+	int64_t total = 0;
+	int parts = 0;
+
+	while (*s) {
+		char *end;
+		long long n;
+		size_t ulen, i;
+
+		while (*s == ' ')
+			s++;
+		if (*s == '\0')
+			break;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		n = strtoll(s, &end, 10);
+		if (n < 0 || n > 100000000)
+			return -1;
+		s = end;
+		while (*s == ' ')
+			s++;
+		ulen = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+		if (ulen == 0) {
+			total += n;	/* bare seconds */
+		} else {
+			for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+				if (strlen(units[i].unit) == ulen && strncasecmp(units[i].unit, s, ulen) == 0)
+					break;
+			if (i == sizeof(units) / sizeof(units[0]))
+				return -1;
+			total += n * units[i].secs;
+			s += ulen;
+		}
+		parts++;
+	}
+	if (parts == 0)
+		return -1;
+	*out = total;
+	return 0;
+}
+
+char *
+jobparams_truncate(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len <= max)
+		return xstrdup(s);
+	/* step back over continuation bytes so no sequence is cut */
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return xstrndup(s, max);
+}
+
+int
+jobparams_schedule(struct api_call *c, struct job *j)
+{
+	return jp_schedule(c, j, 0);
+}

@@ -1,0 +1,194 @@
+/*
+ * metrics: counters and the Prometheus page.
+ */
+
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "util/buf.h"
+#include "daemon/conn.h"
+#include "store/execlog.h"
+#include "daemon/metrics.h"
+#include "exec/notify.h"
+#include "exec/run.h"
+#include "exec/sched.h"
+#include "daemon/server.h"
+#include "store/store.h"
+#include "util/version.h"
+
+#define METRICS_ROUTES	96	/* more than api_routes[] holds; checked at render */
+#define METRICS_CODES	64	/* envelope codes are 0..50 */
+
+/* Upper bounds of the jitter histogram, seconds. */
+static const double metrics_jitter_le[] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
+};
+#define METRICS_JITTER_BUCKETS (sizeof(metrics_jitter_le) / sizeof(metrics_jitter_le[0]))
+
+static struct {
+	/* [route + 1][code]: row 0 is "no such route" */
+	uint64_t api[METRICS_ROUTES + 1][METRICS_CODES];
+	uint64_t rate_limited;
+	uint64_t http5xx;
+	uint64_t executions[LOG_CANCELLED + 1];
+	uint64_t jitter[METRICS_JITTER_BUCKETS];	/* not cumulative here */
+	uint64_t jitter_count;
+	double jitter_sum;
+	uint64_t notices_failed;
+} m;
+
+static const char *const metrics_status_names[LOG_CANCELLED + 1] = {
+	"success", "http_status", "timeout", "connect", "pattern", "blocked", "skipped",
+	"task_failed", "cancelled"
+};
+
+void
+metrics_reset(void)
+{
+	memset(&m, 0, sizeof(m));
+}
+
+void
+metrics_api(int route, int code, int http)
+{
+	if (route >= METRICS_ROUTES)
+		route = -1;
+	if (code < 0 || code >= METRICS_CODES)
+		code = API_INTERNAL;
+	m.api[route + 1][code]++;
+	if (code == API_RATE)
+		m.rate_limited++;
+	if (http >= 500 && code != API_RATE)
+		m.http5xx++;
+}
+
+void
+metrics_execution(int status, double jitter)
+{
+	size_t i;
+
+	if (status >= 0 && status <= LOG_CANCELLED)
+		m.executions[status]++;
+	if (jitter < 0)
+		return;
+	for (i = 0; i < METRICS_JITTER_BUCKETS; i++)
+		if (jitter <= metrics_jitter_le[i]) {
+			m.jitter[i]++;
+			break;
+		}
+	m.jitter_count++;
+	m.jitter_sum += jitter;
+}
+
+void
+metrics_notice_failed(void)
+{
+	m.notices_failed++;
+}
+
+static void
+metrics_head(struct buf *out, const char *name, const char *type, const char *help)
+{
+	buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void
+metrics_gauge(struct buf *out, const char *name, const char *help, double v)
+{
+	metrics_head(out, name, "gauge", help);
+	buf_printf(out, "%s %.17g\n", name, v);
+}
+
+static void
+metrics_counter(struct buf *out, const char *name, const char *help, uint64_t v)
+{
+	metrics_head(out, name, "counter", help);
+	buf_printf(out, "%s %llu\n", name, (unsigned long long)v);
+}
+
+void
+metrics_render(struct server *srv, struct buf *out)
+{
+	struct store_txn t;
+	uint64_t used = 0, size = 0, accounts = 0, jobs = 0, cumulative = 0;
+	size_t nroutes = 0, r, c, i;
+
+	while (api_routes[nroutes].target)
+		nroutes++;
+	if (store_begin(srv->store, 0, &t) == STORE_OK) {
+		accounts = store_count(&t, DB_ACCOUNTS);
+		jobs = store_count(&t, DB_JOBS);
+		store_abort(&t);
+	}
+	store_usage(srv->store, &used, &size);
+
+	metrics_head(out, "webcron_build_info", "gauge", "The running version.");
+	buf_printf(out, "webcron_build_info{version=\"%s\"} 1\n", WEBCRON_VERSION);
+	metrics_gauge(out, "webcron_uptime_seconds", "Seconds since webcrond started.",
+	    (double)(time(NULL) - srv->started));
+
+	metrics_head(out, "webcron_api_requests_total", "counter",
+	    "API requests answered, by target.action and envelope code.");
+	for (r = 0; r <= nroutes && r <= METRICS_ROUTES; r++)
+		for (c = 0; c < METRICS_CODES; c++) {
+			if (m.api[r][c] == 0)
+				continue;
+			if (r == 0)
+				buf_printf(out, "webcron_api_requests_total{action=\"unknown\",code=\"%zu\"} %llu\n",
+				    c, (unsigned long long)m.api[r][c]);
+			else
+				buf_printf(out, "webcron_api_requests_total{action=\"%s.%s\",code=\"%zu\"} %llu\n",
+				    api_routes[r - 1].target, api_routes[r - 1].action, c,
+				    (unsigned long long)m.api[r][c]);
+		}
+	metrics_counter(out, "webcron_api_rate_limited_total",
+	    "API requests refused by the rate limit (HTTP 503, code 50).", m.rate_limited);
+	metrics_counter(out, "webcron_api_server_errors_total",
+	    "API answers with an HTTP status of 500 or more, rate limits aside.", m.http5xx);
+	metrics_gauge(out, "webcron_api_connections", "API connections open now.",
+	    (double)conns_open(srv->conns));
+	metrics_counter(out, "webcron_api_connections_timed_out_total",
+	    "API connections closed because a request did not arrive whole in request_timeout.",
+	    conns_timed_out(srv->conns));
+	metrics_counter(out, "webcron_api_accept_errors_total",
+	    "Times accept() failed on an API listener (e.g. out of descriptors).",
+	    conns_accept_errors(srv->conns));
+
+	metrics_head(out, "webcron_executions_total", "counter",
+	    "Executions ended, by Log status.");
+	for (i = 0; i <= LOG_CANCELLED; i++)
+		buf_printf(out, "webcron_executions_total{status=\"%zu\",reason=\"%s\"} %llu\n", i,
+		    metrics_status_names[i], (unsigned long long)m.executions[i]);
+
+	metrics_head(out, "webcron_execution_jitter_seconds", "histogram",
+	    "Start minus planned time of the executions that started.");
+	for (i = 0; i < METRICS_JITTER_BUCKETS; i++) {
+		cumulative += m.jitter[i];
+		buf_printf(out, "webcron_execution_jitter_seconds_bucket{le=\"%g\"} %llu\n",
+		    metrics_jitter_le[i], (unsigned long long)cumulative);
+	}
+	buf_printf(out, "webcron_execution_jitter_seconds_bucket{le=\"+Inf\"} %llu\n",
+	    (unsigned long long)m.jitter_count);
+	buf_printf(out, "webcron_execution_jitter_seconds_sum %.6f\n", m.jitter_sum);
+	buf_printf(out, "webcron_execution_jitter_seconds_count %llu\n",
+	    (unsigned long long)m.jitter_count);
+
+	metrics_gauge(out, "webcron_executions_in_flight", "Executions running now.",
+	    (double)runs_inflight(srv->runs));
+	metrics_gauge(out, "webcron_executions_queued",
+	    "Executions waiting for a concurrency slot.", (double)runs_queued(srv->runs));
+	metrics_gauge(out, "webcron_scheduled_jobs", "Jobs with a next fire time.",
+	    (double)sched_count(srv->sched));
+	metrics_gauge(out, "webcron_jobs", "Jobs stored.", (double)jobs);
+	metrics_gauge(out, "webcron_accounts", "Accounts stored.", (double)accounts);
+	metrics_gauge(out, "webcron_notices_pending", "Webhook notices being delivered.",
+	    (double)notify_pending());
+	metrics_counter(out, "webcron_notices_failed_total",
+	    "Webhook notices not delivered after their retries.", m.notices_failed);
+	metrics_gauge(out, "webcron_store_map_used_bytes", "Bytes of the LMDB map in use.",
+	    (double)used);
+	metrics_gauge(out, "webcron_store_map_size_bytes", "Size of the LMDB map (map_size).",
+	    (double)size);
+}

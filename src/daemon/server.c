@@ -1,0 +1,468 @@
+/*
+ * server: start-up order, the HTTP front door, signals and reloads.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/ssl.h>
+
+#include "api/api.h"
+#include "util/buf.h"
+#include "api/proxy.h"
+#include "daemon/conn.h"
+#include "store/changefeed.h"
+#include "store/execlog.h"
+#include "exec/httpc.h"
+#include "util/log.h"
+#include "daemon/metrics.h"
+#include "exec/netpolicy.h"
+#include "exec/notify.h"
+#include "api/ratelimit.h"
+#include "exec/run.h"
+#include "exec/sched.h"
+#include "daemon/server.h"
+#include "store/store.h"
+#include "exec/taskclass.h"
+#include "daemon/tls.h"
+
+/* Buckets kept for the API rate limits; beyond this, new addresses are
+ * refused until old buckets have refilled (see ratelimit.h). */
+#define SERVER_BUCKETS		(256 * 1024)
+/* evhttp drops bodies past this without reading them; the API answers
+ * bodies over API_BODY_MAX (and under this) with its own 413 envelope. */
+#define SERVER_BODY_HARD_MAX	(4 * API_BODY_MAX)
+#define SERVER_HEADERS_MAX	8192
+
+double
+server_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+server_job_changed(struct server *srv, const struct job *j, int deleted)
+{
+	if (srv->sched)
+		sched_job_changed(srv->sched, j, NULL, deleted);
+}
+
+void
+server_account_changed(struct server *srv, const struct account *a, int deleted)
+{
+	if (srv->sched)
+		sched_account_changed(srv->sched, a, deleted);
+}
+
+unsigned
+server_job_running(struct server *srv, uint64_t id)
+{
+	return srv->runs ? runs_active(srv->runs, id) : 0;
+}
+
+/* The destination policy of outgoing requests, from the config. */
+static void
+server_policy(struct server *srv)
+{
+	struct netpolicy np;
+
+	np.allow_private = srv->cfg.allow_private_targets;
+	np.allowed = srv->cfg.allowed_targets;
+	httpc_set_policy(srv->httpc, &np);
+}
+
+int
+server_configure(struct server *srv, const char *path, char *err, size_t errlen)
+{
+	memset(srv, 0, sizeof(*srv));
+	return config_load(path, &srv->cfg, err, errlen);
+}
+
+int
+server_bind(struct server *srv)
+{
+	char why[256], err[512];
+	size_t i;
+
+	if (listen_addr_parse_list(srv->cfg.listen, &srv->addrs, &srv->nfds, why, sizeof(why)) == -1) {
+		log_warnx("listen: %s", why);
+		return -1;
+	}
+	srv->fds = xcalloc(srv->nfds, sizeof(int));
+	srv->port = -1;
+	for (i = 0; i < srv->nfds; i++) {
+		if ((srv->fds[i] = listen_open(&srv->addrs[i], why, sizeof(why))) == -1) {
+			log_warnx("listen: %s", why);
+			/* server_free() unlinks the unix sockets of the first
+			 * nfds addresses: only those bound here */
+			srv->nfds = i;
+			while (i-- > 0)
+				close(srv->fds[i]);
+			return -1;
+		}
+		if (srv->port == -1)
+			srv->port = listen_port(srv->fds[i]);
+	}
+	/* the key is read before privileges are dropped, as the sockets are
+	 * bound: it can stay readable by root alone */
+	if (*srv->cfg.tls_cert &&
+	    (srv->tls = tls_server_new(srv->cfg.tls_cert, srv->cfg.tls_key, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* GET /healthz: 200 when the store answers, 503 otherwise. */
+static void
+server_healthz(struct server *srv, struct evhttp_request *req)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	struct store_txn t;
+	int ok = store_begin(srv->store, 0, &t) == STORE_OK;
+
+	if (ok)
+		store_abort(&t);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	evbuffer_add_printf(out, "{\"status\":\"%s\"}", ok ? "ok" : "unavailable");
+	evhttp_send_reply(req, ok ? 200 : 503, ok ? "OK" : "Service Unavailable", out);
+}
+
+/* GET /metrics, for the addresses in metrics_allow. The client is the
+ * one after trusted_proxies: a reverse proxy that is not trusted is itself
+ * the client, so keep it out of metrics_allow (or trust it). */
+static void
+server_metrics(struct server *srv, struct evhttp_request *req)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	struct buf page = BUF_INIT;
+	struct cidr_addr a;
+	char text[64];
+
+	if (proxy_client_address(&srv->cfg, req, &a, text, sizeof(text)) &&
+	    !cidr_list_match(&srv->cfg.metrics_allow, &a)) {
+		api_send_error(srv, req, 403, API_DENIED, "metrics are not served to this address");
+		return;
+	}
+	metrics_render(srv, &page);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	evbuffer_add(out, page.data, page.len);
+	evhttp_send_reply(req, 200, "OK", out);
+	buf_free(&page);
+}
+
+static void
+server_request(struct evhttp_request *req, void *arg)
+{
+	struct server *srv = arg;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+
+	conns_dispatched(srv->conns, req);
+	if (path == NULL)
+		path = "";
+	if (strncmp(path, "/api/", 5) == 0)
+		api_handle(srv, req);
+	else if (strcmp(path, "/healthz") == 0)
+		server_healthz(srv, req);
+	else if (strcmp(path, "/metrics") == 0)
+		server_metrics(srv, req);
+	else
+		api_send_error(srv, req, 404, API_UNKNOWN,
+		    "not found: the API is at /api/<target>.<action>");
+}
+
+static struct evhttp *
+server_http_new(struct server *srv)
+{
+	struct evhttp *http = evhttp_new(srv->base);
+
+	if (http == NULL)
+		fatalx("evhttp_new failed");
+	/* evhttp's defaults are unlimited: set every limit */
+	evhttp_set_max_headers_size(http, SERVER_HEADERS_MAX);
+	evhttp_set_max_body_size(http, SERVER_BODY_HARD_MAX);
+	evhttp_set_timeout(http, srv->cfg.idle_timeout);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	evhttp_set_default_content_type(http, "application/json");
+	evhttp_set_gencb(http, server_request, srv);
+	return http;
+}
+
+static void
+server_stopped(struct server *srv)
+{
+	event_base_loopexit(srv->base, NULL);
+}
+
+static void
+server_stop(struct server *srv, const char *why)
+{
+	if (srv->stopping)
+		return;
+	srv->stopping = 1;
+	log_info("%s: stopping", why);
+	/* stop accepting; requests already read have been answered, since
+	 * every API action answers within its callback */
+	if (srv->http)
+		evhttp_free(srv->http);
+	if (srv->https)
+		evhttp_free(srv->https);
+	srv->http = srv->https = NULL;
+	conns_unlisten(srv->conns);
+	/* no new fires; running executions get shutdown_grace to finish */
+	sched_stop(srv->sched);
+	runs_shutdown(srv->runs, srv->cfg.shutdown_grace, server_stopped);
+}
+
+static void
+server_reload(struct server *srv)
+{
+	struct config fresh;
+	char err[512];
+
+	if (config_load(srv->cfg.path, &fresh, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s; keeping the configuration in use", err);
+		return;
+	}
+	config_keep_restart_keys(&fresh, &srv->cfg);
+	config_free(&srv->cfg);
+	srv->cfg = fresh;
+	server_policy(srv);
+	if (srv->http)
+		evhttp_set_timeout(srv->http, srv->cfg.idle_timeout);
+	if (srv->https)
+		evhttp_set_timeout(srv->https, srv->cfg.idle_timeout);
+	conns_set_timeout(srv->conns, srv->cfg.request_timeout);
+	log_info("reload: configuration %s applied", srv->cfg.path);
+}
+
+static void server_sig_stop(struct server *srv, int sig);
+static void server_sig_reload(struct server *srv, int sig);
+
+/* What each signal does; all are delivered as loop events, so no work
+ * happens in signal context. */
+static const struct {
+	int sig;
+	void (*fn)(struct server *, int);
+} server_signals[] = {
+	{ SIGTERM, server_sig_stop },
+	{ SIGINT, server_sig_stop },
+	{ SIGHUP, server_sig_reload },
+};
+
+static void
+server_sig_stop(struct server *srv, int sig)
+{
+	server_stop(srv, sig == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static void
+server_sig_reload(struct server *srv, int sig)
+{
+	log_info("SIGHUP: reloading %s", srv->cfg.path);
+	server_reload(srv);
+}
+
+static void
+server_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	size_t i;
+
+	for (i = 0; i < sizeof(server_signals) / sizeof(server_signals[0]); i++)
+		if (server_signals[i].sig == (int)sig)
+			server_signals[i].fn(srv, (int)sig);
+}
+
+static void
+server_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	ratelimit_sweep(srv->rl, server_monotonic());
+}
+
+static void
+server_log_flush(evutil_socket_t fd, short what, void *arg)
+{
+	log_flush();
+}
+
+static void
+server_reload_account(uint64_t account, void *arg)
+{
+	struct server *srv = arg;
+
+	log_info("account %llu was changed by webcronctl: rescheduling it",
+	    (unsigned long long)account);
+	sched_account_reload(srv->sched, account);
+}
+
+/* What webcronctl changed in the store while the daemon runs. */
+static void
+server_ctl_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	changefeed_poll(srv->store, &srv->ctl_seen, server_reload_account, srv);
+}
+
+/* Logs older than log_max_age go, a slice at a time so that no turn of
+ * the loop is long. */
+static void
+server_expire(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct store_txn t;
+	size_t n;
+
+	if (store_begin(srv->store, 1, &t) != STORE_OK)
+		return;
+	n = execlog_expire(&t, (int64_t)time(NULL) - (int64_t)srv->cfg.log_max_age * 86400,
+	    srv->expire_cursor, 5000);
+	if (store_commit(&t) == STORE_OK && n)
+		log_info("logs: %zu older than %d days deleted", n, srv->cfg.log_max_age);
+}
+
+int
+server_start(struct server *srv)
+{
+	struct timeval ten = { 10, 0 }, one = { 1, 0 }, quarter = { 0, 250000 };
+	char err[512];
+	size_t i;
+
+	if (store_open(srv->cfg.data_dir, srv->cfg.map_size, 0, &srv->store, err, sizeof(err)) == -1) {
+		log_warnx("store: %s", err);
+		return -1;
+	}
+	if ((srv->base = event_base_new()) == NULL) {
+		log_warnx("event_base_new failed");
+		return -1;
+	}
+	srv->rl = ratelimit_new(SERVER_BUCKETS);
+	srv->started = time(NULL);
+	srv->httpc = httpc_new(srv->base);
+	srv->conns = conns_new(srv->base, srv->cfg.request_timeout);
+	server_policy(srv);
+	srv->runs = runs_new(srv);
+	srv->sched = sched_new(srv);
+	srv->ctl_seen = changefeed_last(srv->store);	/* the load below sees all before */
+	if (sched_load(srv->sched, (int64_t)time(NULL)) == -1) {
+		log_warnx("sched: the jobs cannot be read from the store");
+		return -1;
+	}
+	for (i = 0; i < srv->nfds; i++) {
+		struct evhttp **h = srv->tls && srv->addrs[i].family != AF_UNIX ?
+		    &srv->https : &srv->http;
+
+		struct evhttp_bound_socket *bound;
+
+		if (*h == NULL) {
+			*h = server_http_new(srv);
+			if (conns_attach(srv->conns, *h, h == &srv->https ? srv->tls : NULL) == -1)
+				return -1;
+		}
+		if ((bound = evhttp_accept_socket_with_handle(*h, srv->fds[i])) == NULL) {
+			log_warnx("listen: %s: cannot accept", srv->addrs[i].text);
+			return -1;
+		}
+		if (conns_listen(srv->conns, bound, srv->addrs[i].text) == -1)
+			return -1;
+		if (listen_port(srv->fds[i]) >= 0)
+			log_info("listening on %s (port %d)%s", srv->addrs[i].text,
+			    listen_port(srv->fds[i]), h == &srv->https ? " with TLS" : "");
+		else
+			log_info("listening on %s", srv->addrs[i].text);
+	}
+	for (i = 0; i < sizeof(server_signals) / sizeof(server_signals[0]); i++) {
+		srv->signals[i] = evsignal_new(srv->base, server_signals[i].sig, server_signal, srv);
+		if (srv->signals[i] == NULL || evsignal_add(srv->signals[i], NULL) == -1) {
+			log_warnx("cannot watch signal %d", server_signals[i].sig);
+			return -1;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	srv->sweep = event_new(srv->base, -1, EV_PERSIST, server_sweep, srv);
+	event_add(srv->sweep, &ten);
+	srv->expire = event_new(srv->base, -1, EV_PERSIST, server_expire, srv);
+	event_add(srv->expire, &ten);
+	srv->log_flush = event_new(srv->base, -1, EV_PERSIST, server_log_flush, srv);
+	event_add(srv->log_flush, &quarter);
+	srv->ctl_poll = event_new(srv->base, -1, EV_PERSIST, server_ctl_poll, srv);
+	event_add(srv->ctl_poll, &one);
+	if (*srv->cfg.port_file && srv->port >= 0 &&
+	    listen_write_port_file(srv->cfg.port_file, srv->port) == -1)
+		return -1;
+	log_info("webcrond ready (data in %s)", srv->cfg.data_dir);
+	log_flush();
+	log_started();
+	return 0;
+}
+
+int
+server_run(struct server *srv)
+{
+	if (event_base_dispatch(srv->base) == -1) {
+		log_warnx("event loop failed");
+		return 1;
+	}
+	log_info("stopped");
+	return 0;
+}
+
+void
+server_free(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(srv->signals) / sizeof(srv->signals[0]); i++)
+		if (srv->signals[i])
+			event_free(srv->signals[i]);
+	if (srv->sweep)
+		event_free(srv->sweep);
+	if (srv->expire)
+		event_free(srv->expire);
+	if (srv->log_flush)
+		event_free(srv->log_flush);
+	if (srv->ctl_poll)
+		event_free(srv->ctl_poll);
+	log_flush();
+	sched_free(srv->sched);
+	runs_free(srv->runs);
+	if (srv->httpc)
+		httpc_free(srv->httpc);
+	notify_free_all();
+	taskclass_abandon_all();
+	if (srv->http)
+		evhttp_free(srv->http);
+	if (srv->https)
+		evhttp_free(srv->https);
+	conns_free(srv->conns);
+	if (srv->tls)
+		SSL_CTX_free(srv->tls);
+	ratelimit_free(srv->rl);
+	store_close(srv->store);
+	if (srv->base)
+		event_base_free(srv->base);
+	for (i = 0; i < srv->nfds; i++)
+		if (srv->addrs[i].family == AF_UNIX)
+			unlink(((struct sockaddr_un *)&srv->addrs[i].ss)->sun_path);
+	free(srv->fds);
+	free(srv->addrs);
+	config_free(&srv->cfg);
+}

@@ -1,0 +1,244 @@
+/*
+ * notify: webhooks through httpc, mails through taskclass.
+ */
+
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "store/account.h"
+#include "util/buf.h"
+#include "conf/config.h"
+#include "store/execlog.h"
+#include "exec/httpc.h"
+#include "store/job.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "daemon/metrics.h"
+#include "exec/notify.h"
+#include "exec/outbound.h"
+#include "daemon/server.h"
+#include "store/store.h"
+#include "exec/taskclass.h"
+
+/* Seconds before each retry of a webhook. */
+static const int notify_backoff[NOTIFY_ATTEMPTS - 1] = { 5, 30, 120 };
+
+struct notice {
+	struct server *srv;
+	char *url;
+	char *body;
+	char *secret;
+	int attempt;
+	uint64_t job;
+	struct event *timer;
+	TAILQ_ENTRY(notice) entry;
+};
+
+/* Every notice not yet delivered or given up: sent, or waiting to retry. */
+static TAILQ_HEAD(, notice) notify_notices = TAILQ_HEAD_INITIALIZER(notify_notices);
+static size_t notify_inflight;
+
+size_t
+notify_pending(void)
+{
+	return notify_inflight;
+}
+
+char *
+notify_body(const struct job *j, const struct execlog *l, const char *event, long long now)
+{
+	yajl_gen g = json_gen_new();
+	const unsigned char *out;
+	size_t len;
+	char *body;
+
+	yajl_gen_map_open(g);
+	json_kstr(g, "event", event);
+	json_kint(g, "time", now);
+	json_kint(g, "account", (int64_t)j->account);
+	json_key(g, "job");
+	yajl_gen_map_open(g);
+	json_kint(g, "id", (int64_t)j->id);
+	json_kstr(g, "name", j->name);
+	json_kstr(g, "url", j->url);
+	json_kint(g, "status", strcmp(event, "disabled") == 0 ? JOB_FAILED : j->status);
+	yajl_gen_map_close(g);
+	json_key(g, "execution");
+	execlog_json(g, l);
+	yajl_gen_map_close(g);
+	yajl_gen_get_buf(g, &out, &len);
+	body = xstrndup((const char *)out, len);
+	yajl_gen_free(g);
+	return body;
+}
+
+static void
+notice_free(struct notice *n)
+{
+	if (n->timer)
+		event_free(n->timer);
+	free(n->url);
+	free(n->body);
+	free(n->secret);
+	TAILQ_REMOVE(&notify_notices, n, entry);
+	free(n);
+	notify_inflight--;
+}
+
+void
+notify_free_all(void)
+{
+	size_t n = notify_inflight;
+
+	if (n)
+		log_warnx("notify: %zu notice%s not delivered yet, dropped at shutdown",
+		    n, n == 1 ? "" : "s");
+	while (!TAILQ_EMPTY(&notify_notices))
+		notice_free(TAILQ_FIRST(&notify_notices));
+}
+
+static void notice_send(struct notice *n);
+
+static void
+notice_retry(evutil_socket_t fd, short what, void *arg)
+{
+	notice_send(arg);
+}
+
+static void
+notice_done(const struct httpc_result *res, void *arg)
+{
+	struct notice *n = arg;
+	struct timeval tv = { 0, 0 };
+
+	if (res->outcome == HTTPC_RESPONSE && res->status >= 200 && res->status < 300) {
+		log_debug("notify: job %llu: notice delivered", (unsigned long long)n->job);
+		notice_free(n);
+		return;
+	}
+	if (n->attempt >= NOTIFY_ATTEMPTS || res->outcome == HTTPC_BLOCKED) {
+		metrics_notice_failed();
+		log_warnx("notify: job %llu: the notice could not be delivered after %d attempt%s: %s",
+		    (unsigned long long)n->job, n->attempt, n->attempt == 1 ? "" : "s",
+		    res->outcome == HTTPC_RESPONSE ? "a status other than 2xx" : res->error);
+		notice_free(n);
+		return;
+	}
+	tv.tv_sec = notify_backoff[n->attempt - 1];
+	if (n->timer == NULL)
+		n->timer = evtimer_new(n->srv->base, notice_retry, n);
+	evtimer_add(n->timer, &tv);
+}
+
+static void
+notice_send(struct notice *n)
+{
+	struct httpc_request hr;
+	struct outbound_ctx ctx;
+	struct outbound req;
+	char ua[512];
+
+	n->attempt++;
+	memset(&ctx, 0, sizeof(ctx));
+	config_user_agent(&n->srv->cfg, ua, sizeof(ua));
+	ctx.secret = n->secret;
+	ctx.user_agent = ua;
+	/* signed afresh at each attempt, so the timestamp is current */
+	outbound_notice(&req, n->url, n->body, 30, &ctx);
+	outbound_httpc(&req, &hr);
+	if (httpc_start(n->srv->httpc, &hr, notice_done, n) == NULL) {
+		log_warnx("notify: job %llu: the notice could not be started", (unsigned long long)n->job);
+		notice_free(n);
+	}
+	outbound_free(&req);
+}
+
+static void
+notify_mail_done(const struct taskclass_result *res, void *arg)
+{
+	if (res->outcome != TASKCLASS_EXITED || res->exit_code != 0)
+		log_warnx("notify: sendmail failed: %s", res->error);
+	(void)arg;
+}
+
+/* The configured sendmail, split on blanks (it is the operator's, not a
+ * client's, so no quoting is needed). */
+static void
+notify_mail(struct server *srv, const char *to, const struct job *j, const struct execlog *l,
+    const char *event)
+{
+	struct taskclass_request tr;
+	struct buf msg = BUF_INIT;
+	char *cmd = xstrdup(srv->cfg.sendmail), *p = cmd, *word, *args[16];
+	const char *exec = NULL;
+	size_t n = 0;
+
+	while ((word = strsep(&p, " \t")) != NULL) {
+		if (*word == '\0')
+			continue;
+		if (exec == NULL)
+			exec = word;
+		else if (n < sizeof(args) / sizeof(args[0]) - 1)
+			args[n++] = word;
+	}
+	args[n] = NULL;
+	buf_printf(&msg, "To: %s\nSubject: [webcron] %s: job %llu (%s)\n"
+	    "Content-Type: text/plain; charset=utf-8\nAuto-Submitted: auto-generated\n\n",
+	    to, event, (unsigned long long)j->id, j->name);
+	buf_printf(&msg, "Job %llu (%s) %s.\n\nURL: %s\nExecution: %llu, planned at %lld\n"
+	    "Status: %d\nHTTP status: %d\nError: %s\nConsecutive failures: see cron.get\n",
+	    (unsigned long long)j->id, j->name,
+	    strcmp(event, "failure") == 0 ? "failed" : strcmp(event, "disabled") == 0 ?
+	    "failed and was disabled" : strcmp(event, "recovered") == 0 ? "recovered" : "ran",
+	    j->url, (unsigned long long)l->id, (long long)l->time, l->status, l->http_status, l->error);
+	memset(&tr, 0, sizeof(tr));
+	tr.exec = exec;
+	tr.args = (const char *const *)args;
+	tr.name = "sendmail";
+	tr.timeout = 60;
+	tr.payload = msg.data;
+	tr.payload_len = msg.len;
+	tr.job_id = j->id;
+	tr.execution_id = l->id;
+	tr.account_id = j->account;
+	if (exec)
+		taskclass_start(srv->base, &tr, notify_mail_done, NULL);
+	buf_free(&msg);
+	free(cmd);
+}
+
+void
+notify_job(struct server *srv, const struct job *j, const struct execlog *l, const char *event)
+{
+	struct store_txn t;
+	struct account a;
+
+	if (store_begin(srv->store, 0, &t) != STORE_OK)
+		return;
+	if (account_load(&t, j->account, &a) != STORE_OK) {
+		store_abort(&t);
+		return;
+	}
+	store_abort(&t);
+	if (*a.notify_url) {
+		struct notice *n = xcalloc(1, sizeof(*n));
+
+		n->srv = srv;
+		n->url = xstrdup(a.notify_url);
+		n->body = notify_body(j, l, event, (long long)time(NULL));
+		n->secret = xstrdup(a.secret);
+		n->job = j->id;
+		TAILQ_INSERT_TAIL(&notify_notices, n, entry);
+		notify_inflight++;
+		notice_send(n);
+	}
+	if (*a.notify_email && *srv->cfg.sendmail)
+		notify_mail(srv, a.notify_email, j, l, event);
+	account_free(&a);
+}

@@ -1,0 +1,170 @@
+/*
+ * record: tagged varint records.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "store/record.h"
+
+static void
+record_varint(struct buf *b, uint64_t v)
+{
+	uint8_t tmp[10];
+	size_t n = 0;
+
+	do {
+		tmp[n] = (uint8_t)(v & 0x7f);
+		v >>= 7;
+		if (v)
+			tmp[n] |= 0x80;
+		n++;
+	} while (v);
+	buf_add(b, tmp, n);
+}
+
+void
+record_begin(struct buf *b)
+{
+	buf_reset(b);
+	buf_addch(b, RECORD_VERSION);
+}
+
+void
+record_uint(struct buf *b, uint8_t tag, uint64_t v)
+{
+	uint8_t hdr[2] = { tag, RECORD_UINT };
+
+	buf_add(b, hdr, 2);
+	record_varint(b, v);
+}
+
+void
+record_sint(struct buf *b, uint8_t tag, int64_t v)
+{
+	uint8_t hdr[2] = { tag, RECORD_SINT };
+
+	buf_add(b, hdr, 2);
+	record_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+void
+record_bytes(struct buf *b, uint8_t tag, const void *p, size_t len)
+{
+	uint8_t hdr[2] = { tag, RECORD_BYTES };
+
+	buf_add(b, hdr, 2);
+	record_varint(b, len);
+	buf_add(b, p, len);
+}
+
+void
+record_str(struct buf *b, uint8_t tag, const char *s)
+{
+	if (s)
+		record_bytes(b, tag, s, strlen(s));
+}
+
+int
+record_open(struct record_reader *r, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	if (len < 1 || p[0] != RECORD_VERSION)
+		return -1;
+	r->p = p + 1;
+	r->end = p + len;
+	return 0;
+}
+
+static int
+record_read_varint(struct record_reader *r, uint64_t *out)
+{
+	uint64_t v = 0;
+	int shift = 0;
+
+	while (r->p < r->end && shift < 64) {
+		uint8_t c = *r->p++;
+
+		v |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*out = v;
+			return 0;
+		}
+		shift += 7;
+	}
+	return -1;
+}
+
+int
+record_next(struct record_reader *r, uint8_t *tag, struct record_val *v)
+{
+	uint64_t n;
+
+	if (r->p == r->end)
+		return 0;
+	if (r->end - r->p < 2)
+		return -1;
+	*tag = r->p[0];
+	v->kind = r->p[1];
+	r->p += 2;
+	if (record_read_varint(r, &n) == -1)
+		return -1;
+	switch (v->kind) {
+	case RECORD_UINT:
+		v->u = n;
+		v->i = (int64_t)n;
+		return 1;
+	case RECORD_SINT:
+		v->i = (int64_t)(n >> 1) ^ -(int64_t)(n & 1);
+		v->u = (uint64_t)v->i;
+		return 1;
+	case RECORD_BYTES:
+		if (n > (uint64_t)(r->end - r->p))
+			return -1;
+		v->p = (const char *)r->p;
+		v->len = (size_t)n;
+		r->p += n;
+		return 1;
+	}
+	return -1;
+}
+
+char *
+record_strdup(const struct record_val *v)
+{
+	if (v->kind != RECORD_BYTES)
+		return xstrdup("");
+	return xstrndup(v->p, v->len);
+}
+
+void
+record_set_str(char **field, const struct record_val *v)
+{
+	free(*field);
+	*field = record_strdup(v);
+}
+
+void
+record_key_u64(uint8_t out[8], uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+uint64_t
+record_get_u64(const void *p)
+{
+	const uint8_t *b = p;
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | b[i];
+	return v;
+}

@@ -1,0 +1,144 @@
+/*
+ * idmap: open addressing, linear probing, backward-shift deletion.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/idmap.h"
+
+struct slot {
+	uint64_t id;
+	void *value;		/* NULL = empty */
+};
+
+struct idmap {
+	struct slot *slots;
+	size_t cap;		/* a power of two */
+	size_t count;
+};
+
+static size_t
+idmap_home(const struct idmap *m, uint64_t id)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 32) & (m->cap - 1);
+}
+
+struct idmap *
+idmap_new(void)
+{
+	struct idmap *m = xcalloc(1, sizeof(*m));
+
+	m->cap = 16;
+	m->slots = xcalloc(m->cap, sizeof(struct slot));
+	return m;
+}
+
+void
+idmap_free(struct idmap *m)
+{
+	if (m == NULL)
+		return;
+	free(m->slots);
+	free(m);
+}
+
+static struct slot *
+idmap_find(const struct idmap *m, uint64_t id)
+{
+	size_t i = idmap_home(m, id);
+
+	while (m->slots[i].value) {
+		if (m->slots[i].id == id)
+			return &m->slots[i];
+		i = (i + 1) & (m->cap - 1);
+	}
+	return NULL;
+}
+
+void *
+idmap_get(const struct idmap *m, uint64_t id)
+{
+	struct slot *s = idmap_find(m, id);
+
+	return s ? s->value : NULL;
+}
+
+static void
+idmap_place(struct idmap *m, uint64_t id, void *value)
+{
+	size_t i = idmap_home(m, id);
+
+	while (m->slots[i].value)
+		i = (i + 1) & (m->cap - 1);
+	m->slots[i].id = id;
+	m->slots[i].value = value;
+	m->count++;
+}
+
+void
+idmap_put(struct idmap *m, uint64_t id, void *value)
+{
+	struct slot *s = idmap_find(m, id);
+
+	if (s) {
+		s->value = value;
+		return;
+	}
+	if ((m->count + 1) * 4 > m->cap * 3) {
+		struct slot *old = m->slots;
+		size_t oldcap = m->cap, i;
+
+		m->cap *= 2;
+		m->slots = xcalloc(m->cap, sizeof(struct slot));
+		m->count = 0;
+		for (i = 0; i < oldcap; i++)
+			if (old[i].value)
+				idmap_place(m, old[i].id, old[i].value);
+		free(old);
+	}
+	idmap_place(m, id, value);
+}
+
+void *
+idmap_del(struct idmap *m, uint64_t id)
+{
+	struct slot *s = idmap_find(m, id);
+	size_t i, j;
+	void *value;
+
+	if (s == NULL)
+		return NULL;
+	value = s->value;
+	i = (size_t)(s - m->slots);
+	m->slots[i].value = NULL;
+	m->count--;
+	for (j = (i + 1) & (m->cap - 1); m->slots[j].value; j = (j + 1) & (m->cap - 1)) {
+		size_t home = idmap_home(m, m->slots[j].id);
+
+		/* J moves back to the hole at I unless its home lies in (I, J] */
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			m->slots[i] = m->slots[j];
+			m->slots[j].value = NULL;
+			i = j;
+		}
+	}
+	return value;
+}
+
+size_t
+idmap_count(const struct idmap *m)
+{
+	return m->count;
+}
+
+void
+idmap_each(const struct idmap *m, void (*fn)(uint64_t, void *, void *), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		if (m->slots[i].value)
+			fn(m->slots[i].id, m->slots[i].value, arg);
+}
