@@ -1,74 +1,99 @@
 /*
- * api: /api/<target>.<action>: the route table, token auth, the rate
- * limit, parameter accessors and the status/code/data envelope.
+ * api: /api/<target>.<action>: the API's context, the route table, token
+ * auth and the rate limit; the handlers of each target (api_<target>.c).
+ *
+ * The API is below the daemon and beside the executor: it never calls
+ * either. What it needs of them (a job or an account changed, run a job
+ * now, whether a job runs, the executor's figures, the clock) it asks
+ * through the hooks the daemon gives it in struct api. What the daemon
+ * wants to know of it (its counters, for /metrics) it reads from there.
  */
 #ifndef WEBCRON_API_H
 #define WEBCRON_API_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
-#include <yajl/yajl_gen.h>
+#include "api/call.h"
 
-#include "store/account.h"
-#include "util/buf.h"
-#include "util/cidr.h"
-#include "api/params.h"
-
-struct server;
+struct account;
+struct config;
 struct evhttp_request;
-
-/* The envelope's error codes (SPEC 3.2). */
-enum api_code {
-	API_OK		= 0,
-	API_INTERNAL	= 1,
-	API_STORAGE	= 2,
-	API_NO_TOKEN	= 10,
-	API_BAD_TOKEN	= 11,
-	API_SUSPENDED	= 12,
-	API_DENIED	= 13,
-	API_UNKNOWN	= 20,
-	API_MISSING	= 21,
-	API_INVALID	= 22,
-	API_SCHEDULE	= 23,
-	API_TIMEZONE	= 24,
-	API_URL		= 25,
-	API_NOT_FOUND	= 30,
-	API_RUNNING	= 31,
-	API_LIMIT	= 40,
-	API_DAILY	= 41,
-	API_RATE	= 50,
-};
+struct job;
+struct ratelimit;
+struct store;
 
 #define API_BODY_MAX	(64 * 1024)	/* larger API bodies get 413 */
 
-struct api_call {
-	struct server *srv;
-	struct evhttp_request *req;
-	const struct api_route *route;
-	struct params params;
-	struct account caller;		/* the token's account */
-	struct account target;		/* asUser's account, when given */
-	struct account *acct;		/* the account acted for: &caller or &target */
-	yajl_gen g;			/* the handler writes the "data" value here */
-	struct buf body;		/* the answer, made by api_finish() */
-	int64_t now;			/* wall clock, Unix seconds */
+/* What cron.run asked of the executor came to (api_hooks.run_now). */
+struct api_run {
+	uint64_t execution;	/* the new execution's log id */
+	int refused;		/* 0, or API_RUNNING, API_DAILY or API_STORAGE */
+	unsigned active;	/* API_RUNNING: executions of the job queued or running */
+	int store_status;	/* API_STORAGE: the store's status (STORE_*) */
+};
 
-	/* the answer, when it is an error */
-	int code;
-	char field[PARAMS_NAME_MAX + 1];
-	char message[512];
-	int http_status;		/* 0 = from the code */
-	int retry_after;
+/* The executor's figures for server.info. */
+struct api_figures {
+	size_t inflight;	/* executions running */
+	size_t queued;		/* executions waiting for a slot */
+	size_t scheduled;	/* jobs with a next fire time */
+};
 
-	struct cidr_addr client;	/* after trusted_proxies */
-	int client_known;		/* 0 for a unix socket without X-Forwarded-For */
-	char client_text[64];
-	int strict_malformed;		/* HTTP 400 rather than 422 in strict mode */
+/* What the API needs from above, filled by the daemon. Each hook gets ARG
+ * first. None may be NULL. */
+struct api_hooks {
+	void *arg;
+	/* Job J was written (with DELETED, removed) by a committed
+	 * transaction. */
+	void (*job_changed)(void *arg, const struct job *j, int deleted);
+	/* The same for an account (its zone, limits or status). */
+	void (*account_changed)(void *arg, const struct account *a, int deleted);
+	/* Executions of job ID queued or running. */
+	unsigned (*job_running)(void *arg, uint64_t id);
+	/* 1 when ACCOUNT has used up its daily executions at NOW. */
+	int (*daily_reached)(void *arg, uint64_t account, int64_t now);
+	/* cron.run: job J (loaded and owned by the caller; no transaction
+	 * open) runs now, planned at NOW, with PAYLOAD (NULL: the job's own)
+	 * as the request body. Returns 0 with out->execution set, or -1 with
+	 * out->refused saying why (and out->active or out->store_status). */
+	int (*run_now)(void *arg, const struct job *j, const char *payload, int64_t now,
+	    struct api_run *out);
+	/* Makes the logs of finished executions visible in the store
+	 * (their writes are batched). */
+	void (*logs_flush)(void *arg);
+	/* The executor's figures, into OUT. */
+	void (*figures)(void *arg, struct api_figures *out);
+	/* Seconds on a monotonic clock (rate limits, durations), and the
+	 * wall clock in Unix seconds. */
+	double (*monotonic)(void *arg);
+	int64_t (*now)(void *arg);
+};
+
+#define API_COUNTED_ROUTES	96	/* more than api_routes[] holds; more are counted as no route */
+#define API_COUNTED_CODES	64	/* envelope codes are 0..50 */
+
+/* Requests answered, read by the daemon for /metrics. */
+struct api_counters {
+	/* [route + 1][code]: row 0 is "no such route" */
+	uint64_t requests[API_COUNTED_ROUTES + 1][API_COUNTED_CODES];
+	uint64_t rate_limited;		/* code 50 */
+	uint64_t http5xx;		/* HTTP 500 and more, rate limits aside */
+};
+
+/* The API's context: one per daemon. */
+struct api {
+	const struct config *cfg;	/* the daemon's; replaced in place on reload */
+	struct store *store;
+	struct ratelimit *rl;		/* buckets per account and per address */
+	time_t started;			/* for uptime */
+	struct api_hooks hooks;
+	struct api_counters counters;
 };
 
 /* A handler writes one JSON value to c->g and returns 0, or returns the
- * result of api_error() (-1). */
+ * result of call_error() (-1). */
 typedef int (*api_handler)(struct api_call *c);
 
 #define API_ADMIN	0x01	/* admin tokens only (code 13 otherwise) */
@@ -84,49 +109,14 @@ struct api_route {
 /* The table, ending with a NULL target. */
 extern const struct api_route api_routes[];
 
+/* A context on CFG, STORE and RL (which the caller keeps, and which must
+ * outlive it), with HOOKS copied. Never NULL. */
+struct api *api_new(const struct config *cfg, struct store *store, struct ratelimit *rl,
+	time_t started, const struct api_hooks *hooks);
+void api_free(struct api *);
+
 /* Answers one request under /api/. */
-void api_handle(struct server *srv, struct evhttp_request *req);
-
-/* Answers REQ with an error envelope and HTTP status HTTP (paths outside
- * /api/, unreachable pages). */
-void api_send_error(struct server *srv, struct evhttp_request *req, int http, int code,
-	const char *message);
-
-/* Records an error for the reply; FIELD may be NULL. Returns -1 so that a
- * handler can `return api_error(...)`. */
-int api_error(struct api_call *c, int code, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/* The error for a store status (STORE_FULL: code 2 and HTTP 507;
- * STORE_NOTFOUND: code 30 for WHAT; others code 2 and HTTP 500). */
-int api_store_error(struct api_call *c, int status, const char *what);
-
-/* Parameter accessors. Each returns 1 when the parameter is present (and
- * valid), 0 when it is absent, and -1 after recording an error (code 22
- * naming the field; for the _req forms, code 21 when absent). */
-int api_str(struct api_call *, const char *name, size_t maxlen, const char **out);
-int api_str_req(struct api_call *, const char *name, size_t maxlen, const char **out);
-int api_int(struct api_call *, const char *name, int64_t min, int64_t max, int64_t *out);
-int api_int_req(struct api_call *, const char *name, int64_t min, int64_t max, int64_t *out);
-int api_bool(struct api_call *, const char *name, int *out);
-/* An object id: a whole number >= 1; absent is code 21. */
-int api_id(struct api_call *, const char *name, uint64_t *out);
-
-/* Checks a URL that webcron will call (a job's, an http task's, a
- * notifyUrl): scheme, length, a host. Where it may point is decided on
- * the address actually connected to, at run time (Log status 5), so that
- * a literal address and a name are treated alike. Returns 0, or -1 with
- * code 25 recorded for FIELD. */
-int api_url_allowed(struct api_call *c, const char *field, const char *url);
-
-/* The HTTP status an error code gets when strict_http_status is on. */
-int api_strict_status(int code);
-
-/* Makes the answer of C in c->body: the success envelope around the one
- * value the handler wrote to c->g, or the error envelope of c->code (also
- * when the handler wrote no value or an unfinished one: code 1). Returns
- * the HTTP status the answer gets. Needs c->srv only for its config
- * (strict_http_status). */
-int api_finish(struct api_call *c);
+void api_handle(struct api *api, struct evhttp_request *req);
 
 /* Handlers, by target (api_account.c, api_user.c, api_server.c). */
 int api_account_get(struct api_call *);

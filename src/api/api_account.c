@@ -12,11 +12,11 @@
 
 #include "store/account.h"
 #include "api/api.h"
+#include "api/call.h"
 #include "util/buf.h"
 #include "conf/config.h"
 #include "util/json.h"
 #include "store/rules.h"
-#include "daemon/server.h"
 #include "store/store.h"
 #include "engine/tz.h"
 
@@ -43,7 +43,7 @@ api_limits_object(struct api_call *c, struct account *a)
 	    !YAJL_IS_OBJECT(tree)) {
 		if (tree)
 			yajl_tree_free(tree);
-		return api_error(c, API_INVALID, "limits", "limits must be an object such as {\"maxJobs\": 100}");
+		return call_error(c, API_INVALID, "limits", "limits must be an object such as {\"maxJobs\": 100}");
 	}
 	for (i = 0; i < tree->u.object.len; i++) {
 		const char *k = tree->u.object.keys[i];
@@ -61,7 +61,7 @@ api_limits_object(struct api_call *c, struct account *a)
 			rules_limit_range(l, &min, &max);
 			if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max) {
 				yajl_tree_free(tree);
-				return api_error(c, API_INVALID, l->name,
+				return call_error(c, API_INVALID, l->name,
 				    "%s must be a whole number between %lld and %lld", l->name,
 				    (long long)min, (long long)max);
 			}
@@ -81,45 +81,45 @@ api_account_apply(struct api_call *c, struct account *a, int admin)
 	int64_t n;
 	int rc, b;
 
-	if ((rc = api_str(c, "name", 255, &s)) == -1)
+	if ((rc = call_str(c, "name", 255, &s)) == -1)
 		return -1;
 	if (rc == 1)
 		api_set(&a->name, s);
-	if ((rc = api_str(c, "email", 254, &s)) == -1)
+	if ((rc = call_str(c, "email", 254, &s)) == -1)
 		return -1;
 	if (rc == 1) {
 		if (*s && rules_email(s, why, sizeof(why)) == -1)
-			return api_error(c, API_INVALID, "email", "email %s", why);
+			return call_error(c, API_INVALID, "email", "email %s", why);
 		api_set(&a->email, s);
 	}
-	if ((rc = api_str(c, "timezone", 64, &s)) == -1)
+	if ((rc = call_str(c, "timezone", 64, &s)) == -1)
 		return -1;
 	if (rc == 1) {
 		if (tz_get(s) == NULL)
-			return api_error(c, API_TIMEZONE, "timezone", "unknown time zone \"%s\"", s);
+			return call_error(c, API_TIMEZONE, "timezone", "unknown time zone \"%s\"", s);
 		api_set(&a->timezone, s);
 	}
-	if ((rc = api_str(c, "notifyUrl", 4096, &s)) == -1)
+	if ((rc = call_str(c, "notifyUrl", 4096, &s)) == -1)
 		return -1;
 	if (rc == 1) {
-		if (*s && api_url_allowed(c, "notifyUrl", s) == -1)
+		if (*s && call_url_allowed(c, "notifyUrl", s) == -1)
 			return -1;
 		api_set(&a->notify_url, s);
 	}
-	if ((rc = api_str(c, "notifyEmail", 254, &s)) == -1)
+	if ((rc = call_str(c, "notifyEmail", 254, &s)) == -1)
 		return -1;
 	if (rc == 1) {
 		if (*s && rules_email(s, why, sizeof(why)) == -1)
-			return api_error(c, API_INVALID, "notifyEmail", "notifyEmail %s", why);
+			return call_error(c, API_INVALID, "notifyEmail", "notifyEmail %s", why);
 		api_set(&a->notify_email, s);
 	}
 	if (!admin)
 		return 0;
-	if ((rc = api_int(c, "status", 0, 1, &n)) == -1)
+	if ((rc = call_int(c, "status", 0, 1, &n)) == -1)
 		return -1;
 	if (rc == 1)
 		a->status = (int)n;
-	if ((rc = api_bool(c, "admin", &b)) == -1)
+	if ((rc = call_bool(c, "admin", &b)) == -1)
 		return -1;
 	if (rc == 1)
 		a->admin = b;
@@ -129,7 +129,7 @@ api_account_apply(struct api_call *c, struct account *a, int admin)
 		int64_t min, max;
 
 		rules_limit_range(l, &min, &max);
-		if ((rc = api_int(c, l->name, min, max, &n)) == -1)
+		if ((rc = call_int(c, l->name, min, max, &n)) == -1)
 			return -1;
 		if (rc == 1)
 			*(int *)((char *)&a->lim + l->offset) = (int)n;
@@ -146,11 +146,11 @@ api_account_update(struct api_call *c, struct account *a,
 	struct store_txn t;
 	int rc;
 
-	if ((rc = store_begin(c->srv->store, 1, &t)) != STORE_OK)
-		return api_store_error(c, rc, "account");
+	if ((rc = store_begin(c->api->store, 1, &t)) != STORE_OK)
+		return call_store_error(c, rc, "account");
 	if ((rc = account_load(&t, c->acct->id, a)) != STORE_OK) {
 		store_abort(&t);
-		return api_store_error(c, rc, "account");
+		return call_store_error(c, rc, "account");
 	}
 	if (apply(c, a) == -1) {
 		store_abort(&t);
@@ -158,15 +158,15 @@ api_account_update(struct api_call *c, struct account *a,
 	}
 	account_save(&t, a, c->now);
 	if ((rc = store_commit(&t)) != STORE_OK)
-		return api_store_error(c, rc, "account");
-	server_account_changed(c->srv, a, 0);
+		return call_store_error(c, rc, "account");
+	c->api->hooks.account_changed(c->api->hooks.arg, a, 0);
 	return 0;
 }
 
 int
 api_account_get(struct api_call *c)
 {
-	account_json(c->g, c->acct, &c->srv->cfg, 0);
+	account_json(c->g, c->acct, c->api->cfg, 0);
 	return 0;
 }
 
@@ -184,7 +184,7 @@ api_account_edit(struct api_call *c)
 
 	memset(&a, 0, sizeof(a));
 	if ((rc = api_account_update(c, &a, api_account_edit_apply)) == 0)
-		account_json(c->g, &a, &c->srv->cfg, 0);
+		account_json(c->g, &a, c->api->cfg, 0);
 	account_free(&a);
 	return rc;
 }
@@ -195,12 +195,12 @@ api_account_secret_apply(struct api_call *c, struct account *a)
 	const char *s;
 	char why[160];
 
-	if (api_str_req(c, "secret", 256, &s) == -1)
+	if (call_str_req(c, "secret", 256, &s) == -1)
 		return -1;
 	/* it is put into signatures and, through __secret__, into URLs and
 	 * headers: a line break would be a header of its own */
 	if (rules_header_text(s, why, sizeof(why)) == -1)
-		return api_error(c, API_INVALID, "secret", "secret %s (line breaks, tabs...)", why);
+		return call_error(c, API_INVALID, "secret", "secret %s (line breaks, tabs...)", why);
 	api_set(&a->secret, s);
 	return 0;
 }
@@ -213,7 +213,7 @@ api_account_secret(struct api_call *c)
 
 	memset(&a, 0, sizeof(a));
 	if ((rc = api_account_update(c, &a, api_account_secret_apply)) == 0)
-		account_json(c->g, &a, &c->srv->cfg, 0);
+		account_json(c->g, &a, c->api->cfg, 0);
 	account_free(&a);
 	return rc;
 }
@@ -226,20 +226,20 @@ api_account_token(struct api_call *c)
 	struct account a;
 	int rc;
 
-	if ((rc = store_begin(c->srv->store, 1, &t)) != STORE_OK)
-		return api_store_error(c, rc, "account");
+	if ((rc = store_begin(c->api->store, 1, &t)) != STORE_OK)
+		return call_store_error(c, rc, "account");
 	if ((rc = account_load(&t, c->acct->id, &a)) != STORE_OK) {
 		store_abort(&t);
-		return api_store_error(c, rc, "account");
+		return call_store_error(c, rc, "account");
 	}
 	if (account_new_token(&t, &a, c->now, token) == -1 && t.err == 0) {
 		store_abort(&t);
 		account_free(&a);
-		return api_error(c, API_INTERNAL, NULL, "internal error");
+		return call_error(c, API_INTERNAL, NULL, "internal error");
 	}
 	account_free(&a);
 	if ((rc = store_commit(&t)) != STORE_OK)
-		return api_store_error(c, rc, "account");
+		return call_store_error(c, rc, "account");
 	yajl_gen_map_open(c->g);
 	json_kstr(c->g, "token", token);
 	yajl_gen_map_close(c->g);

@@ -9,6 +9,7 @@
 
 #include "store/account.h"
 #include "api/api.h"
+#include "api/call.h"
 #include "util/buf.h"
 #include "conf/config.h"
 #include "engine/cron.h"
@@ -16,9 +17,6 @@
 #include "api/jobparams.h"
 #include "util/json.h"
 #include "store/execlog.h"
-#include "exec/run.h"
-#include "exec/sched.h"
-#include "daemon/server.h"
 #include "store/store.h"
 #include "engine/tz.h"
 
@@ -33,14 +31,15 @@ api_cron_json(struct api_call *c, const struct job *j, int id_null)
 	char ua[512];
 	struct job_view v;
 
-	config_user_agent(&c->srv->cfg, ua, sizeof(ua));
+	config_user_agent(c->api->cfg, ua, sizeof(ua));
 	memset(&v, 0, sizeof(v));
 	v.zone = job_zone(j, c->acct);
 	v.now = c->now;
 	v.next_run = id_null ? 0 : job_next_run(j, v.zone, c->now);
-	v.processing = !id_null && server_job_running(c->srv, j->id) > 0;
+	v.processing = !id_null && c->api->hooks.job_running(c->api->hooks.arg, j->id) > 0;
 	/* past the account's daily limit, an active job rests until tomorrow */
-	if (j->status == JOB_ACTIVE && sched_daily_reached(c->srv->sched, j->account, c->now)) {
+	if (j->status == JOB_ACTIVE &&
+	    c->api->hooks.daily_reached(c->api->hooks.arg, j->account, c->now)) {
 		v.status = JOB_INACTIVE;
 		v.next_run = 0;
 	} else
@@ -59,15 +58,15 @@ api_cron_load(struct api_call *c, struct store_txn *t, int write, struct job *j)
 	int rc;
 
 	memset(j, 0, sizeof(*j));
-	if (api_id(c, "id", &id) == -1)
+	if (call_id(c, "id", &id) == -1)
 		return -1;
-	if ((rc = store_begin(c->srv->store, write, t)) != STORE_OK)
-		return api_store_error(c, rc, "job");
+	if ((rc = store_begin(c->api->store, write, t)) != STORE_OK)
+		return call_store_error(c, rc, "job");
 	if ((rc = job_load_owned(t, c->acct->id, id, j)) != STORE_OK) {
 		store_abort(t);
 		if (rc == STORE_NOTFOUND)
-			return api_error(c, API_NOT_FOUND, "id", "job %llu not found", (unsigned long long)id);
-		return api_store_error(c, rc, "job");
+			return call_error(c, API_NOT_FOUND, "id", "job %llu not found", (unsigned long long)id);
+		return call_store_error(c, rc, "job");
 	}
 	return 0;
 }
@@ -80,9 +79,9 @@ api_cron_commit(struct api_call *c, struct store_txn *t, struct job *j, int id_n
 
 	if ((rc = store_commit(t)) != STORE_OK) {
 		job_free(j);
-		return api_store_error(c, rc, "job");
+		return call_store_error(c, rc, "job");
 	}
-	server_job_changed(c->srv, j, id_null);
+	c->api->hooks.job_changed(c->api->hooks.arg, j, id_null);
 	api_cron_json(c, j, id_null);
 	job_free(j);
 	return 0;
@@ -132,7 +131,7 @@ api_cron_list(struct api_call *c)
 {
 	int64_t v = 0;
 
-	if (api_int(c, "group", 0, INT64_MAX, &v) == -1)
+	if (call_int(c, "group", 0, INT64_MAX, &v) == -1)
 		return -1;
 	return api_cron_list_group(c, (uint64_t)v);
 }
@@ -150,23 +149,23 @@ api_cron_list_group(struct api_call *c, uint64_t group)
 	l.status = -1;
 	l.limit = CRON_LIST_MAX;
 	l.group = group;
-	if (api_str(c, "keyword", 255, &l.keyword) == -1 ||
-	    api_int(c, "page", 1, 1000000, &page) == -1 ||
-	    api_int(c, "limit", 1, CRON_LIST_MAX, &l.limit) == -1)
+	if (call_str(c, "keyword", 255, &l.keyword) == -1 ||
+	    call_int(c, "page", 1, 1000000, &page) == -1 ||
+	    call_int(c, "limit", 1, CRON_LIST_MAX, &l.limit) == -1)
 		return -1;
-	if ((rc = api_int(c, "status", 0, 4, &v)) == -1)
+	if ((rc = call_int(c, "status", 0, 4, &v)) == -1)
 		return -1;
 	if (rc == 1)
 		l.status = (int)v;
 	l.skip = (page - 1) * l.limit;
-	if ((rc = store_begin(c->srv->store, 0, &t)) != STORE_OK)
-		return api_store_error(c, rc, "job");
+	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
+		return call_store_error(c, rc, "job");
 	yajl_gen_array_open(c->g);
 	rc = l.group ? job_each_in_group(&t, l.group, api_cron_list_one, &l) :
 	    job_each(&t, c->acct->id, api_cron_list_one, &l);
 	store_abort(&t);
 	if (rc != STORE_OK)
-		return api_store_error(c, rc, "job");
+		return call_store_error(c, rc, "job");
 	yajl_gen_array_close(c->g);
 	return 0;
 }
@@ -195,11 +194,11 @@ api_cron_limit(struct api_call *c, struct store_txn *t)
 
 	/* the count of the transaction, not of the token's snapshot */
 	if ((rc = account_load(t, c->acct->id, &a)) != STORE_OK)
-		return api_store_error(c, rc, "account");
+		return call_store_error(c, rc, "account");
 	rc = a.jobs >= (uint64_t)a.lim.max_jobs;
 	account_free(&a);
 	if (rc)
-		return api_error(c, API_LIMIT, NULL,
+		return call_error(c, API_LIMIT, NULL,
 		    "limit reached: this account may have at most %d jobs (maxJobs)", c->acct->lim.max_jobs);
 	return 0;
 }
@@ -217,9 +216,9 @@ api_cron_add(struct api_call *c)
 		job_free(&j);
 		return -1;
 	}
-	if ((rc = store_begin(c->srv->store, 1, &t)) != STORE_OK) {
+	if ((rc = store_begin(c->api->store, 1, &t)) != STORE_OK) {
 		job_free(&j);
-		return api_store_error(c, rc, "job");
+		return call_store_error(c, rc, "job");
 	}
 	if (api_cron_limit(c, &t) == -1) {
 		store_abort(&t);
@@ -326,10 +325,10 @@ api_cron_pause(struct api_call *c)
 	const char *s;
 	int64_t secs;
 
-	if (api_str_req(c, "for", 64, &s) == -1)
+	if (call_str_req(c, "for", 64, &s) == -1)
 		return -1;
 	if (jobparams_duration(s, &secs) == -1 || secs > 366 * 86400)
-		return api_error(c, API_INVALID, "for",
+		return call_error(c, API_INVALID, "for",
 		    "for must be seconds or a duration such as \"15 minutes\", \"2 hours\", \"1 day\" (at most a year)");
 	if (api_cron_load(c, &t, 1, &old) == -1)
 		return -1;
@@ -352,14 +351,14 @@ api_cron_next(struct api_call *c)
 	const struct tz *zone;
 	int64_t count = 5, after, next;
 
-	if (api_int(c, "count", 1, CRON_NEXT_MAX, &count) == -1)
+	if (call_int(c, "count", 1, CRON_NEXT_MAX, &count) == -1)
 		return -1;
 	if (api_cron_load(c, &t, 0, &j) == -1)
 		return -1;
 	store_abort(&t);
 	if (cron_parse(j.expression, &cr, NULL) == -1) {
 		job_free(&j);
-		return api_error(c, API_INTERNAL, NULL, "internal error");
+		return call_error(c, API_INTERNAL, NULL, "internal error");
 	}
 	zone = job_zone(&j, c->acct);
 	w.starts_at = j.starts_at;
@@ -441,15 +440,15 @@ api_cron_upcoming(struct api_call *c)
 	size_t i;
 	int rc;
 
-	if (api_int(c, "hours", 1, CRON_UPCOMING_HOURS, &hours) == -1 ||
-	    api_int(c, "limit", 1, CRON_LIST_MAX, &limit) == -1)
+	if (call_int(c, "hours", 1, CRON_UPCOMING_HOURS, &hours) == -1 ||
+	    call_int(c, "limit", 1, CRON_LIST_MAX, &limit) == -1)
 		return -1;
 	memset(&u, 0, sizeof(u));
 	u.c = c;
 	u.until = c->now + hours * 3600;
 	u.max = (size_t)limit;
-	if ((rc = store_begin(c->srv->store, 0, &t)) != STORE_OK)
-		return api_store_error(c, rc, "job");
+	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
+		return call_store_error(c, rc, "job");
 	rc = job_each(&t, c->acct->id, api_cron_upcoming_one, &u);
 	store_abort(&t);
 	if (rc == STORE_OK) {
@@ -468,7 +467,7 @@ api_cron_upcoming(struct api_call *c)
 	for (i = 0; i < u.n; i++)
 		free(u.v[i].name);
 	free(u.v);
-	return rc == STORE_OK ? 0 : api_store_error(c, rc, "job");
+	return rc == STORE_OK ? 0 : call_store_error(c, rc, "job");
 }
 
 int
@@ -484,20 +483,20 @@ api_cron_validate(struct api_call *c)
 	int64_t count = 5, from = c->now, next;
 	int rc;
 
-	if (api_int(c, "count", 1, CRON_NEXT_MAX, &count) == -1 ||
-	    api_int(c, "from", 0, JOB_TIME_MAX, &from) == -1)
+	if (call_int(c, "count", 1, CRON_NEXT_MAX, &count) == -1 ||
+	    call_int(c, "from", 0, JOB_TIME_MAX, &from) == -1)
 		return -1;
-	if ((rc = api_str(c, "timezone", JOB_TIMEZONE_MAX, &zone_name)) == -1)
+	if ((rc = call_str(c, "timezone", JOB_TIMEZONE_MAX, &zone_name)) == -1)
 		return -1;
 	if (rc != 1 || *zone_name == '\0')
 		zone_name = c->acct->timezone;
 	if ((zone = tz_get(zone_name)) == NULL)
-		return api_error(c, API_TIMEZONE, "timezone", "unknown time zone \"%s\"", zone_name);
+		return call_error(c, API_TIMEZONE, "timezone", "unknown time zone \"%s\"", zone_name);
 	/* the schedule parameters are read exactly as cron.add reads them */
 	job_init(&j, c->acct);
 	rc = jobparams_schedule(c, &j);
 	if (rc == 0 && *j.expression == '\0')
-		rc = api_error(c, API_MISSING, "expression",
+		rc = call_error(c, API_MISSING, "expression",
 		    "a schedule is required: expression, or the fields second...weekday");
 	if (rc == -1) {
 		job_free(&j);
@@ -505,7 +504,7 @@ api_cron_validate(struct api_call *c)
 	}
 	if (cron_parse(j.expression, &cr, &e) == -1) {
 		job_free(&j);
-		return api_error(c, API_SCHEDULE, "expression", "%s: %s", e.field, e.message);
+		return call_error(c, API_SCHEDULE, "expression", "%s: %s", e.field, e.message);
 	}
 	cron_format(cr, normal, sizeof(normal));
 	cron_describe(cr, description, sizeof(description));
@@ -549,57 +548,46 @@ api_cron_presets(struct api_call *c)
 
 /* ---- executions */
 
+/* The steps that make a run of the job (the concurrency and daily limits,
+ * the durable record, the submission) are the executor's, as for a
+ * scheduled fire: this asks for them through one hook and answers. */
 int
 api_cron_run(struct api_call *c)
 {
-	struct run_order o;
+	struct api_run r;
 	struct store_txn t;
 	struct job j;
 	const char *payload;
-	unsigned active, limit;
-	int rc;
 
-	if (api_str(c, "payload", JOB_POSTDATA_MAX, &payload) == -1)
+	if (call_str(c, "payload", JOB_POSTDATA_MAX, &payload) == -1)
 		return -1;
-	if (api_cron_load(c, &t, 1, &j) == -1)
+	if (api_cron_load(c, &t, 0, &j) == -1)
 		return -1;
-	active = server_job_running(c->srv, j.id);
-	limit = j.single ? 1 : (unsigned)j.instances;
-	if (active >= limit) {
-		api_error(c, API_RUNNING, "id", j.single ?
-		    "job %llu is running and may not overlap itself (single)" :
-		    "job %llu is running %u times already (instances)", (unsigned long long)j.id, active);
-		store_abort(&t);
+	store_abort(&t);
+	memset(&r, 0, sizeof(r));
+	if (c->api->hooks.run_now(c->api->hooks.arg, &j, payload, c->now, &r) == -1) {
+		switch (r.refused) {
+		case API_RUNNING:
+			call_error(c, API_RUNNING, "id", j.single ?
+			    "job %llu is running and may not overlap itself (single)" :
+			    "job %llu is running %u times already (instances)",
+			    (unsigned long long)j.id, r.active);
+			break;
+		case API_DAILY:
+			call_error(c, API_DAILY, NULL,
+			    "daily execution limit reached: %d runs a day (dailyExecutions)",
+			    c->acct->lim.daily_executions);
+			break;
+		default:
+			call_store_error(c, r.store_status, "job");
+			break;
+		}
 		job_free(&j);
 		return -1;
 	}
-	if (!sched_daily_take(c->srv->sched, j.account, c->now)) {
-		store_abort(&t);
-		job_free(&j);
-		return api_error(c, API_DAILY, NULL,
-		    "daily execution limit reached: %d runs a day (dailyExecutions)",
-		    c->acct->lim.daily_executions);
-	}
-	memset(&o, 0, sizeof(o));
-	sched_daily_save(c->srv->sched, &t, j.account);
-	if (sched_record_run(&t, j.id, &o.log_id, &o.no) == -1 || (rc = store_commit(&t)) != STORE_OK) {
-		rc = t.err ? t.err : STORE_FAILED;
-		store_abort(&t);
-		job_free(&j);
-		return api_store_error(c, rc, "job");
-	}
-	o.job = j.id;
-	o.account = j.account;
-	o.planned = c->now;
-	o.trigger = LOG_TRIGGER_MANUAL;
-	o.attempt = 1;
-	o.single = j.single;
-	o.instances = j.instances;
-	o.payload = payload;
-	runs_submit(c->srv->runs, &o);
 	yajl_gen_map_open(c->g);
 	json_kint(c->g, "time", c->now);
-	json_kint(c->g, "execution", (int64_t)o.log_id);
+	json_kint(c->g, "execution", (int64_t)r.execution);
 	yajl_gen_map_close(c->g);
 	job_free(&j);
 	return 0;
@@ -637,10 +625,10 @@ api_cron_log_list(struct api_call *c, int failures)
 	uint64_t id = 0;
 	int rc;
 
-	if (api_int(c, "limit", 1, 1000, &w.limit) == -1 ||
-	    api_int(c, "before", 1, INT64_MAX, &before) == -1)
+	if (call_int(c, "limit", 1, 1000, &w.limit) == -1 ||
+	    call_int(c, "before", 1, INT64_MAX, &before) == -1)
 		return -1;
-	if ((rc = api_int(c, "status", 0, 8, &v)) == -1)
+	if ((rc = call_int(c, "status", 0, 8, &v)) == -1)
 		return -1;
 	if (rc == 1)
 		w.status = (int)v;
@@ -649,19 +637,19 @@ api_cron_log_list(struct api_call *c, int failures)
 			return -1;
 		id = j.id;
 		job_free(&j);
-	} else if ((rc = store_begin(c->srv->store, 0, &t)) != STORE_OK)
-		return api_store_error(c, rc, "log");
+	} else if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
+		return call_store_error(c, rc, "log");
 	/* writes of finished runs are batched: make them visible first */
 	store_abort(&t);
-	runs_flush(c->srv->runs);
-	if ((rc = store_begin(c->srv->store, 0, &t)) != STORE_OK)
-		return api_store_error(c, rc, "log");
+	c->api->hooks.logs_flush(c->api->hooks.arg);
+	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
+		return call_store_error(c, rc, "log");
 	yajl_gen_array_open(c->g);
 	rc = id ? execlog_each(&t, id, (uint64_t)before, api_cron_log_one, &w) :
 	    execlog_each_failure(&t, c->acct->id, (uint64_t)before, api_cron_log_one, &w);
 	store_abort(&t);
 	if (rc != STORE_OK)
-		return api_store_error(c, rc, "log");
+		return call_store_error(c, rc, "log");
 	yajl_gen_array_close(c->g);
 	return 0;
 }

@@ -7,11 +7,11 @@
 
 #include "store/account.h"
 #include "api/api.h"
+#include "api/call.h"
 #include "util/buf.h"
 #include "store/group.h"
 #include "store/job.h"
 #include "util/json.h"
-#include "daemon/server.h"
 #include "store/store.h"
 
 static int
@@ -21,15 +21,15 @@ api_group_load(struct api_call *c, struct store_txn *t, int write, struct group 
 	int rc;
 
 	memset(g, 0, sizeof(*g));
-	if (api_id(c, "id", &id) == -1)
+	if (call_id(c, "id", &id) == -1)
 		return -1;
-	if ((rc = store_begin(c->srv->store, write, t)) != STORE_OK)
-		return api_store_error(c, rc, "group");
+	if ((rc = store_begin(c->api->store, write, t)) != STORE_OK)
+		return call_store_error(c, rc, "group");
 	if ((rc = group_load_owned(t, c->acct->id, id, g)) != STORE_OK) {
 		store_abort(t);
 		if (rc == STORE_NOTFOUND)
-			return api_error(c, API_NOT_FOUND, "id", "group %llu not found", (unsigned long long)id);
-		return api_store_error(c, rc, "group");
+			return call_error(c, API_NOT_FOUND, "id", "group %llu not found", (unsigned long long)id);
+		return call_store_error(c, rc, "group");
 	}
 	return 0;
 }
@@ -41,15 +41,15 @@ api_group_apply(struct api_call *c, struct group *g, int adding)
 	const char *s;
 	int rc;
 
-	if ((rc = (adding ? api_str_req : api_str)(c, "name", GROUP_NAME_MAX, &s)) == -1)
+	if ((rc = (adding ? call_str_req : call_str)(c, "name", GROUP_NAME_MAX, &s)) == -1)
 		return -1;
 	if (rc == 1) {
 		if (*s == '\0')
-			return api_error(c, API_INVALID, "name", "name must not be empty");
+			return call_error(c, API_INVALID, "name", "name must not be empty");
 		free(g->name);
 		g->name = xstrdup(s);
 	}
-	if ((rc = api_str(c, "description", GROUP_DESCRIPTION_MAX, &s)) == -1)
+	if ((rc = call_str(c, "description", GROUP_DESCRIPTION_MAX, &s)) == -1)
 		return -1;
 	if (rc == 1) {
 		free(g->description);
@@ -82,14 +82,14 @@ api_group_walk(struct api_call *c, const char *name)
 	struct store_txn t;
 	int rc;
 
-	if ((rc = store_begin(c->srv->store, 0, &t)) != STORE_OK)
-		return api_store_error(c, rc, "group");
+	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
+		return call_store_error(c, rc, "group");
 	w.t = &t;
 	yajl_gen_array_open(c->g);
 	rc = group_each(&t, c->acct->id, api_group_list_one, &w);
 	store_abort(&t);
 	if (rc != STORE_OK)
-		return api_store_error(c, rc, "group");
+		return call_store_error(c, rc, "group");
 	yajl_gen_array_close(c->g);
 	return 0;
 }
@@ -105,7 +105,7 @@ api_group_lookup(struct api_call *c)
 {
 	const char *name;
 
-	if (api_str_req(c, "name", GROUP_NAME_MAX, &name) == -1)
+	if (call_str_req(c, "name", GROUP_NAME_MAX, &name) == -1)
 		return -1;
 	return api_group_walk(c, name);
 }
@@ -134,7 +134,7 @@ api_group_commit(struct api_call *c, struct store_txn *t, struct group *g, uint6
 
 	if ((rc = store_commit(t)) != STORE_OK) {
 		group_free(g);
-		return api_store_error(c, rc, "group");
+		return call_store_error(c, rc, "group");
 	}
 	group_json(c->g, g, jobs, id_null);
 	group_free(g);
@@ -155,14 +155,14 @@ api_group_add(struct api_call *c)
 		group_free(&g);
 		return -1;
 	}
-	if ((rc = store_begin(c->srv->store, 1, &t)) != STORE_OK) {
+	if ((rc = store_begin(c->api->store, 1, &t)) != STORE_OK) {
 		group_free(&g);
-		return api_store_error(c, rc, "group");
+		return call_store_error(c, rc, "group");
 	}
 	if (group_count(&t, c->acct->id) >= max) {
 		store_abort(&t);
 		group_free(&g);
-		return api_error(c, API_LIMIT, NULL,
+		return call_error(c, API_LIMIT, NULL,
 		    "limit reached: this account may have at most %llu groups (one per job of maxJobs)",
 		    (unsigned long long)max);
 	}
@@ -257,7 +257,7 @@ api_group_jobs(struct api_call *c, enum group_op op, int remove)
 		store_abort(&t);
 	for (i = 0; i < before.n; i++) {
 		if (rc == STORE_OK)
-			server_job_changed(c->srv, &after[i], op == GROUP_DELETE);
+			c->api->hooks.job_changed(c->api->hooks.arg, &after[i], op == GROUP_DELETE);
 		job_free(&before.v[i]);
 		if (after[i].name)
 			job_free(&after[i]);
@@ -266,7 +266,7 @@ api_group_jobs(struct api_call *c, enum group_op op, int remove)
 	free(after);
 	if (rc != STORE_OK) {
 		group_free(&g);
-		return api_store_error(c, rc, "group");
+		return call_store_error(c, rc, "group");
 	}
 	group_json(c->g, &g, jobs, remove);
 	group_free(&g);

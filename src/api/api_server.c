@@ -8,12 +8,10 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/call.h"
 #include "util/buf.h"
 #include "conf/config.h"
 #include "util/json.h"
-#include "exec/run.h"
-#include "exec/sched.h"
-#include "daemon/server.h"
 #include "store/store.h"
 #include "engine/tz.h"
 #include "util/version.h"
@@ -43,7 +41,7 @@ api_server_useragent(struct api_call *c)
 {
 	char ua[512];
 
-	config_user_agent(&c->srv->cfg, ua, sizeof(ua));
+	config_user_agent(c->api->cfg, ua, sizeof(ua));
 	json_str(c->g, ua);
 	return 0;
 }
@@ -79,7 +77,7 @@ api_server_nth(const char *list, size_t i, char *out, size_t len)
 int
 api_server_ip(struct api_call *c)
 {
-	const struct config *cfg = &c->srv->cfg;
+	const struct config *cfg = c->api->cfg;
 	char v4[64], v6[64];
 	size_t i;
 
@@ -102,26 +100,28 @@ api_server_ip(struct api_call *c)
 int
 api_server_info(struct api_call *c)
 {
+	struct api_figures f;
 	struct store_txn t;
 	uint64_t accounts = 0, jobs = 0;
 	int rc;
 
 	if (c->caller.admin) {
-		if ((rc = store_begin(c->srv->store, 0, &t)) != STORE_OK)
-			return api_store_error(c, rc, "account");
+		if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
+			return call_store_error(c, rc, "account");
 		accounts = store_count(&t, DB_ACCOUNTS);
 		jobs = store_count(&t, DB_JOBS);
 		store_abort(&t);
 	}
 	yajl_gen_map_open(c->g);
 	json_kstr(c->g, "version", WEBCRON_VERSION);
-	json_kint(c->g, "uptime", (int64_t)(time(NULL) - c->srv->started));
+	json_kint(c->g, "uptime", c->api->hooks.now(c->api->hooks.arg) - (int64_t)c->api->started);
 	if (c->caller.admin) {
+		c->api->hooks.figures(c->api->hooks.arg, &f);
 		json_kint(c->g, "jobs", (int64_t)jobs);
 		json_kint(c->g, "accounts", (int64_t)accounts);
-		json_kint(c->g, "executionsInFlight", (int64_t)runs_inflight(c->srv->runs));
-		json_kint(c->g, "executionsQueued", (int64_t)runs_queued(c->srv->runs));
-		json_kint(c->g, "scheduled", (int64_t)sched_count(c->srv->sched));
+		json_kint(c->g, "executionsInFlight", (int64_t)f.inflight);
+		json_kint(c->g, "executionsQueued", (int64_t)f.queued);
+		json_kint(c->g, "scheduled", (int64_t)f.scheduled);
 	}
 	yajl_gen_map_close(c->g);
 	return 0;

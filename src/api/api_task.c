@@ -7,11 +7,11 @@
 
 #include "store/account.h"
 #include "api/api.h"
+#include "api/call.h"
 #include "util/buf.h"
 #include "store/job.h"
 #include "api/jobparams.h"
 #include "util/json.h"
-#include "daemon/server.h"
 #include "store/store.h"
 
 /* The job that holds task `id` (or the job `job`, when BY_JOB), the
@@ -25,10 +25,10 @@ api_task_load(struct api_call *c, struct store_txn *t, int write, int by_job, st
 	int rc;
 
 	memset(j, 0, sizeof(*j));
-	if (api_id(c, by_job ? "job" : "id", &id) == -1)
+	if (call_id(c, by_job ? "job" : "id", &id) == -1)
 		return -1;
-	if ((rc = store_begin(c->srv->store, write, t)) != STORE_OK)
-		return api_store_error(c, rc, "task");
+	if ((rc = store_begin(c->api->store, write, t)) != STORE_OK)
+		return call_store_error(c, rc, "task");
 	job_id = id;
 	if (!by_job && (rc = job_of_task(t, id, &job_id)) != STORE_OK)
 		goto fail;
@@ -46,9 +46,9 @@ api_task_load(struct api_call *c, struct store_txn *t, int write, int by_job, st
 fail:
 	store_abort(t);
 	if (rc == STORE_NOTFOUND)
-		return api_error(c, API_NOT_FOUND, by_job ? "job" : "id", "%s %llu not found",
+		return call_error(c, API_NOT_FOUND, by_job ? "job" : "id", "%s %llu not found",
 		    by_job ? "job" : "task", (unsigned long long)id);
-	return api_store_error(c, rc, "task");
+	return call_store_error(c, rc, "task");
 }
 
 /* Writes NEW over OLD and answers with the task at INDEX of the job that
@@ -63,9 +63,9 @@ api_task_commit(struct api_call *c, struct store_txn *t, struct job *old, struct
 	if ((rc = store_commit(t)) != STORE_OK) {
 		job_free(old);
 		job_free(j);
-		return api_store_error(c, rc, "task");
+		return call_store_error(c, rc, "task");
 	}
-	server_job_changed(c->srv, j, 0);
+	c->api->hooks.job_changed(c->api->hooks.arg, j, 0);
 	if (deleted)
 		job_task_json(c->g, old, index, 1);
 	else
@@ -124,14 +124,14 @@ api_task_add(struct api_call *c)
 	task.action = xstrdup("");
 	task.payload = xstrdup("");
 	if (old.ntasks >= (size_t)c->acct->lim.max_tasks) {
-		api_error(c, API_LIMIT, NULL, "limit reached: a job may have at most %d tasks (maxTasks)",
+		call_error(c, API_LIMIT, NULL, "limit reached: a job may have at most %d tasks (maxTasks)",
 		    c->acct->lim.max_tasks);
 		goto fail;
 	}
 	if (jobparams_task(c, &task, 1) == -1)
 		goto fail;
 	pos = old.ntasks;
-	if ((rc = api_int(c, "sequence", 1, (int64_t)old.ntasks + 1, &seq)) == -1)
+	if ((rc = call_int(c, "sequence", 1, (int64_t)old.ntasks + 1, &seq)) == -1)
 		goto fail;
 	if (rc == 1)
 		pos = (size_t)seq - 1;
@@ -163,7 +163,7 @@ api_task_edit(struct api_call *c)
 		return -1;
 	job_copy(&j, &old);
 	if (jobparams_task(c, &j.tasks[i], 0) == -1 ||
-	    (rc = api_int(c, "sequence", 1, (int64_t)j.ntasks, &seq)) == -1) {
+	    (rc = call_int(c, "sequence", 1, (int64_t)j.ntasks, &seq)) == -1) {
 		store_abort(&t);
 		job_free(&old);
 		job_free(&j);
@@ -201,7 +201,7 @@ api_task_delete(struct api_call *c)
 		store_abort(&t);
 		job_free(&old);
 		job_free(&j);
-		return api_error(c, API_INVALID, "id",
+		return call_error(c, API_INVALID, "id",
 		    "this is the job's only step and it has no url: delete the job instead");
 	}
 	return api_task_commit(c, &t, &old, &j, i, 1);

@@ -7,10 +7,10 @@
 
 #include "store/account.h"
 #include "api/api.h"
+#include "api/call.h"
 #include "util/json.h"
 #include "api/ratelimit.h"
 #include "store/record.h"
-#include "daemon/server.h"
 #include "store/store.h"
 
 int
@@ -21,12 +21,12 @@ api_user_list(struct api_call *c)
 	int64_t page = 1, limit = 1000, skip;
 	int rc;
 
-	if (api_int(c, "page", 1, 1000000, &page) == -1 ||
-	    api_int(c, "limit", 1, 1000, &limit) == -1)
+	if (call_int(c, "page", 1, 1000000, &page) == -1 ||
+	    call_int(c, "limit", 1, 1000, &limit) == -1)
 		return -1;
 	skip = (page - 1) * limit;
-	if ((rc = store_begin(c->srv->store, 0, &t)) != STORE_OK)
-		return api_store_error(c, rc, "account");
+	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
+		return call_store_error(c, rc, "account");
 	yajl_gen_array_open(c->g);
 	store_iter_open(&t, DB_ACCOUNTS, NULL, 0, &it);
 	while (limit > 0 && (rc = store_iter_next(&t, &it)) == 1) {
@@ -38,7 +38,7 @@ api_user_list(struct api_call *c)
 		}
 		if (account_load(&t, record_get_u64(it.key.mv_data), &a) != STORE_OK)
 			break;
-		account_json(c->g, &a, &c->srv->cfg, 0);
+		account_json(c->g, &a, c->api->cfg, 0);
 		account_free(&a);
 		limit--;
 	}
@@ -46,7 +46,7 @@ api_user_list(struct api_call *c)
 	rc = t.err;
 	store_abort(&t);
 	if (rc)
-		return api_store_error(c, rc, "account");
+		return call_store_error(c, rc, "account");
 	yajl_gen_array_close(c->g);
 	return 0;
 }
@@ -58,16 +58,16 @@ api_user_load(struct api_call *c, struct store_txn *t, int write, struct account
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	if (api_id(c, "id", &id) == -1)
+	if (call_id(c, "id", &id) == -1)
 		return -1;
-	if ((rc = store_begin(c->srv->store, write, t)) != STORE_OK)
-		return api_store_error(c, rc, "account");
+	if ((rc = store_begin(c->api->store, write, t)) != STORE_OK)
+		return call_store_error(c, rc, "account");
 	if ((rc = account_load(t, id, a)) != STORE_OK) {
 		store_abort(t);
 		if (rc == STORE_NOTFOUND)
-			return api_error(c, API_NOT_FOUND, "id", "account %llu not found",
+			return call_error(c, API_NOT_FOUND, "id", "account %llu not found",
 			    (unsigned long long)id);
-		return api_store_error(c, rc, "account");
+		return call_store_error(c, rc, "account");
 	}
 	return 0;
 }
@@ -81,7 +81,7 @@ api_user_get(struct api_call *c)
 	if (api_user_load(c, &t, 0, &a) == -1)
 		return -1;
 	store_abort(&t);
-	account_json(c->g, &a, &c->srv->cfg, 0);
+	account_json(c->g, &a, c->api->cfg, 0);
 	account_free(&a);
 	return 0;
 }
@@ -95,32 +95,32 @@ api_user_add(struct api_call *c)
 	const char *name;
 	int rc;
 
-	if (api_str_req(c, "name", 255, &name) == -1)
+	if (call_str_req(c, "name", 255, &name) == -1)
 		return -1;
 	if (*name == '\0')
-		return api_error(c, API_INVALID, "name", "name must not be empty");
-	account_init(&a, &c->srv->cfg);
+		return call_error(c, API_INVALID, "name", "name must not be empty");
+	account_init(&a, c->api->cfg);
 	if (api_account_apply(c, &a, 1) == -1) {
 		account_free(&a);
 		return -1;
 	}
-	if ((rc = store_begin(c->srv->store, 1, &t)) != STORE_OK) {
+	if ((rc = store_begin(c->api->store, 1, &t)) != STORE_OK) {
 		account_free(&a);
-		return api_store_error(c, rc, "account");
+		return call_store_error(c, rc, "account");
 	}
 	if (account_create(&t, &a, c->now, token) == -1 && t.err == 0) {
 		store_abort(&t);
 		account_free(&a);
-		return api_error(c, API_INTERNAL, NULL, "internal error");
+		return call_error(c, API_INTERNAL, NULL, "internal error");
 	}
 	if ((rc = store_commit(&t)) != STORE_OK) {
 		account_free(&a);
-		return api_store_error(c, rc, "account");
+		return call_store_error(c, rc, "account");
 	}
-	server_account_changed(c->srv, &a, 0);
+	c->api->hooks.account_changed(c->api->hooks.arg, &a, 0);
 	yajl_gen_map_open(c->g);
 	json_key(c->g, "account");
-	account_json(c->g, &a, &c->srv->cfg, 0);
+	account_json(c->g, &a, c->api->cfg, 0);
 	json_kstr(c->g, "token", token);
 	yajl_gen_map_close(c->g);
 	account_free(&a);
@@ -140,17 +140,17 @@ api_user_edit(struct api_call *c)
 		goto fail;
 	/* an admin who locks themselves out needs the operator to get back */
 	if (a.id == c->caller.id && (a.status != ACCOUNT_ACTIVE || !a.admin)) {
-		api_error(c, API_INVALID, a.admin ? "status" : "admin",
+		call_error(c, API_INVALID, a.admin ? "status" : "admin",
 		    "you cannot suspend or demote your own account");
 		goto fail;
 	}
 	account_save(&t, &a, c->now);
 	if ((rc = store_commit(&t)) != STORE_OK) {
 		account_free(&a);
-		return api_store_error(c, rc, "account");
+		return call_store_error(c, rc, "account");
 	}
-	server_account_changed(c->srv, &a, 0);
-	account_json(c->g, &a, &c->srv->cfg, 0);
+	c->api->hooks.account_changed(c->api->hooks.arg, &a, 0);
+	account_json(c->g, &a, c->api->cfg, 0);
 	account_free(&a);
 	return 0;
 fail:
@@ -172,18 +172,18 @@ api_user_delete(struct api_call *c)
 	if (a.id == c->caller.id) {
 		store_abort(&t);
 		account_free(&a);
-		return api_error(c, API_INVALID, "id", "you cannot delete your own account");
+		return call_error(c, API_INVALID, "id", "you cannot delete your own account");
 	}
 	account_delete(&t, &a, c->now);
 	if ((rc = store_commit(&t)) != STORE_OK) {
 		account_free(&a);
-		return api_store_error(c, rc, "account");
+		return call_store_error(c, rc, "account");
 	}
 	key[0] = 'T';
 	record_key_u64(key + 1, a.id);
-	ratelimit_forget(c->srv->rl, key, sizeof(key));
-	server_account_changed(c->srv, &a, 1);
-	account_json(c->g, &a, &c->srv->cfg, 1);
+	ratelimit_forget(c->api->rl, key, sizeof(key));
+	c->api->hooks.account_changed(c->api->hooks.arg, &a, 1);
+	account_json(c->g, &a, c->api->cfg, 1);
 	account_free(&a);
 	return 0;
 }
@@ -201,11 +201,11 @@ api_user_token(struct api_call *c)
 	if (account_new_token(&t, &a, c->now, token) == -1 && t.err == 0) {
 		store_abort(&t);
 		account_free(&a);
-		return api_error(c, API_INTERNAL, NULL, "internal error");
+		return call_error(c, API_INTERNAL, NULL, "internal error");
 	}
 	account_free(&a);
 	if ((rc = store_commit(&t)) != STORE_OK)
-		return api_store_error(c, rc, "account");
+		return call_store_error(c, rc, "account");
 	yajl_gen_map_open(c->g);
 	json_kstr(c->g, "token", token);
 	yajl_gen_map_close(c->g);

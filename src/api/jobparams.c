@@ -15,6 +15,7 @@
 
 #include "store/account.h"
 #include "api/api.h"
+#include "api/call.h"
 #include "util/buf.h"
 #include "conf/config.h"
 #include "engine/cron.h"
@@ -24,7 +25,6 @@
 #include "api/jobparams.h"
 #include "util/json.h"
 #include "store/rules.h"
-#include "daemon/server.h"
 #include "store/store.h"
 #include "engine/tz.h"
 #include "util/url.h"
@@ -86,7 +86,7 @@ static const char *const jp_schedule_fields[] = {
 static int
 jp_check_url(struct api_call *c, const char *name, const char **value)
 {
-	return **value ? api_url_allowed(c, name, *value) : 0;
+	return **value ? call_url_allowed(c, name, *value) : 0;
 }
 
 /* Kept in its upper-case spelling. */
@@ -96,7 +96,7 @@ jp_check_method(struct api_call *c, const char *name, const char **value)
 	char why[160];
 
 	if (rules_method(*value, value, why, sizeof(why)) == -1)
-		return api_error(c, API_INVALID, name, "%s %s", name, why);
+		return call_error(c, API_INVALID, name, "%s %s", name, why);
 	return 0;
 }
 
@@ -104,7 +104,7 @@ static int
 jp_check_zone(struct api_call *c, const char *name, const char **value)
 {
 	if (**value && tz_get(*value) == NULL)
-		return api_error(c, API_TIMEZONE, name, "unknown time zone \"%s\"", *value);
+		return call_error(c, API_TIMEZONE, name, "unknown time zone \"%s\"", *value);
 	return 0;
 }
 
@@ -124,7 +124,7 @@ jp_list_text(struct api_call *c, const char *name, struct buf *out)
 	if (p->kind == PARAM_NULL)
 		return 0;
 	if (params_list(p, &items, &n) == -1)
-		return api_error(c, API_INVALID, name, "%s must be a list of values", name);
+		return call_error(c, API_INVALID, name, "%s must be a list of values", name);
 	buf_reset(out);
 	for (i = 0; i < n; i++) {
 		if (i)
@@ -133,7 +133,7 @@ jp_list_text(struct api_call *c, const char *name, struct buf *out)
 	}
 	params_list_free(items, n);
 	if (out->len > CRON_TEXT_MAX)
-		return api_error(c, API_SCHEDULE, name, "%s: longer than %d bytes", name, CRON_TEXT_MAX);
+		return call_error(c, API_SCHEDULE, name, "%s: longer than %d bytes", name, CRON_TEXT_MAX);
 	return 1;
 }
 
@@ -141,8 +141,8 @@ static int
 jp_cron_error(struct api_call *c, const char *field, const struct cron_error *e)
 {
 	if (strcmp(e->field, "expression") == 0)
-		return api_error(c, API_SCHEDULE, field, "%s: %s", field, e->message);
-	return api_error(c, API_SCHEDULE, field, "%s: %s", e->field, e->message);
+		return call_error(c, API_SCHEDULE, field, "%s: %s", field, e->message);
+	return call_error(c, API_SCHEDULE, field, "%s: %s", e->field, e->message);
 }
 
 /* The schedule: `expression`, or the SetCronJob fields. */
@@ -156,7 +156,7 @@ jp_schedule(struct api_call *c, struct job *j, int adding)
 	const char *expr;
 	int rc, i, nfields = 0, ret = -1;
 
-	if ((rc = api_str(c, "expression", CRON_TEXT_MAX, &expr)) == -1)
+	if ((rc = call_str(c, "expression", CRON_TEXT_MAX, &expr)) == -1)
 		return -1;
 	for (i = 0; i < 6; i++) {
 		int r = jp_list_text(c, jp_schedule_fields[i], &texts[i]);
@@ -169,7 +169,7 @@ jp_schedule(struct api_call *c, struct job *j, int adding)
 		}
 	}
 	if (rc == 1 && nfields) {
-		api_error(c, API_INVALID, "expression",
+		call_error(c, API_INVALID, "expression",
 		    "give either expression or the fields second...weekday, not both");
 		goto done;
 	}
@@ -186,7 +186,7 @@ jp_schedule(struct api_call *c, struct job *j, int adding)
 		}
 	} else {
 		if (adding)
-			api_error(c, API_MISSING, "expression",
+			call_error(c, API_MISSING, "expression",
 			    "a schedule is required: expression, or the fields second...weekday");
 		else
 			ret = 0;
@@ -235,7 +235,7 @@ jp_headers(struct api_call *c, struct job *j)
 	}
 	buf_free(&out);
 	if (rc == -1)
-		return api_error(c, API_INVALID, "httpHeaders", "httpHeaders: %s", why);
+		return call_error(c, API_INVALID, "httpHeaders", "httpHeaders: %s", why);
 	return 0;
 }
 
@@ -249,7 +249,7 @@ jp_group(struct api_call *c, struct job *j)
 	unsigned long long id;
 	int rc;
 
-	if ((rc = api_str(c, "group", 32, &s)) != 1)
+	if ((rc = call_str(c, "group", 32, &s)) != 1)
 		return rc;
 	if (*s == '\0' || strcmp(s, "0") == 0 || strcasecmp(s, "null") == 0) {
 		j->group = 0;
@@ -257,15 +257,15 @@ jp_group(struct api_call *c, struct job *j)
 	}
 	id = strtoull(s, &end, 10);
 	if (*end != '\0' || id == 0)
-		return api_error(c, API_INVALID, "group", "group must be a group id or null");
-	if ((rc = store_begin(c->srv->store, 0, &t)) != STORE_OK)
-		return api_store_error(c, rc, "group");
+		return call_error(c, API_INVALID, "group", "group must be a group id or null");
+	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
+		return call_store_error(c, rc, "group");
 	rc = group_load_owned(&t, c->acct->id, id, &g);
 	store_abort(&t);
 	if (rc == STORE_NOTFOUND)
-		return api_error(c, API_NOT_FOUND, "group", "group %llu not found", id);
+		return call_error(c, API_NOT_FOUND, "group", "group %llu not found", id);
 	if (rc != STORE_OK)
-		return api_store_error(c, rc, "group");
+		return call_store_error(c, rc, "group");
 	group_free(&g);
 	j->group = id;
 	return 0;
@@ -278,14 +278,14 @@ jp_catchup(struct api_call *c, struct job *j)
 	const char *s;
 	int rc, i;
 
-	if ((rc = api_str(c, "catchUp", 16, &s)) != 1)
+	if ((rc = call_str(c, "catchUp", 16, &s)) != 1)
 		return rc;
 	for (i = 0; i < 3; i++)
 		if (strcasecmp(s, names[i]) == 0 || (s[0] == '0' + i && s[1] == '\0')) {
 			j->catch_up = i;
 			return 0;
 		}
-	return api_error(c, API_INVALID, "catchUp", "catchUp must be none, once or all");
+	return call_error(c, API_INVALID, "catchUp", "catchUp must be none, once or all");
 }
 
 /* status: 0 (active) or 1 (disabled); the others are the system's. */
@@ -295,10 +295,10 @@ jp_status(struct api_call *c, struct job *j)
 	int64_t v;
 	int rc;
 
-	if ((rc = api_int(c, "status", 0, 4, &v)) != 1)
+	if ((rc = call_int(c, "status", 0, 4, &v)) != 1)
 		return rc;
 	if (v > 1)
-		return api_error(c, API_INVALID, "status",
+		return call_error(c, API_INVALID, "status",
 		    "status may be set to 0 (active) or 1 (disabled); 2-4 are set by the server");
 	if (v == JOB_ACTIVE && j->status != JOB_ACTIVE)
 		j->st.fail = 0;		/* re-enabled: failures start over */
@@ -316,35 +316,35 @@ jp_field(struct api_call *c, struct job *j, const struct jp_field *f)
 
 	switch (f->kind) {
 	case JP_TEXT:
-		if ((rc = api_str(c, f->name, (size_t)f->max, &s)) != 1)
+		if ((rc = call_str(c, f->name, (size_t)f->max, &s)) != 1)
 			return rc;
 		if (*s == '\0' && f->min > 0)
-			return api_error(c, API_INVALID, f->name, "%s must not be empty", f->name);
+			return call_error(c, API_INVALID, f->name, "%s must not be empty", f->name);
 		if (*s && f->rule && f->rule(s, why, sizeof(why)) == -1)
-			return api_error(c, API_INVALID, f->name, "%s %s", f->name, why);
+			return call_error(c, API_INVALID, f->name, "%s %s", f->name, why);
 		if (f->check && f->check(c, f->name, &s) == -1)
 			return -1;
 		free(*(char **)field);
 		*(char **)field = xstrdup(s);
 		return 0;
 	case JP_INT:
-		if ((rc = api_int(c, f->name, f->min, f->max, &v)) != 1)
+		if ((rc = call_int(c, f->name, f->min, f->max, &v)) != 1)
 			return rc;
 		*(int *)field = (int)v;
 		return 0;
 	case JP_TIME:
-		if ((rc = api_str(c, f->name, 32, &s)) != 1)
+		if ((rc = call_str(c, f->name, 32, &s)) != 1)
 			return rc;
 		if (*s == '\0' || strcasecmp(s, "null") == 0) {
 			*(int64_t *)field = 0;
 			return 0;
 		}
-		if ((rc = api_int(c, f->name, f->min, f->max, &v)) != 1)
+		if ((rc = call_int(c, f->name, f->min, f->max, &v)) != 1)
 			return rc;
 		*(int64_t *)field = v;
 		return 0;
 	case JP_BOOL:
-		if ((rc = api_bool(c, f->name, &b)) != 1)
+		if ((rc = call_bool(c, f->name, &b)) != 1)
 			return rc;
 		*(int *)field = b;
 		return 0;
@@ -363,18 +363,18 @@ jp_http_payload(struct api_call *c, const char *field, const char *payload)
 	int rc;
 
 	if ((rc = rules_http_payload(payload, why, sizeof(why))) == RULES_URL_REFUSED)
-		return api_error(c, API_URL, field, "%s %s", field, why);
+		return call_error(c, API_URL, field, "%s %s", field, why);
 	if (rc == -1)
-		return api_error(c, API_INVALID, field, "%s: %s", field, why);
+		return call_error(c, API_INVALID, field, "%s: %s", field, why);
 	return 0;
 }
 
 static int
 jp_task_action(struct api_call *c, const char *field, const char *action)
 {
-	if (strcmp(action, "http") == 0 || config_task_class(&c->srv->cfg, action))
+	if (strcmp(action, "http") == 0 || config_task_class(c->api->cfg, action))
 		return 0;
-	return api_error(c, API_INVALID, field,
+	return call_error(c, API_INVALID, field,
 	    "%s: \"%.64s\" is neither http nor a task class of this server", field, action);
 }
 
@@ -385,7 +385,7 @@ jp_task_check(struct api_call *c, const char *field, const struct job_task *t)
 	if (jp_task_action(c, field, t->action) == -1)
 		return -1;
 	if (strlen(t->payload) > JOB_PAYLOAD_MAX)
-		return api_error(c, API_INVALID, field, "%s: payload is longer than %d bytes", field,
+		return call_error(c, API_INVALID, field, "%s: payload is longer than %d bytes", field,
 		    JOB_PAYLOAD_MAX);
 	if (strcmp(t->action, "http") == 0)
 		return jp_http_payload(c, field, t->payload);
@@ -401,7 +401,7 @@ jobparams_task(struct api_call *c, struct job_task *t, int adding)
 	int64_t v;
 	int rc, b;
 
-	if ((rc = (adding ? api_str_req : api_str)(c, "action", 64, &s)) == -1)
+	if ((rc = (adding ? call_str_req : call_str)(c, "action", 64, &s)) == -1)
 		return -1;
 	if (rc == 1) {
 		free(t->action);
@@ -411,16 +411,16 @@ jobparams_task(struct api_call *c, struct job_task *t, int adding)
 	if ((p = params_get(&c->params, folded)) != NULL) {
 		const char *text = p->kind == PARAM_JSON ? p->json : p->kind == PARAM_NULL ? "" : NULL;
 
-		if (text == NULL && api_str(c, "payload", JOB_PAYLOAD_MAX + 1, &text) == -1)
+		if (text == NULL && call_str(c, "payload", JOB_PAYLOAD_MAX + 1, &text) == -1)
 			return -1;
 		free(t->payload);
 		t->payload = xstrdup(text);
 	}
-	if ((rc = api_int(c, "timeOffset", 0, JOB_OFFSET_MAX, &v)) == -1)
+	if ((rc = call_int(c, "timeOffset", 0, JOB_OFFSET_MAX, &v)) == -1)
 		return -1;
 	if (rc == 1)
 		t->time_offset = (int)v;
-	if ((rc = api_bool(c, "continueOnFailure", &b)) == -1)
+	if ((rc = call_bool(c, "continueOnFailure", &b)) == -1)
 		return -1;
 	if (rc == 1)
 		t->continue_on_failure = b;
@@ -439,7 +439,7 @@ jp_task_object(struct api_call *c, size_t i, yajl_val o, struct job_task *t)
 	t->action = xstrdup("");
 	t->payload = xstrdup("");
 	if (!YAJL_IS_OBJECT(o))
-		return api_error(c, API_INVALID, "tasks", "%s must be an object", field);
+		return call_error(c, API_INVALID, "tasks", "%s must be an object", field);
 	for (k = 0; k < o->u.object.len; k++) {
 		char name[PARAMS_NAME_MAX + 1];
 		yajl_val v = o->u.object.values[k];
@@ -450,7 +450,7 @@ jp_task_object(struct api_call *c, size_t i, yajl_val o, struct job_task *t)
 			const char *sv = YAJL_GET_STRING(v);
 
 			if (sv == NULL || strlen(sv) > 64)
-				return api_error(c, API_INVALID, "tasks", "%s.action must be a name", field);
+				return call_error(c, API_INVALID, "tasks", "%s.action must be a name", field);
 			free(t->action);
 			t->action = xstrdup(sv);
 		} else if (strcmp(name, "payload") == 0) {
@@ -464,17 +464,17 @@ jp_task_object(struct api_call *c, size_t i, yajl_val o, struct job_task *t)
 		} else if (strcmp(name, "timeoffset") == 0) {
 			if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0 ||
 			    YAJL_GET_INTEGER(v) > JOB_OFFSET_MAX)
-				return api_error(c, API_INVALID, "tasks",
+				return call_error(c, API_INVALID, "tasks",
 				    "%s.timeOffset must be a whole number between 0 and %d", field, JOB_OFFSET_MAX);
 			t->time_offset = (int)YAJL_GET_INTEGER(v);
 		} else if (strcmp(name, "continueonfailure") == 0) {
 			if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v) && !YAJL_IS_INTEGER(v))
-				return api_error(c, API_INVALID, "tasks", "%s.continueOnFailure must be true or false", field);
+				return call_error(c, API_INVALID, "tasks", "%s.continueOnFailure must be true or false", field);
 			t->continue_on_failure = YAJL_IS_TRUE(v) || (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v));
 		}
 	}
 	if (*t->action == '\0')
-		return api_error(c, API_MISSING, "tasks", "%s.action is required", field);
+		return call_error(c, API_MISSING, "tasks", "%s.action is required", field);
 	return jp_task_check(c, "tasks", t) == -1 ? -1 : 0;
 }
 
@@ -500,14 +500,14 @@ jp_tasks(struct api_call *c, struct job *j)
 		if (text == NULL || (tree = json_tree_parse(text)) == NULL || !YAJL_IS_ARRAY(tree)) {
 			if (tree)
 				yajl_tree_free(tree);
-			return api_error(c, API_INVALID, "tasks", "tasks must be a JSON array of task objects");
+			return call_error(c, API_INVALID, "tasks", "tasks must be a JSON array of task objects");
 		}
 		n = tree->u.array.len;
 	}
 	if (n > (size_t)c->acct->lim.max_tasks) {
 		if (tree)
 			yajl_tree_free(tree);
-		return api_error(c, API_LIMIT, "tasks",
+		return call_error(c, API_LIMIT, "tasks",
 		    "limit reached: a job may have at most %d tasks (maxTasks)", c->acct->lim.max_tasks);
 	}
 	tasks = xcalloc(n ? n : 1, sizeof(*tasks));
@@ -546,21 +546,21 @@ jobparams_check(struct api_call *c, const struct job *j)
 	int64_t gap;
 
 	if (*j->url == '\0' && j->ntasks == 0)
-		return api_error(c, API_MISSING, "url", "a job needs a url, or tasks, or both");
+		return call_error(c, API_MISSING, "url", "a job needs a url, or tasks, or both");
 	if (j->timeout > a->lim.max_timeout)
-		return api_error(c, API_INVALID, "timeout",
+		return call_error(c, API_INVALID, "timeout",
 		    "timeout must be at most %d seconds for this account (maxTimeout)", a->lim.max_timeout);
 	if (j->starts_at && j->expires_at && j->expires_at <= j->starts_at)
-		return api_error(c, API_INVALID, "expiresAt", "expiresAt must be later than startsAt");
+		return call_error(c, API_INVALID, "expiresAt", "expiresAt must be later than startsAt");
 	if (cron_parse(j->expression, &cr, NULL) == -1)
-		return api_error(c, API_SCHEDULE, "expression", "expression: the stored schedule no longer parses");
+		return call_error(c, API_SCHEDULE, "expression", "expression: the stored schedule no longer parses");
 	w.starts_at = j->starts_at;
 	w.expires_at = j->expires_at;
 	w.anchor = j->starts_at ? j->starts_at : (j->created_at ? j->created_at : c->now);
 	if (cron_min_gap(cr, job_zone(j, a), &w, j->starts_at > c->now ? j->starts_at : c->now,
 	    &gap) == 0 && gap < a->lim.min_interval) {
 		cron_free(cr);
-		return api_error(c, API_INVALID, "expression",
+		return call_error(c, API_INVALID, "expression",
 		    "the schedule fires %lld seconds apart; this account allows one run per %d seconds at most (minInterval)",
 		    (long long)gap, a->lim.min_interval);
 	}

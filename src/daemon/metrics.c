@@ -18,9 +18,6 @@
 #include "store/store.h"
 #include "util/version.h"
 
-#define METRICS_ROUTES	96	/* more than api_routes[] holds; checked at render */
-#define METRICS_CODES	64	/* envelope codes are 0..50 */
-
 /* Upper bounds of the jitter histogram, seconds. */
 static const double metrics_jitter_le[] = {
 	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
@@ -28,10 +25,6 @@ static const double metrics_jitter_le[] = {
 #define METRICS_JITTER_BUCKETS (sizeof(metrics_jitter_le) / sizeof(metrics_jitter_le[0]))
 
 static struct {
-	/* [route + 1][code]: row 0 is "no such route" */
-	uint64_t api[METRICS_ROUTES + 1][METRICS_CODES];
-	uint64_t rate_limited;
-	uint64_t http5xx;
 	uint64_t executions[LOG_CANCELLED + 1];
 	uint64_t jitter[METRICS_JITTER_BUCKETS];	/* not cumulative here */
 	uint64_t jitter_count;
@@ -48,20 +41,6 @@ void
 metrics_reset(void)
 {
 	memset(&m, 0, sizeof(m));
-}
-
-void
-metrics_api(int route, int code, int http)
-{
-	if (route >= METRICS_ROUTES)
-		route = -1;
-	if (code < 0 || code >= METRICS_CODES)
-		code = API_INTERNAL;
-	m.api[route + 1][code]++;
-	if (code == API_RATE)
-		m.rate_limited++;
-	if (http >= 500 && code != API_RATE)
-		m.http5xx++;
 }
 
 void
@@ -111,6 +90,7 @@ metrics_counter(struct buf *out, const char *name, const char *help, uint64_t v)
 void
 metrics_render(struct server *srv, struct buf *out)
 {
+	const struct api_counters *api = &srv->api->counters;
 	struct store_txn t;
 	uint64_t used = 0, size = 0, accounts = 0, jobs = 0, cumulative = 0;
 	size_t nroutes = 0, r, c, i;
@@ -131,22 +111,22 @@ metrics_render(struct server *srv, struct buf *out)
 
 	metrics_head(out, "webcron_api_requests_total", "counter",
 	    "API requests answered, by target.action and envelope code.");
-	for (r = 0; r <= nroutes && r <= METRICS_ROUTES; r++)
-		for (c = 0; c < METRICS_CODES; c++) {
-			if (m.api[r][c] == 0)
+	for (r = 0; r <= nroutes && r <= API_COUNTED_ROUTES; r++)
+		for (c = 0; c < API_COUNTED_CODES; c++) {
+			if (api->requests[r][c] == 0)
 				continue;
 			if (r == 0)
 				buf_printf(out, "webcron_api_requests_total{action=\"unknown\",code=\"%zu\"} %llu\n",
-				    c, (unsigned long long)m.api[r][c]);
+				    c, (unsigned long long)api->requests[r][c]);
 			else
 				buf_printf(out, "webcron_api_requests_total{action=\"%s.%s\",code=\"%zu\"} %llu\n",
 				    api_routes[r - 1].target, api_routes[r - 1].action, c,
-				    (unsigned long long)m.api[r][c]);
+				    (unsigned long long)api->requests[r][c]);
 		}
 	metrics_counter(out, "webcron_api_rate_limited_total",
-	    "API requests refused by the rate limit (HTTP 503, code 50).", m.rate_limited);
+	    "API requests refused by the rate limit (HTTP 503, code 50).", api->rate_limited);
 	metrics_counter(out, "webcron_api_server_errors_total",
-	    "API answers with an HTTP status of 500 or more, rate limits aside.", m.http5xx);
+	    "API answers with an HTTP status of 500 or more, rate limits aside.", api->http5xx);
 	metrics_gauge(out, "webcron_api_connections", "API connections open now.",
 	    (double)conns_open(srv->conns));
 	metrics_counter(out, "webcron_api_connections_timed_out_total",

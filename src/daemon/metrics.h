@@ -1,9 +1,10 @@
 /*
- * metrics: counters of the API and the executor, and the /metrics page in
+ * metrics: counters of the executor, and the /metrics page in
  * Prometheus' text format (0.0.4).
  *
- * The daemon has one thread, so the counters are plain integers in one
- * process-wide structure; gauges (executions in flight, scheduled jobs,
+ * The API keeps its own counters (struct api_counters, api.h), read here
+ * when the page is made. The daemon has one thread, so the executor's
+ * counters are plain integers in one process-wide structure; gauges (executions in flight, scheduled jobs,
  * accounts, map use) are read when the page is made.
  */
 #ifndef WEBCRON_METRICS_H
@@ -14,9 +15,6 @@
 struct server;
 struct buf;
 
-/* An API request answered: ROUTE is its index in api_routes[] (-1 when no
- * route matched), CODE its envelope code, HTTP the status. */
-void metrics_api(int route, int code, int http);
 /* An execution ended with Log STATUS; JITTER is start minus planned, in
  * seconds (runs that never started, skipped or cancelled in the queue,
  * pass a negative jitter and are not in the histogram). */

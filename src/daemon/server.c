@@ -16,11 +16,13 @@
 #include <openssl/ssl.h>
 
 #include "api/api.h"
+#include "api/call.h"
 #include "util/buf.h"
 #include "api/proxy.h"
 #include "daemon/conn.h"
 #include "store/changefeed.h"
 #include "store/execlog.h"
+#include "store/job.h"
 #include "exec/httpc.h"
 #include "util/log.h"
 #include "daemon/metrics.h"
@@ -69,6 +71,116 @@ unsigned
 server_job_running(struct server *srv, uint64_t id)
 {
 	return srv->runs ? runs_active(srv->runs, id) : 0;
+}
+
+/* ---- what the API asks of the daemon and the executor (api_hooks) */
+
+static void
+server_api_job_changed(void *arg, const struct job *j, int deleted)
+{
+	server_job_changed(arg, j, deleted);
+}
+
+static void
+server_api_account_changed(void *arg, const struct account *a, int deleted)
+{
+	server_account_changed(arg, a, deleted);
+}
+
+static unsigned
+server_api_job_running(void *arg, uint64_t id)
+{
+	return server_job_running(arg, id);
+}
+
+static int
+server_api_daily_reached(void *arg, uint64_t account, int64_t now)
+{
+	struct server *srv = arg;
+
+	return sched_daily_reached(srv->sched, account, now);
+}
+
+/* cron.run: job J runs now. The same steps as a fire of the scheduler:
+ * the job's concurrency, the account's daily limit, the durable record of
+ * the run (its count and log id), then the submission. */
+static int
+server_run_now(void *arg, const struct job *j, const char *payload, int64_t now,
+    struct api_run *out)
+{
+	struct server *srv = arg;
+	struct run_order o;
+	struct store_txn t;
+	unsigned limit;
+	int rc;
+
+	if ((rc = store_begin(srv->store, 1, &t)) != STORE_OK) {
+		out->refused = API_STORAGE;
+		out->store_status = rc;
+		return -1;
+	}
+	out->active = server_job_running(srv, j->id);
+	limit = j->single ? 1 : (unsigned)j->instances;
+	if (out->active >= limit) {
+		out->refused = API_RUNNING;
+		store_abort(&t);
+		return -1;
+	}
+	if (!sched_daily_take(srv->sched, j->account, now)) {
+		out->refused = API_DAILY;
+		store_abort(&t);
+		return -1;
+	}
+	memset(&o, 0, sizeof(o));
+	sched_daily_save(srv->sched, &t, j->account);
+	if (sched_record_run(&t, j->id, &o.log_id, &o.no) == -1 ||
+	    (rc = store_commit(&t)) != STORE_OK) {
+		out->refused = API_STORAGE;
+		out->store_status = t.err ? t.err : STORE_FAILED;
+		store_abort(&t);
+		return -1;
+	}
+	o.job = j->id;
+	o.account = j->account;
+	o.planned = now;
+	o.trigger = LOG_TRIGGER_MANUAL;
+	o.attempt = 1;
+	o.single = j->single;
+	o.instances = j->instances;
+	o.payload = payload;
+	runs_submit(srv->runs, &o);
+	out->execution = o.log_id;
+	return 0;
+}
+
+static void
+server_api_logs_flush(void *arg)
+{
+	struct server *srv = arg;
+
+	runs_flush(srv->runs);
+}
+
+static void
+server_api_figures(void *arg, struct api_figures *out)
+{
+	struct server *srv = arg;
+
+	out->inflight = runs_inflight(srv->runs);
+	out->queued = runs_queued(srv->runs);
+	out->scheduled = sched_count(srv->sched);
+}
+
+static double
+server_api_monotonic(void *arg)
+{
+	return server_monotonic();
+}
+
+static int64_t
+server_api_now(void *arg)
+{
+	return (int64_t)time(NULL);
 }
 
 /* The destination policy of outgoing requests, from the config. */
@@ -153,7 +265,7 @@ server_metrics(struct server *srv, struct evhttp_request *req)
 
 	if (proxy_client_address(&srv->cfg, req, &a, text, sizeof(text)) &&
 	    !cidr_list_match(&srv->cfg.metrics_allow, &a)) {
-		api_send_error(srv, req, 403, API_DENIED, "metrics are not served to this address");
+		call_send_error(req, 403, API_DENIED, "metrics are not served to this address");
 		return;
 	}
 	metrics_render(srv, &page);
@@ -175,13 +287,13 @@ server_request(struct evhttp_request *req, void *arg)
 	if (path == NULL)
 		path = "";
 	if (strncmp(path, "/api/", 5) == 0)
-		api_handle(srv, req);
+		api_handle(srv->api, req);
 	else if (strcmp(path, "/healthz") == 0)
 		server_healthz(srv, req);
 	else if (strcmp(path, "/metrics") == 0)
 		server_metrics(srv, req);
 	else
-		api_send_error(srv, req, 404, API_UNKNOWN,
+		call_send_error(req, 404, API_UNKNOWN,
 		    "not found: the API is at /api/<target>.<action>");
 }
 
@@ -343,6 +455,18 @@ int
 server_start(struct server *srv)
 {
 	struct timeval ten = { 10, 0 }, one = { 1, 0 }, quarter = { 0, 250000 };
+	struct api_hooks hooks = {
+		.arg = srv,
+		.job_changed = server_api_job_changed,
+		.account_changed = server_api_account_changed,
+		.job_running = server_api_job_running,
+		.daily_reached = server_api_daily_reached,
+		.run_now = server_run_now,
+		.logs_flush = server_api_logs_flush,
+		.figures = server_api_figures,
+		.monotonic = server_api_monotonic,
+		.now = server_api_now,
+	};
 	char err[512];
 	size_t i;
 
@@ -356,6 +480,7 @@ server_start(struct server *srv)
 	}
 	srv->rl = ratelimit_new(SERVER_BUCKETS);
 	srv->started = time(NULL);
+	srv->api = api_new(&srv->cfg, srv->store, srv->rl, srv->started, &hooks);
 	srv->httpc = httpc_new(srv->base);
 	srv->conns = conns_new(srv->base, srv->cfg.request_timeout);
 	server_policy(srv);
@@ -455,6 +580,8 @@ server_free(struct server *srv)
 	conns_free(srv->conns);
 	if (srv->tls)
 		SSL_CTX_free(srv->tls);
+	if (srv->api)
+		api_free(srv->api);
 	ratelimit_free(srv->rl);
 	store_close(srv->store);
 	if (srv->base)

@@ -16,6 +16,7 @@ struct event_base;
 struct event;
 struct evhttp;
 struct store;
+struct api;
 struct ratelimit;
 struct httpc;
 struct runs;
@@ -28,6 +29,7 @@ struct server {
 	struct store *store;
 	struct conns *conns;		/* API connections: accept errors, request deadline */
 	struct ratelimit *rl;		/* API buckets: per account and per address */
+	struct api *api;		/* the API's context: its hooks, its counters */
 	struct evhttp *http;		/* plain listeners */
 	struct evhttp *https;		/* TLS listeners, when tls_cert is set */
 	SSL_CTX *tls;

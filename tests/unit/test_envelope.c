@@ -1,6 +1,6 @@
 /*
- * Unit tests of the API's envelope (api.c): what a client reads back from
- * api_finish() for a success and for an error, which error wins, and the
+ * Unit tests of the API's envelope (call.c): what a client reads back from
+ * call_finish() for a success and for an error, which error wins, and the
  * HTTP status of each code with and without strict_http_status.
  */
 #ifndef _GNU_SOURCE
@@ -20,14 +20,15 @@
 #include <yajl/yajl_tree.h>
 
 #include "api/api.h"
+#include "api/call.h"
 #include "conf/config.h"
 #include "util/json.h"
-#include "daemon/server.h"
 #include "store/store.h"
 
-/* Two servers that differ only in strict_http_status, both configured
- * through the config parser. */
-static struct server srv_plain, srv_strict;
+/* Two API contexts that differ only in strict_http_status, both configured
+ * through the config parser. The envelope needs nothing else of them. */
+static struct config cfg_plain, cfg_strict;
+static struct api api_plain = { .cfg = &cfg_plain }, api_strict = { .cfg = &cfg_strict };
 
 static int
 group_setup(void **state)
@@ -35,10 +36,8 @@ group_setup(void **state)
 	char err[512];
 
 	(void)state;
-	memset(&srv_plain, 0, sizeof(srv_plain));
-	memset(&srv_strict, 0, sizeof(srv_strict));
-	if (config_load_string("test.conf", "", &srv_plain.cfg, err, sizeof(err)) != 0 ||
-	    config_load_string("test.conf", "[api]\nstrict_http_status = yes\n", &srv_strict.cfg,
+	if (config_load_string("test.conf", "", &cfg_plain, err, sizeof(err)) != 0 ||
+	    config_load_string("test.conf", "[api]\nstrict_http_status = yes\n", &cfg_strict,
 	    err, sizeof(err)) != 0) {
 		fprintf(stderr, "config: %s\n", err);
 		return -1;
@@ -50,16 +49,16 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	config_free(&srv_plain.cfg);
-	config_free(&srv_strict.cfg);
+	config_free(&cfg_plain);
+	config_free(&cfg_strict);
 	return 0;
 }
 
 static void
-call_init(struct api_call *c, struct server *srv)
+call_init(struct api_call *c, struct api *api)
 {
 	memset(c, 0, sizeof(*c));
-	c->srv = srv;
+	c->api = api;
 }
 
 /* What api_handle does before it runs a handler. */
@@ -69,13 +68,13 @@ begin_success(struct api_call *c)
 	c->g = json_gen_new();
 }
 
-/* Runs api_finish and parses what it produced; returns the HTTP status.
+/* Runs call_finish and parses what it produced; returns the HTTP status.
  * *ROOT is freed by the caller with yajl_tree_free. */
 static int
 finish(struct api_call *c, yajl_val *root)
 {
 	char errbuf[256];
-	int http = api_finish(c);
+	int http = call_finish(c);
 
 	assert_true(c->body.len > 0);
 	*root = yajl_tree_parse(buf_str(&c->body), errbuf, sizeof(errbuf));
@@ -159,7 +158,7 @@ test_success_envelope(void **state)
 	const char *list[] = { "list", NULL };
 
 	(void)state;
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
 	yajl_gen_map_open(c.g);
 	json_kint(c.g, "jobId", 42);
@@ -197,7 +196,7 @@ test_success_scalar_data(void **state)
 	yajl_val root;
 
 	(void)state;
-	call_init(&c, &srv_strict);	/* strict or not, success is 200 */
+	call_init(&c, &api_strict);	/* strict or not, success is 200 */
 	begin_success(&c);
 	json_int(c.g, 1700000000);
 	assert_int_equal(finish(&c, &root), 200);
@@ -205,7 +204,7 @@ test_success_scalar_data(void **state)
 	assert_int_equal(member_int(root, "data"), 1700000000);
 	yajl_tree_free(root);
 
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
 	yajl_gen_array_open(c.g);
 	yajl_gen_array_close(c.g);
@@ -225,34 +224,34 @@ test_error_envelope(void **state)
 
 	(void)state;
 	/* with a field: the handler had begun its answer, which is dropped */
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
 	yajl_gen_map_open(c.g);
 	json_kint(c.g, "partial", 1);
-	assert_int_equal(api_error(&c, API_SCHEDULE, "minute", "minute: %d is out of range 0-59", 61), -1);
+	assert_int_equal(call_error(&c, API_SCHEDULE, "minute", "minute: %d is out of range 0-59", 61), -1);
 	assert_int_equal(finish(&c, &root), 200);
 	assert_error_envelope(root, 23, "minute: 61 is out of range 0-59", "minute");
 	yajl_tree_free(root);
 
 	/* without a field */
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
-	assert_int_equal(api_error(&c, API_NOT_FOUND, NULL, "job not found"), -1);
+	assert_int_equal(call_error(&c, API_NOT_FOUND, NULL, "job not found"), -1);
 	assert_int_equal(finish(&c, &root), 200);
 	assert_error_envelope(root, 30, "job not found", NULL);
 	yajl_tree_free(root);
 
 	/* an empty field is no field */
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
-	api_error(&c, API_LIMIT, "", "the job limit (%d) is reached", 100);
+	call_error(&c, API_LIMIT, "", "the job limit (%d) is reached", 100);
 	assert_int_equal(finish(&c, &root), 200);
 	assert_error_envelope(root, 40, "the job limit (100) is reached", NULL);
 	yajl_tree_free(root);
 
 	/* an error before any handler ran (no generator yet) */
-	call_init(&c, &srv_plain);
-	api_error(&c, API_BAD_TOKEN, "token", "Invalid API token, user not found.");
+	call_init(&c, &api_plain);
+	call_error(&c, API_BAD_TOKEN, "token", "Invalid API token, user not found.");
 	assert_int_equal(finish(&c, &root), 200);
 	assert_error_envelope(root, 11, "Invalid API token, user not found.", "token");
 	yajl_tree_free(root);
@@ -267,15 +266,15 @@ test_error_text_is_escaped(void **state)
 	(void)state;
 	/* quotes, control characters and bytes that are not UTF-8 (say,
 	 * echoed from a client) still give a valid document */
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
-	api_error(&c, API_INVALID, "name", "\"%s\" is not allowed\n\t", "a\\b\x01");
+	call_error(&c, API_INVALID, "name", "\"%s\" is not allowed\n\t", "a\\b\x01");
 	assert_int_equal(finish(&c, &root), 200);
 	assert_error_envelope(root, 22, "\"a\\b\x01\" is not allowed\n\t", "name");
 	yajl_tree_free(root);
 
-	call_init(&c, &srv_plain);
-	api_error(&c, API_INVALID, "name", "bad value \xff\xfe!");
+	call_init(&c, &api_plain);
+	call_error(&c, API_INVALID, "name", "bad value \xff\xfe!");
 	assert_int_equal(finish(&c, &root), 200);
 	assert_error_envelope(root, 22, NULL, "name");
 	assert_non_null(strstr(member_str(root, "message"), "bad value "));
@@ -289,19 +288,19 @@ test_first_error_wins(void **state)
 	yajl_val root;
 
 	(void)state;
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
-	assert_int_equal(api_error(&c, API_INVALID, "minute", "minute must be a number"), -1);
-	assert_int_equal(api_error(&c, API_NOT_FOUND, "jobId", "job not found"), -1);
-	assert_int_equal(api_error(&c, API_INTERNAL, NULL, "internal error"), -1);
+	assert_int_equal(call_error(&c, API_INVALID, "minute", "minute must be a number"), -1);
+	assert_int_equal(call_error(&c, API_NOT_FOUND, "jobId", "job not found"), -1);
+	assert_int_equal(call_error(&c, API_INTERNAL, NULL, "internal error"), -1);
 	assert_int_equal(finish(&c, &root), 200);
 	assert_error_envelope(root, 22, "minute must be a number", "minute");
 	yajl_tree_free(root);
 
 	/* in strict mode, the status is the first error's too */
-	call_init(&c, &srv_strict);
-	api_error(&c, API_MISSING, "url", "url is required");
-	api_error(&c, API_NOT_FOUND, NULL, "job not found");
+	call_init(&c, &api_strict);
+	call_error(&c, API_MISSING, "url", "url is required");
+	call_error(&c, API_NOT_FOUND, NULL, "job not found");
 	assert_int_equal(finish(&c, &root), 400);
 	assert_error_envelope(root, 21, "url is required", "url");
 	yajl_tree_free(root);
@@ -316,17 +315,17 @@ test_first_error_keeps_its_status(void **state)
 	(void)state;
 	/* a storage error after the first error changes neither the code nor
 	 * the HTTP status: a client must not see 507 with code 22 */
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
-	api_error(&c, API_INVALID, "minute", "minute must be a number");
-	assert_int_equal(api_store_error(&c, STORE_FULL, "job"), -1);
+	call_error(&c, API_INVALID, "minute", "minute must be a number");
+	assert_int_equal(call_store_error(&c, STORE_FULL, "job"), -1);
 	assert_int_equal(finish(&c, &root), 200);
 	assert_error_envelope(root, 22, "minute must be a number", "minute");
 	yajl_tree_free(root);
 
-	call_init(&c, &srv_strict);
-	api_error(&c, API_NOT_FOUND, NULL, "job not found");
-	api_store_error(&c, STORE_FAILED, "job");
+	call_init(&c, &api_strict);
+	call_error(&c, API_NOT_FOUND, NULL, "job not found");
+	call_store_error(&c, STORE_FAILED, "job");
 	assert_int_equal(finish(&c, &root), 404);
 	assert_error_envelope(root, 30, "job not found", NULL);
 	yajl_tree_free(root);
@@ -341,14 +340,14 @@ test_broken_handler_answer(void **state)
 	(void)state;
 	/* a handler that wrote no value: the client gets the
 	 * internal error, not a document that is not JSON */
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
 	assert_int_equal(finish(&c, &root), 500);
 	assert_error_envelope(root, API_INTERNAL, NULL, NULL);
 	yajl_tree_free(root);
 
 	/* one that left an array open */
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
 	yajl_gen_array_open(c.g);
 	json_int(c.g, 1);
@@ -362,17 +361,17 @@ test_broken_handler_answer(void **state)
 static const int all_codes[] = { 1, 2, 10, 11, 12, 13, 20, 21, 22, 23, 24, 25, 30, 31, 40, 41, 50 };
 
 static int
-status_of(struct server *srv, int code, int http_status, int malformed)
+status_of(struct api *api, int code, int http_status, int malformed)
 {
 	struct api_call c;
 	yajl_val root;
 	int http;
 
-	call_init(&c, srv);
+	call_init(&c, api);
 	begin_success(&c);
 	c.http_status = http_status;
 	c.strict_malformed = malformed;
-	api_error(&c, code, NULL, "message");
+	call_error(&c, code, NULL, "message");
 	http = finish(&c, &root);
 	assert_int_equal(member_int(root, "code"), code);
 	yajl_tree_free(root);
@@ -388,18 +387,18 @@ test_http_status_default(void **state)
 	/* SetCronJob's clients expect 200 for every envelope ... */
 	for (i = 0; i < sizeof(all_codes) / sizeof(all_codes[0]); i++) {
 		int want = all_codes[i] == API_INTERNAL ? 500 : 200;
-		int got = status_of(&srv_plain, all_codes[i], 0, 0);
+		int got = status_of(&api_plain, all_codes[i], 0, 0);
 
 		if (got != want)
 			fail_msg("code %d: HTTP %d, want %d", all_codes[i], got, want);
 	}
 	/* ... a malformed body does not change that outside strict mode ... */
-	assert_int_equal(status_of(&srv_plain, API_INVALID, 0, 1), 200);
+	assert_int_equal(status_of(&api_plain, API_INVALID, 0, 1), 200);
 	/* ... except the rate limit, 413 and storage, which set their own */
-	assert_int_equal(status_of(&srv_plain, API_RATE, 503, 0), 503);
-	assert_int_equal(status_of(&srv_plain, API_INVALID, 413, 0), 413);
-	assert_int_equal(status_of(&srv_strict, API_RATE, 503, 0), 503);
-	assert_int_equal(status_of(&srv_strict, API_INVALID, 413, 1), 413);
+	assert_int_equal(status_of(&api_plain, API_RATE, 503, 0), 503);
+	assert_int_equal(status_of(&api_plain, API_INVALID, 413, 0), 413);
+	assert_int_equal(status_of(&api_strict, API_RATE, 503, 0), 503);
+	assert_int_equal(status_of(&api_strict, API_INVALID, 413, 1), 413);
 }
 
 static void
@@ -423,20 +422,20 @@ test_http_status_strict(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(srv_strict.cfg.strict_http_status, 1);
-	assert_int_equal(srv_plain.cfg.strict_http_status, 0);
+	assert_int_equal(cfg_strict.strict_http_status, 1);
+	assert_int_equal(cfg_plain.strict_http_status, 0);
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		int got = status_of(&srv_strict, map[i].code, 0, 0);
+		int got = status_of(&api_strict, map[i].code, 0, 0);
 
 		if (got != map[i].http)
 			fail_msg("strict, code %d: HTTP %d, want %d", map[i].code, got, map[i].http);
 		if (map[i].code != 1)
-			assert_int_equal(api_strict_status(map[i].code), map[i].http);
+			assert_int_equal(call_strict_status(map[i].code), map[i].http);
 	}
 	/* a body that is not JSON or a form at all is a bad request */
-	assert_int_equal(status_of(&srv_strict, API_INVALID, 0, 1), 400);
+	assert_int_equal(status_of(&api_strict, API_INVALID, 0, 1), 400);
 	/* strict_malformed is about code 22 only */
-	assert_int_equal(status_of(&srv_strict, API_NOT_FOUND, 0, 1), 404);
+	assert_int_equal(status_of(&api_strict, API_NOT_FOUND, 0, 1), 404);
 }
 
 static void
@@ -446,38 +445,38 @@ test_store_errors(void **state)
 	yajl_val root;
 
 	(void)state;
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
-	assert_int_equal(api_store_error(&c, STORE_FULL, "job"), -1);
+	assert_int_equal(call_store_error(&c, STORE_FULL, "job"), -1);
 	assert_int_equal(finish(&c, &root), 507);
 	assert_error_envelope(root, API_STORAGE, NULL, NULL);
 	yajl_tree_free(root);
 
-	call_init(&c, &srv_strict);
+	call_init(&c, &api_strict);
 	begin_success(&c);
-	api_store_error(&c, STORE_FULL, "job");
+	call_store_error(&c, STORE_FULL, "job");
 	assert_int_equal(finish(&c, &root), 507);
 	assert_int_equal(member_int(root, "code"), 2);
 	yajl_tree_free(root);
 
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
-	assert_int_equal(api_store_error(&c, STORE_FAILED, "job"), -1);
+	assert_int_equal(call_store_error(&c, STORE_FAILED, "job"), -1);
 	assert_int_equal(finish(&c, &root), 500);
 	assert_error_envelope(root, API_STORAGE, NULL, NULL);
 	yajl_tree_free(root);
 
-	call_init(&c, &srv_plain);
+	call_init(&c, &api_plain);
 	begin_success(&c);
-	assert_int_equal(api_store_error(&c, STORE_NOTFOUND, "job"), -1);
+	assert_int_equal(call_store_error(&c, STORE_NOTFOUND, "job"), -1);
 	assert_int_equal(finish(&c, &root), 200);
 	assert_error_envelope(root, API_NOT_FOUND, NULL, NULL);
 	assert_non_null(strstr(member_str(root, "message"), "job"));
 	assert_non_null(strstr(member_str(root, "message"), "not found"));
 	yajl_tree_free(root);
 
-	call_init(&c, &srv_strict);
-	api_store_error(&c, STORE_NOTFOUND, "group");
+	call_init(&c, &api_strict);
+	call_store_error(&c, STORE_NOTFOUND, "group");
 	assert_int_equal(finish(&c, &root), 404);
 	assert_error_envelope(root, API_NOT_FOUND, NULL, NULL);
 	yajl_tree_free(root);
