@@ -1,0 +1,283 @@
+/*
+ * test_sched: the scheduler's due-time heap (order, pop, removal and
+ * update over many entries, ties broken by id) and catch-up after
+ * downtime (SPEC 3: catchUp none, once within startingDeadline, all at
+ * most 100), computed for a clock the test sets.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/cron.h"
+#include "engine/tz.h"
+#include "store/job.h"
+#include "exec/dueheap.h"
+#include "exec/sched.h"
+
+#define T0	1767225600	/* 2026-01-01T00:00:00Z, a Thursday */
+#define HOUR	3600
+#define DAY	86400
+#define N	5000
+
+/* ---- the heap */
+
+static uint64_t seed = 88172645463325252ULL;
+
+static uint64_t
+rnd(void)
+{
+	seed ^= seed << 13;
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	return seed;
+}
+
+static void
+check_slots(const struct dueheap *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++) {
+		assert_int_equal(h->v[i]->slot, i);
+		if (i > 0) {
+			const struct due *p = h->v[(i - 1) / 2], *c = h->v[i];
+
+			assert_true(p->at < c->at || (p->at == c->at && p->id < c->id));
+		}
+	}
+}
+
+/* Pops everything: each is due no earlier than the one before, ties by
+ * id; returns how many came out. */
+static size_t
+drain_in_order(struct dueheap *h)
+{
+	struct due *d, *prev = NULL;
+	size_t n = 0;
+
+	while ((d = dueheap_pop(h)) != NULL) {
+		assert_int_equal(d->slot, DUE_NONE);
+		if (prev)
+			assert_true(prev->at < d->at || (prev->at == d->at && prev->id < d->id));
+		prev = d;
+		n++;
+	}
+	assert_null(dueheap_top(h));
+	return n;
+}
+
+static void
+test_heap_order(void **state)
+{
+	struct dueheap h = DUEHEAP_INIT;
+	struct due *e = calloc(N, sizeof(*e));
+	size_t i;
+
+	(void)state;
+	assert_null(dueheap_pop(&h));
+	for (i = 0; i < N; i++) {
+		/* few distinct times: many ties */
+		e[i].at = T0 + (int64_t)(rnd() % 97);
+		e[i].id = N - i;
+		e[i].slot = DUE_NONE;
+		dueheap_push(&h, &e[i]);
+	}
+	assert_int_equal(h.n, N);
+	check_slots(&h);
+	assert_int_equal(drain_in_order(&h), N);
+	dueheap_free(&h);
+	free(e);
+}
+
+static void
+test_heap_remove_and_update(void **state)
+{
+	struct dueheap h = DUEHEAP_INIT;
+	struct due *e = calloc(N, sizeof(*e)), outside = { T0, 1, DUE_NONE };
+	size_t i, removed = 0;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		e[i].at = T0 + (int64_t)(rnd() % (30 * DAY));
+		e[i].id = i + 1;
+		e[i].slot = DUE_NONE;
+		dueheap_push(&h, &e[i]);
+	}
+	/* out of the heap: removing does nothing */
+	dueheap_remove(&h, &outside);
+	assert_int_equal(h.n, N);
+	for (i = 0; i < N; i += 3) {
+		dueheap_remove(&h, &e[i]);
+		assert_int_equal(e[i].slot, DUE_NONE);
+		removed++;
+	}
+	/* twice: still nothing */
+	dueheap_remove(&h, &e[0]);
+	assert_int_equal(h.n, N - removed);
+	check_slots(&h);
+	/* new times, earlier and later, for the rest */
+	for (i = 1; i < N; i += 3) {
+		e[i].at = (rnd() & 1) ? T0 - (int64_t)(rnd() % DAY) : T0 + 60 * DAY + (int64_t)(rnd() % DAY);
+		dueheap_update(&h, &e[i]);
+	}
+	check_slots(&h);
+	/* the earliest is the earliest of those still in */
+	{
+		struct due *best = NULL;
+
+		for (i = 0; i < N; i++)
+			if (e[i].slot != DUE_NONE && (best == NULL || e[i].at < best->at ||
+			    (e[i].at == best->at && e[i].id < best->id)))
+				best = &e[i];
+		assert_ptr_equal(dueheap_top(&h), best);
+	}
+	/* the removed ones come back */
+	for (i = 0; i < N; i += 3)
+		dueheap_push(&h, &e[i]);
+	check_slots(&h);
+	assert_int_equal(drain_in_order(&h), N);
+	dueheap_free(&h);
+	free(e);
+}
+
+/* The removal of the last slot, the top, and a middle one, by hand. */
+static void
+test_heap_small(void **state)
+{
+	struct dueheap h = DUEHEAP_INIT;
+	struct due e[5];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		e[i].at = T0 + 10 * (int64_t)(5 - i);
+		e[i].id = i;
+		e[i].slot = DUE_NONE;
+		dueheap_push(&h, &e[i]);
+	}
+	assert_ptr_equal(dueheap_top(&h), &e[4]);
+	dueheap_remove(&h, &e[4]);
+	assert_ptr_equal(dueheap_top(&h), &e[3]);
+	dueheap_remove(&h, &e[1]);
+	e[0].at = T0;			/* now the earliest */
+	dueheap_update(&h, &e[0]);
+	assert_ptr_equal(dueheap_pop(&h), &e[0]);
+	assert_ptr_equal(dueheap_pop(&h), &e[3]);
+	assert_ptr_equal(dueheap_pop(&h), &e[2]);
+	assert_null(dueheap_pop(&h));
+	dueheap_free(&h);
+}
+
+/* ---- catch-up */
+
+static struct cron *
+parse(const char *text)
+{
+	struct cron *c;
+
+	assert_int_equal(cron_parse(text, &c, NULL), 0);
+	return c;
+}
+
+static size_t
+missed(struct cron *c, const struct cron_window *win, int catch_up, int64_t deadline,
+    int64_t baseline, int64_t now, int64_t out[SCHED_CATCHUP_ALL_MAX])
+{
+	return sched_catch_up_times(c, tz_utc(), win, catch_up, deadline, baseline, now, out);
+}
+
+static void
+test_catch_up_none_once_all(void **state)
+{
+	struct cron *hourly = parse("0 * * * *");
+	int64_t out[SCHED_CATCHUP_ALL_MAX], now = T0 + 5 * HOUR + 600;
+	size_t n, i;
+
+	(void)state;
+	/* down from T0 (its last fire) to 05:10: 01:00 ... 05:00 were missed */
+	assert_int_equal(missed(hourly, NULL, JOB_CATCHUP_NONE, 3600, T0, now, out), 0);
+	n = missed(hourly, NULL, JOB_CATCHUP_ALL, 3600, T0, now, out);
+	assert_int_equal(n, 5);
+	for (i = 0; i < n; i++)
+		assert_int_equal(out[i], T0 + (int64_t)(i + 1) * HOUR);
+	/* once: the latest, if within startingDeadline of now */
+	assert_int_equal(missed(hourly, NULL, JOB_CATCHUP_ONCE, 3600, T0, now, out), 1);
+	assert_int_equal(out[0], T0 + 5 * HOUR);
+	assert_int_equal(missed(hourly, NULL, JOB_CATCHUP_ONCE, 600, T0, now, out), 1);
+	assert_int_equal(out[0], T0 + 5 * HOUR);
+	assert_int_equal(missed(hourly, NULL, JOB_CATCHUP_ONCE, 599, T0, now, out), 0);
+	/* nothing owed: never fired, or the baseline is now */
+	assert_int_equal(missed(hourly, NULL, JOB_CATCHUP_ALL, 3600, 0, now, out), 0);
+	assert_int_equal(missed(hourly, NULL, JOB_CATCHUP_ALL, 3600, now, now, out), 0);
+	/* the baseline itself was fired: it is not owed again */
+	assert_int_equal(missed(hourly, NULL, JOB_CATCHUP_ALL, 3600, T0 + 5 * HOUR, now, out), 0);
+	assert_int_equal(missed(hourly, NULL, JOB_CATCHUP_ALL, 3600, T0 + 5 * HOUR - 1, now, out), 1);
+	/* a fire at exactly now is owed */
+	assert_int_equal(missed(hourly, NULL, JOB_CATCHUP_ALL, 3600, T0, T0 + 2 * HOUR, out), 2);
+	assert_int_equal(out[1], T0 + 2 * HOUR);
+	cron_free(hourly);
+}
+
+/* "all": at most 100, the latest ones, oldest first; none older than
+ * the horizon of 7 days. */
+static void
+test_catch_up_all_bounds(void **state)
+{
+	struct cron *minutely = parse("* * * * *"), *daily = parse("0 0 * * *");
+	int64_t out[SCHED_CATCHUP_ALL_MAX], now = T0 + 250 * 60;
+	size_t n, i;
+
+	(void)state;
+	n = missed(minutely, NULL, JOB_CATCHUP_ALL, 3600, T0, now, out);
+	assert_int_equal(n, SCHED_CATCHUP_ALL_MAX);
+	for (i = 0; i < n; i++)
+		assert_int_equal(out[i], now - (int64_t)(SCHED_CATCHUP_ALL_MAX - 1 - i) * 60);
+	/* 99 missed: all of them */
+	n = missed(minutely, NULL, JOB_CATCHUP_ALL, 3600, now - 99 * 60, now, out);
+	assert_int_equal(n, 99);
+	assert_int_equal(out[0], now - 98 * 60);
+	/* down 20 days: the last 7 days' midnights */
+	now = T0 + 20 * DAY + HOUR;
+	n = missed(daily, NULL, JOB_CATCHUP_ALL, 3600, T0, now, out);
+	assert_int_equal(n, 7);
+	for (i = 0; i < n; i++)
+		assert_int_equal(out[i], T0 + (int64_t)(14 + i) * DAY);
+	cron_free(minutely);
+	cron_free(daily);
+}
+
+/* The job's window bounds what is owed. */
+static void
+test_catch_up_window(void **state)
+{
+	struct cron *hourly = parse("0 * * * *");
+	struct cron_window win = { 0, T0 + 3 * HOUR, 0 };
+	int64_t out[SCHED_CATCHUP_ALL_MAX];
+
+	(void)state;
+	assert_int_equal(missed(hourly, &win, JOB_CATCHUP_ALL, 3600, T0, T0 + 10 * HOUR, out), 3);
+	assert_int_equal(out[2], T0 + 3 * HOUR);
+	/* once: the latest in the window is 7 hours old, past the deadline */
+	assert_int_equal(missed(hourly, &win, JOB_CATCHUP_ONCE, 3600, T0, T0 + 10 * HOUR, out), 0);
+	cron_free(hourly);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_heap_order),
+		cmocka_unit_test(test_heap_remove_and_update),
+		cmocka_unit_test(test_heap_small),
+		cmocka_unit_test(test_catch_up_none_once_all),
+		cmocka_unit_test(test_catch_up_all_bounds),
+		cmocka_unit_test(test_catch_up_window),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
