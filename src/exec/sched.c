@@ -517,6 +517,11 @@ sched_fire_now(struct sched *s, const struct job *j, const char *payload, int64_
 		out->why = SCHED_RUNNING;
 		return -1;
 	}
+	/* refused before a transaction: a refusal writes nothing */
+	if (sched_daily_reached(s, j->account, now)) {
+		out->why = SCHED_DAILY;
+		return -1;
+	}
 	memset(&f, 0, sizeof(f));
 	f.job = j->id;
 	f.account = j->account;
