@@ -10,13 +10,22 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
+#include "conf/config.h"
 #include "engine/cron.h"
 #include "engine/tz.h"
 #include "store/job.h"
+#include "store/account.h"
+#include "store/store.h"
+#include "util/token.h"
 #include "exec/dueheap.h"
+#include "exec/run.h"
 #include "exec/sched.h"
 
 #define T0	1767225600	/* 2026-01-01T00:00:00Z, a Thursday */
@@ -267,6 +276,119 @@ test_catch_up_window(void **state)
 	cron_free(hourly);
 }
 
+/* ---- firing by hand, on a real store */
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static double
+fixed_wall(void)
+{
+	return T0 + 0.5;
+}
+
+/* Fires by hand: recorded (run count, log id, daily count) and queued;
+ * a single job that is queued is refused as running, and the account's
+ * daily limit refuses the next, writing nothing. max_concurrent 0 keeps
+ * every run in the queue: nothing here makes a request. */
+static void
+test_fire_now(void **state)
+{
+	char dir[] = "/tmp/webcron-test-sched-XXXXXX", err[256], token[TOKEN_LEN + 1];
+	struct event_base *base = event_base_new();
+	struct store *st;
+	struct config cfg;
+	struct store_txn t;
+	struct account a;
+	struct job j, k;
+	struct runs_env re;
+	struct sched_env se;
+	struct runs *runs;
+	struct sched *s;
+	struct sched_fired out;
+	struct job_state js;
+	uint64_t id;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	config_defaults(&cfg);
+	cfg.max_concurrent = 0;
+	assert_int_equal(store_open(dir, 64 << 20, 0, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	account_init(&a, &cfg);
+	a.lim.daily_executions = 2;
+	assert_int_equal(account_create(&t, &a, T0, token), 0);
+	job_init(&j, &a);
+	free(j.url);
+	j.url = strdup("http://127.0.0.1:9/");
+	job_insert(&t, &j, T0);
+	job_init(&k, &a);
+	free(k.url);
+	k.url = strdup("http://127.0.0.1:9/");
+	k.single = 0;
+	k.instances = 5;
+	job_insert(&t, &k, T0);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	memset(&re, 0, sizeof(re));
+	re.base = base;
+	re.store = st;
+	re.cfg = &cfg;
+	re.wall = fixed_wall;
+	runs = runs_new(&re);
+	memset(&se, 0, sizeof(se));
+	se.base = base;
+	se.store = st;
+	se.runs = runs;
+	se.wall = fixed_wall;
+	s = sched_new(&se);
+	assert_int_equal(sched_load(s, T0), 0);
+
+	assert_int_equal(sched_fire_now(s, &j, "hello", T0, &out), 0);
+	assert_true(out.log_id > 0);
+	assert_int_equal(runs_queued(runs), 1);
+	assert_int_equal(runs_active(runs, j.id), 1);
+	/* single: it is queued, so it runs */
+	assert_int_equal(sched_fire_now(s, &j, NULL, T0, &out), -1);
+	assert_int_equal(out.why, SCHED_RUNNING);
+	assert_int_equal(out.active, 1);
+	/* the other job may overlap: its first run is today's second */
+	assert_int_equal(sched_fire_now(s, &k, NULL, T0, &out), 0);
+	assert_int_equal(sched_fire_now(s, &k, NULL, T0, &out), -1);
+	assert_int_equal(out.why, SCHED_DAILY);
+	assert_int_equal(runs_queued(runs), 2);
+	/* the record: the run counts, not the last scheduled fire */
+	assert_int_equal(store_begin(st, 0, &t), STORE_OK);
+	assert_int_equal(job_load_state(&t, j.id, &js), STORE_OK);
+	assert_int_equal(js.runs, 1);
+	assert_int_equal(js.last_fire, 0);
+	assert_int_equal(job_load_state(&t, k.id, &js), STORE_OK);
+	assert_int_equal(js.runs, 1);
+	id = a.id;
+	account_free(&a);
+	assert_int_equal(account_load(&t, id, &a), STORE_OK);
+	assert_int_equal(a.exec_today, 2);
+	store_abort(&t);
+	/* the next day, the limit is new */
+	assert_int_equal(sched_fire_now(s, &k, NULL, T0 + DAY, &out), 0);
+
+	sched_free(s);
+	runs_free(runs);
+	account_free(&a);
+	job_free(&j);
+	job_free(&k);
+	store_close(st);
+	event_base_free(base);
+	config_free(&cfg);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 main(void)
 {
@@ -277,6 +399,7 @@ main(void)
 		cmocka_unit_test(test_catch_up_none_once_all),
 		cmocka_unit_test(test_catch_up_all_bounds),
 		cmocka_unit_test(test_catch_up_window),
+		cmocka_unit_test(test_fire_now),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
