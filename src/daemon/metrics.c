@@ -18,54 +18,10 @@
 #include "store/store.h"
 #include "util/version.h"
 
-/* Upper bounds of the jitter histogram, seconds. */
-static const double metrics_jitter_le[] = {
-	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
-};
-#define METRICS_JITTER_BUCKETS (sizeof(metrics_jitter_le) / sizeof(metrics_jitter_le[0]))
-
-static struct {
-	uint64_t executions[LOG_CANCELLED + 1];
-	uint64_t jitter[METRICS_JITTER_BUCKETS];	/* not cumulative here */
-	uint64_t jitter_count;
-	double jitter_sum;
-	uint64_t notices_failed;
-} m;
-
 static const char *const metrics_status_names[LOG_CANCELLED + 1] = {
 	"success", "http_status", "timeout", "connect", "pattern", "blocked", "skipped",
 	"task_failed", "cancelled"
 };
-
-void
-metrics_reset(void)
-{
-	memset(&m, 0, sizeof(m));
-}
-
-void
-metrics_execution(int status, double jitter)
-{
-	size_t i;
-
-	if (status >= 0 && status <= LOG_CANCELLED)
-		m.executions[status]++;
-	if (jitter < 0)
-		return;
-	for (i = 0; i < METRICS_JITTER_BUCKETS; i++)
-		if (jitter <= metrics_jitter_le[i]) {
-			m.jitter[i]++;
-			break;
-		}
-	m.jitter_count++;
-	m.jitter_sum += jitter;
-}
-
-void
-metrics_notice_failed(void)
-{
-	m.notices_failed++;
-}
 
 static void
 metrics_head(struct buf *out, const char *name, const char *type, const char *help)
@@ -91,6 +47,7 @@ void
 metrics_render(struct server *srv, struct buf *out)
 {
 	const struct api_counters *api = &srv->api->counters;
+	const struct runs_counters *rc = runs_counters(srv->runs);
 	struct store_txn t;
 	uint64_t used = 0, size = 0, accounts = 0, jobs = 0, cumulative = 0;
 	size_t nroutes = 0, r, c, i;
@@ -140,20 +97,20 @@ metrics_render(struct server *srv, struct buf *out)
 	    "Executions ended, by Log status.");
 	for (i = 0; i <= LOG_CANCELLED; i++)
 		buf_printf(out, "webcron_executions_total{status=\"%zu\",reason=\"%s\"} %llu\n", i,
-		    metrics_status_names[i], (unsigned long long)m.executions[i]);
+		    metrics_status_names[i], (unsigned long long)rc->executions[i]);
 
 	metrics_head(out, "webcron_execution_jitter_seconds", "histogram",
 	    "Start minus planned time of the executions that started.");
-	for (i = 0; i < METRICS_JITTER_BUCKETS; i++) {
-		cumulative += m.jitter[i];
+	for (i = 0; i < RUNS_JITTER_BUCKETS; i++) {
+		cumulative += rc->jitter[i];
 		buf_printf(out, "webcron_execution_jitter_seconds_bucket{le=\"%g\"} %llu\n",
-		    metrics_jitter_le[i], (unsigned long long)cumulative);
+		    runs_jitter_le[i], (unsigned long long)cumulative);
 	}
 	buf_printf(out, "webcron_execution_jitter_seconds_bucket{le=\"+Inf\"} %llu\n",
-	    (unsigned long long)m.jitter_count);
-	buf_printf(out, "webcron_execution_jitter_seconds_sum %.6f\n", m.jitter_sum);
+	    (unsigned long long)rc->jitter_count);
+	buf_printf(out, "webcron_execution_jitter_seconds_sum %.6f\n", rc->jitter_sum);
 	buf_printf(out, "webcron_execution_jitter_seconds_count %llu\n",
-	    (unsigned long long)m.jitter_count);
+	    (unsigned long long)rc->jitter_count);
 
 	metrics_gauge(out, "webcron_executions_in_flight", "Executions running now.",
 	    (double)runs_inflight(srv->runs));
@@ -164,9 +121,9 @@ metrics_render(struct server *srv, struct buf *out)
 	metrics_gauge(out, "webcron_jobs", "Jobs stored.", (double)jobs);
 	metrics_gauge(out, "webcron_accounts", "Accounts stored.", (double)accounts);
 	metrics_gauge(out, "webcron_notices_pending", "Webhook notices being delivered.",
-	    (double)notify_pending());
+	    (double)notify_pending(srv->notify));
 	metrics_counter(out, "webcron_notices_failed_total",
-	    "Webhook notices not delivered after their retries.", m.notices_failed);
+	    "Webhook notices not delivered after their retries.", notify_failed(srv->notify));
 	metrics_gauge(out, "webcron_store_map_used_bytes", "Bytes of the LMDB map in use.",
 	    (double)used);
 	metrics_gauge(out, "webcron_store_map_size_bytes", "Size of the LMDB map (map_size).",

@@ -67,6 +67,13 @@ server_account_changed(struct server *srv, const struct account *a, int deleted)
 		sched_account_changed(srv->sched, a, deleted);
 }
 
+/* A run disabled job J (its failureThreshold): it leaves the schedule. */
+static void
+server_run_job_changed(void *arg, const struct job *j)
+{
+	server_job_changed(arg, j, 0);
+}
+
 unsigned
 server_job_running(struct server *srv, uint64_t id)
 {
@@ -101,56 +108,33 @@ server_api_daily_reached(void *arg, uint64_t account, int64_t now)
 	return sched_daily_reached(srv->sched, account, now);
 }
 
-/* cron.run: job J runs now. The same steps as a fire of the scheduler:
- * the job's concurrency, the account's daily limit, the durable record of
- * the run (its count and log id), then the submission. */
+/* cron.run: job J runs now, through the scheduler's one way of turning a
+ * job into a run (sched_fire_now), its refusals put in the API's terms. */
 static int
 server_run_now(void *arg, const struct job *j, const char *payload, int64_t now,
     struct api_run *out)
 {
 	struct server *srv = arg;
-	struct run_order o;
-	struct store_txn t;
-	unsigned limit;
-	int rc;
+	struct sched_fired f;
 
-	if ((rc = store_begin(srv->store, 1, &t)) != STORE_OK) {
-		out->refused = API_STORAGE;
-		out->store_status = rc;
-		return -1;
+	if (sched_fire_now(srv->sched, j, payload, now, &f) == 0) {
+		out->execution = f.log_id;
+		return 0;
 	}
-	out->active = server_job_running(srv, j->id);
-	limit = j->single ? 1 : (unsigned)j->instances;
-	if (out->active >= limit) {
+	out->active = f.active;
+	switch (f.why) {
+	case SCHED_RUNNING:
 		out->refused = API_RUNNING;
-		store_abort(&t);
-		return -1;
-	}
-	if (!sched_daily_take(srv->sched, j->account, now)) {
+		break;
+	case SCHED_DAILY:
 		out->refused = API_DAILY;
-		store_abort(&t);
-		return -1;
-	}
-	memset(&o, 0, sizeof(o));
-	sched_daily_save(srv->sched, &t, j->account);
-	if (sched_record_run(&t, j->id, &o.log_id, &o.no) == -1 ||
-	    (rc = store_commit(&t)) != STORE_OK) {
+		break;
+	case SCHED_STORE:
 		out->refused = API_STORAGE;
-		out->store_status = t.err ? t.err : STORE_FAILED;
-		store_abort(&t);
-		return -1;
+		out->store_status = f.store_rc;
+		break;
 	}
-	o.job = j->id;
-	o.account = j->account;
-	o.planned = now;
-	o.trigger = LOG_TRIGGER_MANUAL;
-	o.attempt = 1;
-	o.single = j->single;
-	o.instances = j->instances;
-	o.payload = payload;
-	runs_submit(srv->runs, &o);
-	out->execution = o.log_id;
-	return 0;
+	return -1;
 }
 
 static void
@@ -316,8 +300,10 @@ server_http_new(struct server *srv)
 }
 
 static void
-server_stopped(struct server *srv)
+server_stopped(void *arg)
 {
+	struct server *srv = arg;
+
 	event_base_loopexit(srv->base, NULL);
 }
 
@@ -338,7 +324,7 @@ server_stop(struct server *srv, const char *why)
 	conns_unlisten(srv->conns);
 	/* no new fires; running executions get shutdown_grace to finish */
 	sched_stop(srv->sched);
-	runs_shutdown(srv->runs, srv->cfg.shutdown_grace, server_stopped);
+	runs_shutdown(srv->runs, srv->cfg.shutdown_grace, server_stopped, srv);
 }
 
 static void
@@ -451,6 +437,41 @@ server_expire(evutil_socket_t fd, short what, void *arg)
 		log_info("logs: %zu older than %d days deleted", n, srv->cfg.log_max_age);
 }
 
+/* The exec wing's objects, each given what it uses: the loop, the
+ * store, the config (whose contents a reload replaces in place), the
+ * HTTP client, and how to tell the scheduler that a run changed a job. */
+static void
+server_exec_new(struct server *srv)
+{
+	struct notify_env ne;
+	struct runs_env re;
+	struct sched_env se;
+
+	srv->tasks = taskclasses_new(srv->base);
+	memset(&ne, 0, sizeof(ne));
+	ne.base = srv->base;
+	ne.store = srv->store;
+	ne.cfg = &srv->cfg;
+	ne.httpc = srv->httpc;
+	ne.tasks = srv->tasks;
+	srv->notify = notify_new(&ne);
+	memset(&re, 0, sizeof(re));
+	re.base = srv->base;
+	re.store = srv->store;
+	re.cfg = &srv->cfg;
+	re.httpc = srv->httpc;
+	re.tasks = srv->tasks;
+	re.notify = srv->notify;
+	re.job_changed = server_run_job_changed;
+	re.arg = srv;
+	srv->runs = runs_new(&re);
+	memset(&se, 0, sizeof(se));
+	se.base = srv->base;
+	se.store = srv->store;
+	se.runs = srv->runs;
+	srv->sched = sched_new(&se);
+}
+
 int
 server_start(struct server *srv)
 {
@@ -484,8 +505,7 @@ server_start(struct server *srv)
 	srv->httpc = httpc_new(srv->base);
 	srv->conns = conns_new(srv->base, srv->cfg.request_timeout);
 	server_policy(srv);
-	srv->runs = runs_new(srv);
-	srv->sched = sched_new(srv);
+	server_exec_new(srv);
 	srv->ctl_seen = changefeed_last(srv->store);	/* the load below sees all before */
 	if (sched_load(srv->sched, (int64_t)time(NULL)) == -1) {
 		log_warnx("sched: the jobs cannot be read from the store");
@@ -571,8 +591,8 @@ server_free(struct server *srv)
 	runs_free(srv->runs);
 	if (srv->httpc)
 		httpc_free(srv->httpc);
-	notify_free_all();
-	taskclass_abandon_all();
+	notify_free(srv->notify);
+	taskclasses_free(srv->tasks);
 	if (srv->http)
 		evhttp_free(srv->http);
 	if (srv->https)

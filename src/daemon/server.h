@@ -19,7 +19,9 @@ struct store;
 struct api;
 struct ratelimit;
 struct httpc;
+struct notify;
 struct runs;
+struct taskclasses;
 struct sched;
 typedef struct ssl_ctx_st SSL_CTX;
 
@@ -46,6 +48,8 @@ struct server {
 	uint64_t ctl_seen;
 	uint8_t expire_cursor[16];
 	struct httpc *httpc;		/* outgoing requests of jobs and notices */
+	struct taskclasses *tasks;	/* programs of task classes and sendmail */
+	struct notify *notify;		/* failure notices */
 	struct runs *runs;		/* executions */
 	struct sched *sched;		/* when jobs fire */
 	int stopping;

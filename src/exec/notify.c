@@ -19,10 +19,8 @@
 #include "store/job.h"
 #include "util/json.h"
 #include "util/log.h"
-#include "daemon/metrics.h"
 #include "exec/notify.h"
 #include "exec/outbound.h"
-#include "daemon/server.h"
 #include "store/store.h"
 #include "exec/taskclass.h"
 
@@ -30,7 +28,7 @@
 static const int notify_backoff[NOTIFY_ATTEMPTS - 1] = { 5, 30, 120 };
 
 struct notice {
-	struct server *srv;
+	struct notify *nf;
 	char *url;
 	char *body;
 	char *secret;
@@ -40,14 +38,34 @@ struct notice {
 	TAILQ_ENTRY(notice) entry;
 };
 
-/* Every notice not yet delivered or given up: sent, or waiting to retry. */
-static TAILQ_HEAD(, notice) notify_notices = TAILQ_HEAD_INITIALIZER(notify_notices);
-static size_t notify_inflight;
+struct notify {
+	struct notify_env env;
+	/* every notice not yet delivered or given up: sent, or waiting to retry */
+	TAILQ_HEAD(, notice) notices;
+	size_t inflight;
+	uint64_t failed;		/* given up after the retries */
+};
+
+struct notify *
+notify_new(const struct notify_env *env)
+{
+	struct notify *nf = xcalloc(1, sizeof(*nf));
+
+	nf->env = *env;
+	TAILQ_INIT(&nf->notices);
+	return nf;
+}
 
 size_t
-notify_pending(void)
+notify_pending(const struct notify *nf)
 {
-	return notify_inflight;
+	return nf->inflight;
+}
+
+uint64_t
+notify_failed(const struct notify *nf)
+{
+	return nf->failed;
 }
 
 char *
@@ -86,21 +104,24 @@ notice_free(struct notice *n)
 	free(n->url);
 	free(n->body);
 	free(n->secret);
-	TAILQ_REMOVE(&notify_notices, n, entry);
+	TAILQ_REMOVE(&n->nf->notices, n, entry);
+	n->nf->inflight--;
 	free(n);
-	notify_inflight--;
 }
 
 void
-notify_free_all(void)
+notify_free(struct notify *nf)
 {
-	size_t n = notify_inflight;
+	size_t n;
 
-	if (n)
+	if (nf == NULL)
+		return;
+	if ((n = nf->inflight) != 0)
 		log_warnx("notify: %zu notice%s not delivered yet, dropped at shutdown",
 		    n, n == 1 ? "" : "s");
-	while (!TAILQ_EMPTY(&notify_notices))
-		notice_free(TAILQ_FIRST(&notify_notices));
+	while (!TAILQ_EMPTY(&nf->notices))
+		notice_free(TAILQ_FIRST(&nf->notices));
+	free(nf);
 }
 
 static void notice_send(struct notice *n);
@@ -123,7 +144,7 @@ notice_done(const struct httpc_result *res, void *arg)
 		return;
 	}
 	if (n->attempt >= NOTIFY_ATTEMPTS || res->outcome == HTTPC_BLOCKED) {
-		metrics_notice_failed();
+		n->nf->failed++;
 		log_warnx("notify: job %llu: the notice could not be delivered after %d attempt%s: %s",
 		    (unsigned long long)n->job, n->attempt, n->attempt == 1 ? "" : "s",
 		    res->outcome == HTTPC_RESPONSE ? "a status other than 2xx" : res->error);
@@ -132,7 +153,7 @@ notice_done(const struct httpc_result *res, void *arg)
 	}
 	tv.tv_sec = notify_backoff[n->attempt - 1];
 	if (n->timer == NULL)
-		n->timer = evtimer_new(n->srv->base, notice_retry, n);
+		n->timer = evtimer_new(n->nf->env.base, notice_retry, n);
 	evtimer_add(n->timer, &tv);
 }
 
@@ -146,13 +167,13 @@ notice_send(struct notice *n)
 
 	n->attempt++;
 	memset(&ctx, 0, sizeof(ctx));
-	config_user_agent(&n->srv->cfg, ua, sizeof(ua));
+	config_user_agent(n->nf->env.cfg, ua, sizeof(ua));
 	ctx.secret = n->secret;
 	ctx.user_agent = ua;
 	/* signed afresh at each attempt, so the timestamp is current */
 	outbound_notice(&req, n->url, n->body, 30, &ctx);
 	outbound_httpc(&req, &hr);
-	if (httpc_start(n->srv->httpc, &hr, notice_done, n) == NULL) {
+	if (httpc_start(n->nf->env.httpc, &hr, notice_done, n) == NULL) {
 		log_warnx("notify: job %llu: the notice could not be started", (unsigned long long)n->job);
 		notice_free(n);
 	}
@@ -170,12 +191,12 @@ notify_mail_done(const struct taskclass_result *res, void *arg)
 /* The configured sendmail, split on blanks (it is the operator's, not a
  * client's, so no quoting is needed). */
 static void
-notify_mail(struct server *srv, const char *to, const struct job *j, const struct execlog *l,
+notify_mail(struct notify *nf, const char *to, const struct job *j, const struct execlog *l,
     const char *event)
 {
 	struct taskclass_request tr;
 	struct buf msg = BUF_INIT;
-	char *cmd = xstrdup(srv->cfg.sendmail), *p = cmd, *word, *args[16];
+	char *cmd = xstrdup(nf->env.cfg->sendmail), *p = cmd, *word, *args[16];
 	const char *exec = NULL;
 	size_t n = 0;
 
@@ -208,18 +229,18 @@ notify_mail(struct server *srv, const char *to, const struct job *j, const struc
 	tr.execution_id = l->id;
 	tr.account_id = j->account;
 	if (exec)
-		taskclass_start(srv->base, &tr, notify_mail_done, NULL);
+		taskclass_start(nf->env.tasks, &tr, notify_mail_done, NULL);
 	buf_free(&msg);
 	free(cmd);
 }
 
 void
-notify_job(struct server *srv, const struct job *j, const struct execlog *l, const char *event)
+notify_job(struct notify *nf, const struct job *j, const struct execlog *l, const char *event)
 {
 	struct store_txn t;
 	struct account a;
 
-	if (store_begin(srv->store, 0, &t) != STORE_OK)
+	if (store_begin(nf->env.store, 0, &t) != STORE_OK)
 		return;
 	if (account_load(&t, j->account, &a) != STORE_OK) {
 		store_abort(&t);
@@ -229,16 +250,16 @@ notify_job(struct server *srv, const struct job *j, const struct execlog *l, con
 	if (*a.notify_url) {
 		struct notice *n = xcalloc(1, sizeof(*n));
 
-		n->srv = srv;
+		n->nf = nf;
 		n->url = xstrdup(a.notify_url);
 		n->body = notify_body(j, l, event, (long long)time(NULL));
 		n->secret = xstrdup(a.secret);
 		n->job = j->id;
-		TAILQ_INSERT_TAIL(&notify_notices, n, entry);
-		notify_inflight++;
+		TAILQ_INSERT_TAIL(&nf->notices, n, entry);
+		nf->inflight++;
 		notice_send(n);
 	}
-	if (*a.notify_email && *srv->cfg.sendmail)
-		notify_mail(srv, a.notify_email, j, l, event);
+	if (*a.notify_email && *nf->env.cfg->sendmail)
+		notify_mail(nf, a.notify_email, j, l, event);
 	account_free(&a);
 }

@@ -8,24 +8,46 @@
 #define WEBCRON_NOTIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+struct config;
+struct event_base;
 struct execlog;
+struct httpc;
 struct job;
-struct server;
+struct store;
+struct taskclasses;
 
 #define NOTIFY_ATTEMPTS	4	/* the first try and 3 retries */
 
+/* What notices go out through; all outlive the notify object. CFG is read
+ * at each notice (the daemon replaces its contents on a reload). */
+struct notify_env {
+	struct event_base *base;
+	struct store *store;		/* the accounts' notifyUrl, notifyEmail, secret */
+	const struct config *cfg;	/* sendmail, user_agent */
+	struct httpc *httpc;		/* webhooks */
+	struct taskclasses *tasks;	/* sendmail */
+};
+
+struct notify;
+
+struct notify *notify_new(const struct notify_env *env);
+
 /* Sends notice EVENT ("failure", "disabled", "recovered", "success") about
  * execution L of job J to J's account, through whichever channels it has. */
-void notify_job(struct server *srv, const struct job *j, const struct execlog *l, const char *event);
+void notify_job(struct notify *, const struct job *j, const struct execlog *l, const char *event);
 
-/* Notices being sent or waiting to retry (for metrics). */
-size_t notify_pending(void);
+/* Notices being sent or waiting to retry, and notices given up after
+ * their retries (for metrics). */
+size_t   notify_pending(const struct notify *);
+uint64_t notify_failed(const struct notify *);
 
 /* Drops (and logs the count of) the notices not delivered yet, at
- * shutdown: after httpc_free(), which cancels their requests without
- * calling back, and before the event base is freed. */
-void notify_free_all(void);
+ * shutdown, then frees the object: after httpc_free(), which cancels
+ * their requests without calling back, and before the event base is
+ * freed. */
+void notify_free(struct notify *);
 
 /* The body of a webhook notice (a JSON object); exposed for tests. The
  * caller frees it. */

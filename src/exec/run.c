@@ -28,13 +28,12 @@
 #include "util/idmap.h"
 #include "store/job.h"
 #include "util/log.h"
-#include "daemon/metrics.h"
+#include "exec/dueheap.h"
 #include "exec/notify.h"
+#include "exec/outcome.h"
 #include "exec/outbound.h"
 #include "store/record.h"
 #include "exec/run.h"
-#include "exec/sched.h"
-#include "daemon/server.h"
 #include "store/store.h"
 #include "exec/taskclass.h"
 
@@ -60,7 +59,7 @@ struct run {
 	struct httpc_xfer *xfer;
 	struct taskclass_run *task;
 	struct event *timer;		/* a task's offset */
-	size_t heap_i;			/* in the queue */
+	struct due due;			/* in the queue: by fire time, then log id */
 	TAILQ_ENTRY(run) link;		/* blocked, deferred or done list */
 	TAILQ_ENTRY(run) running_link;	/* the running list */
 };
@@ -87,9 +86,9 @@ struct run_retry {
 };
 
 struct runs {
-	struct server *srv;
-	struct run **queue;		/* min-heap by fire time */
-	size_t nqueue, queue_cap;
+	struct runs_env env;
+	struct runs_counters counters;
+	struct dueheap queue;		/* of struct run, by fire time */
 	struct idmap *accounts;		/* id -> struct run_account */
 	struct idmap *jobs;		/* id -> struct run_job */
 	struct run_list done;
@@ -100,7 +99,12 @@ struct runs {
 	TAILQ_HEAD(, run_retry) retries;
 	int shutting_down;
 	struct event *grace_timer;
-	void (*shutdown_done)(struct server *);
+	void (*shutdown_done)(void *);
+	void *shutdown_arg;
+};
+
+const double runs_jitter_le[RUNS_JITTER_BUCKETS] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
 };
 
 static void run_dispatch(struct runs *rs);
@@ -108,7 +112,7 @@ static void run_step(struct run *r);
 static void run_finish(struct run *r, int status, const char *error);
 
 static double
-run_wall(void)
+run_system_wall(void)
 {
 	struct timespec ts;
 
@@ -116,68 +120,30 @@ run_wall(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Every time a run reads or writes comes from the one clock of its env. */
+static double
+run_wall(const struct runs *rs)
+{
+	return rs->env.wall();
+}
+
 /* ---- the queue (by fire time, then by log id) */
-
-static int
-run_before(const struct run *a, const struct run *b)
-{
-	return a->o.planned < b->o.planned ||
-	    (a->o.planned == b->o.planned && a->o.log_id < b->o.log_id);
-}
-
-static void
-queue_set(struct runs *rs, size_t i, struct run *r)
-{
-	rs->queue[i] = r;
-	r->heap_i = i;
-}
 
 static void
 queue_push(struct runs *rs, struct run *r)
 {
-	size_t i;
-
-	if (rs->nqueue == rs->queue_cap) {
-		rs->queue_cap = rs->queue_cap ? rs->queue_cap * 2 : 256;
-		rs->queue = xrealloc(rs->queue, rs->queue_cap * sizeof(*rs->queue));
-	}
-	i = rs->nqueue++;
-	while (i > 0 && run_before(r, rs->queue[(i - 1) / 2])) {
-		queue_set(rs, i, rs->queue[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	queue_set(rs, i, r);
+	r->due.at = r->o.planned;
+	r->due.id = r->o.log_id;
+	dueheap_push(&rs->queue, &r->due);
 	r->state = RUN_QUEUED;
 }
 
 static struct run *
 queue_pop(struct runs *rs)
 {
-	struct run *top, *last;
-	size_t i = 0;
+	struct due *d = dueheap_pop(&rs->queue);
 
-	if (rs->nqueue == 0)
-		return NULL;
-	top = rs->queue[0];
-	last = rs->queue[--rs->nqueue];
-	while (rs->nqueue) {
-		size_t l = 2 * i + 1, m = i;
-		struct run *best = last;
-
-		if (l < rs->nqueue && run_before(rs->queue[l], best)) {
-			m = l;
-			best = rs->queue[l];
-		}
-		if (l + 1 < rs->nqueue && run_before(rs->queue[l + 1], best))
-			m = l + 1;
-		if (m == i)
-			break;
-		queue_set(rs, i, rs->queue[m]);
-		i = m;
-	}
-	if (rs->nqueue)
-		queue_set(rs, i, last);
-	return top;
+	return d ? (struct run *)((char *)d - offsetof(struct run, due)) : NULL;
 }
 
 /* ---- bookkeeping */
@@ -225,7 +191,7 @@ runs_inflight(const struct runs *rs)
 size_t
 runs_queued(const struct runs *rs)
 {
-	return rs->nqueue;
+	return rs->queue.n;
 }
 
 static struct run *
@@ -238,6 +204,7 @@ run_new(struct runs *rs, const struct run_order *o)
 	r->payload = o->payload ? xstrdup(o->payload) : NULL;
 	r->o.payload = r->payload;
 	r->step = -1;
+	r->due.slot = DUE_NONE;
 	execlog_init(&r->log);
 	r->log.id = o->log_id;
 	r->log.job = o->job;
@@ -284,7 +251,7 @@ runs_submit(struct runs *rs, const struct run_order *o)
 			TAILQ_INSERT_TAIL(&rj->deferred, r, link);
 			return;
 		}
-		r->log.start_time = run_wall();
+		r->log.start_time = run_wall(r->rs);
 		run_finish(r, LOG_SKIPPED, "the job was still running");
 		return;
 	}
@@ -304,7 +271,7 @@ run_load(struct run *r, unsigned *max_concurrent)
 	struct account a;
 	int rc;
 
-	if (store_begin(r->rs->srv->store, 0, &t) != STORE_OK)
+	if (store_begin(r->rs->env.store, 0, &t) != STORE_OK)
 		return -1;
 	rc = job_load(&t, r->o.job, &r->job);
 	if (rc == STORE_OK && account_load(&t, r->o.account, &a) == STORE_OK) {
@@ -369,7 +336,7 @@ run_start(struct run *r)
 	rs->running++;
 	TAILQ_INSERT_TAIL(&rs->running_list, r, running_link);
 	run_account_of(rs, r->o.account)->running++;
-	r->log.start_time = run_wall();
+	r->log.start_time = run_wall(r->rs);
 	r->log.jitter_ms = (int64_t)llround((r->log.start_time - (double)r->o.planned) * 1000);
 	r->step = *r->job.url ? -1 : 0;
 	run_step(r);
@@ -385,7 +352,7 @@ run_dispatch(struct runs *rs)
 	if (rs->dispatching)
 		return;
 	rs->dispatching = 1;
-	while (!rs->shutting_down && rs->running < (size_t)rs->srv->cfg.max_concurrent &&
+	while (!rs->shutting_down && rs->running < (size_t)rs->env.cfg->max_concurrent &&
 	    (r = queue_pop(rs)) != NULL) {
 		struct run_account *ra;
 		unsigned max = 1;
@@ -413,7 +380,7 @@ static void
 run_ctx(const struct run *r, struct outbound_ctx *ctx, char *ua, size_t ualen)
 {
 	memset(ctx, 0, sizeof(*ctx));
-	config_user_agent(&r->rs->srv->cfg, ua, ualen);
+	config_user_agent(r->rs->env.cfg, ua, ualen);
 	ctx->job_id = r->o.job;
 	ctx->execution_id = r->o.log_id;
 	ctx->scheduled = r->o.planned;
@@ -543,7 +510,7 @@ run_task_http_done(const struct httpc_result *res, void *arg)
 	status = run_http_status(&r->job, res, 0);
 	err = run_http_error(&r->job, res, status, buf, sizeof(buf));
 	lt->status = status;
-	lt->execution_time = run_wall() - lt->start_time;
+	lt->execution_time = run_wall(r->rs) - lt->start_time;
 	execlog_set(&lt->output, res->result, res->result_len);
 	execlog_set(&lt->error, err, strlen(err));
 	outbound_free(&r->req);
@@ -588,7 +555,7 @@ run_task_start(struct run *r)
 	struct outbound_ctx ctx;
 	char ua[512], why[256];
 
-	lt->start_time = run_wall();
+	lt->start_time = run_wall(r->rs);
 	run_ctx(r, &ctx, ua, sizeof(ua));
 	if (strcmp(task->action, "http") == 0) {
 		struct httpc_request hr;
@@ -600,14 +567,14 @@ run_task_start(struct run *r)
 			return;
 		}
 		outbound_httpc(&r->req, &hr);
-		if ((r->xfer = httpc_start(r->rs->srv->httpc, &hr, run_task_http_done, r)) == NULL) {
+		if ((r->xfer = httpc_start(r->rs->env.httpc, &hr, run_task_http_done, r)) == NULL) {
 			lt->status = LOG_TASK_FAILED;
 			execlog_set(&lt->error, "the request could not be started", 32);
 			outbound_free(&r->req);
 			run_next_step(r, LOG_TASK_FAILED, task->continue_on_failure);
 		}
 	} else {
-		const struct config_task_class *tc = config_task_class(&r->rs->srv->cfg, task->action);
+		const struct config_task_class *tc = config_task_class(r->rs->env.cfg, task->action);
 		struct taskclass_request tr;
 		char *payload;
 
@@ -632,7 +599,7 @@ run_task_start(struct run *r)
 		tr.account_id = r->o.account;
 		tr.sequence = r->step + 1;
 		tr.scheduled_time = r->o.planned;
-		r->task = taskclass_start(r->rs->srv->base, &tr, run_task_class_done, r);
+		r->task = taskclass_start(r->rs->env.tasks, &tr, run_task_class_done, r);
 		free(payload);
 	}
 }
@@ -655,7 +622,7 @@ run_step(struct run *r)
 		run_ctx(r, &ctx, ua, sizeof(ua));
 		outbound_job(&r->req, &r->job, &ctx, r->payload);
 		outbound_httpc(&r->req, &hr);
-		if ((r->xfer = httpc_start(r->rs->srv->httpc, &hr, run_url_done, r)) == NULL) {
+		if ((r->xfer = httpc_start(r->rs->env.httpc, &hr, run_url_done, r)) == NULL) {
 			outbound_free(&r->req);
 			run_finish(r, LOG_CONNECT, "the request could not be started");
 		}
@@ -666,7 +633,7 @@ run_step(struct run *r)
 		struct timeval tv = { r->job.tasks[r->step].time_offset, 0 };
 
 		if (r->timer == NULL)
-			r->timer = evtimer_new(r->rs->srv->base, run_offset_done, r);
+			r->timer = evtimer_new(r->rs->env.base, run_offset_done, r);
 		evtimer_add(r->timer, &tv);
 		return;
 	}
@@ -681,6 +648,34 @@ run_flush_cb(evutil_socket_t fd, short what, void *arg)
 	runs_flush(arg);
 }
 
+/* An execution ended with Log STATUS; JITTER is start minus planned, in
+ * seconds, or negative for a run that never started (skipped, or
+ * cancelled in the queue), which the histogram leaves out. */
+static void
+run_count(struct runs *rs, int status, double jitter)
+{
+	struct runs_counters *c = &rs->counters;
+	size_t i;
+
+	if (status >= 0 && status <= LOG_CANCELLED)
+		c->executions[status]++;
+	if (jitter < 0)
+		return;
+	for (i = 0; i < RUNS_JITTER_BUCKETS; i++)
+		if (jitter <= runs_jitter_le[i]) {
+			c->jitter[i]++;
+			break;
+		}
+	c->jitter_count++;
+	c->jitter_sum += jitter;
+}
+
+const struct runs_counters *
+runs_counters(const struct runs *rs)
+{
+	return &rs->counters;
+}
+
 static void
 run_finish(struct run *r, int status, const char *error)
 {
@@ -691,10 +686,10 @@ run_finish(struct run *r, int status, const char *error)
 	if (error && *error && *r->log.error == '\0')
 		execlog_set(&r->log.error, error, strlen(error));
 	if (r->log.start_time == 0)
-		r->log.start_time = run_wall();
+		r->log.start_time = run_wall(r->rs);
 	if (r->state == RUN_RUNNING)
-		r->log.execution_time = run_wall() - r->log.start_time;
-	metrics_execution(status, r->state == RUN_RUNNING ? (double)r->log.jitter_ms / 1000 : -1);
+		r->log.execution_time = run_wall(r->rs) - r->log.start_time;
+	run_count(rs, status, r->state == RUN_RUNNING ? (double)r->log.jitter_ms / 1000 : -1);
 	run_release(r);
 	r->state = RUN_DONE;
 	TAILQ_INSERT_TAIL(&rs->done, r, link);
@@ -712,11 +707,11 @@ run_retry_fire(evutil_socket_t fd, short what, void *arg)
 	uint64_t log_id, no;
 
 	TAILQ_REMOVE(&rs->retries, rt, link);
-	if (store_begin(rs->srv->store, 1, &t) == STORE_OK &&
-	    sched_record_run(&t, rt->o.job, &log_id, &no) == 0 && store_commit(&t) == STORE_OK) {
+	if (store_begin(rs->env.store, 1, &t) == STORE_OK &&
+	    runs_record(&t, rt->o.job, &log_id, &no) == 0 && store_commit(&t) == STORE_OK) {
 		rt->o.log_id = log_id;
 		rt->o.no = no;
-		rt->o.planned = (int64_t)time(NULL);
+		rt->o.planned = (int64_t)run_wall(rs);
 		runs_submit(rs, &rt->o);
 	} else {
 		store_abort(&t);
@@ -746,9 +741,26 @@ run_retry_later(struct runs *rs, const struct run *r)
 	rt->o.trigger = LOG_TRIGGER_RETRY;
 	rt->o.attempt = r->o.attempt + 1;
 	rt->o.payload = r->payload ? xstrdup(r->payload) : NULL;
-	rt->timer = evtimer_new(rs->srv->base, run_retry_fire, rt);
+	rt->timer = evtimer_new(rs->env.base, run_retry_fire, rt);
 	evtimer_add(rt->timer, &tv);
 	TAILQ_INSERT_TAIL(&rs->retries, rt, link);
+}
+
+int
+runs_record(struct store_txn *t, uint64_t id, uint64_t *log_id, uint64_t *no)
+{
+	struct job_state st;
+
+	if (job_load_state(t, id, &st) != STORE_OK) {
+		if (t->err == 0)
+			t->err = STORE_FAILED;
+		return -1;
+	}
+	st.runs++;
+	*no = st.runs;
+	*log_id = store_next_id(t, "log");
+	job_put_state(t, id, &st);
+	return t->err ? -1 : 0;
 }
 
 /* What the batch decided for one run, acted on once it is committed. */
@@ -759,12 +771,14 @@ struct run_outcome {
 	const char *notice;		/* NULL, or the event to notify */
 };
 
-/* Updates the job's state for a finished run in T; fills OUT. */
+/* Writes R's log and what outcome_decide() makes of it (the job's state,
+ * its status when it is disabled) in T; fills OUT with the rest, to do
+ * once T is committed. */
 static void
-run_account_for(struct run *r, struct store_txn *t, struct run_outcome *out)
+run_account_for(struct run *r, struct store_txn *t, int64_t now, struct run_outcome *out)
 {
-	const struct job *j = &r->job;
-	int status = r->log.status, failed = LOG_IS_FAILURE(status);
+	struct outcome_run or;
+	struct outcome dec;
 	struct job_state st;
 
 	memset(out, 0, sizeof(*out));
@@ -774,40 +788,27 @@ run_account_for(struct run *r, struct store_txn *t, struct run_outcome *out)
 		return;		/* the job was deleted: its logs went with it */
 	}
 	execlog_put(t, &r->log, r->retention ? r->retention : 100, &st.logs);
-	if (status == LOG_SKIPPED || status == LOG_CANCELLED || !r->have_job) {
-		job_put_state(t, r->o.job, &st);
-		return;
+	memset(&or, 0, sizeof(or));
+	or.status = r->log.status;
+	or.attempt = r->o.attempt;
+	or.planned = r->o.planned;
+	or.duration = r->log.execution_time;
+	or.ran = r->have_job;
+	or.may_retry = !r->rs->shutting_down;
+	outcome_decide(r->have_job ? &r->job : NULL, &st, &or, now, &dec);
+	if (dec.disable && job_set_status(t, r->o.job, JOB_FAILED, dec.disabled_at) != STORE_OK) {
+		/* the job's record is gone (a store error fails the whole batch,
+		 * which then acts on nothing): decided again as for a job that
+		 * is never disabled */
+		struct job never = r->job;
+
+		never.failure_threshold = 0;
+		outcome_decide(&never, &st, &or, now, &dec);
 	}
-	st.last_run = r->o.planned;
-	st.last_status = status;
-	st.last_duration = r->log.execution_time;
-	if (failed && r->o.attempt <= j->retries && !r->rs->shutting_down) {
-		/* only the last attempt counts towards fail and notices */
-		out->retry = 1;
-		job_put_state(t, r->o.job, &st);
-		return;
-	}
-	if (failed) {
-		st.fail++;
-		if (j->failure_threshold > 0 && st.fail >= j->failure_threshold &&
-		    job_set_status(t, r->o.job, JOB_FAILED, (int64_t)time(NULL)) == STORE_OK)
-			out->disabled = 1;
-		if (out->disabled && j->notify != JOB_NOTIFY_NEVER)
-			out->notice = "disabled";
-		else if ((j->notify == JOB_NOTIFY_FAILURE || j->notify == JOB_NOTIFY_ALWAYS) &&
-		    st.fail % (j->notify_every > 0 ? j->notify_every : 1) == 0)
-			out->notice = "failure";
-		if (out->notice)
-			st.notified = 1;
-	} else {
-		if (st.notified && j->notify != JOB_NOTIFY_NEVER)
-			out->notice = "recovered";
-		else if (j->notify == JOB_NOTIFY_ALWAYS)
-			out->notice = "success";
-		st.fail = 0;
-		st.notified = 0;
-	}
-	job_put_state(t, r->o.job, &st);
+	out->disabled = dec.disable;
+	out->retry = dec.retry;
+	out->notice = dec.notice;
+	job_put_state(t, r->o.job, &dec.st);
 }
 
 void
@@ -824,10 +825,12 @@ runs_flush(struct runs *rs)
 	if (n == 0)
 		goto check_shutdown;
 	outs = xcalloc(n, sizeof(*outs));
-	if ((rc = store_begin(rs->srv->store, 1, &t)) == STORE_OK) {
+	if ((rc = store_begin(rs->env.store, 1, &t)) == STORE_OK) {
+		int64_t now = (int64_t)run_wall(rs);
+
 		i = 0;
 		TAILQ_FOREACH(r, &rs->done, link)
-			run_account_for(r, &t, &outs[i++]);
+			run_account_for(r, &t, now, &outs[i++]);
 		rc = store_commit(&t);
 	}
 	if (rc != STORE_OK)
@@ -839,10 +842,11 @@ runs_flush(struct runs *rs)
 		if (rc == STORE_OK) {
 			if (outs[i].disabled) {
 				r->job.status = JOB_FAILED;
-				server_job_changed(rs->srv, &r->job, 0);
+				if (rs->env.job_changed)
+					rs->env.job_changed(rs->env.arg, &r->job);
 			}
-			if (outs[i].notice)
-				notify_job(rs->srv, &r->job, &r->log, outs[i].notice);
+			if (outs[i].notice && rs->env.notify)
+				notify_job(rs->env.notify, &r->job, &r->log, outs[i].notice);
 			if (outs[i].retry)
 				run_retry_later(rs, r);
 		}
@@ -851,27 +855,29 @@ runs_flush(struct runs *rs)
 	free(outs);
 check_shutdown:
 	if (rs->shutting_down && rs->running == 0 && TAILQ_EMPTY(&rs->done) && rs->shutdown_done) {
-		void (*done)(struct server *) = rs->shutdown_done;
+		void (*done)(void *) = rs->shutdown_done;
 
 		rs->shutdown_done = NULL;
-		done(rs->srv);
+		done(rs->shutdown_arg);
 	}
 }
 
 /* ---- life */
 
 struct runs *
-runs_new(struct server *srv)
+runs_new(const struct runs_env *env)
 {
 	struct runs *rs = xcalloc(1, sizeof(*rs));
 
-	rs->srv = srv;
+	rs->env = *env;
+	if (rs->env.wall == NULL)
+		rs->env.wall = run_system_wall;
 	rs->accounts = idmap_new();
 	rs->jobs = idmap_new();
 	TAILQ_INIT(&rs->done);
 	TAILQ_INIT(&rs->running_list);
 	TAILQ_INIT(&rs->retries);
-	rs->flush_timer = evtimer_new(srv->base, run_flush_cb, rs);
+	rs->flush_timer = evtimer_new(rs->env.base, run_flush_cb, rs);
 	return rs;
 }
 
@@ -934,7 +940,7 @@ run_take_deferred(uint64_t id, void *value, void *arg)
 }
 
 void
-runs_shutdown(struct runs *rs, int grace, void (*done)(struct server *))
+runs_shutdown(struct runs *rs, int grace, void (*done)(void *), void *arg)
 {
 	struct run_vec waiting = { NULL, 0 };
 	struct run_retry *rt;
@@ -944,6 +950,7 @@ runs_shutdown(struct runs *rs, int grace, void (*done)(struct server *))
 
 	rs->shutting_down = 1;
 	rs->shutdown_done = done;
+	rs->shutdown_arg = arg;
 	while ((rt = TAILQ_FIRST(&rs->retries)) != NULL) {
 		TAILQ_REMOVE(&rs->retries, rt, link);
 		event_free(rt->timer);
@@ -962,7 +969,7 @@ runs_shutdown(struct runs *rs, int grace, void (*done)(struct server *))
 	if (rs->running > 0) {
 		log_info("run: waiting up to %d s for %zu execution%s", grace, rs->running,
 		    rs->running == 1 ? "" : "s");
-		rs->grace_timer = evtimer_new(rs->srv->base, run_grace_over, rs);
+		rs->grace_timer = evtimer_new(rs->env.base, run_grace_over, rs);
 		evtimer_add(rs->grace_timer, &tv);
 	}
 	runs_flush(rs);
@@ -996,6 +1003,6 @@ runs_free(struct runs *rs)
 	if (rs->grace_timer)
 		event_free(rs->grace_timer);
 	event_free(rs->flush_timer);
-	free(rs->queue);
+	dueheap_free(&rs->queue);
 	free(rs);
 }

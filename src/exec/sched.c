@@ -21,15 +21,13 @@
 #include "store/job.h"
 #include "util/log.h"
 #include "store/record.h"
+#include "exec/dueheap.h"
 #include "exec/run.h"
 #include "exec/sched.h"
-#include "daemon/server.h"
 #include "store/store.h"
 #include "engine/tz.h"
 
 #define SCHED_ARM_MAX		60	/* seconds: re-read the wall clock at least this often */
-#define SCHED_CATCHUP_ALL_MAX	100	/* missed fires run by catchUp "all" */
-#define SCHED_CATCHUP_HORIZON	(7 * 86400)	/* "all" looks back at most this far */
 
 /* A compiled schedule shared by every job with the same normalized text. */
 struct shared_cron {
@@ -40,17 +38,20 @@ struct shared_cron {
 };
 
 struct sjob {
-	uint64_t id;
+	struct due due;			/* id: the job's; at: its next fire, 0 = none */
 	uint64_t account;
 	struct shared_cron *cron;
 	const struct tz *zone;		/* NULL: the account's */
 	struct cron_window win;
-	int64_t next;			/* 0 = none */
-	uint32_t heap_i;		/* SJOB_NO_HEAP when out of the heap */
 	uint8_t single;
 	uint8_t instances;
 };
-#define SJOB_NO_HEAP UINT32_MAX
+
+static struct sjob *
+sjob_of(struct due *d)
+{
+	return d ? (struct sjob *)((char *)d - offsetof(struct sjob, due)) : NULL;
+}
 
 struct saccount {
 	const struct tz *zone;
@@ -61,20 +62,42 @@ struct saccount {
 	int dirty;			/* the count changed since it was written */
 };
 
+/* One fire to record and submit: of a scheduled job (SJ), or of any job
+ * fired by hand (SJ NULL). */
 struct fire {
 	struct sjob *sj;
+	uint64_t job;
+	uint64_t account;
 	int64_t planned;
-	int trigger;
+	int trigger;			/* LOG_TRIGGER_* */
+	int single;			/* the job's overlap rule */
+	int instances;
+	const char *payload;		/* cron.run's body, or NULL */
+	enum { FIRE_RAN, FIRE_SUSPENDED, FIRE_GONE, FIRE_DAILY } result;	/* out */
+	uint64_t log_id;		/* out: FIRE_RAN's execution */
 };
 
+/* A fire of SJ at PLANNED. */
+static void
+fire_set(struct fire *f, struct sjob *sj, int64_t planned, int trigger)
+{
+	memset(f, 0, sizeof(*f));
+	f->sj = sj;
+	f->job = sj->due.id;
+	f->account = sj->account;
+	f->planned = planned;
+	f->trigger = trigger;
+	f->single = sj->single;
+	f->instances = sj->instances;
+}
+
 struct sched {
-	struct server *srv;
+	struct sched_env env;
 	struct idmap *jobs;		/* id -> struct sjob */
 	struct idmap *accounts;		/* id -> struct saccount */
 	struct shared_cron **crons;	/* open addressing by text */
 	size_t ncrons, crons_cap;
-	struct sjob **heap;
-	size_t nheap, heap_cap;
+	struct dueheap heap;		/* of struct sjob, by next fire */
 	struct event *timer;
 	int stopped;
 };
@@ -159,94 +182,55 @@ sched_cron_put(struct shared_cron *sc)
 
 /* ---- the heap */
 
-static int
-sjob_before(const struct sjob *a, const struct sjob *b)
-{
-	return a->next < b->next || (a->next == b->next && a->id < b->id);
-}
-
-static void
-heap_set(struct sched *s, size_t i, struct sjob *sj)
-{
-	s->heap[i] = sj;
-	sj->heap_i = (uint32_t)i;
-}
-
-static void
-heap_up(struct sched *s, size_t i)
-{
-	struct sjob *sj = s->heap[i];
-
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-
-		if (!sjob_before(sj, s->heap[parent]))
-			break;
-		heap_set(s, i, s->heap[parent]);
-		i = parent;
-	}
-	heap_set(s, i, sj);
-}
-
-static void
-heap_down(struct sched *s, size_t i)
-{
-	struct sjob *sj = s->heap[i];
-
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		struct sjob *best = sj;
-
-		if (l < s->nheap && sjob_before(s->heap[l], best)) {
-			m = l;
-			best = s->heap[l];
-		}
-		if (r < s->nheap && sjob_before(s->heap[r], best))
-			m = r;
-		if (m == i)
-			break;
-		heap_set(s, i, s->heap[m]);
-		i = m;
-	}
-	heap_set(s, i, sj);
-}
-
 static void
 heap_push(struct sched *s, struct sjob *sj)
 {
-	if (s->nheap == s->heap_cap) {
-		s->heap_cap = s->heap_cap ? s->heap_cap * 2 : 1024;
-		s->heap = xrealloc(s->heap, s->heap_cap * sizeof(*s->heap));
-	}
-	heap_set(s, s->nheap++, sj);
-	heap_up(s, s->nheap - 1);
+	dueheap_push(&s->heap, &sj->due);
 }
 
 static void
 heap_remove(struct sched *s, struct sjob *sj)
 {
-	size_t i = sj->heap_i;
+	dueheap_remove(&s->heap, &sj->due);
+}
 
-	if (i == SJOB_NO_HEAP)
-		return;
-	sj->heap_i = SJOB_NO_HEAP;
-	if (--s->nheap == i)
-		return;
-	heap_set(s, i, s->heap[s->nheap]);
-	if (i > 0 && sjob_before(s->heap[i], s->heap[(i - 1) / 2]))
-		heap_up(s, i);
-	else
-		heap_down(s, i);
+static struct sjob *
+heap_top(const struct sched *s)
+{
+	return sjob_of(dueheap_top(&s->heap));
 }
 
 /* ---- time */
 
 static double
-sched_wall(void)
+sched_system_wall(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Every time the scheduler reads comes from the one clock of its env. */
+static double
+sched_wall(const struct sched *s)
+{
+	return s->env.wall();
+}
+
+static int64_t
+sched_now(const struct sched *s)
+{
+	return (int64_t)floor(sched_wall(s));
+}
+
+/* For the log line of the load: how long it took. */
+static double
+sched_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -278,11 +262,11 @@ sched_arm(struct sched *s)
 	struct timeval tv;
 	double delay;
 
-	if (s->stopped || s->nheap == 0) {
+	if (s->stopped || s->heap.n == 0) {
 		evtimer_del(s->timer);
 		return;
 	}
-	delay = (double)s->heap[0]->next - sched_wall();
+	delay = (double)heap_top(s)->due.at - sched_wall(s);
 	if (delay < 0)
 		delay = 0;
 	if (delay > SCHED_ARM_MAX)
@@ -335,7 +319,7 @@ sched_account_load(struct sched *s, uint64_t id)
 	struct store_txn t;
 	struct account a;
 
-	if (store_begin(s->srv->store, 0, &t) != STORE_OK)
+	if (store_begin(s->env.store, 0, &t) != STORE_OK)
 		return;
 	if (account_load(&t, id, &a) == STORE_OK) {
 		sched_account_set(sched_account(s, id), &a);
@@ -401,102 +385,162 @@ sched_daily_save(struct sched *s, struct store_txn *t, uint64_t account)
 
 /* ---- fires */
 
-int
-sched_record_run(struct store_txn *t, uint64_t id, uint64_t *log_id, uint64_t *no)
-{
-	struct job_state st;
-
-	if (job_load_state(t, id, &st) != STORE_OK) {
-		if (t->err == 0)
-			t->err = STORE_FAILED;
-		return -1;
-	}
-	st.runs++;
-	*no = st.runs;
-	*log_id = store_next_id(t, "log");
-	job_put_state(t, id, &st);
-	return t->err ? -1 : 0;
-}
-
-/* Records N fires in one synced transaction, then submits them. A fire
- * that cannot be recorded does not run: a restart must never run it
- * again, and nothing says it ran. */
-static void
+/*
+ * Turns fires into runs, the one way every fire goes (the timer's, the
+ * catch-up's at start, cron.run's): records the N fires of F in one
+ * synced transaction (the job's run count and a log id each; the last
+ * fire of the schedule for scheduled ones; the accounts' daily counts),
+ * then submits those that may run. Sets each fire's result:
+ *
+ *   FIRE_RAN        recorded and submitted, as execution log_id
+ *   FIRE_SUSPENDED  its account is suspended (scheduled fires only)
+ *   FIRE_GONE       the job is no longer in the store (dropped here)
+ *   FIRE_DAILY      its account's daily limit is reached: past it the job
+ *                   waits for the next day and nothing is logged
+ *
+ * Returns STORE_OK, or the store's error, and then no fire runs: a restart
+ * must never run it again, and nothing says it ran.
+ */
+static int
 sched_fire(struct sched *s, struct fire *f, size_t n, int64_t now)
 {
 	struct store_txn t;
-	uint64_t *log_ids, *nos, *accounts, *gone = NULL, first;
+	uint64_t *nos, *accounts, *gone = NULL, first;
 	size_t i, naccounts = 0, ngone = 0;
-	char *runs;
 	int rc;
 
 	if (n == 0)
-		return;
-	log_ids = xcalloc(n, sizeof(*log_ids));
+		return STORE_OK;
 	nos = xcalloc(n, sizeof(*nos));
 	accounts = xcalloc(n, sizeof(*accounts));
-	runs = xcalloc(n, 1);
-	if ((rc = store_begin(s->srv->store, 1, &t)) != STORE_OK)
-		goto fail;
+	for (i = 0; i < n; i++) {
+		f[i].result = FIRE_SUSPENDED;
+		f[i].log_id = 0;
+	}
+	if ((rc = store_begin(s->env.store, 1, &t)) != STORE_OK)
+		goto done;
 	first = store_reserve_ids(&t, "log", n);
 	for (i = 0; i < n && t.err == 0; i++) {
-		struct saccount *sa = idmap_get(s->accounts, f[i].sj->account);
+		struct saccount *sa = idmap_get(s->accounts, f[i].account);
 		struct job_state st;
 
-		if (sa && sa->suspended)
+		/* by hand (an admin's asUser) a suspended account's job runs */
+		if (f[i].trigger != LOG_TRIGGER_MANUAL && sa && sa->suspended)
 			continue;
-		if (job_load_state(&t, f[i].sj->id, &st) != STORE_OK) {
+		if (job_load_state(&t, f[i].job, &st) != STORE_OK) {
 			/* deleted behind the daemon's back (webcronctl) */
+			f[i].result = FIRE_GONE;
 			gone = xrealloc(gone, (ngone + 1) * sizeof(*gone));
-			gone[ngone++] = f[i].sj->id;
+			gone[ngone++] = f[i].job;
 			continue;
 		}
-		/* the account's daily limit: past it, the job waits for the
-		 * next day and nothing is logged (its status reads 3) */
-		if (!sched_daily_take(s, f[i].sj->account, now))
+		if (!sched_daily_take(s, f[i].account, now)) {
+			f[i].result = FIRE_DAILY;
 			continue;
-		st.last_fire = f[i].planned > st.last_fire ? f[i].planned : st.last_fire;
+		}
+		/* what catch-up owes starts after the last schedule instant
+		 * fired; a run by hand is not one */
+		if (f[i].trigger != LOG_TRIGGER_MANUAL && f[i].planned > st.last_fire)
+			st.last_fire = f[i].planned;
 		st.runs++;
 		nos[i] = st.runs;
-		log_ids[i] = first + i;
-		job_put_state(&t, f[i].sj->id, &st);
-		runs[i] = 1;
-		if (naccounts == 0 || accounts[naccounts - 1] != f[i].sj->account)
-			accounts[naccounts++] = f[i].sj->account;
+		f[i].log_id = first + i;
+		f[i].result = FIRE_RAN;
+		job_put_state(&t, f[i].job, &st);
+		if (naccounts == 0 || accounts[naccounts - 1] != f[i].account)
+			accounts[naccounts++] = f[i].account;
 	}
 	sched_write_counts(s, &t, accounts, naccounts);
 	if ((rc = store_commit(&t)) != STORE_OK)
-		goto fail;
+		goto done;
 	for (i = 0; i < n; i++) {
 		struct run_order o;
 
-		if (!runs[i])
+		if (f[i].result != FIRE_RAN)
 			continue;
 		memset(&o, 0, sizeof(o));
-		o.job = f[i].sj->id;
-		o.account = f[i].sj->account;
-		o.log_id = log_ids[i];
+		o.job = f[i].job;
+		o.account = f[i].account;
+		o.log_id = f[i].log_id;
 		o.no = nos[i];
 		o.planned = f[i].planned;
 		o.trigger = f[i].trigger;
 		o.attempt = 1;
-		o.single = f[i].sj->single;
-		o.instances = f[i].sj->instances;
-		runs_submit(s->srv->runs, &o);
+		o.single = f[i].single;
+		o.instances = f[i].instances;
+		o.payload = f[i].payload;
+		runs_submit(s->env.runs, &o);
 	}
-	goto done;
-fail:
-	log_warnx("sched: %zu fire%s at %lld could not be recorded and will not run (%s)", n,
-	    n == 1 ? "" : "s", (long long)f[0].planned,
-	    rc == STORE_FULL ? "storage full" : "storage error");
 done:
-	free(log_ids);
+	if (rc != STORE_OK)
+		for (i = 0; i < n; i++) {
+			f[i].result = FIRE_SUSPENDED;
+			f[i].log_id = 0;
+		}
 	free(nos);
 	free(accounts);
-	free(runs);
 	for (i = 0; i < ngone; i++)
 		sched_drop(s, gone[i]);
 	free(gone);
+	return rc;
+}
+
+/* The scheduler's own fires: a failure is logged, as no one waits for it. */
+static void
+sched_fire_due(struct sched *s, struct fire *f, size_t n, int64_t now)
+{
+	int rc;
+
+	if ((rc = sched_fire(s, f, n, now)) != STORE_OK)
+		log_warnx("sched: %zu fire%s at %lld could not be recorded and will not run (%s)", n,
+		    n == 1 ? "" : "s", (long long)f[0].planned,
+		    rc == STORE_FULL ? "storage full" : "storage error");
+}
+
+int
+sched_fire_now(struct sched *s, const struct job *j, const char *payload, int64_t now,
+    struct sched_fired *out)
+{
+	unsigned limit = j->single ? 1 : (unsigned)(j->instances > 0 ? j->instances : 1);
+	struct fire f;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->active = runs_active(s->env.runs, j->id);
+	if (out->active >= limit) {
+		out->why = SCHED_RUNNING;
+		return -1;
+	}
+	/* refused before a transaction: a refusal writes nothing */
+	if (sched_daily_reached(s, j->account, now)) {
+		out->why = SCHED_DAILY;
+		return -1;
+	}
+	memset(&f, 0, sizeof(f));
+	f.job = j->id;
+	f.account = j->account;
+	f.planned = now;
+	f.trigger = LOG_TRIGGER_MANUAL;
+	f.single = j->single;
+	f.instances = j->instances;
+	f.payload = payload;
+	if ((rc = sched_fire(s, &f, 1, now)) != STORE_OK) {
+		out->why = SCHED_STORE;
+		out->store_rc = rc;
+		return -1;
+	}
+	switch (f.result) {
+	case FIRE_RAN:
+		out->log_id = f.log_id;
+		return 0;
+	case FIRE_DAILY:
+		out->why = SCHED_DAILY;
+		return -1;
+	default:
+		out->why = SCHED_STORE;
+		out->store_rc = STORE_NOTFOUND;
+		return -1;
+	}
 }
 
 /* Job ID will not fire again: past its expiresAt it becomes expired (a
@@ -507,7 +551,7 @@ sched_retire(struct sched *s, uint64_t id, int64_t expires_at, int64_t now)
 	struct store_txn t;
 
 	sched_drop(s, id);
-	if (expires_at && now >= expires_at && store_begin(s->srv->store, 1, &t) == STORE_OK) {
+	if (expires_at && now >= expires_at && store_begin(s->env.store, 1, &t) == STORE_OK) {
 		if (job_set_status(&t, id, JOB_EXPIRED, now) == STORE_OK)
 			store_commit(&t);
 		else
@@ -519,23 +563,20 @@ static void
 sched_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct sched *s = arg;
-	double wall = sched_wall();
+	double wall = sched_wall(s);
 	int64_t sec = (int64_t)floor(wall);
 	struct fire *fires = NULL;
 	struct { uint64_t id; int64_t expires_at; } *done = NULL;
 	size_t n = 0, cap = 0, ndone = 0, i;
 
-	while (s->nheap && s->heap[0]->next <= sec) {
-		struct sjob *sj = s->heap[0];
+	while (s->heap.n && heap_top(s)->due.at <= sec) {
+		struct sjob *sj = heap_top(s);
 
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
 			fires = xrealloc(fires, cap * sizeof(*fires));
 		}
-		fires[n].sj = sj;
-		fires[n].planned = sj->next;
-		fires[n].trigger = LOG_TRIGGER_SCHEDULE;
-		n++;
+		fire_set(&fires[n++], sj, sj->due.at, LOG_TRIGGER_SCHEDULE);
 		heap_remove(s, sj);
 	}
 	for (i = 0; i < n; i++) {
@@ -543,19 +584,19 @@ sched_tick(evutil_socket_t fd, short what, void *arg)
 
 		/* at most one fire per job per tick: a loop that was held up
 		 * goes on from now rather than replaying every second */
-		sj->next = sched_next_of(s, sj, sec);
+		sj->due.at = sched_next_of(s, sj, sec);
 		if (fires[i].planned < sec - 1)
-			log_warnx("sched: job %llu fired %lld seconds late", (unsigned long long)sj->id,
+			log_warnx("sched: job %llu fired %lld seconds late", (unsigned long long)sj->due.id,
 			    (long long)(sec - fires[i].planned));
-		if (sj->next)
+		if (sj->due.at)
 			heap_push(s, sj);
 		else {
 			done = xrealloc(done, (ndone + 1) * sizeof(*done));
-			done[ndone].id = sj->id;
+			done[ndone].id = sj->due.id;
 			done[ndone++].expires_at = sj->win.expires_at;
 		}
 	}
-	sched_fire(s, fires, n, sec);
+	sched_fire_due(s, fires, n, sec);
 	for (i = 0; i < ndone; i++)
 		sched_retire(s, done[i].id, done[i].expires_at, sec);
 	free(done);
@@ -599,10 +640,10 @@ sjob_new(struct sched *s, uint64_t id, const struct job_peek *p)
 		return NULL;
 	}
 	sj = xcalloc(1, sizeof(*sj));
-	sj->id = id;
+	sj->due.id = id;
 	sj->account = p->account;
 	sj->cron = sc;
-	sj->heap_i = SJOB_NO_HEAP;
+	sj->due.slot = DUE_NONE;
 	sj->win.starts_at = p->starts_at;
 	sj->win.expires_at = p->expires_at;
 	sj->win.anchor = p->starts_at ? p->starts_at : p->created_at;
@@ -623,8 +664,8 @@ sched_place(struct sched *s, struct sjob *sj, int64_t after, int64_t paused_unti
 {
 	if (paused_until > after + 1)
 		after = paused_until - 1;
-	sj->next = sched_next_of(s, sj, after);
-	if (sj->next)
+	sj->due.at = sched_next_of(s, sj, after);
+	if (sj->due.at)
 		heap_push(s, sj);
 }
 
@@ -680,7 +721,7 @@ sched_job_changed(struct sched *s, const struct job *j, const struct account *a,
 	else if (!deleted && idmap_get(s->accounts, j->account) == NULL)
 		sched_account_load(s, j->account);
 	if (!deleted)
-		sched_add_job(s, j, (int64_t)time(NULL));
+		sched_add_job(s, j, sched_now(s));
 	sched_arm(s);
 }
 
@@ -701,7 +742,7 @@ sched_reload_job(struct job *j, void *arg)
 void
 sched_account_reload(struct sched *s, uint64_t id)
 {
-	struct sched_reload r = { s, (int64_t)time(NULL) };
+	struct sched_reload r = { s, sched_now(s) };
 	struct sched_ids ids = { id, NULL, 0 };
 	struct store_txn t;
 	struct account a;
@@ -712,7 +753,7 @@ sched_account_reload(struct sched *s, uint64_t id)
 	for (i = 0; i < ids.n; i++)
 		sched_drop(s, ids.v[i]);
 	free(ids.v);
-	if (store_begin(s->srv->store, 0, &t) != STORE_OK)
+	if (store_begin(s->env.store, 0, &t) != STORE_OK)
 		return;
 	if ((rc = account_load(&t, id, &a)) == STORE_NOTFOUND) {
 		free(idmap_del(s->accounts, id));
@@ -747,7 +788,7 @@ sched_rezone_one(uint64_t id, void *value, void *arg)
 void
 sched_account_changed(struct sched *s, const struct account *a, int deleted)
 {
-	struct sched_rezone r = { s, a->id, (int64_t)time(NULL) };
+	struct sched_rezone r = { s, a->id, sched_now(s) };
 	struct saccount *sa;
 
 	if (deleted) {
@@ -776,38 +817,49 @@ sched_account_changed(struct sched *s, const struct account *a, int deleted)
 
 /* ---- start-up */
 
+size_t
+sched_catch_up_times(const struct cron *c, const struct tz *zone, const struct cron_window *win,
+    int catch_up, int64_t starting_deadline, int64_t baseline, int64_t now,
+    int64_t out[SCHED_CATCHUP_ALL_MAX])
+{
+	int64_t ring[SCHED_CATCHUP_ALL_MAX], t, next;
+	size_t kept, total = 0, i;
+
+	if (catch_up == JOB_CATCHUP_NONE || baseline <= 0 || baseline >= now)
+		return 0;
+	if (catch_up == JOB_CATCHUP_ONCE) {
+		/* only the latest missed fire, and only within the deadline */
+		t = baseline > now - starting_deadline - 1 ? baseline : now - starting_deadline - 1;
+	} else
+		t = baseline > now - SCHED_CATCHUP_HORIZON ? baseline : now - SCHED_CATCHUP_HORIZON;
+	while (cron_next(c, zone, win, t, &next) == 0 && next <= now) {
+		ring[total++ % SCHED_CATCHUP_ALL_MAX] = next;
+		t = next;
+	}
+	kept = catch_up == JOB_CATCHUP_ONCE ? (total ? 1 : 0) :
+	    (total < SCHED_CATCHUP_ALL_MAX ? total : SCHED_CATCHUP_ALL_MAX);
+	for (i = 0; i < kept; i++)
+		out[i] = ring[(total - kept + i) % SCHED_CATCHUP_ALL_MAX];
+	return kept;
+}
+
 /* The fires of SJ missed between BASELINE and NOW that its catchUp wants,
  * appended to *F. */
 static void
 sched_catch_up(struct sched *s, struct sjob *sj, const struct job_peek *p, int64_t baseline,
     int64_t now, struct fire **f, size_t *n, size_t *cap)
 {
-	int64_t ring[SCHED_CATCHUP_ALL_MAX], t, next;
-	size_t kept = 0, total = 0, i;
+	int64_t missed[SCHED_CATCHUP_ALL_MAX];
+	size_t k, i;
 
-	if (p->catch_up == JOB_CATCHUP_NONE || baseline <= 0 || baseline >= now)
-		return;
-	if (p->catch_up == JOB_CATCHUP_ONCE) {
-		/* only the latest missed fire, and only within the deadline */
-		t = baseline > now - p->starting_deadline - 1 ? baseline : now - p->starting_deadline - 1;
-	} else
-		t = baseline > now - SCHED_CATCHUP_HORIZON ? baseline : now - SCHED_CATCHUP_HORIZON;
-	while (cron_next(sj->cron->c, sched_zone(s, sj), &sj->win, t, &next) == 0 && next <= now) {
-		ring[total++ % SCHED_CATCHUP_ALL_MAX] = next;
-		t = next;
-	}
-	if (total == 0)
-		return;
-	kept = p->catch_up == JOB_CATCHUP_ONCE ? 1 : (total < SCHED_CATCHUP_ALL_MAX ? total : SCHED_CATCHUP_ALL_MAX);
-	for (i = total - kept; i < total; i++) {
+	k = sched_catch_up_times(sj->cron->c, sched_zone(s, sj), &sj->win, p->catch_up,
+	    p->starting_deadline, baseline, now, missed);
+	for (i = 0; i < k; i++) {
 		if (*n == *cap) {
 			*cap = *cap ? *cap * 2 : 256;
 			*f = xrealloc(*f, *cap * sizeof(**f));
 		}
-		(*f)[*n].sj = sj;
-		(*f)[*n].planned = ring[i % SCHED_CATCHUP_ALL_MAX];
-		(*f)[*n].trigger = LOG_TRIGGER_CATCHUP;
-		(*n)++;
+		fire_set(&(*f)[(*n)++], sj, missed[i], LOG_TRIGGER_CATCHUP);
 	}
 }
 
@@ -818,7 +870,7 @@ sched_fire_cmp(const void *a, const void *b)
 
 	if (x->planned != y->planned)
 		return x->planned < y->planned ? -1 : 1;
-	return x->sj->id < y->sj->id ? -1 : x->sj->id > y->sj->id;
+	return x->job < y->job ? -1 : x->job > y->job;
 }
 
 int
@@ -830,10 +882,10 @@ sched_load(struct sched *s, int64_t now)
 	uint64_t *expired = NULL;
 	const char *lo = NULL, *hi = NULL;
 	size_t nfires = 0, cap = 0, nexpired = 0, i;
-	double t0 = server_monotonic();
+	double t0 = sched_monotonic();
 	int rc;
 
-	if ((rc = store_begin(s->srv->store, 0, &t)) != STORE_OK)
+	if ((rc = store_begin(s->env.store, 0, &t)) != STORE_OK)
 		return -1;
 	store_iter_open(&t, DB_ACCOUNTS, NULL, 0, &it);
 	while (store_iter_next(&t, &it) == 1) {
@@ -876,7 +928,7 @@ sched_load(struct sched *s, int64_t now)
 			baseline = p.paused_until - 1;
 		sched_catch_up(s, sj, &p, baseline, now, &fires, &nfires, &cap);
 		sched_place(s, sj, now, p.paused_until);
-		if (sj->next == 0 && p.expires_at && now >= p.expires_at) {
+		if (sj->due.at == 0 && p.expires_at && now >= p.expires_at) {
 			expired = xrealloc(expired, (nexpired + 1) * sizeof(*expired));
 			expired[nexpired++] = id;
 		}
@@ -899,11 +951,11 @@ sched_load(struct sched *s, int64_t now)
 	}
 	free(expired);
 	log_info("sched: %zu jobs scheduled in %.2f s, %zu missed fires to catch up",
-	    s->nheap, server_monotonic() - t0, nfires);
+	    s->heap.n, sched_monotonic() - t0, nfires);
 	store_release_pages(lo, hi);
 	if (nfires)
 		qsort(fires, nfires, sizeof(*fires), sched_fire_cmp);
-	sched_fire(s, fires, nfires, now);
+	sched_fire_due(s, fires, nfires, now);
 	free(fires);
 	sched_arm(s);
 	return 0;
@@ -912,14 +964,16 @@ sched_load(struct sched *s, int64_t now)
 /* ---- life */
 
 struct sched *
-sched_new(struct server *srv)
+sched_new(const struct sched_env *env)
 {
 	struct sched *s = xcalloc(1, sizeof(*s));
 
-	s->srv = srv;
+	s->env = *env;
+	if (s->env.wall == NULL)
+		s->env.wall = sched_system_wall;
 	s->jobs = idmap_new();
 	s->accounts = idmap_new();
-	s->timer = evtimer_new(srv->base, sched_tick, s);
+	s->timer = evtimer_new(s->env.base, sched_tick, s);
 	return s;
 }
 
@@ -951,7 +1005,7 @@ sched_free(struct sched *s)
 			free(s->crons[i]);
 		}
 	free(s->crons);
-	free(s->heap);
+	dueheap_free(&s->heap);
 	free(s);
 }
 
@@ -965,7 +1019,7 @@ sched_stop(struct sched *s)
 size_t
 sched_count(const struct sched *s)
 {
-	return s->nheap;
+	return s->heap.n;
 }
 
 int64_t
@@ -973,5 +1027,5 @@ sched_next(const struct sched *s, uint64_t id)
 {
 	const struct sjob *sj = idmap_get(s->jobs, id);
 
-	return sj && sj->heap_i != SJOB_NO_HEAP ? sj->next : 0;
+	return sj && sj->due.slot != DUE_NONE ? sj->due.at : 0;
 }

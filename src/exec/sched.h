@@ -14,13 +14,29 @@
 #include <stdint.h>
 
 struct account;
+struct cron;
+struct cron_window;
+struct event_base;
 struct job;
-struct server;
+struct runs;
+struct store;
 struct store_txn;
+struct tz;
+
+#define SCHED_CATCHUP_ALL_MAX	100	/* missed fires run by catchUp "all" */
+#define SCHED_CATCHUP_HORIZON	(7 * 86400)	/* "all" looks back at most this far */
+
+/* What the scheduler uses; all outlive it. Fires go to RUNS. */
+struct sched_env {
+	struct event_base *base;
+	struct store *store;
+	struct runs *runs;
+	double (*wall)(void);		/* unix seconds; NULL: the system's clock */
+};
 
 struct sched;
 
-struct sched *sched_new(struct server *srv);
+struct sched *sched_new(const struct sched_env *env);
 void sched_free(struct sched *);
 
 /* Loads every account and active job from the store, submits the fires
@@ -56,8 +72,53 @@ int  sched_daily_reached(struct sched *, uint64_t account, int64_t now);
 size_t  sched_count(const struct sched *);
 int64_t sched_next(const struct sched *, uint64_t id);
 
-/* Records an unscheduled execution of job ID (cron.run, retries): the
- * job's run count and a log id, in T. Returns 0, or -1 (sticky error). */
-int  sched_record_run(struct store_txn *t, uint64_t id, uint64_t *log_id, uint64_t *no);
+/* Why sched_fire_now() did not fire. */
+enum sched_why {
+	SCHED_RUNNING = 1,	/* the job runs already: once when `single`, else
+				 * `instances` times (see ACTIVE); nothing recorded */
+	SCHED_DAILY,		/* the account's daily limit is reached today;
+				 * nothing recorded */
+	SCHED_STORE,		/* it could not be recorded (STORE_RC: STORE_FULL,
+				 * STORE_FAILED, or STORE_NOTFOUND when the job is
+				 * gone from the store); it does not run */
+};
+
+struct sched_fired {
+	uint64_t log_id;	/* fired: the execution's Log id */
+	unsigned active;	/* the job's executions queued or running before */
+	enum sched_why why;	/* not fired: why */
+	int store_rc;		/* SCHED_STORE: the STORE_* error */
+};
+
+/*
+ * Fires job J now, by hand (cron.run): the same steps as every fire of
+ * the schedule, for one run with trigger "manual" at NOW (the caller's
+ * clock: the Log's `time`) and PAYLOAD (NULL or the request's body,
+ * copied). Unlike a scheduled fire it refuses a job that runs already,
+ * and it does not move the job's last scheduled fire (catch-up) nor look
+ * at the account's suspension. In one synced transaction it takes one of
+ * the account's daily executions, counts the job's run and allocates the
+ * Log id; the run is submitted once that is committed. No transaction
+ * may be open in this thread.
+ *
+ * Returns 0 with OUT->log_id, or -1 with OUT->why (and OUT->active,
+ * OUT->store_rc).
+ */
+int  sched_fire_now(struct sched *, const struct job *j, const char *payload, int64_t now,
+	struct sched_fired *out);
+
+/*
+ * Catch-up, a pure function: the fire times of schedule C (in ZONE, within
+ * WIN) missed after BASELINE (the last instant owed nothing: the job's
+ * creation, last recorded fire or pause) up to NOW that CATCH_UP
+ * (JOB_CATCHUP_*) wants, oldest first, into OUT; returns their number.
+ * "none" wants none; "once" the latest, if it is at most
+ * STARTING_DEADLINE seconds before NOW; "all" each (the last
+ * SCHED_CATCHUP_ALL_MAX, none older than SCHED_CATCHUP_HORIZON). No fire is
+ * owed when BASELINE is 0 (never fired) or not before NOW.
+ */
+size_t sched_catch_up_times(const struct cron *c, const struct tz *zone,
+	const struct cron_window *win, int catch_up, int64_t starting_deadline, int64_t baseline,
+	int64_t now, int64_t out[SCHED_CATCHUP_ALL_MAX]);
 
 #endif

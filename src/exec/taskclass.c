@@ -91,7 +91,15 @@ struct taskclass_run {
 	int failed;		/* did not start, or could not be watched */
 	char error[256];
 
-	TAILQ_ENTRY(taskclass_run) entry;	/* in taskclass_runs until freed */
+	struct taskclasses *owner;
+	TAILQ_ENTRY(taskclass_run) entry;	/* in its owner's runs until freed */
+};
+
+/* The runs started on one event base whose callbacks have not fired. */
+struct taskclasses {
+	struct event_base *base;
+	size_t nactive;
+	TAILQ_HEAD(, taskclass_run) runs;
 };
 
 /* What the program runs as when a user is named. */
@@ -104,9 +112,6 @@ struct taskclass_user {
 	char *home;
 };
 
-static size_t taskclass_nactive;
-static TAILQ_HEAD(, taskclass_run) taskclass_runs = TAILQ_HEAD_INITIALIZER(taskclass_runs);
-
 static void taskclass_on_stdin(evutil_socket_t, short, void *);
 static void taskclass_on_output(evutil_socket_t, short, void *);
 static void taskclass_on_exit(evutil_socket_t, short, void *);
@@ -114,26 +119,39 @@ static void taskclass_on_timeout(evutil_socket_t, short, void *);
 static void taskclass_on_drain(evutil_socket_t, short, void *);
 static void taskclass_finish(struct taskclass_run *);
 
-size_t
-taskclass_active(void)
+struct taskclasses *
+taskclasses_new(struct event_base *base)
 {
-	return taskclass_nactive;
+	struct taskclasses *tcs = xcalloc(1, sizeof(*tcs));
+
+	tcs->base = base;
+	TAILQ_INIT(&tcs->runs);
+	return tcs;
+}
+
+size_t
+taskclasses_active(const struct taskclasses *tcs)
+{
+	return tcs->nactive;
 }
 
 static void taskclass_free(struct taskclass_run *);
 
 void
-taskclass_abandon_all(void)
+taskclasses_free(struct taskclasses *tcs)
 {
 	struct taskclass_run *run;
 
-	while ((run = TAILQ_FIRST(&taskclass_runs)) != NULL) {
+	if (tcs == NULL)
+		return;
+	while ((run = TAILQ_FIRST(&tcs->runs)) != NULL) {
 		if (run->pid > 0 && !run->reaped)
 			log_info("task class %s: pid %d still runs at exit; it is left to finish",
 			    run->name, (int)run->pid);
-		taskclass_nactive--;
+		tcs->nactive--;
 		taskclass_free(run);
 	}
+	free(tcs);
 }
 
 static char *
@@ -577,7 +595,7 @@ taskclass_watch_exit(struct taskclass_run *run)
 }
 
 struct taskclass_run *
-taskclass_start(struct event_base *base, const struct taskclass_request *req,
+taskclass_start(struct taskclasses *tcs, const struct taskclass_request *req,
     taskclass_done_cb cb, void *arg)
 {
 	struct taskclass_run *run = xcalloc(1, sizeof(*run));
@@ -587,8 +605,9 @@ taskclass_start(struct event_base *base, const struct taskclass_request *req,
 	char **envp = NULL;
 	int rc;
 
-	TAILQ_INSERT_TAIL(&taskclass_runs, run, entry);
-	run->base = base;
+	TAILQ_INSERT_TAIL(&tcs->runs, run, entry);
+	run->owner = tcs;
+	run->base = tcs->base;
 	run->cb = cb;
 	run->arg = arg;
 	run->name = xstrdup(req->name ? req->name : "");
@@ -612,7 +631,7 @@ taskclass_start(struct event_base *base, const struct taskclass_request *req,
 	run->payload[run->payload_len] = '\0';
 	run->ev_timeout = taskclass_event(run, -1, 0, taskclass_on_timeout);
 	run->ev_drain = taskclass_event(run, -1, 0, taskclass_on_drain);
-	taskclass_nactive++;
+	tcs->nactive++;
 	clock_gettime(CLOCK_MONOTONIC, &run->started);
 
 	if (run->exec[0] != '/') {
@@ -924,7 +943,7 @@ taskclass_outcome(const struct taskclass_run *run, struct taskclass_result *res)
 static void
 taskclass_free(struct taskclass_run *run)
 {
-	TAILQ_REMOVE(&taskclass_runs, run, entry);
+	TAILQ_REMOVE(&run->owner->runs, run, entry);
 	if (run->ev_in)
 		event_free(run->ev_in);
 	if (run->ev_out)
@@ -969,7 +988,7 @@ taskclass_finish(struct taskclass_run *run)
 	log_debug("task class %s: pid %d done after %.3f s, %" PRIu64 " bytes of output%s%s",
 	    run->name, (int)res.pid, res.duration, res.output_bytes, res.error[0] ? ": " : "",
 	    res.error);
-	taskclass_nactive--;
+	run->owner->nactive--;
 	if (run->cb)
 		run->cb(&res, run->arg);
 	buf_free(&out);

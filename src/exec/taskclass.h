@@ -94,10 +94,16 @@ struct taskclass_result {
 typedef void (*taskclass_done_cb)(const struct taskclass_result *, void *arg);
 
 struct taskclass_run;
+struct taskclasses;
+
+/* The owner of the runs started on BASE: each run is counted and listed
+ * there until its callback has fired. */
+struct taskclasses *taskclasses_new(struct event_base *base);
 
 /*
- * Starts REQ's program and returns its run; never NULL (memory exhaustion
- * is fatal, as everywhere in webcrond). The request's strings are copied.
+ * Starts REQ's program on the event base of TCS and returns its run;
+ * never NULL (memory exhaustion is fatal, as everywhere in webcrond). The
+ * request's strings are copied.
  *
  * CB is called exactly once, never before taskclass_start returns: when
  * the program has exited and its output pipe reached end of file, or 100 ms
@@ -112,7 +118,7 @@ struct taskclass_run;
  * until the child has exec'd, and a named user is looked up with
  * getpwnam(3). Nothing else waits.
  */
-struct taskclass_run *taskclass_start(struct event_base *base, const struct taskclass_request *req,
+struct taskclass_run *taskclass_start(struct taskclasses *tcs, const struct taskclass_request *req,
 	taskclass_done_cb cb, void *arg);
 
 /* Sends SIG to the run's process group (e.g. SIGTERM at shutdown, then
@@ -121,14 +127,15 @@ struct taskclass_run *taskclass_start(struct event_base *base, const struct task
  * that has already been reaped. */
 void taskclass_cancel(struct taskclass_run *run, int sig);
 
-/* Runs whose callback has not fired yet. */
-size_t taskclass_active(void);
+/* Runs of TCS whose callback has not fired yet. */
+size_t taskclasses_active(const struct taskclasses *tcs);
 
 /* At exit, once the loop has stopped: frees every run whose callback has
  * not fired, without calling it, and leaves its program (if it still runs)
- * to finish on its own, logging its pid. Only programs no caller waits for
- * are left by then (webcrond's job runs end within shutdown_grace; a
- * notice's sendmail may not). Call before the event base is freed. */
-void taskclass_abandon_all(void);
+ * to finish on its own, logging its pid; then TCS. Only programs no caller
+ * waits for are left by then (webcrond's job runs end within
+ * shutdown_grace; a notice's sendmail may not). Call before the event base
+ * is freed. */
+void taskclasses_free(struct taskclasses *tcs);
 
 #endif

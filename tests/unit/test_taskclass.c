@@ -48,6 +48,7 @@
 
 static char dir[PATH_MAX];
 static struct event_base *base;
+static struct taskclasses *tcs;	/* the runs started on BASE */
 static int fds_at_start;
 static char big[BIG_LEN];
 
@@ -191,13 +192,13 @@ run_one(const struct taskclass_request *req, struct seen *s)
 
 	memset(s, 0, sizeof(*s));
 	clock_gettime(CLOCK_MONOTONIC, &s->t0);
-	run = taskclass_start(base, req, done_cb, s);
+	run = taskclass_start(tcs, req, done_cb, s);
 	assert_non_null(run);
 	assert_int_equal(s->calls, 0);
-	assert_int_equal(taskclass_active(), 1);
+	assert_int_equal(taskclasses_active(tcs), 1);
 	assert_int_equal(event_base_dispatch(base), 1);	/* 1: no events left */
 	assert_int_equal(s->calls, 1);
-	assert_int_equal(taskclass_active(), 0);
+	assert_int_equal(taskclasses_active(tcs), 0);
 	assert_int_equal(count_fds(), before);
 }
 
@@ -289,6 +290,7 @@ group_setup(void **state)
 	close(fd);
 	if ((base = event_base_new()) == NULL)
 		return -1;
+	tcs = taskclasses_new(base);
 	fds_at_start = count_fds();
 	return 0;
 }
@@ -296,6 +298,7 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
+	taskclasses_free(tcs);
 	event_base_free(base);
 	close(LEAK_FD);
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -561,7 +564,7 @@ test_cancel(void **state)
 	req_init(&req, "sleep.sh");
 	memset(&s, 0, sizeof(s));
 	clock_gettime(CLOCK_MONOTONIC, &s.t0);
-	run = taskclass_start(base, &req, done_cb, &s);
+	run = taskclass_start(tcs, &req, done_cb, &s);
 	ev = evtimer_new(base, cancel_cb, run);
 	assert_non_null(ev);
 	evtimer_add(ev, &later);
@@ -592,11 +595,11 @@ test_fifty_in_parallel(void **state)
 		req.sequence = i;
 		memset(&s[i], 0, sizeof(s[i]));
 		s[i].t0 = t0;
-		taskclass_start(base, &req, done_cb, &s[i]);
+		taskclass_start(tcs, &req, done_cb, &s[i]);
 	}
-	assert_int_equal(taskclass_active(), 50);
+	assert_int_equal(taskclasses_active(tcs), 50);
 	event_base_dispatch(base);
-	assert_int_equal(taskclass_active(), 0);
+	assert_int_equal(taskclasses_active(tcs), 0);
 	/* They ran side by side: 50 x 0.2 s one after another would be 10 s. */
 	assert_true(since(&t0) < 5);
 	for (i = 0; i < 50; i++) {
@@ -739,14 +742,16 @@ not_root_refuses(void)
 {
 	struct taskclass_request req;
 	struct event_base *b;
+	struct taskclasses *bt;
 	struct seen s;
 
 	if ((b = event_base_new()) == NULL)
 		return 1;
+	bt = taskclasses_new(b);
 	req_init(&req, "exit0.sh");
 	req.user = "root";
 	memset(&s, 0, sizeof(s));
-	taskclass_start(b, &req, done_cb, &s);
+	taskclass_start(bt, &req, done_cb, &s);
 	if (s.calls != 0)
 		return 2;
 	event_base_dispatch(b);
@@ -846,7 +851,7 @@ test_run_as_nobody(void **state)
 static void
 test_no_fd_or_zombie_left(void **state)
 {
-	assert_int_equal(taskclass_active(), 0);
+	assert_int_equal(taskclasses_active(tcs), 0);
 	assert_int_equal(count_fds(), fds_at_start);
 	errno = 0;
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
