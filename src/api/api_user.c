@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/account.h"
+#include "store/cascade.h"
 #include "api/api.h"
 #include "util/json.h"
 #include "api/ratelimit.h"
@@ -174,7 +175,7 @@ api_user_delete(struct api_call *c)
 		account_free(&a);
 		return api_error(c, API_INVALID, "id", "you cannot delete your own account");
 	}
-	account_delete(&t, &a, c->now);
+	cascade_account_delete(&t, &a, c->now);
 	if ((rc = store_commit(&t)) != STORE_OK) {
 		account_free(&a);
 		return api_store_error(c, rc, "account");

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "store/account.h"
+#include "store/cascade.h"
 #include "ctl/check.h"
 #include "store/changefeed.h"
 #include "util/json.h"
@@ -240,7 +241,7 @@ ctl_user_resume(struct ctl *ctl)
 static int
 ctl_do_delete(struct store_txn *t, struct account *a, void *arg)
 {
-	account_delete(t, a, time(NULL));
+	cascade_account_delete(t, a, time(NULL));
 	return t->err ? -1 : 0;
 }
 

@@ -70,9 +70,9 @@ int  account_create(struct store_txn *t, struct account *a, int64_t now,
  * commits. Returns 0 or -1. */
 int  account_new_token(struct store_txn *t, struct account *a, int64_t now,
 	char token[TOKEN_LEN + 1]);
-/* Deletes A with its token, jobs (and their tasks and logs) and groups.
- * Errors are sticky in T. */
-void account_delete(struct store_txn *t, const struct account *a, int64_t now);
+/* Deletes A's record and token alone: cascade_account_delete deletes its
+ * jobs and groups first. Errors are sticky in T. */
+void account_delete(struct store_txn *t, const struct account *a);
 
 /* A's executions today (the day in A's zone): its counter, or 0 when the
  * counter is of an earlier day. */

@@ -9,10 +9,10 @@
 #include "store/account.h"
 #include "util/buf.h"
 #include "engine/cron.h"
-#include "store/execlog.h"
 #include "store/job.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "store/points.h"
 #include "store/record.h"
 #include "store/store.h"
 #include "engine/tz.h"
@@ -562,7 +562,7 @@ job_update(struct store_txn *t, const struct job *old, struct job *j, int64_t no
 }
 
 void
-job_remove(struct store_txn *t, const struct job *j, int64_t now)
+job_delete(struct store_txn *t, const struct job *j, int64_t now)
 {
 	uint8_t key[16];
 
@@ -570,7 +570,6 @@ job_remove(struct store_txn *t, const struct job *j, int64_t now)
 	store_del(t, DB_JOBS, key, 8);
 	store_del(t, DB_JOBSTATE, key, 8);
 	job_index_tasks(t, j, 0);
-	execlog_remove_job(t, j->id);
 	job_key2(key, j->account, j->id);
 	store_del(t, DB_JOBS_BY_ACCOUNT, key, sizeof(key));
 	if (j->group) {
@@ -703,68 +702,14 @@ job_next_run(const struct job *j, const struct tz *zone, int64_t now)
 	return next;
 }
 
-/* points only change with daylight saving, and many jobs share an
- * expression: a direct-mapped cache by (expression, zone, hour) saves
- * walking up to 1440 fire times per job in every cron.list. */
-#define JOB_POINTS_CACHE 4096
-
-static struct {
-	char *expression;
-	const struct tz *zone;
-	int64_t hour;
-	int64_t points;
-} job_points_cache[JOB_POINTS_CACHE];
-
-static int64_t job_points_walk(const struct job *j, const struct tz *zone, int64_t now);
-
-int64_t
-job_points(const struct job *j, const struct tz *zone, int64_t now)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	const char *p;
-	size_t slot;
-
-	/* a window or an anchor makes the count the job's own */
-	if (j->starts_at || j->expires_at || strncmp(j->expression, "@every", 6) == 0)
-		return job_points_walk(j, zone, now);
-	for (p = j->expression; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
-	h ^= (uint64_t)(uintptr_t)zone;
-	slot = (size_t)(h % JOB_POINTS_CACHE);
-	if (job_points_cache[slot].expression && job_points_cache[slot].zone == zone &&
-	    job_points_cache[slot].hour == now / 3600 &&
-	    strcmp(job_points_cache[slot].expression, j->expression) == 0)
-		return job_points_cache[slot].points;
-	free(job_points_cache[slot].expression);
-	job_points_cache[slot].expression = xstrdup(j->expression);
-	job_points_cache[slot].zone = zone;
-	job_points_cache[slot].hour = now / 3600;
-	job_points_cache[slot].points = job_points_walk(j, zone, now - now % 3600);
-	return job_points_cache[slot].points;
-}
-
+/* Fires of J in the 24 hours after NOW, through the view's cache. */
 static int64_t
-job_points_walk(const struct job *j, const struct tz *zone, int64_t now)
+job_points(const struct job *j, const struct job_view *v)
 {
 	struct cron_window w;
-	struct cron *c;
-	int64_t t = now, first = 0, next, n = 0;
-	const int64_t cap = 1440;
 
-	if (*j->expression == '\0' || cron_parse(j->expression, &c, NULL) == -1)
-		return 0;
 	job_window(j, &w);
-	while (n < cap && cron_next(c, zone, &w, t, &next) == 0 && next <= now + 86400) {
-		if (n++ == 0)
-			first = next;
-		t = next;
-	}
-	/* more than one a minute: count the rest from the pace of the first
-	 * ones (cap - 1 gaps) rather than walking up to 86400 fire times */
-	if (n == cap && t > first)
-		n = (cap - 1) * 86400 / (t - first);
-	cron_free(c);
-	return n;
+	return points_count(v->points, j->expression, v->zone, &w, v->now);
 }
 
 /* ---- JSON */
@@ -905,7 +850,7 @@ job_json(yajl_gen g, const struct job *j, const struct job_view *v)
 		json_double(g, j->st.last_duration);
 	json_kbool(g, "isProcessing", v->processing);
 	json_ktime(g, "pausedUntil", j->paused_until > v->now ? j->paused_until : 0);
-	json_kint(g, "points", job_points(j, v->zone, v->now));
+	json_kint(g, "points", job_points(j, v));
 	json_kint(g, "createdAt", j->created_at);
 	json_kint(g, "updatedAt", j->updated_at);
 	yajl_gen_map_close(g);

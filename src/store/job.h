@@ -17,6 +17,7 @@
 
 struct account;
 struct config;
+struct points;
 struct store_txn;
 struct tz;
 
@@ -148,9 +149,10 @@ void job_put_state(struct store_txn *t, uint64_t id, const struct job_state *s);
 /* Sets the status of job ID in its record (the executor's: failed or
  * expired). Returns STORE_OK, STORE_NOTFOUND or an error. */
 int  job_set_status(struct store_txn *t, uint64_t id, int status, int64_t now);
-/* Deletes J, its tasks, its state, its logs and its index entries, and
- * uncounts it from its account. Errors are sticky in T. */
-void job_remove(struct store_txn *t, const struct job *j, int64_t now);
+/* Deletes J, its tasks, its state and its index entries, and uncounts it
+ * from its account; its logs are cascade_job_remove's. Errors are sticky
+ * in T. */
+void job_delete(struct store_txn *t, const struct job *j, int64_t now);
 
 /* The job that holds task ID: STORE_OK with *JOB_ID, or STORE_NOTFOUND. */
 int  job_of_task(struct store_txn *t, uint64_t task_id, uint64_t *job_id);
@@ -191,6 +193,7 @@ struct job_view {
 	int id_null;		/* a deleted job: "id": null */
 	int status;		/* the status shown (3 while the daily limit holds) */
 	const char *user_agent;	/* shown when the job has none of its own */
+	struct points *points;	/* the cache of "points" (store_points), NULL = none */
 };
 
 /* The zone J runs in: its own, else its account's, else UTC. */
@@ -198,8 +201,6 @@ const struct tz *job_zone(const struct job *j, const struct account *a);
 /* The next fire time after NOW (0 = none): the schedule's, after
  * pausedUntil, within startsAt/expiresAt; none when the job is not active. */
 int64_t job_next_run(const struct job *j, const struct tz *zone, int64_t now);
-/* Fires of J in the 24 hours after NOW. */
-int64_t job_points(const struct job *j, const struct tz *zone, int64_t now);
 
 void job_json(yajl_gen g, const struct job *j, const struct job_view *v);
 /* "lastStatus": the Log status of the last run, null before the first. */
