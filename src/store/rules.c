@@ -20,6 +20,7 @@
 #include "util/log.h"
 #include "store/rules.h"
 #include "util/text.h"
+#include "engine/tz.h"
 #include "util/url.h"
 
 #define L(f) offsetof(struct account_limits, f)
@@ -97,6 +98,15 @@ rules_email(const char *addr, char *why, size_t whylen)
 bad:
 	snprintf(why, whylen, "is not an e-mail address");
 	return -1;
+}
+
+int
+rules_timezone(const char *zone, char *why, size_t whylen)
+{
+	if (tz_get(zone) != NULL)
+		return 0;
+	snprintf(why, whylen, "unknown time zone \"%s\"", zone);
+	return RULES_ZONE_UNKNOWN;
 }
 
 int
