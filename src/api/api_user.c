@@ -96,7 +96,7 @@ api_user_add(struct api_call *c)
 	const char *name;
 	int rc;
 
-	if (api_str_req(c, "name", 255, &name) == -1)
+	if (api_str_req(c, "name", ACCOUNT_NAME_MAX, &name) == -1)
 		return -1;
 	if (*name == '\0')
 		return api_error(c, API_INVALID, "name", "name must not be empty");

@@ -99,14 +99,14 @@ static int tr_check_action(struct tr_in *, const char *, const char *, char **);
 /* The account's fields but limits and tokenSha256 (exec counters are not
  * moved: the day's count starts over on the new server). */
 static const struct tr_field tr_account_fields[] = {
-	{ "name",		TR_TEXT,  A(name),		1, 255, NULL, NULL },
-	{ "email",		TR_TEXT,  A(email),		0, 254, NULL, rules_email },
-	{ "timezone",		TR_TEXT,  A(timezone),		1, JOB_TIMEZONE_MAX, tr_check_zone, NULL },
+	{ "name",		TR_TEXT,  A(name),		1, ACCOUNT_NAME_MAX, NULL, NULL },
+	{ "email",		TR_TEXT,  A(email),		0, ACCOUNT_EMAIL_MAX, NULL, rules_email },
+	{ "timezone",		TR_TEXT,  A(timezone),		1, ACCOUNT_TIMEZONE_MAX, tr_check_zone, NULL },
 	{ "status",		TR_INT,   A(status),		0, 1, NULL, NULL },
 	{ "admin",		TR_BOOL,  A(admin),		0, 1, NULL, NULL },
-	{ "notifyUrl",		TR_TEXT,  A(notify_url),	0, 4096, NULL, rules_url },
-	{ "notifyEmail",	TR_TEXT,  A(notify_email),	0, 254, NULL, rules_email },
-	{ "secret",		TR_TEXT,  A(secret),		0, 256, NULL, rules_header_text },
+	{ "notifyUrl",		TR_TEXT,  A(notify_url),	0, ACCOUNT_NOTIFY_URL_MAX, NULL, rules_url },
+	{ "notifyEmail",	TR_TEXT,  A(notify_email),	0, ACCOUNT_EMAIL_MAX, NULL, rules_email },
+	{ "secret",		TR_TEXT,  A(secret),		0, ACCOUNT_SECRET_MAX, NULL, rules_header_text },
 	{ "createdAt",		TR_STAMP, A(created_at),	0, JOB_TIME_MAX, NULL, NULL },
 	{ "updatedAt",		TR_STAMP, A(updated_at),	0, JOB_TIME_MAX, NULL, NULL },
 };

@@ -134,8 +134,9 @@ ctl_user_add(struct ctl *ctl)
 		} else
 			usage();
 	}
-	if (strlen(a.name) == 0 || strlen(a.name) > 255 || !json_utf8_valid(a.name, strlen(a.name))) {
-		fprintf(stderr, "webcronctl: the name must be 1-255 bytes of UTF-8 text\n");
+	if (strlen(a.name) == 0 || strlen(a.name) > ACCOUNT_NAME_MAX || !json_utf8_valid(a.name, strlen(a.name))) {
+		fprintf(stderr, "webcronctl: the name must be 1-%d bytes of UTF-8 text\n",
+		    ACCOUNT_NAME_MAX);
 		account_free(&a);
 		return 1;
 	}

@@ -14,6 +14,14 @@
 struct config;
 struct store_txn;
 
+/* The longest values of the account's texts, in bytes (SPEC 3.5): for the
+ * API, the import and webcronctl alike. */
+#define ACCOUNT_NAME_MAX	255
+#define ACCOUNT_EMAIL_MAX	254	/* email and notifyEmail */
+#define ACCOUNT_TIMEZONE_MAX	64
+#define ACCOUNT_NOTIFY_URL_MAX	4096
+#define ACCOUNT_SECRET_MAX	256
+
 #define ACCOUNT_ACTIVE		0
 #define ACCOUNT_SUSPENDED	1
 

@@ -86,7 +86,7 @@ rules_email(const char *addr, char *why, size_t whylen)
 	size_t i;
 
 	if (at == NULL || at == addr || at[1] == '\0' || strchr(at + 1, '@') ||
-	    strchr(at + 1, '.') == NULL || strlen(addr) > 254)
+	    strchr(at + 1, '.') == NULL || strlen(addr) > ACCOUNT_EMAIL_MAX)
 		goto bad;
 	for (i = 0; addr[i]; i++) {
 		unsigned char c = (unsigned char)addr[i];
