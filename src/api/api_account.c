@@ -81,32 +81,32 @@ api_account_apply(struct api_call *c, struct account *a, int admin)
 	int64_t n;
 	int rc, b;
 
-	if ((rc = call_str(c, "name", 255, &s)) == -1)
+	if ((rc = call_str(c, "name", ACCOUNT_NAME_MAX, &s)) == -1)
 		return -1;
 	if (rc == 1)
 		api_set(&a->name, s);
-	if ((rc = call_str(c, "email", 254, &s)) == -1)
+	if ((rc = call_str(c, "email", ACCOUNT_EMAIL_MAX, &s)) == -1)
 		return -1;
 	if (rc == 1) {
 		if (*s && rules_email(s, why, sizeof(why)) == -1)
 			return call_error(c, API_INVALID, "email", "email %s", why);
 		api_set(&a->email, s);
 	}
-	if ((rc = call_str(c, "timezone", 64, &s)) == -1)
+	if ((rc = call_str(c, "timezone", ACCOUNT_TIMEZONE_MAX, &s)) == -1)
 		return -1;
 	if (rc == 1) {
 		if (tz_get(s) == NULL)
 			return call_error(c, API_TIMEZONE, "timezone", "unknown time zone \"%s\"", s);
 		api_set(&a->timezone, s);
 	}
-	if ((rc = call_str(c, "notifyUrl", 4096, &s)) == -1)
+	if ((rc = call_str(c, "notifyUrl", ACCOUNT_NOTIFY_URL_MAX, &s)) == -1)
 		return -1;
 	if (rc == 1) {
 		if (*s && call_url_allowed(c, "notifyUrl", s) == -1)
 			return -1;
 		api_set(&a->notify_url, s);
 	}
-	if ((rc = call_str(c, "notifyEmail", 254, &s)) == -1)
+	if ((rc = call_str(c, "notifyEmail", ACCOUNT_EMAIL_MAX, &s)) == -1)
 		return -1;
 	if (rc == 1) {
 		if (*s && rules_email(s, why, sizeof(why)) == -1)
@@ -195,7 +195,7 @@ api_account_secret_apply(struct api_call *c, struct account *a)
 	const char *s;
 	char why[160];
 
-	if (call_str_req(c, "secret", 256, &s) == -1)
+	if (call_str_req(c, "secret", ACCOUNT_SECRET_MAX, &s) == -1)
 		return -1;
 	/* it is put into signatures and, through __secret__, into URLs and
 	 * headers: a line break would be a header of its own */

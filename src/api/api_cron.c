@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "store/account.h"
+#include "store/cascade.h"
 #include "api/api.h"
 #include "api/call.h"
 #include "util/buf.h"
@@ -46,6 +47,7 @@ api_cron_json(struct api_call *c, const struct job *j, int id_null)
 		v.status = j->status;
 	v.id_null = id_null;
 	v.user_agent = ua;
+	v.points = store_points(c->api->store);
 	job_json(c->g, j, &v);
 }
 
@@ -257,7 +259,7 @@ api_cron_delete(struct api_call *c)
 
 	if (api_cron_load(c, &t, 1, &j) == -1)
 		return -1;
-	job_remove(&t, &j, c->now);
+	cascade_job_remove(&t, &j, c->now);
 	return api_cron_commit(c, &t, &j, 1);
 }
 

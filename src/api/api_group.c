@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/account.h"
+#include "store/cascade.h"
 #include "api/api.h"
 #include "api/call.h"
 #include "util/buf.h"
@@ -213,7 +214,7 @@ api_group_job(struct api_call *c, struct store_txn *t, enum group_op op, struct 
 	job_copy(new_, old);
 	switch (op) {
 	case GROUP_DELETE:
-		job_remove(t, old, c->now);
+		cascade_job_remove(t, old, c->now);
 		break;
 	case GROUP_UNGROUP:
 		new_->group = 0;

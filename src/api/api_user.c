@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store/account.h"
+#include "store/cascade.h"
 #include "api/api.h"
 #include "api/call.h"
 #include "util/json.h"
@@ -95,7 +96,7 @@ api_user_add(struct api_call *c)
 	const char *name;
 	int rc;
 
-	if (call_str_req(c, "name", 255, &name) == -1)
+	if (call_str_req(c, "name", ACCOUNT_NAME_MAX, &name) == -1)
 		return -1;
 	if (*name == '\0')
 		return call_error(c, API_INVALID, "name", "name must not be empty");
@@ -174,7 +175,7 @@ api_user_delete(struct api_call *c)
 		account_free(&a);
 		return call_error(c, API_INVALID, "id", "you cannot delete your own account");
 	}
-	account_delete(&t, &a, c->now);
+	cascade_account_delete(&t, &a, c->now);
 	if ((rc = store_commit(&t)) != STORE_OK) {
 		account_free(&a);
 		return call_store_error(c, rc, "account");

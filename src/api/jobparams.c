@@ -1,7 +1,8 @@
 /*
- * jobparams: request parameters into jobs and tasks, through one table of
- * the Job's simple fields and a few functions for the others (schedule,
- * headers, tasks, group, catchUp).
+ * jobparams: request parameters into jobs and tasks, through the job's
+ * table of fields (job_fields of job.h): the plain ones by their type,
+ * bounds and rules, the others (schedule, headers, status, group, tasks)
+ * by a function of this file each.
  */
 
 #include <ctype.h>
@@ -24,89 +25,15 @@
 #include "store/job.h"
 #include "api/jobparams.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "store/rules.h"
 #include "store/store.h"
 #include "engine/tz.h"
 #include "util/url.h"
 
-#define J(f) offsetof(struct job, f)
-
-enum jp_kind { JP_TEXT, JP_INT, JP_BOOL, JP_TIME };
-
-struct jp_field {
-	const char *name;		/* SPEC's spelling */
-	enum jp_kind kind;
-	size_t offset;
-	int64_t min, max;		/* JP_TEXT: max is the length in bytes */
-	/* JP_TEXT: checks *VALUE, which it may point at its normal form.
-	 * Returns 0, or -1 with the error recorded. */
-	int (*check)(struct api_call *, const char *name, const char **value);
-	/* JP_TEXT: the rule of rules.c that a value other than "" passes
-	 * (code 22) */
-	int (*rule)(const char *value, char *why, size_t whylen);
-};
-
-static int jp_check_url(struct api_call *, const char *, const char **);
-static int jp_check_method(struct api_call *, const char *, const char **);
-static int jp_check_zone(struct api_call *, const char *, const char **);
-
-/* The Job fields that are plain values. */
-static const struct jp_field jp_fields[] = {
-	{ "name",		JP_TEXT, J(name),		0, JOB_NAME_MAX, NULL, NULL },
-	{ "description",	JP_TEXT, J(description),	0, JOB_DESCRIPTION_MAX, NULL, NULL },
-	{ "url",		JP_TEXT, J(url),		0, URL_MAX, jp_check_url, NULL },
-	{ "httpMethod",		JP_TEXT, J(http_method),	0, JOB_METHOD_MAX, jp_check_method, NULL },
-	{ "postData",		JP_TEXT, J(post_data),		0, JOB_POSTDATA_MAX, NULL, NULL },
-	{ "username",		JP_TEXT, J(username),		0, JOB_CREDENTIAL_MAX, NULL, rules_header_text },
-	{ "password",		JP_TEXT, J(password),		0, JOB_CREDENTIAL_MAX, NULL, rules_header_text },
-	{ "userAgent",		JP_TEXT, J(user_agent),		0, JOB_USERAGENT_MAX, NULL, rules_header_text },
-	{ "timeout",		JP_INT,  J(timeout),		1, JOB_TIMEOUT_MAX, NULL, NULL },
-	{ "timezone",		JP_TEXT, J(timezone),		0, JOB_TIMEZONE_MAX, jp_check_zone, NULL },
-	{ "startsAt",		JP_TIME, J(starts_at),		0, JOB_TIME_MAX, NULL, NULL },
-	{ "expiresAt",		JP_TIME, J(expires_at),		0, JOB_TIME_MAX, NULL, NULL },
-	{ "failureThreshold",	JP_INT,  J(failure_threshold),	0, JOB_THRESHOLD_MAX, NULL, NULL },
-	{ "notify",		JP_INT,  J(notify),		0, 3, NULL, NULL },
-	{ "notifyEvery",	JP_INT,  J(notify_every),	1, JOB_NOTIFY_EVERY_MAX, NULL, NULL },
-	{ "pattern",		JP_TEXT, J(pattern),		0, JOB_PATTERN_MAX, NULL, NULL },
-	{ "ignoreHttpStatus",	JP_BOOL, J(ignore_http_status),	0, 1, NULL, NULL },
-	{ "successCodes",	JP_TEXT, J(success_codes),	1, JOB_CODES_MAX, NULL, rules_codes },
-	{ "followRedirects",	JP_BOOL, J(follow_redirects),	0, 1, NULL, NULL },
-	{ "sslVerify",		JP_BOOL, J(ssl_verify),		0, 1, NULL, NULL },
-	{ "retries",		JP_INT,  J(retries),		0, JOB_RETRIES_MAX, NULL, NULL },
-	{ "retryDelay",		JP_INT,  J(retry_delay),	1, JOB_RETRY_DELAY_MAX, NULL, NULL },
-	{ "single",		JP_BOOL, J(single),		0, 1, NULL, NULL },
-	{ "instances",		JP_INT,  J(instances),		1, JOB_INSTANCES_MAX, NULL, NULL },
-	{ "startingDeadline",	JP_INT,  J(starting_deadline),	1, JOB_DEADLINE_MAX, NULL, NULL },
-};
-
 static const char *const jp_schedule_fields[] = {
 	"second", "minute", "hour", "day", "month", "weekday"
 };
-
-static int
-jp_check_url(struct api_call *c, const char *name, const char **value)
-{
-	return **value ? call_url_allowed(c, name, *value) : 0;
-}
-
-/* Kept in its upper-case spelling. */
-static int
-jp_check_method(struct api_call *c, const char *name, const char **value)
-{
-	char why[160];
-
-	if (rules_method(*value, value, why, sizeof(why)) == -1)
-		return call_error(c, API_INVALID, name, "%s %s", name, why);
-	return 0;
-}
-
-static int
-jp_check_zone(struct api_call *c, const char *name, const char **value)
-{
-	if (**value && tz_get(*value) == NULL)
-		return call_error(c, API_TIMEZONE, name, "unknown time zone \"%s\"", *value);
-	return 0;
-}
 
 /* A parameter given as text or as a list (the PHP and comma forms of the
  * SetCronJob fields), joined with commas. Returns 1 present, 0 absent, -1
@@ -271,23 +198,6 @@ jp_group(struct api_call *c, struct job *j)
 	return 0;
 }
 
-static int
-jp_catchup(struct api_call *c, struct job *j)
-{
-	static const char *const names[] = { "none", "once", "all" };
-	const char *s;
-	int rc, i;
-
-	if ((rc = call_str(c, "catchUp", 16, &s)) != 1)
-		return rc;
-	for (i = 0; i < 3; i++)
-		if (strcasecmp(s, names[i]) == 0 || (s[0] == '0' + i && s[1] == '\0')) {
-			j->catch_up = i;
-			return 0;
-		}
-	return call_error(c, API_INVALID, "catchUp", "catchUp must be none, once or all");
-}
-
 /* status: 0 (active) or 1 (disabled); the others are the system's. */
 static int
 jp_status(struct api_call *c, struct job *j)
@@ -306,33 +216,71 @@ jp_status(struct api_call *c, struct job *j)
 	return 0;
 }
 
+/* A rule's fault (rules.h) as the API reports it. */
 static int
-jp_field(struct api_call *c, struct job *j, const struct jp_field *f)
+jp_rule_error(struct api_call *c, const char *name, int fault, const char *why)
 {
-	char *field = (char *)j + f->offset, why[160];
+	if (fault == RULES_URL_REFUSED)
+		return call_error(c, API_URL, name, "%s %s", name, why);
+	if (fault == RULES_ZONE_UNKNOWN)
+		return call_error(c, API_TIMEZONE, name, "%s", why);
+	return call_error(c, API_INVALID, name, "%s %s", name, why);
+}
+
+/* An enum field: one of its names in any case, or its number. */
+static int
+jp_enum(struct api_call *c, struct job *j, const struct job_field *f)
+{
+	struct buf list = BUF_INIT;
+	const char *s;
+	int rc, i;
+
+	if ((rc = call_str(c, f->name, 16, &s)) != 1)
+		return rc;
+	for (i = 0; f->names[i]; i++)
+		if (strcasecmp(s, f->names[i]) == 0 || (s[0] == '0' + i && s[1] == '\0')) {
+			*(int *)job_field_ptr(j, f) = i;
+			return 0;
+		}
+	for (i = 0; f->names[i]; i++) {
+		if (i)
+			buf_addstr(&list, f->names[i + 1] ? ", " : " or ");
+		buf_addstr(&list, f->names[i]);
+	}
+	rc = call_error(c, API_INVALID, f->name, "%s must be %s", f->name, buf_str(&list));
+	buf_free(&list);
+	return rc;
+}
+
+/* A field of the table that the API takes as a plain value. */
+static int
+jp_field(struct api_call *c, struct job *j, const struct job_field *f)
+{
+	void *field = job_field_ptr(j, f);
+	char why[160], *normal = NULL;
 	const char *s;
 	int64_t v;
 	int rc, b;
 
-	switch (f->kind) {
-	case JP_TEXT:
+	switch (f->type) {
+	case JOB_FT_TEXT:
 		if ((rc = call_str(c, f->name, (size_t)f->max, &s)) != 1)
 			return rc;
 		if (*s == '\0' && f->min > 0)
 			return call_error(c, API_INVALID, f->name, "%s must not be empty", f->name);
-		if (*s && f->rule && f->rule(s, why, sizeof(why)) == -1)
+		if (*s && f->rule && (rc = f->rule(s, why, sizeof(why))) != 0)
+			return jp_rule_error(c, f->name, rc, why);
+		if (*s && f->normal && f->normal(s, &normal, why, sizeof(why)) == -1)
 			return call_error(c, API_INVALID, f->name, "%s %s", f->name, why);
-		if (f->check && f->check(c, f->name, &s) == -1)
-			return -1;
 		free(*(char **)field);
-		*(char **)field = xstrdup(s);
+		*(char **)field = normal ? normal : xstrdup(s);
 		return 0;
-	case JP_INT:
+	case JOB_FT_INT:
 		if ((rc = call_int(c, f->name, f->min, f->max, &v)) != 1)
 			return rc;
 		*(int *)field = (int)v;
 		return 0;
-	case JP_TIME:
+	case JOB_FT_TIME:
 		if ((rc = call_str(c, f->name, 32, &s)) != 1)
 			return rc;
 		if (*s == '\0' || strcasecmp(s, "null") == 0) {
@@ -343,11 +291,17 @@ jp_field(struct api_call *c, struct job *j, const struct jp_field *f)
 			return rc;
 		*(int64_t *)field = v;
 		return 0;
-	case JP_BOOL:
+	case JOB_FT_BOOL:
 		if ((rc = call_bool(c, f->name, &b)) != 1)
 			return rc;
 		*(int *)field = b;
 		return 0;
+	case JOB_FT_ENUM:
+		return jp_enum(c, j, f);
+	case JOB_FT_STAMP:
+	case JOB_FT_ID:
+	case JOB_FT_VIEW:
+		break;
 	}
 	return 0;
 }
@@ -568,17 +522,74 @@ jobparams_check(struct api_call *c, const struct job *j)
 	return 0;
 }
 
+static int
+jp_own_schedule(struct api_call *c, struct job *j, int adding)
+{
+	return jp_schedule(c, j, adding);
+}
+
+static int
+jp_own_headers(struct api_call *c, struct job *j, int adding)
+{
+	(void)adding;
+	return jp_headers(c, j);
+}
+
+static int
+jp_own_status(struct api_call *c, struct job *j, int adding)
+{
+	(void)adding;
+	return jp_status(c, j);
+}
+
+static int
+jp_own_group(struct api_call *c, struct job *j, int adding)
+{
+	(void)adding;
+	return jp_group(c, j);
+}
+
+static int
+jp_own_tasks(struct api_call *c, struct job *j, int adding)
+{
+	(void)adding;
+	return jp_tasks(c, j);
+}
+
+/* The readers of the table's JOB_FF_API_OWN rows. */
+static const struct {
+	const char *name;
+	int (*read)(struct api_call *, struct job *, int adding);
+} jp_own[] = {
+	{ "group", jp_own_group },
+	{ "httpHeaders", jp_own_headers },
+	{ "expression", jp_own_schedule },
+	{ "status", jp_own_status },
+	{ "tasks", jp_own_tasks },
+};
+
 int
 jobparams_apply(struct api_call *c, struct job *j, int adding)
 {
+	const struct job_field *f;
 	size_t i;
 
-	for (i = 0; i < sizeof(jp_fields) / sizeof(jp_fields[0]); i++)
-		if (jp_field(c, j, &jp_fields[i]) == -1)
+	for (f = job_fields; f->name; f++) {
+		if (f->flags & JOB_FF_API) {
+			if (jp_field(c, j, f) == -1)
+				return -1;
+			continue;
+		}
+		if (!(f->flags & JOB_FF_API_OWN))
+			continue;
+		for (i = 0; i < sizeof(jp_own) / sizeof(jp_own[0]); i++)
+			if (strcmp(jp_own[i].name, f->name) == 0)
+				break;
+		if (i == sizeof(jp_own) / sizeof(jp_own[0]))
+			fatalx("jobparams: no reader for the job's field %s", f->name);
+		if (jp_own[i].read(c, j, adding) == -1)
 			return -1;
-	if (jp_schedule(c, j, adding) == -1 || jp_headers(c, j) == -1 || jp_status(c, j) == -1 ||
-	    jp_catchup(c, j) == -1 || jp_group(c, j) == -1 || jp_tasks(c, j) == -1)
-		return -1;
+	}
 	return jobparams_check(c, j);
 }
 

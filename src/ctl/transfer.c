@@ -87,9 +87,6 @@ struct tr_field {
 };
 
 static int tr_check_zone(struct tr_in *, const char *, const char *, char **);
-static int tr_check_method(struct tr_in *, const char *, const char *, char **);
-static int tr_check_headers(struct tr_in *, const char *, const char *, char **);
-static int tr_check_expression(struct tr_in *, const char *, const char *, char **);
 static int tr_check_action(struct tr_in *, const char *, const char *, char **);
 
 #define A(f) offsetof(struct account, f)
@@ -102,14 +99,14 @@ static int tr_check_action(struct tr_in *, const char *, const char *, char **);
 /* The account's fields but limits and tokenSha256 (exec counters are not
  * moved: the day's count starts over on the new server). */
 static const struct tr_field tr_account_fields[] = {
-	{ "name",		TR_TEXT,  A(name),		1, 255, NULL, NULL },
-	{ "email",		TR_TEXT,  A(email),		0, 254, NULL, rules_email },
-	{ "timezone",		TR_TEXT,  A(timezone),		1, JOB_TIMEZONE_MAX, tr_check_zone, NULL },
+	{ "name",		TR_TEXT,  A(name),		1, ACCOUNT_NAME_MAX, NULL, NULL },
+	{ "email",		TR_TEXT,  A(email),		0, ACCOUNT_EMAIL_MAX, NULL, rules_email },
+	{ "timezone",		TR_TEXT,  A(timezone),		1, ACCOUNT_TIMEZONE_MAX, tr_check_zone, NULL },
 	{ "status",		TR_INT,   A(status),		0, 1, NULL, NULL },
 	{ "admin",		TR_BOOL,  A(admin),		0, 1, NULL, NULL },
-	{ "notifyUrl",		TR_TEXT,  A(notify_url),	0, 4096, NULL, rules_url },
-	{ "notifyEmail",	TR_TEXT,  A(notify_email),	0, 254, NULL, rules_email },
-	{ "secret",		TR_TEXT,  A(secret),		0, 256, NULL, rules_header_text },
+	{ "notifyUrl",		TR_TEXT,  A(notify_url),	0, ACCOUNT_NOTIFY_URL_MAX, NULL, rules_url },
+	{ "notifyEmail",	TR_TEXT,  A(notify_email),	0, ACCOUNT_EMAIL_MAX, NULL, rules_email },
+	{ "secret",		TR_TEXT,  A(secret),		0, ACCOUNT_SECRET_MAX, NULL, rules_header_text },
 	{ "createdAt",		TR_STAMP, A(created_at),	0, JOB_TIME_MAX, NULL, NULL },
 	{ "updatedAt",		TR_STAMP, A(updated_at),	0, JOB_TIME_MAX, NULL, NULL },
 };
@@ -123,43 +120,10 @@ static const struct tr_field tr_group_fields[] = {
 };
 static const char *const tr_group_extra[] = { "id", NULL };
 
-/* The job's fields but id, group, catchUp, tasks and state. */
-static const struct tr_field tr_job_fields[] = {
-	{ "name",		TR_TEXT,  J(name),		0, JOB_NAME_MAX, NULL, NULL },
-	{ "description",	TR_TEXT,  J(description),	0, JOB_DESCRIPTION_MAX, NULL, NULL },
-	{ "url",		TR_TEXT,  J(url),		0, URL_MAX, NULL, rules_url },
-	{ "httpMethod",		TR_TEXT,  J(http_method),	1, JOB_METHOD_MAX, tr_check_method, NULL },
-	{ "httpHeaders",	TR_TEXT,  J(http_headers),	0, JOB_HEADERS_MAX, tr_check_headers, NULL },
-	{ "postData",		TR_TEXT,  J(post_data),		0, JOB_POSTDATA_MAX, NULL, NULL },
-	{ "username",		TR_TEXT,  J(username),		0, JOB_CREDENTIAL_MAX, NULL, rules_header_text },
-	{ "password",		TR_TEXT,  J(password),		0, JOB_CREDENTIAL_MAX, NULL, rules_header_text },
-	{ "userAgent",		TR_TEXT,  J(user_agent),	0, JOB_USERAGENT_MAX, NULL, rules_header_text },
-	{ "timeout",		TR_INT,   J(timeout),		1, JOB_TIMEOUT_MAX, NULL, NULL },
-	{ "expression",		TR_TEXT,  J(expression),	1, CRON_FORMAT_MAX, tr_check_expression, NULL },
-	{ "timezone",		TR_TEXT,  J(timezone),		0, JOB_TIMEZONE_MAX, tr_check_zone, NULL },
-	{ "startsAt",		TR_TIME,  J(starts_at),		0, JOB_TIME_MAX, NULL, NULL },
-	{ "expiresAt",		TR_TIME,  J(expires_at),	0, JOB_TIME_MAX, NULL, NULL },
-	{ "status",		TR_INT,   J(status),		JOB_ACTIVE, JOB_FAILED, NULL, NULL },
-	{ "failureThreshold",	TR_INT,   J(failure_threshold),	0, JOB_THRESHOLD_MAX, NULL, NULL },
-	{ "notify",		TR_INT,   J(notify),		0, 3, NULL, NULL },
-	{ "notifyEvery",	TR_INT,   J(notify_every),	1, JOB_NOTIFY_EVERY_MAX, NULL, NULL },
-	{ "pattern",		TR_TEXT,  J(pattern),		0, JOB_PATTERN_MAX, NULL, NULL },
-	{ "ignoreHttpStatus",	TR_BOOL,  J(ignore_http_status), 0, 1, NULL, NULL },
-	{ "successCodes",	TR_TEXT,  J(success_codes),	1, JOB_CODES_MAX, NULL, rules_codes },
-	{ "followRedirects",	TR_BOOL,  J(follow_redirects),	0, 1, NULL, NULL },
-	{ "sslVerify",		TR_BOOL,  J(ssl_verify),	0, 1, NULL, NULL },
-	{ "retries",		TR_INT,   J(retries),		0, JOB_RETRIES_MAX, NULL, NULL },
-	{ "retryDelay",		TR_INT,   J(retry_delay),	1, JOB_RETRY_DELAY_MAX, NULL, NULL },
-	{ "single",		TR_BOOL,  J(single),		0, 1, NULL, NULL },
-	{ "instances",		TR_INT,   J(instances),		1, JOB_INSTANCES_MAX, NULL, NULL },
-	{ "startingDeadline",	TR_INT,   J(starting_deadline),	1, JOB_DEADLINE_MAX, NULL, NULL },
-	{ "pausedUntil",	TR_TIME,  J(paused_until),	0, JOB_TIME_MAX, NULL, NULL },
-	{ "createdAt",		TR_STAMP, J(created_at),	0, JOB_TIME_MAX, NULL, NULL },
-	{ "updatedAt",		TR_STAMP, J(updated_at),	0, JOB_TIME_MAX, NULL, NULL },
-};
-static const char *const tr_job_extra[] = { "id", "group", "catchUp", "tasks", "state", NULL };
-
-static const char *const tr_catchup_names[] = { "none", "once", "all" };
+/* The job's fields are its table's (job_fields of job.h): those it marks
+ * JOB_FF_MOVE by their type, those marked JOB_FF_MOVE_OWN (id, group,
+ * tasks) by this file, and the job's state besides. */
+static const char *const tr_job_extra[] = { "state", NULL };
 
 static const struct tr_field tr_task_fields[] = {
 	{ "action",		TR_TEXT,  T(action),		1, 64, tr_check_action, NULL },
@@ -234,6 +198,35 @@ tr_fields_json(yajl_gen g, const void *base, const struct tr_field *f, size_t n)
 	}
 }
 
+/* The job's plain fields (JOB_FF_MOVE) whose JOB_FF_MOVE_LAST is LAST. */
+static void
+tr_job_fields_json(yajl_gen g, const struct job *j, unsigned last)
+{
+	const struct job_field *f;
+
+	for (f = job_fields; f->name; f++) {
+		const void *p = job_field_cptr(j, f);
+		int i;
+
+		if (!(f->flags & JOB_FF_MOVE) || (f->flags & JOB_FF_MOVE_LAST) != last)
+			continue;
+		switch (f->type) {
+		case JOB_FT_TEXT: json_kstr(g, f->name, *(char *const *)p); break;
+		case JOB_FT_INT: json_kint(g, f->name, *(const int *)p); break;
+		case JOB_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
+		case JOB_FT_ENUM:
+			i = *(const int *)p;
+			json_kstr(g, f->name, f->names[i >= f->min && i <= f->max ? i :
+			    (int)f->default_value]);
+			break;
+		case JOB_FT_TIME: json_kintnull(g, f->name, *(const int64_t *)p); break;
+		case JOB_FT_STAMP: json_kint(g, f->name, *(const int64_t *)p); break;
+		case JOB_FT_ID: json_kintnull(g, f->name, (int64_t)*(const uint64_t *)p); break;
+		case JOB_FT_VIEW: break;
+		}
+	}
+}
+
 static void
 tr_account_json(yajl_gen g, const struct account *a)
 {
@@ -282,9 +275,8 @@ tr_job_json(struct job *j, void *arg)
 	yajl_gen_map_open(g);
 	json_kint(g, "id", (int64_t)j->id);
 	json_kintnull(g, "group", (int64_t)j->group);
-	tr_fields_json(g, j, tr_job_fields, NFIELDS(tr_job_fields));
-	json_kstr(g, "catchUp", tr_catchup_names[j->catch_up >= 0 && j->catch_up < 3 ? j->catch_up :
-	    JOB_CATCHUP_ONCE]);
+	tr_job_fields_json(g, j, 0);
+	tr_job_fields_json(g, j, JOB_FF_MOVE_LAST);
 	json_key(g, "tasks");
 	yajl_gen_array_open(g);
 	for (i = 0; i < j->ntasks; i++) {
@@ -489,6 +481,116 @@ tr_fields_read(struct tr_in *in, yajl_val o, const char *where, void *base,
 	return 0;
 }
 
+/* O is a job: its keys are each once among the job's fields that move
+ * (job_fields) or tr_job_extra. */
+static int
+tr_job_keys(struct tr_in *in, yajl_val o, const char *where)
+{
+	const struct job_field *f;
+	size_t i, k;
+
+	if (!YAJL_IS_OBJECT(o))
+		return tr_fail(in, where, NULL, "must be an object");
+	for (i = 0; i < o->u.object.len; i++) {
+		const char *key = o->u.object.keys[i];
+
+		if ((f = job_field(key)) == NULL || !(f->flags & (JOB_FF_MOVE | JOB_FF_MOVE_OWN))) {
+			for (k = 0; tr_job_extra[k]; k++)
+				if (strcmp(tr_job_extra[k], key) == 0)
+					break;
+			if (tr_job_extra[k] == NULL)
+				return tr_fail(in, where, key, "unknown field");
+		}
+		for (k = 0; k < i; k++)
+			if (strcmp(o->u.object.keys[k], key) == 0)
+				return tr_fail(in, where, key, "given twice");
+	}
+	return 0;
+}
+
+/* Reads the job's plain fields (JOB_FF_MOVE) from O into J, by the rules
+ * of its table. */
+static int
+tr_job_fields_read(struct tr_in *in, yajl_val o, const char *where, struct job *j)
+{
+	const struct job_field *f;
+
+	for (f = job_fields; f->name; f++) {
+		void *p = job_field_ptr(j, f);
+		char why[160], *normal = NULL;
+		struct buf list = BUF_INIT;
+		yajl_val v;
+		int64_t x = 0;
+		size_t len;
+		int i;
+
+		if (!(f->flags & JOB_FF_MOVE))
+			continue;
+		if ((v = tr_get(in, o, where, f->name)) == NULL)
+			return -1;
+		switch (f->type) {
+		case JOB_FT_TEXT:
+			if (!YAJL_IS_STRING(v))
+				return tr_fail(in, where, f->name, "must be a string");
+			len = strlen(v->u.string);
+			if (len < (size_t)f->min)
+				return tr_fail(in, where, f->name, "must not be empty");
+			if (len > (size_t)f->max)
+				return tr_fail(in, where, f->name, "is longer than %lld bytes",
+				    (long long)f->max);
+			if (*v->u.string && f->rule && f->rule(v->u.string, why, sizeof(why)) != 0)
+				return tr_fail(in, where, f->name, "%s", why);
+			if (*v->u.string && f->normal &&
+			    f->normal(v->u.string, &normal, why, sizeof(why)) == -1)
+				return tr_fail(in, where, f->name, "%s", why);
+			free(*(char **)p);
+			*(char **)p = normal ? normal : xstrdup(v->u.string);
+			break;
+		case JOB_FT_INT:
+			if (tr_integer(in, v, where, f->name, f->min, f->max, &x) == -1)
+				return -1;
+			*(int *)p = (int)x;
+			break;
+		case JOB_FT_BOOL:
+			if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+				return tr_fail(in, where, f->name, "must be true or false");
+			*(int *)p = YAJL_IS_TRUE(v);
+			break;
+		case JOB_FT_ENUM:
+			if (YAJL_IS_STRING(v) && (i = job_field_enum(f, v->u.string)) >= 0) {
+				*(int *)p = i;
+				break;
+			}
+			for (i = 0; f->names[i]; i++) {
+				if (i)
+					buf_addstr(&list, f->names[i + 1] ? ", " : " or ");
+				buf_addstr(&list, f->names[i]);
+			}
+			tr_fail(in, where, f->name, "must be %s", buf_str(&list));
+			buf_free(&list);
+			return -1;
+		case JOB_FT_TIME:
+		case JOB_FT_STAMP:
+			if (f->type == JOB_FT_TIME && YAJL_IS_NULL(v))
+				x = 0;
+			else if (tr_integer(in, v, where, f->name, f->min, f->max, &x) == -1)
+				return -1;
+			*(int64_t *)p = x;
+			break;
+		case JOB_FT_ID:
+			if (YAJL_IS_NULL(v))
+				x = 0;
+			else if (tr_integer(in, v, where, f->name, 1, INT64_MAX, &x) == -1)
+				return -1;
+			*(uint64_t *)p = (uint64_t)x;
+			break;
+		case JOB_FT_VIEW:
+			break;
+		}
+	}
+	return 0;
+}
+
 /* ---- import: the API's rules (rules.c) */
 
 static int
@@ -496,55 +598,6 @@ tr_check_zone(struct tr_in *in, const char *where, const char *name, char **valu
 {
 	if (**value && tz_get(*value) == NULL)
 		return tr_fail(in, where, name, "unknown time zone \"%s\"", *value);
-	return 0;
-}
-
-/* Kept in its upper-case spelling. */
-static int
-tr_check_method(struct tr_in *in, const char *where, const char *name, char **value)
-{
-	const char *canonical;
-	char why[160];
-
-	if (rules_method(*value, &canonical, why, sizeof(why)) == -1)
-		return tr_fail(in, where, name, "%s", why);
-	free(*value);
-	*value = xstrdup(canonical);
-	return 0;
-}
-
-/* "Name: value" lines, kept in their normal form. */
-static int
-tr_check_headers(struct tr_in *in, const char *where, const char *name, char **value)
-{
-	struct buf out = BUF_INIT;
-	char why[160];
-	int ret = 0;
-
-	if (rules_headers(&out, *value, why, sizeof(why)) == -1)
-		ret = tr_fail(in, where, name, "%s", why);
-	else {
-		free(*value);
-		*value = xstrdup(buf_str(&out));
-	}
-	buf_free(&out);
-	return ret;
-}
-
-/* A schedule that parses, kept in its normal form. */
-static int
-tr_check_expression(struct tr_in *in, const char *where, const char *name, char **value)
-{
-	char normal[CRON_FORMAT_MAX];
-	struct cron_error e;
-
-	if (rules_expression(*value, normal, sizeof(normal), &e) == -1) {
-		if (strcmp(e.field, "expression") == 0)
-			return tr_fail(in, where, name, "%s", e.message);
-		return tr_fail(in, where, name, "%s: %s", e.field, e.message);
-	}
-	free(*value);
-	*value = xstrdup(normal);
 	return 0;
 }
 
@@ -815,9 +868,8 @@ tr_job_read(struct tr_in *in, yajl_val o, const char *where, const struct tr_doc
 	const struct tr_id *gid;
 	yajl_val v;
 	int64_t x = 0;
-	size_t i;
 
-	if (tr_keys(in, o, where, tr_job_fields, NFIELDS(tr_job_fields), tr_job_extra) == -1)
+	if (tr_job_keys(in, o, where) == -1)
 		return -1;
 	if ((v = tr_get(in, o, where, "id")) == NULL || tr_integer(in, v, where, "id", 1, INT64_MAX, &x) == -1)
 		return -1;
@@ -834,16 +886,8 @@ tr_job_read(struct tr_in *in, yajl_val o, const char *where, const struct tr_doc
 			    (long long)x);
 		j->group = (uint64_t)x;
 	}
-	if (tr_fields_read(in, o, where, j, tr_job_fields, NFIELDS(tr_job_fields)) == -1)
+	if (tr_job_fields_read(in, o, where, j) == -1)
 		return -1;
-	if ((v = tr_get(in, o, where, "catchUp")) == NULL)
-		return -1;
-	for (i = 0; i < 3; i++)
-		if (YAJL_IS_STRING(v) && strcmp(v->u.string, tr_catchup_names[i]) == 0)
-			break;
-	if (i == 3)
-		return tr_fail(in, where, "catchUp", "must be none, once or all");
-	j->catch_up = (int)i;
 	if ((v = tr_get(in, o, where, "tasks")) == NULL || tr_tasks_read(in, v, where, j) == -1)
 		return -1;
 	if ((v = tr_get(in, o, where, "state")) == NULL || tr_state_read(in, v, where, &j->st) == -1)

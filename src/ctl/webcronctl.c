@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "store/account.h"
+#include "store/cascade.h"
 #include "ctl/check.h"
 #include "store/changefeed.h"
 #include "util/json.h"
@@ -133,8 +134,9 @@ ctl_user_add(struct ctl *ctl)
 		} else
 			usage();
 	}
-	if (strlen(a.name) == 0 || strlen(a.name) > 255 || !json_utf8_valid(a.name, strlen(a.name))) {
-		fprintf(stderr, "webcronctl: the name must be 1-255 bytes of UTF-8 text\n");
+	if (strlen(a.name) == 0 || strlen(a.name) > ACCOUNT_NAME_MAX || !json_utf8_valid(a.name, strlen(a.name))) {
+		fprintf(stderr, "webcronctl: the name must be 1-%d bytes of UTF-8 text\n",
+		    ACCOUNT_NAME_MAX);
 		account_free(&a);
 		return 1;
 	}
@@ -240,7 +242,7 @@ ctl_user_resume(struct ctl *ctl)
 static int
 ctl_do_delete(struct store_txn *t, struct account *a, void *arg)
 {
-	account_delete(t, a, time(NULL));
+	cascade_account_delete(t, a, time(NULL));
 	return t->err ? -1 : 0;
 }
 

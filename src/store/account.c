@@ -11,8 +11,6 @@
 #include "store/account.h"
 #include "util/buf.h"
 #include "conf/config.h"
-#include "store/group.h"
-#include "store/job.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "store/record.h"
@@ -236,59 +234,11 @@ account_create(struct store_txn *t, struct account *a, int64_t now, char token[T
 	return account_new_token(t, a, now, token);
 }
 
-struct account_ids {
-	uint64_t *v;
-	size_t n;
-};
-
-static int
-account_collect_job(struct job *j, void *arg)
-{
-	struct account_ids *ids = arg;
-
-	ids->v = xrealloc(ids->v, (ids->n + 1) * sizeof(*ids->v));
-	ids->v[ids->n++] = j->id;
-	return 0;
-}
-
-static int
-account_collect_group(struct group *g, void *arg)
-{
-	struct account_ids *ids = arg;
-
-	ids->v = xrealloc(ids->v, (ids->n + 1) * sizeof(*ids->v));
-	ids->v[ids->n++] = g->id;
-	return 0;
-}
-
 void
-account_delete(struct store_txn *t, const struct account *a, int64_t now)
+account_delete(struct store_txn *t, const struct account *a)
 {
-	struct account_ids jobs = { NULL, 0 }, groups = { NULL, 0 };
 	uint8_t key[8];
-	size_t i;
 
-	/* ids first, then deletions: the indexes are what is walked */
-	job_each(t, a->id, account_collect_job, &jobs);
-	group_each(t, a->id, account_collect_group, &groups);
-	for (i = 0; i < jobs.n && t->err == 0; i++) {
-		struct job j;
-
-		if (job_load(t, jobs.v[i], &j) == STORE_OK) {
-			job_remove(t, &j, now);
-			job_free(&j);
-		}
-	}
-	for (i = 0; i < groups.n && t->err == 0; i++) {
-		struct group g;
-
-		if (group_load_owned(t, a->id, groups.v[i], &g) == STORE_OK) {
-			group_remove(t, &g);
-			group_free(&g);
-		}
-	}
-	free(jobs.v);
-	free(groups.v);
 	if (a->has_token)
 		store_del(t, DB_TOKENS, a->token_digest, TOKEN_DIGEST);
 	record_key_u64(key, a->id);

@@ -14,6 +14,14 @@
 struct config;
 struct store_txn;
 
+/* The longest values of the account's texts, in bytes (SPEC 3.5): for the
+ * API, the import and webcronctl alike. */
+#define ACCOUNT_NAME_MAX	255
+#define ACCOUNT_EMAIL_MAX	254	/* email and notifyEmail */
+#define ACCOUNT_TIMEZONE_MAX	64
+#define ACCOUNT_NOTIFY_URL_MAX	4096
+#define ACCOUNT_SECRET_MAX	256
+
 #define ACCOUNT_ACTIVE		0
 #define ACCOUNT_SUSPENDED	1
 
@@ -70,9 +78,9 @@ int  account_create(struct store_txn *t, struct account *a, int64_t now,
  * commits. Returns 0 or -1. */
 int  account_new_token(struct store_txn *t, struct account *a, int64_t now,
 	char token[TOKEN_LEN + 1]);
-/* Deletes A with its token, jobs (and their tasks and logs) and groups.
- * Errors are sticky in T. */
-void account_delete(struct store_txn *t, const struct account *a, int64_t now);
+/* Deletes A's record and token alone: cascade_account_delete deletes its
+ * jobs and groups first. Errors are sticky in T. */
+void account_delete(struct store_txn *t, const struct account *a);
 
 /* A's executions today (the day in A's zone): its counter, or 0 when the
  * counter is of an earlier day. */

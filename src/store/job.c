@@ -2,68 +2,288 @@
  * job: records, indexes and JSON of jobs and their tasks.
  */
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/account.h"
 #include "util/buf.h"
 #include "engine/cron.h"
-#include "store/execlog.h"
 #include "store/job.h"
 #include "util/json.h"
 #include "util/log.h"
+#include "store/points.h"
 #include "store/record.h"
+#include "store/rules.h"
 #include "store/store.h"
+#include "util/url.h"
 #include "engine/tz.h"
 
-/* Record tags; never reuse a number. */
-enum {
-	J_ACCOUNT = 1, J_GROUP, J_NAME, J_DESCRIPTION, J_URL, J_METHOD, J_HEADERS, J_POSTDATA,
-	J_USERNAME, J_PASSWORD, J_USERAGENT, J_TIMEOUT, J_EXPRESSION, J_TIMEZONE, J_STARTS,
-	J_EXPIRES, J_STATUS, J_THRESHOLD, J_NOTIFY, J_NOTIFY_EVERY, J_PATTERN, J_IGNORE_STATUS,
-	J_SUCCESS_CODES, J_FOLLOW, J_SSL_VERIFY, J_RETRIES, J_RETRY_DELAY, J_SINGLE, J_INSTANCES,
-	J_CATCHUP, J_DEADLINE, J_PAUSED, J_CREATED, J_UPDATED, J_TASK,
-};
+/* The record tag of a job's tasks (each a nested record), and of a task's
+ * fields and the state's; never reuse a number. */
+#define J_TASK	35
 enum { T_ID = 1, T_ACTION, T_PAYLOAD, T_OFFSET, T_CONTINUE };
 enum { S_FAIL = 1, S_RUNS, S_LAST_RUN, S_LAST_STATUS, S_LAST_DURATION_MS, S_LAST_FIRE, S_NOTIFIED,
 	S_SINCE, S_LOGS };
 
-static const char *const job_catchup_names[] = { "none", "once", "all" };
+static const char *const job_catchup_names[] = { "none", "once", "all", NULL };
+
+static int job_rule_url(const char *, char *, size_t);
+static int job_normal_method(const char *, char **, char *, size_t);
+static int job_normal_headers(const char *, char **, char *, size_t);
+static int job_normal_expression(const char *, char **, char *, size_t);
+static void job_show_id(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_password(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_has_password(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_user_agent(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_expression(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_timezone(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_status(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_fail(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_tasks(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_last_run(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_next_run(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_last_status(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_last_duration(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_processing(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_paused(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_points(yajl_gen, const struct job *, const struct job_view *);
+
+#define J(f)	offsetof(struct job, f)
+#define TEXT	JOB_FT_TEXT
+#define INT	JOB_FT_INT
+#define BOOL	JOB_FT_BOOL
+#define ENUM	JOB_FT_ENUM
+#define TIME	JOB_FT_TIME
+#define STAMP	JOB_FT_STAMP
+#define ID	JOB_FT_ID
+#define VIEW	JOB_FT_VIEW
+#define API	JOB_FF_API
+#define MOVE	JOB_FF_MOVE
+
+/* Every field of a job, in the order of the Job object (SPEC 3.5). The
+ * columns: name, tag, type, offset, min, max, text default, default,
+ * enum names, rule, normal form, show hook, flags. */
+const struct job_field job_fields[] = {
+	{ "id", 0, ID, J(id), 0, 0, NULL, 0, NULL, NULL, NULL, job_show_id, JOB_FF_MOVE_OWN },
+	{ "account", 1, ID, J(account), 0, 0, NULL, 0, NULL, NULL, NULL, NULL, JOB_FF_HIDDEN },
+	{ "name", 3, TEXT, J(name), 0, JOB_NAME_MAX, NULL, 0, NULL, NULL, NULL, NULL, API | MOVE },
+	{ "description", 4, TEXT, J(description), 0, JOB_DESCRIPTION_MAX, NULL, 0, NULL, NULL, NULL,
+	    NULL, API | MOVE },
+	{ "group", 2, ID, J(group), 0, 0, NULL, 0, NULL, NULL, NULL, NULL,
+	    JOB_FF_API_OWN | JOB_FF_MOVE_OWN },
+	{ "url", 5, TEXT, J(url), 0, URL_MAX, NULL, 0, NULL, job_rule_url, NULL, NULL, API | MOVE },
+	{ "httpMethod", 6, TEXT, J(http_method), 1, JOB_METHOD_MAX, "GET", 0, NULL, NULL,
+	    job_normal_method, NULL, API | MOVE },
+	{ "httpHeaders", 7, TEXT, J(http_headers), 0, JOB_HEADERS_MAX, NULL, 0, NULL, NULL,
+	    job_normal_headers, NULL, JOB_FF_API_OWN | MOVE },
+	{ "postData", 8, TEXT, J(post_data), 0, JOB_POSTDATA_MAX, NULL, 0, NULL, NULL, NULL, NULL,
+	    API | MOVE },
+	{ "username", 9, TEXT, J(username), 0, JOB_CREDENTIAL_MAX, NULL, 0, NULL, rules_header_text,
+	    NULL, NULL, API | MOVE },
+	{ "password", 10, TEXT, J(password), 0, JOB_CREDENTIAL_MAX, NULL, 0, NULL, rules_header_text,
+	    NULL, job_show_password, API | MOVE },
+	{ "hasPassword", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_has_password, 0 },
+	{ "userAgent", 11, TEXT, J(user_agent), 0, JOB_USERAGENT_MAX, NULL, 0, NULL, rules_header_text,
+	    NULL, job_show_user_agent, API | MOVE },
+	{ "timeout", 12, INT, J(timeout), 1, JOB_TIMEOUT_MAX, NULL, 30, NULL, NULL, NULL, NULL,
+	    API | MOVE },
+	{ "expression", 13, TEXT, J(expression), 1, CRON_FORMAT_MAX, NULL, 0, NULL, NULL,
+	    job_normal_expression, job_show_expression, JOB_FF_API_OWN | MOVE },
+	{ "timezone", 14, TEXT, J(timezone), 0, JOB_TIMEZONE_MAX, NULL, 0, NULL, rules_timezone, NULL,
+	    job_show_timezone, API | MOVE },
+	{ "startsAt", 15, TIME, J(starts_at), 0, JOB_TIME_MAX, NULL, 0, NULL, NULL, NULL, NULL,
+	    API | MOVE },
+	{ "expiresAt", 16, TIME, J(expires_at), 0, JOB_TIME_MAX, NULL, 0, NULL, NULL, NULL, NULL,
+	    API | MOVE },
+	{ "status", 17, INT, J(status), JOB_ACTIVE, JOB_FAILED, NULL, JOB_ACTIVE, NULL, NULL, NULL,
+	    job_show_status, JOB_FF_API_OWN | MOVE },
+	{ "fail", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_fail, 0 },
+	{ "failureThreshold", 18, INT, J(failure_threshold), 0, JOB_THRESHOLD_MAX, NULL, 10, NULL,
+	    NULL, NULL, NULL, API | MOVE },
+	{ "notify", 19, INT, J(notify), JOB_NOTIFY_NEVER, JOB_NOTIFY_DISABLED, NULL, JOB_NOTIFY_NEVER,
+	    NULL, NULL, NULL, NULL, API | MOVE },
+	{ "notifyEvery", 20, INT, J(notify_every), 1, JOB_NOTIFY_EVERY_MAX, NULL, 1, NULL, NULL, NULL,
+	    NULL, API | MOVE },
+	{ "pattern", 21, TEXT, J(pattern), 0, JOB_PATTERN_MAX, NULL, 0, NULL, NULL, NULL, NULL,
+	    API | MOVE },
+	{ "ignoreHttpStatus", 22, BOOL, J(ignore_http_status), 0, 1, NULL, 0, NULL, NULL, NULL, NULL,
+	    API | MOVE },
+	{ "successCodes", 23, TEXT, J(success_codes), 1, JOB_CODES_MAX, "200-299", 0, NULL,
+	    rules_codes, NULL, NULL, API | MOVE },
+	{ "followRedirects", 24, BOOL, J(follow_redirects), 0, 1, NULL, 1, NULL, NULL, NULL, NULL,
+	    API | MOVE },
+	{ "sslVerify", 25, BOOL, J(ssl_verify), 0, 1, NULL, 1, NULL, NULL, NULL, NULL, API | MOVE },
+	{ "retries", 26, INT, J(retries), 0, JOB_RETRIES_MAX, NULL, 0, NULL, NULL, NULL, NULL,
+	    API | MOVE },
+	{ "retryDelay", 27, INT, J(retry_delay), 1, JOB_RETRY_DELAY_MAX, NULL, 60, NULL, NULL, NULL,
+	    NULL, API | MOVE },
+	{ "single", 28, BOOL, J(single), 0, 1, NULL, 1, NULL, NULL, NULL, NULL, API | MOVE },
+	{ "instances", 29, INT, J(instances), 1, JOB_INSTANCES_MAX, NULL, 5, NULL, NULL, NULL, NULL,
+	    API | MOVE },
+	{ "catchUp", 30, ENUM, J(catch_up), JOB_CATCHUP_NONE, JOB_CATCHUP_ALL, NULL,
+	    JOB_CATCHUP_ONCE, job_catchup_names, NULL, NULL, NULL, API | MOVE | JOB_FF_MOVE_LAST },
+	{ "startingDeadline", 31, INT, J(starting_deadline), 1, JOB_DEADLINE_MAX, NULL, 3600, NULL,
+	    NULL, NULL, NULL, API | MOVE },
+	{ "tasks", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_tasks,
+	    JOB_FF_API_OWN | JOB_FF_MOVE_OWN },
+	{ "lastRun", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_run, 0 },
+	{ "nextRun", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_next_run, 0 },
+	{ "lastStatus", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_status, 0 },
+	{ "lastDuration", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_duration, 0 },
+	{ "isProcessing", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_processing, 0 },
+	{ "pausedUntil", 32, TIME, J(paused_until), 0, JOB_TIME_MAX, NULL, 0, NULL, NULL, NULL,
+	    job_show_paused, MOVE },
+	{ "points", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_points, 0 },
+	{ "createdAt", 33, STAMP, J(created_at), 0, JOB_TIME_MAX, NULL, 0, NULL, NULL, NULL, NULL,
+	    MOVE },
+	{ "updatedAt", 34, STAMP, J(updated_at), 0, JOB_TIME_MAX, NULL, 0, NULL, NULL, NULL, NULL,
+	    MOVE },
+	{ NULL, 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, 0 }
+};
+
+#undef TEXT
+#undef INT
+#undef BOOL
+#undef ENUM
+#undef TIME
+#undef STAMP
+#undef ID
+#undef VIEW
+#undef API
+#undef MOVE
+
+const struct job_field *
+job_field(const char *name)
+{
+	const struct job_field *f;
+
+	for (f = job_fields; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+static const struct job_field *
+job_field_by_tag(uint8_t tag)
+{
+	const struct job_field *f;
+
+	for (f = job_fields; f->name; f++)
+		if (f->tag == tag && tag != 0)
+			return f;
+	return NULL;
+}
+
+void *
+job_field_ptr(struct job *j, const struct job_field *f)
+{
+	return (char *)j + f->offset;
+}
+
+const void *
+job_field_cptr(const struct job *j, const struct job_field *f)
+{
+	return (const char *)j + f->offset;
+}
+
+int
+job_field_enum(const struct job_field *f, const char *name)
+{
+	int i;
+
+	for (i = 0; f->names && f->names[i]; i++)
+		if (strcmp(f->names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* ---- the rules of the table */
+
+/* rules_url, reported as a refused URL. */
+static int
+job_rule_url(const char *url, char *why, size_t whylen)
+{
+	return rules_url(url, why, whylen) == -1 ? RULES_URL_REFUSED : 0;
+}
+
+/* Kept in its upper-case spelling. */
+static int
+job_normal_method(const char *value, char **normal, char *why, size_t whylen)
+{
+	const char *canonical;
+
+	if (rules_method(value, &canonical, why, whylen) == -1)
+		return -1;
+	*normal = xstrdup(canonical);
+	return 0;
+}
+
+/* "Name: value" lines, in their normal form. */
+static int
+job_normal_headers(const char *value, char **normal, char *why, size_t whylen)
+{
+	struct buf out = BUF_INIT;
+
+	if (rules_headers(&out, value, why, whylen) == -1) {
+		buf_free(&out);
+		return -1;
+	}
+	*normal = xstrdup(buf_str(&out));
+	buf_free(&out);
+	return 0;
+}
+
+/* A schedule that parses, in its normal form. */
+static int
+job_normal_expression(const char *value, char **normal, char *why, size_t whylen)
+{
+	char text[CRON_FORMAT_MAX];
+	struct cron_error e;
+
+	if (rules_expression(value, text, sizeof(text), &e) == -1) {
+		if (strcmp(e.field, "expression") == 0)
+			snprintf(why, whylen, "%s", e.message);
+		else
+			snprintf(why, whylen, "%s: %s", e.field, e.message);
+		return -1;
+	}
+	*normal = xstrdup(text);
+	return 0;
+}
 
 void
 job_init(struct job *j, const struct account *a)
 {
+	const struct job_field *f;
+
 	memset(j, 0, sizeof(*j));
+	for (f = job_fields; f->name; f++) {
+		void *p = job_field_ptr(j, f);
+
+		switch (f->type) {
+		case JOB_FT_TEXT:
+			*(char **)p = xstrdup(f->text_default ? f->text_default : "");
+			break;
+		case JOB_FT_INT:
+		case JOB_FT_BOOL:
+		case JOB_FT_ENUM:
+			*(int *)p = (int)f->default_value;
+			break;
+		case JOB_FT_TIME:
+		case JOB_FT_STAMP:
+			*(int64_t *)p = f->default_value;
+			break;
+		case JOB_FT_ID:
+		case JOB_FT_VIEW:
+			break;
+		}
+	}
 	j->account = a ? a->id : 0;
-	j->name = xstrdup("");
-	j->description = xstrdup("");
-	j->url = xstrdup("");
-	j->http_method = xstrdup("GET");
-	j->http_headers = xstrdup("");
-	j->post_data = xstrdup("");
-	j->username = xstrdup("");
-	j->password = xstrdup("");
-	j->user_agent = xstrdup("");
-	j->timeout = 30;
 	if (a && a->lim.max_timeout < j->timeout)
 		j->timeout = a->lim.max_timeout;
-	j->expression = xstrdup("");
-	j->timezone = xstrdup("");
-	j->status = JOB_ACTIVE;
-	j->failure_threshold = 10;
-	j->notify = JOB_NOTIFY_NEVER;
-	j->notify_every = 1;
-	j->pattern = xstrdup("");
-	j->success_codes = xstrdup("200-299");
-	j->follow_redirects = 1;
-	j->ssl_verify = 1;
-	j->retries = 0;
-	j->retry_delay = 60;
-	j->single = 1;
-	j->instances = 5;
-	j->catch_up = JOB_CATCHUP_ONCE;
-	j->starting_deadline = 3600;
 	j->st.last_status = -1;
 }
 
@@ -82,19 +302,11 @@ job_tasks_free(struct job_task *tasks, size_t n)
 void
 job_free(struct job *j)
 {
-	free(j->name);
-	free(j->description);
-	free(j->url);
-	free(j->http_method);
-	free(j->http_headers);
-	free(j->post_data);
-	free(j->username);
-	free(j->password);
-	free(j->user_agent);
-	free(j->expression);
-	free(j->timezone);
-	free(j->pattern);
-	free(j->success_codes);
+	const struct job_field *f;
+
+	for (f = job_fields; f->name; f++)
+		if (f->type == JOB_FT_TEXT)
+			free(*(char **)job_field_ptr(j, f));
 	job_tasks_free(j->tasks, j->ntasks);
 	memset(j, 0, sizeof(*j));
 }
@@ -102,22 +314,13 @@ job_free(struct job *j)
 void
 job_copy(struct job *dst, const struct job *src)
 {
+	const struct job_field *f;
 	size_t i;
 
 	*dst = *src;
-	dst->name = xstrdup(src->name);
-	dst->description = xstrdup(src->description);
-	dst->url = xstrdup(src->url);
-	dst->http_method = xstrdup(src->http_method);
-	dst->http_headers = xstrdup(src->http_headers);
-	dst->post_data = xstrdup(src->post_data);
-	dst->username = xstrdup(src->username);
-	dst->password = xstrdup(src->password);
-	dst->user_agent = xstrdup(src->user_agent);
-	dst->expression = xstrdup(src->expression);
-	dst->timezone = xstrdup(src->timezone);
-	dst->pattern = xstrdup(src->pattern);
-	dst->success_codes = xstrdup(src->success_codes);
+	for (f = job_fields; f->name; f++)
+		if (f->type == JOB_FT_TEXT)
+			*(char **)job_field_ptr(dst, f) = xstrdup(*(char *const *)job_field_cptr(src, f));
 	dst->tasks = xcalloc(src->ntasks ? src->ntasks : 1, sizeof(struct job_task));
 	for (i = 0; i < src->ntasks; i++) {
 		dst->tasks[i] = src->tasks[i];
@@ -131,44 +334,27 @@ job_copy(struct job *dst, const struct job *src)
 static void
 job_encode(const struct job *j, struct buf *b)
 {
+	const struct job_field *f;
 	struct buf tb = BUF_INIT;
 	size_t i;
 
 	record_begin(b);
-	record_uint(b, J_ACCOUNT, j->account);
-	record_uint(b, J_GROUP, j->group);
-	record_str(b, J_NAME, j->name);
-	record_str(b, J_DESCRIPTION, j->description);
-	record_str(b, J_URL, j->url);
-	record_str(b, J_METHOD, j->http_method);
-	record_str(b, J_HEADERS, j->http_headers);
-	record_str(b, J_POSTDATA, j->post_data);
-	record_str(b, J_USERNAME, j->username);
-	record_str(b, J_PASSWORD, j->password);
-	record_str(b, J_USERAGENT, j->user_agent);
-	record_uint(b, J_TIMEOUT, (uint64_t)j->timeout);
-	record_str(b, J_EXPRESSION, j->expression);
-	record_str(b, J_TIMEZONE, j->timezone);
-	record_sint(b, J_STARTS, j->starts_at);
-	record_sint(b, J_EXPIRES, j->expires_at);
-	record_uint(b, J_STATUS, (uint64_t)j->status);
-	record_uint(b, J_THRESHOLD, (uint64_t)j->failure_threshold);
-	record_uint(b, J_NOTIFY, (uint64_t)j->notify);
-	record_uint(b, J_NOTIFY_EVERY, (uint64_t)j->notify_every);
-	record_str(b, J_PATTERN, j->pattern);
-	record_uint(b, J_IGNORE_STATUS, (uint64_t)j->ignore_http_status);
-	record_str(b, J_SUCCESS_CODES, j->success_codes);
-	record_uint(b, J_FOLLOW, (uint64_t)j->follow_redirects);
-	record_uint(b, J_SSL_VERIFY, (uint64_t)j->ssl_verify);
-	record_uint(b, J_RETRIES, (uint64_t)j->retries);
-	record_uint(b, J_RETRY_DELAY, (uint64_t)j->retry_delay);
-	record_uint(b, J_SINGLE, (uint64_t)j->single);
-	record_uint(b, J_INSTANCES, (uint64_t)j->instances);
-	record_uint(b, J_CATCHUP, (uint64_t)j->catch_up);
-	record_uint(b, J_DEADLINE, (uint64_t)j->starting_deadline);
-	record_sint(b, J_PAUSED, j->paused_until);
-	record_sint(b, J_CREATED, j->created_at);
-	record_sint(b, J_UPDATED, j->updated_at);
+	for (f = job_fields; f->name; f++) {
+		const void *p = job_field_cptr(j, f);
+
+		if (f->tag == 0)
+			continue;
+		switch (f->type) {
+		case JOB_FT_TEXT: record_str(b, f->tag, *(char *const *)p); break;
+		case JOB_FT_INT:
+		case JOB_FT_BOOL:
+		case JOB_FT_ENUM: record_uint(b, f->tag, (uint64_t)*(const int *)p); break;
+		case JOB_FT_TIME:
+		case JOB_FT_STAMP: record_sint(b, f->tag, *(const int64_t *)p); break;
+		case JOB_FT_ID: record_uint(b, f->tag, *(const uint64_t *)p); break;
+		case JOB_FT_VIEW: break;
+		}
+	}
 	for (i = 0; i < j->ntasks; i++) {
 		const struct job_task *t = &j->tasks[i];
 
@@ -221,47 +407,27 @@ job_decode(const void *data, size_t len, struct job *j)
 	if (record_open(&r, data, len) == -1)
 		return -1;
 	while ((rc = record_next(&r, &tag, &v)) == 1) {
-		switch (tag) {
-		case J_ACCOUNT: j->account = v.u; break;
-		case J_GROUP: j->group = v.u; break;
-		case J_NAME: record_set_str(&j->name, &v); break;
-		case J_DESCRIPTION: record_set_str(&j->description, &v); break;
-		case J_URL: record_set_str(&j->url, &v); break;
-		case J_METHOD: record_set_str(&j->http_method, &v); break;
-		case J_HEADERS: record_set_str(&j->http_headers, &v); break;
-		case J_POSTDATA: record_set_str(&j->post_data, &v); break;
-		case J_USERNAME: record_set_str(&j->username, &v); break;
-		case J_PASSWORD: record_set_str(&j->password, &v); break;
-		case J_USERAGENT: record_set_str(&j->user_agent, &v); break;
-		case J_TIMEOUT: j->timeout = (int)v.u; break;
-		case J_EXPRESSION: record_set_str(&j->expression, &v); break;
-		case J_TIMEZONE: record_set_str(&j->timezone, &v); break;
-		case J_STARTS: j->starts_at = v.i; break;
-		case J_EXPIRES: j->expires_at = v.i; break;
-		case J_STATUS: j->status = (int)v.u; break;
-		case J_THRESHOLD: j->failure_threshold = (int)v.u; break;
-		case J_NOTIFY: j->notify = (int)v.u; break;
-		case J_NOTIFY_EVERY: j->notify_every = (int)v.u; break;
-		case J_PATTERN: record_set_str(&j->pattern, &v); break;
-		case J_IGNORE_STATUS: j->ignore_http_status = (int)v.u; break;
-		case J_SUCCESS_CODES: record_set_str(&j->success_codes, &v); break;
-		case J_FOLLOW: j->follow_redirects = (int)v.u; break;
-		case J_SSL_VERIFY: j->ssl_verify = (int)v.u; break;
-		case J_RETRIES: j->retries = (int)v.u; break;
-		case J_RETRY_DELAY: j->retry_delay = (int)v.u; break;
-		case J_SINGLE: j->single = (int)v.u; break;
-		case J_INSTANCES: j->instances = (int)v.u; break;
-		case J_CATCHUP: j->catch_up = (int)v.u; break;
-		case J_DEADLINE: j->starting_deadline = (int)v.u; break;
-		case J_PAUSED: j->paused_until = v.i; break;
-		case J_CREATED: j->created_at = v.i; break;
-		case J_UPDATED: j->updated_at = v.i; break;
-		case J_TASK:
+		const struct job_field *f;
+		void *p;
+
+		if (tag == J_TASK) {
 			j->tasks = xrealloc(j->tasks, (j->ntasks + 1) * sizeof(*j->tasks));
 			if (job_decode_task(&v, &j->tasks[j->ntasks++]) == -1)
 				return -1;
-			break;
-		default: break;
+			continue;
+		}
+		if ((f = job_field_by_tag(tag)) == NULL)
+			continue;	/* a newer build's field */
+		p = job_field_ptr(j, f);
+		switch (f->type) {
+		case JOB_FT_TEXT: record_set_str((char **)p, &v); break;
+		case JOB_FT_INT:
+		case JOB_FT_BOOL:
+		case JOB_FT_ENUM: *(int *)p = (int)v.u; break;
+		case JOB_FT_TIME:
+		case JOB_FT_STAMP: *(int64_t *)p = v.i; break;
+		case JOB_FT_ID: *(uint64_t *)p = v.u; break;
+		case JOB_FT_VIEW: break;
 		}
 	}
 	return rc == 0 ? 0 : -1;
@@ -328,19 +494,23 @@ job_peek(const void *data, size_t len, struct job_peek *p)
 	if (record_open(&r, data, len) == -1)
 		return -1;
 	while ((rc = record_next(&r, &tag, &v)) == 1) {
-		switch (tag) {
-		case J_ACCOUNT: p->account = v.u; break;
-		case J_EXPRESSION: p->expression = v.p; p->expression_len = v.len; break;
-		case J_TIMEZONE: p->timezone = v.p; p->timezone_len = v.len; break;
-		case J_STARTS: p->starts_at = v.i; break;
-		case J_EXPIRES: p->expires_at = v.i; break;
-		case J_PAUSED: p->paused_until = v.i; break;
-		case J_CREATED: p->created_at = v.i; break;
-		case J_STATUS: p->status = (int)v.u; break;
-		case J_SINGLE: p->single = (int)v.u; break;
-		case J_INSTANCES: p->instances = (int)v.u; break;
-		case J_CATCHUP: p->catch_up = (int)v.u; break;
-		case J_DEADLINE: p->starting_deadline = (int)v.u; break;
+		const struct job_field *f = job_field_by_tag(tag);
+
+		if (f == NULL)
+			continue;
+		switch (f->offset) {
+		case J(account): p->account = v.u; break;
+		case J(expression): p->expression = v.p; p->expression_len = v.len; break;
+		case J(timezone): p->timezone = v.p; p->timezone_len = v.len; break;
+		case J(starts_at): p->starts_at = v.i; break;
+		case J(expires_at): p->expires_at = v.i; break;
+		case J(paused_until): p->paused_until = v.i; break;
+		case J(created_at): p->created_at = v.i; break;
+		case J(status): p->status = (int)v.u; break;
+		case J(single): p->single = (int)v.u; break;
+		case J(instances): p->instances = (int)v.u; break;
+		case J(catch_up): p->catch_up = (int)v.u; break;
+		case J(starting_deadline): p->starting_deadline = (int)v.u; break;
 		default: break;
 		}
 	}
@@ -562,7 +732,7 @@ job_update(struct store_txn *t, const struct job *old, struct job *j, int64_t no
 }
 
 void
-job_remove(struct store_txn *t, const struct job *j, int64_t now)
+job_delete(struct store_txn *t, const struct job *j, int64_t now)
 {
 	uint8_t key[16];
 
@@ -570,7 +740,6 @@ job_remove(struct store_txn *t, const struct job *j, int64_t now)
 	store_del(t, DB_JOBS, key, 8);
 	store_del(t, DB_JOBSTATE, key, 8);
 	job_index_tasks(t, j, 0);
-	execlog_remove_job(t, j->id);
 	job_key2(key, j->account, j->id);
 	store_del(t, DB_JOBS_BY_ACCOUNT, key, sizeof(key));
 	if (j->group) {
@@ -703,68 +872,14 @@ job_next_run(const struct job *j, const struct tz *zone, int64_t now)
 	return next;
 }
 
-/* points only change with daylight saving, and many jobs share an
- * expression: a direct-mapped cache by (expression, zone, hour) saves
- * walking up to 1440 fire times per job in every cron.list. */
-#define JOB_POINTS_CACHE 4096
-
-static struct {
-	char *expression;
-	const struct tz *zone;
-	int64_t hour;
-	int64_t points;
-} job_points_cache[JOB_POINTS_CACHE];
-
-static int64_t job_points_walk(const struct job *j, const struct tz *zone, int64_t now);
-
-int64_t
-job_points(const struct job *j, const struct tz *zone, int64_t now)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	const char *p;
-	size_t slot;
-
-	/* a window or an anchor makes the count the job's own */
-	if (j->starts_at || j->expires_at || strncmp(j->expression, "@every", 6) == 0)
-		return job_points_walk(j, zone, now);
-	for (p = j->expression; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
-	h ^= (uint64_t)(uintptr_t)zone;
-	slot = (size_t)(h % JOB_POINTS_CACHE);
-	if (job_points_cache[slot].expression && job_points_cache[slot].zone == zone &&
-	    job_points_cache[slot].hour == now / 3600 &&
-	    strcmp(job_points_cache[slot].expression, j->expression) == 0)
-		return job_points_cache[slot].points;
-	free(job_points_cache[slot].expression);
-	job_points_cache[slot].expression = xstrdup(j->expression);
-	job_points_cache[slot].zone = zone;
-	job_points_cache[slot].hour = now / 3600;
-	job_points_cache[slot].points = job_points_walk(j, zone, now - now % 3600);
-	return job_points_cache[slot].points;
-}
-
+/* Fires of J in the 24 hours after NOW, through the view's cache. */
 static int64_t
-job_points_walk(const struct job *j, const struct tz *zone, int64_t now)
+job_points(const struct job *j, const struct job_view *v)
 {
 	struct cron_window w;
-	struct cron *c;
-	int64_t t = now, first = 0, next, n = 0;
-	const int64_t cap = 1440;
 
-	if (*j->expression == '\0' || cron_parse(j->expression, &c, NULL) == -1)
-		return 0;
 	job_window(j, &w);
-	while (n < cap && cron_next(c, zone, &w, t, &next) == 0 && next <= now + 86400) {
-		if (n++ == 0)
-			first = next;
-		t = next;
-	}
-	/* more than one a minute: count the rest from the pace of the first
-	 * ones (cap - 1 gaps) rather than walking up to 86400 fire times */
-	if (n == cap && t > first)
-		n = (cap - 1) * 86400 / (t - first);
-	cron_free(c);
-	return n;
+	return points_count(v->points, j->expression, v->zone, &w, v->now);
 }
 
 /* ---- JSON */
@@ -847,66 +962,163 @@ job_last_status_json(yajl_gen g, const struct job_state *s)
 		json_int(g, s->last_status);
 }
 
-void
-job_json(yajl_gen g, const struct job *j, const struct job_view *v)
-{
-	size_t i;
+/* ---- the table's show hooks */
 
-	yajl_gen_map_open(g);
+static void
+job_show_id(yajl_gen g, const struct job *j, const struct job_view *v)
+{
 	if (v->id_null)
 		json_knull(g, "id");
 	else
 		json_kint(g, "id", (int64_t)j->id);
-	json_kstr(g, "name", j->name);
-	json_kstr(g, "description", j->description);
-	json_kintnull(g, "group", (int64_t)j->group);
-	json_kstr(g, "url", j->url);
-	json_kstr(g, "httpMethod", j->http_method);
-	json_kstr(g, "httpHeaders", j->http_headers);
-	json_kstr(g, "postData", j->post_data);
-	json_kstr(g, "username", j->username);
+}
+
+/* never shown: hasPassword says whether there is one */
+static void
+job_show_password(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	(void)j;
+	(void)v;
 	json_kstr(g, "password", "");
+}
+
+static void
+job_show_has_password(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	(void)v;
 	json_kbool(g, "hasPassword", *j->password != '\0');
+}
+
+static void
+job_show_user_agent(yajl_gen g, const struct job *j, const struct job_view *v)
+{
 	json_kstr(g, "userAgent", *j->user_agent ? j->user_agent : v->user_agent);
-	json_kint(g, "timeout", j->timeout);
+}
+
+/* the expression, then the SetCronJob fields it is made of */
+static void
+job_show_expression(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	(void)v;
 	json_kstr(g, "expression", j->expression);
 	job_fields_json(g, j->expression);
+}
+
+/* the zone the job runs in, resolved */
+static void
+job_show_timezone(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	(void)j;
 	json_kstr(g, "timezone", tz_name(v->zone));
-	json_ktime(g, "startsAt", j->starts_at);
-	json_ktime(g, "expiresAt", j->expires_at);
+}
+
+/* the status shown: 3 while the daily limit holds */
+static void
+job_show_status(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	(void)j;
 	json_kint(g, "status", v->status);
+}
+
+static void
+job_show_fail(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	(void)v;
 	json_kint(g, "fail", j->st.fail);
-	json_kint(g, "failureThreshold", j->failure_threshold);
-	json_kint(g, "notify", j->notify);
-	json_kint(g, "notifyEvery", j->notify_every);
-	json_kstr(g, "pattern", j->pattern);
-	json_kbool(g, "ignoreHttpStatus", j->ignore_http_status);
-	json_kstr(g, "successCodes", j->success_codes);
-	json_kbool(g, "followRedirects", j->follow_redirects);
-	json_kbool(g, "sslVerify", j->ssl_verify);
-	json_kint(g, "retries", j->retries);
-	json_kint(g, "retryDelay", j->retry_delay);
-	json_kbool(g, "single", j->single);
-	json_kint(g, "instances", j->instances);
-	json_kstr(g, "catchUp", job_catchup_names[j->catch_up < 3 ? j->catch_up : 1]);
-	json_kint(g, "startingDeadline", j->starting_deadline);
+}
+
+static void
+job_show_tasks(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	size_t i;
+
 	json_key(g, "tasks");
 	yajl_gen_array_open(g);
 	for (i = 0; i < j->ntasks; i++)
 		job_task_json(g, j, i, v->id_null);
 	yajl_gen_array_close(g);
+}
+
+static void
+job_show_last_run(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	(void)v;
 	json_ktime(g, "lastRun", j->st.last_run);
+}
+
+static void
+job_show_next_run(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	(void)j;
 	json_ktime(g, "nextRun", v->next_run);
+}
+
+static void
+job_show_last_status(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	(void)v;
 	job_last_status_json(g, &j->st);
+}
+
+static void
+job_show_last_duration(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	(void)v;
 	json_key(g, "lastDuration");
 	if (j->st.last_status < 0)
 		yajl_gen_null(g);
 	else
 		json_double(g, j->st.last_duration);
+}
+
+static void
+job_show_processing(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	(void)j;
 	json_kbool(g, "isProcessing", v->processing);
+}
+
+/* a pause that is over is not shown */
+static void
+job_show_paused(yajl_gen g, const struct job *j, const struct job_view *v)
+{
 	json_ktime(g, "pausedUntil", j->paused_until > v->now ? j->paused_until : 0);
-	json_kint(g, "points", job_points(j, v->zone, v->now));
-	json_kint(g, "createdAt", j->created_at);
-	json_kint(g, "updatedAt", j->updated_at);
+}
+
+static void
+job_show_points(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	json_kint(g, "points", job_points(j, v));
+}
+
+void
+job_json(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	const struct job_field *f;
+
+	yajl_gen_map_open(g);
+	for (f = job_fields; f->name; f++) {
+		const void *p = job_field_cptr(j, f);
+
+		if (f->flags & JOB_FF_HIDDEN)
+			continue;
+		if (f->show) {
+			f->show(g, j, v);
+			continue;
+		}
+		switch (f->type) {
+		case JOB_FT_TEXT: json_kstr(g, f->name, *(char *const *)p); break;
+		case JOB_FT_INT: json_kint(g, f->name, *(const int *)p); break;
+		case JOB_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
+		case JOB_FT_ENUM:
+			json_kstr(g, f->name, f->names[*(const int *)p >= f->min &&
+			    *(const int *)p <= f->max ? *(const int *)p : f->default_value]);
+			break;
+		case JOB_FT_TIME: json_ktime(g, f->name, *(const int64_t *)p); break;
+		case JOB_FT_STAMP: json_kint(g, f->name, *(const int64_t *)p); break;
+		case JOB_FT_ID: json_kintnull(g, f->name, (int64_t)*(const uint64_t *)p); break;
+		case JOB_FT_VIEW: break;
+		}
+	}
 	yajl_gen_map_close(g);
 }

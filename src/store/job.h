@@ -17,6 +17,7 @@
 
 struct account;
 struct config;
+struct points;
 struct store_txn;
 struct tz;
 
@@ -120,6 +121,69 @@ struct job {
 	struct job_state st;
 };
 
+struct job_view;
+
+/* ---- the job's fields: one table
+ *
+ * Every field of a job is one row of job_fields[], in the order of the
+ * Job object of answers. The row says how the field is stored (its
+ * record tag), its defaults and bounds, the rule of rules.c its value
+ * passes, how it is shown, and whether the API (jobparams) and the
+ * export (transfer) take it as a plain value of its type. A plain field
+ * is one row (and, for text with rules, its rule); a field that needs
+ * more keeps a hook in its row, or a flag saying whose function reads it.
+ */
+
+enum job_field_type {
+	JOB_FT_TEXT,	/* char *: at most MAX bytes; MIN 1: not empty */
+	JOB_FT_INT,	/* int: MIN..MAX */
+	JOB_FT_BOOL,	/* int: 0 or 1 */
+	JOB_FT_ENUM,	/* int: an index of NAMES, shown and moved by name */
+	JOB_FT_TIME,	/* int64_t: Unix seconds MIN..MAX, 0 = unset, shown as null */
+	JOB_FT_STAMP,	/* int64_t: Unix seconds the server sets, never null */
+	JOB_FT_ID,	/* uint64_t: a record's id, 0 = none, shown as null */
+	JOB_FT_VIEW,	/* nothing of the job's own: shown only, by SHOW */
+};
+
+#define JOB_FF_API	0x01	/* cron.add/cron.edit take it as a plain value */
+#define JOB_FF_API_OWN	0x02	/* jobparams reads it with a function of its own */
+#define JOB_FF_MOVE	0x04	/* export/import take it as a plain value */
+#define JOB_FF_MOVE_OWN	0x08	/* transfer writes and reads it itself */
+#define JOB_FF_MOVE_LAST 0x10	/* exported after the plain fields (the document's order) */
+#define JOB_FF_HIDDEN	0x20	/* not in the Job object */
+
+struct job_field {
+	const char *name;	/* SPEC's spelling: the JSON key and parameter */
+	uint8_t tag;		/* record tag, 0 = not in the record; never reuse one */
+	enum job_field_type type;
+	size_t offset;		/* of the value in struct job */
+	int64_t min, max;	/* the range; JOB_FT_TEXT: bytes */
+	const char *text_default;	/* JOB_FT_TEXT; NULL = "" */
+	int64_t default_value;		/* the other types */
+	const char *const *names;	/* JOB_FT_ENUM: the values' names, NULL-ended */
+	/* The rule (rules.c) that a text other than "" passes: 0, or -1 or
+	 * a RULES_* fault (RULES_URL_REFUSED, RULES_ZONE_UNKNOWN) with WHY. */
+	int (*rule)(const char *value, char *why, size_t whylen);
+	/* A text other than "" in its normal form: 0 with a new string in
+	 * *NORMAL, or -1 with WHY. */
+	int (*normal)(const char *value, char **normal, char *why, size_t whylen);
+	/* Writes the field (and what is shown with it) instead of its type's
+	 * way. */
+	void (*show)(yajl_gen g, const struct job *j, const struct job_view *v);
+	unsigned flags;
+};
+
+/* The rows, ended by one whose name is NULL. */
+extern const struct job_field job_fields[];
+
+/* The row of NAME, or NULL. */
+const struct job_field *job_field(const char *name);
+/* Where F's value is in J. */
+void *job_field_ptr(struct job *j, const struct job_field *f);
+const void *job_field_cptr(const struct job *j, const struct job_field *f);
+/* The index in F's names of NAME, or -1. */
+int  job_field_enum(const struct job_field *f, const char *name);
+
 /* A new job with SPEC's defaults, owned by ACCOUNT. */
 void job_init(struct job *j, const struct account *a);
 void job_free(struct job *j);
@@ -148,9 +212,10 @@ void job_put_state(struct store_txn *t, uint64_t id, const struct job_state *s);
 /* Sets the status of job ID in its record (the executor's: failed or
  * expired). Returns STORE_OK, STORE_NOTFOUND or an error. */
 int  job_set_status(struct store_txn *t, uint64_t id, int status, int64_t now);
-/* Deletes J, its tasks, its state, its logs and its index entries, and
- * uncounts it from its account. Errors are sticky in T. */
-void job_remove(struct store_txn *t, const struct job *j, int64_t now);
+/* Deletes J, its tasks, its state and its index entries, and uncounts it
+ * from its account; its logs are cascade_job_remove's. Errors are sticky
+ * in T. */
+void job_delete(struct store_txn *t, const struct job *j, int64_t now);
 
 /* The job that holds task ID: STORE_OK with *JOB_ID, or STORE_NOTFOUND. */
 int  job_of_task(struct store_txn *t, uint64_t task_id, uint64_t *job_id);
@@ -191,6 +256,7 @@ struct job_view {
 	int id_null;		/* a deleted job: "id": null */
 	int status;		/* the status shown (3 while the daily limit holds) */
 	const char *user_agent;	/* shown when the job has none of its own */
+	struct points *points;	/* the cache of "points" (store_points), NULL = none */
 };
 
 /* The zone J runs in: its own, else its account's, else UTC. */
@@ -198,8 +264,6 @@ const struct tz *job_zone(const struct job *j, const struct account *a);
 /* The next fire time after NOW (0 = none): the schedule's, after
  * pausedUntil, within startsAt/expiresAt; none when the job is not active. */
 int64_t job_next_run(const struct job *j, const struct tz *zone, int64_t now);
-/* Fires of J in the 24 hours after NOW. */
-int64_t job_points(const struct job *j, const struct tz *zone, int64_t now);
 
 void job_json(yajl_gen g, const struct job *j, const struct job_view *v);
 /* "lastStatus": the Log status of the last run, null before the first. */

@@ -20,6 +20,7 @@
 #include "util/log.h"
 #include "store/rules.h"
 #include "util/text.h"
+#include "engine/tz.h"
 #include "util/url.h"
 
 #define L(f) offsetof(struct account_limits, f)
@@ -85,7 +86,7 @@ rules_email(const char *addr, char *why, size_t whylen)
 	size_t i;
 
 	if (at == NULL || at == addr || at[1] == '\0' || strchr(at + 1, '@') ||
-	    strchr(at + 1, '.') == NULL || strlen(addr) > 254)
+	    strchr(at + 1, '.') == NULL || strlen(addr) > ACCOUNT_EMAIL_MAX)
 		goto bad;
 	for (i = 0; addr[i]; i++) {
 		unsigned char c = (unsigned char)addr[i];
@@ -97,6 +98,15 @@ rules_email(const char *addr, char *why, size_t whylen)
 bad:
 	snprintf(why, whylen, "is not an e-mail address");
 	return -1;
+}
+
+int
+rules_timezone(const char *zone, char *why, size_t whylen)
+{
+	if (tz_get(zone) != NULL)
+		return 0;
+	snprintf(why, whylen, "unknown time zone \"%s\"", zone);
+	return RULES_ZONE_UNKNOWN;
 }
 
 int

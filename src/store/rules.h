@@ -27,6 +27,14 @@ struct cron_error;
  * API reports it under the code of a refused URL). */
 #define RULES_URL_REFUSED (-2)
 
+/* rules_timezone's answer for a zone this server does not know (the API
+ * reports it under its own code). */
+#define RULES_ZONE_UNKNOWN (-3)
+
+/* A time zone of the zone database (tz.h). Returns 0, or
+ * RULES_ZONE_UNKNOWN with WHY a whole message: unknown time zone "X". */
+int rules_timezone(const char *zone, char *why, size_t whylen);
+
 /* successCodes: HTTP statuses and ranges of 100-599, comma-separated,
  * spaces around them allowed ("200-299,304"). */
 int rules_codes(const char *codes, char *why, size_t whylen);

@@ -13,12 +13,14 @@
 #include "util/buf.h"
 #include "util/log.h"
 #include "store/record.h"
+#include "store/points.h"
 #include "store/store.h"
 
 struct store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
 	int readonly;
+	struct points *points;	/* the Job objects' "points", remembered */
 };
 
 static const struct {
@@ -155,6 +157,7 @@ store_open(const char *dir, int64_t map_size, int readonly, struct store **out,
 	}
 	if (store_open_dbs(st, err, errlen) == -1)
 		goto fail;
+	st->points = points_new();
 	*out = st;
 	return 0;
 fail:
@@ -170,7 +173,14 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	mdb_env_close(st->env);
+	points_free(st->points);
 	free(st);
+}
+
+struct points *
+store_points(struct store *st)
+{
+	return st->points;
 }
 
 int

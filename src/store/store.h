@@ -70,6 +70,8 @@ int  store_open(const char *dir, int64_t map_size, int readonly, struct store **
 	char *err, size_t errlen);
 void store_close(struct store *);
 MDB_env *store_env(struct store *);
+/* The cache of the Job objects' "points" (points.h), owned by the store. */
+struct points *store_points(struct store *);
 
 /* Begins a transaction. Returns STORE_OK or STORE_FAILED. */
 int  store_begin(struct store *, int write, struct store_txn *txn);

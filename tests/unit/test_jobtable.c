@@ -1,0 +1,412 @@
+/*
+ * Unit tests of the job's table of fields (job_fields of store/job.h):
+ * a job with every field set apart from its default survives the record
+ * (job_insert, job_load) and the export document (transfer_export,
+ * transfer_import into a second store); a record's unknown tags are
+ * skipped and its absent ones give the defaults.
+ *
+ * The comparisons name every member of struct job by hand, not through
+ * the table: a field dropped from the table must make them fail.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/config.h"
+#include "ctl/transfer.h"
+#include "store/account.h"
+#include "store/job.h"
+#include "store/record.h"
+#include "store/store.h"
+#include "util/buf.h"
+
+#define MAP	(16 * 1024 * 1024)
+#define NOW	1800000000LL
+
+struct fixture {
+	char tmp[64];
+	char db[2][128];
+	struct store *st[2];
+	struct config cfg;
+};
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[512];
+	int i;
+
+	if (f == NULL)
+		return -1;
+	strcpy(f->tmp, "/tmp/webcron-test-jobtable-XXXXXX");
+	if (mkdtemp(f->tmp) == NULL) {
+		free(f);
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		snprintf(f->db[i], sizeof(f->db[i]), "%s/db%d", f->tmp, i);
+		if (store_open(f->db[i], MAP, 0, &f->st[i], err, sizeof(err)) != 0)
+			fail_msg("store_open: %s", err);
+	}
+	config_defaults(&f->cfg);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(f->st[0]);
+	store_close(f->st[1]);
+	config_free(&f->cfg);
+	nftw(f->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static void
+set(char **field, const char *s)
+{
+	free(*field);
+	*field = xstrdup(s);
+}
+
+/* J with every field of its own apart from job_init's defaults, and valid
+ * for the import's rules. */
+static void
+fill(struct job *j)
+{
+	set(&j->name, "every field");
+	set(&j->description, "a job with nothing left at its default");
+	set(&j->url, "https://example.org/hook");
+	set(&j->http_method, "POST");
+	set(&j->http_headers, "X-One: 1\nX-Two: two words");
+	set(&j->post_data, "{\"a\":1}");
+	set(&j->username, "user");
+	set(&j->password, "p@ss word");
+	set(&j->user_agent, "agent/1");
+	j->timeout = 17;
+	set(&j->expression, "5 4 * * 1-5");
+	set(&j->timezone, "Europe/Berlin");
+	j->starts_at = NOW + 3600;
+	j->expires_at = NOW + 86400 * 30;
+	j->status = JOB_DISABLED;
+	j->failure_threshold = 3;
+	j->notify = JOB_NOTIFY_ALWAYS;
+	j->notify_every = 4;
+	set(&j->pattern, "ERROR");
+	j->ignore_http_status = 1;
+	set(&j->success_codes, "200-299,304");
+	j->follow_redirects = 0;
+	j->ssl_verify = 0;
+	j->retries = 2;
+	j->retry_delay = 11;
+	j->single = 0;
+	j->instances = 3;
+	j->catch_up = JOB_CATCHUP_ALL;
+	j->starting_deadline = 600;
+	j->paused_until = NOW + 7200;
+	j->tasks = xcalloc(1, sizeof(*j->tasks));
+	j->ntasks = 1;
+	j->tasks[0].action = xstrdup("echo");
+	j->tasks[0].payload = xstrdup("one");
+	j->tasks[0].time_offset = 5;
+	j->tasks[0].continue_on_failure = 1;
+}
+
+static void
+str_equal(const char *what, const char *a, const char *b)
+{
+	if (a == NULL || b == NULL || strcmp(a, b) != 0)
+		fail_msg("%s: \"%s\" != \"%s\"", what, a ? a : "(null)", b ? b : "(null)");
+}
+
+#define EQ_STR(f)	str_equal(#f, a->f, b->f)
+#define EQ_INT(f)	assert_int_equal(a->f, b->f)
+
+/* The job's own fields (not id, account, group or the stamps, which a
+ * caller compares as its case needs). */
+static void
+job_equal(const struct job *a, const struct job *b)
+{
+	size_t i;
+
+	EQ_STR(name);
+	EQ_STR(description);
+	EQ_STR(url);
+	EQ_STR(http_method);
+	EQ_STR(http_headers);
+	EQ_STR(post_data);
+	EQ_STR(username);
+	EQ_STR(password);
+	EQ_STR(user_agent);
+	EQ_INT(timeout);
+	EQ_STR(expression);
+	EQ_STR(timezone);
+	EQ_INT(starts_at);
+	EQ_INT(expires_at);
+	EQ_INT(status);
+	EQ_INT(failure_threshold);
+	EQ_INT(notify);
+	EQ_INT(notify_every);
+	EQ_STR(pattern);
+	EQ_INT(ignore_http_status);
+	EQ_STR(success_codes);
+	EQ_INT(follow_redirects);
+	EQ_INT(ssl_verify);
+	EQ_INT(retries);
+	EQ_INT(retry_delay);
+	EQ_INT(single);
+	EQ_INT(instances);
+	EQ_INT(catch_up);
+	EQ_INT(starting_deadline);
+	EQ_INT(paused_until);
+	assert_int_equal(a->ntasks, b->ntasks);
+	for (i = 0; i < a->ntasks; i++) {
+		str_equal("task action", a->tasks[i].action, b->tasks[i].action);
+		str_equal("task payload", a->tasks[i].payload, b->tasks[i].payload);
+		assert_int_equal(a->tasks[i].time_offset, b->tasks[i].time_offset);
+		assert_int_equal(a->tasks[i].continue_on_failure, b->tasks[i].continue_on_failure);
+	}
+}
+
+/* fill() leaves no field of the table at its default: a row added to the
+ * table without a value here fails this. */
+static void
+test_fill_covers_table(void **state)
+{
+	const struct job_field *f;
+	struct job d, j;
+
+	(void)state;
+	job_init(&d, NULL);
+	job_init(&j, NULL);
+	fill(&j);
+	j.id = 7;
+	j.account = 8;
+	j.group = 9;
+	j.created_at = NOW;
+	j.updated_at = NOW + 1;
+	for (f = job_fields; f->name; f++) {
+		const void *pd = job_field_cptr(&d, f), *pj = job_field_cptr(&j, f);
+		int same = 0;
+
+		switch (f->type) {
+		case JOB_FT_TEXT: same = strcmp(*(char *const *)pd, *(char *const *)pj) == 0; break;
+		case JOB_FT_INT:
+		case JOB_FT_BOOL:
+		case JOB_FT_ENUM: same = *(const int *)pd == *(const int *)pj; break;
+		case JOB_FT_TIME:
+		case JOB_FT_STAMP: same = *(const int64_t *)pd == *(const int64_t *)pj; break;
+		case JOB_FT_ID: same = *(const uint64_t *)pd == *(const uint64_t *)pj; break;
+		case JOB_FT_VIEW: break;
+		}
+		if (same)
+			fail_msg("fill() leaves %s at its default", f->name);
+	}
+	job_free(&d);
+	job_free(&j);
+}
+
+/* Tags are each once in the table, and names too. */
+static void
+test_table_unique(void **state)
+{
+	const struct job_field *f, *g;
+
+	(void)state;
+	for (f = job_fields; f->name; f++)
+		for (g = f + 1; g->name; g++) {
+			if (strcmp(f->name, g->name) == 0)
+				fail_msg("%s twice", f->name);
+			if (f->tag && f->tag == g->tag)
+				fail_msg("%s and %s share tag %d", f->name, g->name, f->tag);
+		}
+}
+
+static uint64_t
+make_account(struct store *st, const struct config *cfg)
+{
+	struct store_txn t;
+	struct account a;
+	uint64_t id;
+
+	account_init(&a, cfg);
+	set(&a.name, "mover");
+	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	a.id = store_next_id(&t, "account");
+	a.created_at = NOW;
+	account_save(&t, &a, NOW);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	id = a.id;
+	account_free(&a);
+	return id;
+}
+
+/* Every field through job_insert (the encoding) and job_load (the
+ * decoding). */
+static void
+test_record_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn t;
+	struct job j, back;
+	uint64_t acct = make_account(f->st[0], &f->cfg);
+
+	job_init(&j, NULL);
+	fill(&j);
+	j.account = acct;
+	assert_int_equal(store_begin(f->st[0], 1, &t), STORE_OK);
+	job_insert(&t, &j, NOW);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	assert_int_equal(store_begin(f->st[0], 0, &t), STORE_OK);
+	assert_int_equal(job_load(&t, j.id, &back), STORE_OK);
+	store_abort(&t);
+	job_equal(&j, &back);
+	assert_int_equal(back.account, acct);
+	assert_int_equal(back.created_at, NOW);
+	assert_int_equal(back.updated_at, NOW);
+	assert_int_equal(back.tasks[0].id, j.tasks[0].id);
+	job_free(&j);
+	job_free(&back);
+}
+
+/* A record with a tag no field has (a newer build's) and without most
+ * tags decodes: the unknown one skipped, the absent ones at job_init's
+ * defaults. */
+static void
+test_record_unknown_and_absent(void **state)
+{
+	struct fixture *f = *state;
+	struct buf b = BUF_INIT;
+	struct store_txn t;
+	struct job back, d;
+	uint8_t key[8];
+
+	record_begin(&b);
+	record_uint(&b, 1, 42);			/* account */
+	record_str(&b, 200, "from the future");	/* no such field */
+	record_uint(&b, 201, 12345);
+	record_str(&b, 3, "named");		/* name */
+	record_key_u64(key, 77);
+	assert_int_equal(store_begin(f->st[0], 1, &t), STORE_OK);
+	store_put(&t, DB_JOBS, key, sizeof(key), b.data, b.len);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	buf_free(&b);
+
+	assert_int_equal(store_begin(f->st[0], 0, &t), STORE_OK);
+	assert_int_equal(job_load(&t, 77, &back), STORE_OK);
+	store_abort(&t);
+	assert_int_equal(back.account, 42);
+	assert_string_equal(back.name, "named");
+	job_init(&d, NULL);
+	set(&d.name, "named");
+	job_equal(&d, &back);
+	assert_int_equal(back.st.last_status, -1);
+	job_free(&d);
+	job_free(&back);
+}
+
+static int
+first_job(struct job *j, void *arg)
+{
+	job_copy(arg, j);
+	return 1;
+}
+
+/* Every field through transfer_export and transfer_import into another
+ * store. */
+static void
+test_transfer_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn t;
+	struct job j, back;
+	uint64_t acct = make_account(f->st[0], &f->cfg), moved = 0;
+	char err[512], *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	job_init(&j, NULL);
+	fill(&j);
+	j.account = acct;
+	assert_int_equal(store_begin(f->st[0], 1, &t), STORE_OK);
+	job_insert(&t, &j, NOW);
+	j.st.fail = 2;
+	j.st.runs = 12;
+	j.st.last_run = NOW - 60;
+	j.st.last_status = 1;
+	j.st.last_duration = 0.25;
+	j.st.last_fire = NOW - 60;
+	j.st.notified = 1;
+	job_save_state(&t, &j);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	if ((mem = open_memstream(&text, &len)) == NULL)
+		fail_msg("open_memstream");
+	if (transfer_export(f->st[0], acct, mem, err, sizeof(err)) != 0)
+		fail_msg("transfer_export: %s", err);
+	fclose(mem);
+	if ((mem = fmemopen(text, len, "r")) == NULL)
+		fail_msg("fmemopen");
+	if (transfer_import(f->st[1], mem, &moved, err, sizeof(err)) != 0)
+		fail_msg("transfer_import: %s\n%s", err, text);
+	fclose(mem);
+	free(text);
+
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(store_begin(f->st[1], 0, &t), STORE_OK);
+	assert_int_equal(job_each(&t, moved, first_job, &back), STORE_OK);
+	store_abort(&t);
+	assert_non_null(back.name);
+	job_equal(&j, &back);
+	assert_int_equal(back.account, moved);
+	assert_int_equal(back.created_at, NOW);
+	assert_int_equal(back.st.fail, 2);
+	assert_int_equal(back.st.runs, 12);
+	assert_int_equal(back.st.last_run, NOW - 60);
+	assert_int_equal(back.st.last_status, 1);
+	assert_int_equal(back.st.last_fire, NOW - 60);
+	assert_int_equal(back.st.notified, 1);
+	job_free(&j);
+	job_free(&back);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fill_covers_table),
+		cmocka_unit_test(test_table_unique),
+		cmocka_unit_test_setup_teardown(test_record_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_record_unknown_and_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transfer_roundtrip, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
