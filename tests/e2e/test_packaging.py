@@ -479,7 +479,10 @@ class Privileges(unittest.TestCase):
         self.nobody = pwd.getpwnam("nobody")
 
     def shared_dir(self):
-        """A temp dir that nobody can reach, with a nobody-owned state/."""
+        """A temp dir that nobody can reach, with a nobody-owned state/
+        and bin/, a copy of webcrond and webcronctl that nobody may run:
+        the build tree may lie where only root can enter (a clone in
+        root's home or in a mode 0700 mktemp -d)."""
         base = tempfile.gettempdir()
         p = os.path.abspath(base)
         while True:
@@ -494,11 +497,19 @@ class Privileges(unittest.TestCase):
         os.mkdir(state, 0o700)
         if os.geteuid() == 0:
             os.chown(state, self.nobody.pw_uid, self.nobody.pw_gid)
+        bindir = os.path.join(d, "bin")
+        os.mkdir(bindir, 0o755)
+        os.chmod(bindir, 0o755)
+        self.webcrond = os.path.join(bindir, "webcrond")
+        self.webcronctl = os.path.join(bindir, "webcronctl")
+        for src, dst in ((WEBCROND, self.webcrond), (WEBCRONCTL, self.webcronctl)):
+            shutil.copyfile(src, dst)
+            os.chmod(dst, 0o755)
         return d, state
 
     def daemon(self, **server):
         d, state = self.shared_dir()
-        daemon = Daemon(tmpdir=d)
+        daemon = Daemon(tmpdir=d, webcrond=self.webcrond)
         self.addCleanup(daemon.cleanup)
         daemon.port_file = os.path.join(state, "port")
         daemon.update({"server": dict({"port_file": daemon.port_file,
@@ -508,7 +519,7 @@ class Privileges(unittest.TestCase):
 
     def run_daemon(self, daemon, args, **kw):
         """Runs webcrond to its end (it is expected to refuse to start)."""
-        res = run([WEBCROND, "-f", daemon.conf] + list(args), **kw)
+        res = run([self.webcrond, "-f", daemon.conf] + list(args), **kw)
         self.assertFalse(os.path.exists(daemon.port_file), "it started")
         return res
 
@@ -535,7 +546,7 @@ class Privileges(unittest.TestCase):
             self.assertEqual(os.stat(os.path.join(state, name)).st_uid, self.nobody.pw_uid, name)
         self.assertIn("running as nobody", daemon.log_text())
         # webcronctl as the daemon's user, while it runs
-        res = run([WEBCRONCTL, "-f", daemon.conf, "user", "add", "admin", "--admin"],
+        res = run([self.webcronctl, "-f", daemon.conf, "user", "add", "admin", "--admin"],
                   **self.as_nobody())
         self.assertEqual(res.returncode, 0, res.stderr)
         token = res.stdout.strip().splitlines()[-1]
@@ -579,7 +590,7 @@ class Privileges(unittest.TestCase):
         kw = self.as_nobody() if os.geteuid() == 0 else {}
         expect = self.nobody.pw_uid if os.geteuid() == 0 else os.geteuid()
         daemon.log = open(daemon.log_path, "ab")
-        daemon.proc = subprocess.Popen([WEBCROND, "-d", "-f", daemon.conf], stdout=daemon.log,
+        daemon.proc = subprocess.Popen([self.webcrond, "-d", "-f", daemon.conf], stdout=daemon.log,
                                        stderr=subprocess.STDOUT, **kw)
         daemon.port = daemon.wait_port()
         self.assertEqual(status_ids(daemon.proc.pid)["Uid"], [str(expect)] * 4)
