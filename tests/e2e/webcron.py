@@ -288,7 +288,7 @@ class Receiver:
                 body = self.rfile.read(length) if length else b""
                 path = self.path.split("?")[0]
                 entry = {"method": self.command, "path": self.path, "headers": dict(self.headers),
-                         "body": body, "time": time.time()}
+                         "body": body, "time": time.time(), "peer": self.client_address[0]}
                 with receiver.cond:
                     receiver.requests.append(entry)
                     receiver.cond.notify_all()
