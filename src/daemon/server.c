@@ -337,6 +337,12 @@ server_reload(struct server *srv)
 		log_warnx("reload: %s; keeping the configuration in use", err);
 		return;
 	}
+	if (httpc_set_egress(srv->httpc, fresh.egress_ipv4, fresh.egress_ipv6, err,
+	    sizeof(err)) == -1) {
+		log_warnx("reload: %s; keeping the configuration in use", err);
+		config_free(&fresh);
+		return;
+	}
 	config_keep_restart_keys(&fresh, &srv->cfg);
 	config_free(&srv->cfg);
 	srv->cfg = fresh;
@@ -505,6 +511,11 @@ server_start(struct server *srv)
 	srv->httpc = httpc_new(srv->base);
 	srv->conns = conns_new(srv->base, srv->cfg.request_timeout);
 	server_policy(srv);
+	if (httpc_set_egress(srv->httpc, srv->cfg.egress_ipv4, srv->cfg.egress_ipv6, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
 	server_exec_new(srv);
 	srv->ctl_seen = changefeed_last(srv->store);	/* the load below sees all before */
 	if (sched_load(srv->sched, (int64_t)time(NULL)) == -1) {

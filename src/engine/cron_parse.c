@@ -25,7 +25,7 @@
 struct field_def {
 	const char *name;
 	int lo, hi;        /* accepted values */
-	int star_hi;       /* last value '*' and "a/n" reach (weekday: 6, not 7) */
+	int star_hi;       /* last value '*' reaches (weekday: 6, not 7) */
 };
 
 static const struct field_def field_defs[CRON_F_COUNT] = {
@@ -523,10 +523,10 @@ static int parse_element(struct parse_ctx *cx, enum cron_field f, const char *s,
 			return -1;
 		stepped = 1;
 		if (!range) {
-			/* Quartz's "5/15": from 5 to the end of the field. */
-			b = fd->star_hi;
-			if (f == CRON_F_WEEKDAY && a == 7)
-				b = 7;
+			/* Quartz's "5/15": from 5 to the end of the field.
+			 * A weekday's end is 7, Sunday again, as cronie and
+			 * Cronos read "d/n" as "d-7/n": Mon/2 reaches Sunday. */
+			b = f == CRON_F_WEEKDAY ? fd->hi : fd->star_hi;
 			range = 1;
 		}
 	}

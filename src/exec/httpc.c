@@ -14,10 +14,16 @@
  * never sees a SYN), and the pre-request callback checks the connection's
  * address before every request, which also covers connections taken from
  * curl's pool after the policy changed.
+ *
+ * The egress addresses are bound in the open-socket callback too, where
+ * the family of the destination is known.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE		/* memmem */
 #endif
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -66,11 +72,18 @@ struct httpc_host {
 	struct httpc_xfer *wait_head, *wait_tail;
 };
 
+/* The egress addresses of one family. */
+struct httpc_egress {
+	struct sockaddr_storage *v;
+	size_t n;
+};
+
 struct httpc {
 	struct event_base *base;
 	CURLM *multi;
 	struct event *timer;
 	struct netpolicy policy;	/* our own copy of the list */
+	struct httpc_egress egress4, egress6;
 	struct httpc_xfer *xfers;	/* in flight or waiting */
 	size_t nxfers;
 	struct httpc_sock *socks;	/* watched for curl */
@@ -86,6 +99,7 @@ struct httpc_xfer {
 	struct httpc_xfer *prev, *next;
 	int done;			/* its callback is running */
 	struct httpc_host *host;
+	uint64_t egress_key;
 	int waiting;			/* in its host's queue, not yet in curl */
 	struct httpc_xfer *wait_next;
 	struct timespec queued;
@@ -221,6 +235,7 @@ static curl_socket_t
 httpc_opensocket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
 {
 	struct httpc_xfer *x = clientp;
+	const struct httpc_egress *eg;
 	struct cidr_addr a;
 	curl_socket_t fd;
 
@@ -238,7 +253,22 @@ httpc_opensocket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *a
 	/* Close-on-exec: task programs started by the daemon must not inherit
 	 * connections. */
 	fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
-	return fd == -1 ? CURL_SOCKET_BAD : fd;
+	if (fd == -1)
+		return CURL_SOCKET_BAD;
+	eg = address->family == AF_INET ? &x->hc->egress4 :
+	    address->family == AF_INET6 ? &x->hc->egress6 : NULL;
+	if (eg != NULL && eg->n > 0) {
+		const struct sockaddr_storage *ss = &eg->v[x->egress_key % eg->n];
+		socklen_t len = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
+		    sizeof(struct sockaddr_in6);
+
+		if (bind(fd, (const struct sockaddr *)ss, len) == -1) {
+			log_warnx("httpc: cannot bind to the egress address: %s", strerror(errno));
+			close(fd);
+			return CURL_SOCKET_BAD;
+		}
+	}
+	return fd;
 }
 
 /* CURLOPT_PREREQFUNCTION: before every request (each redirect hop too),
@@ -685,6 +715,11 @@ httpc_setup(struct httpc_xfer *x, const struct httpc_request *req)
 	SET(CURLOPT_SSL_VERIFYPEER, req->ssl_verify ? 1L : 0L);
 	SET(CURLOPT_SSL_VERIFYHOST, req->ssl_verify ? 2L : 0L);
 	SET(CURLOPT_HTTPHEADER, x->headers);
+	if (x->hc->egress4.n > 0 || x->hc->egress6.n > 0) {
+		/* a pooled connection was bound for another request */
+		SET(CURLOPT_FRESH_CONNECT, 1L);
+		SET(CURLOPT_FORBID_REUSE, 1L);
+	}
 	if (req->user_agent != NULL)
 		SET(CURLOPT_USERAGENT, req->user_agent);
 	if (req->username != NULL) {
@@ -737,6 +772,7 @@ httpc_start(struct httpc *hc, const struct httpc_request *req, httpc_done_cb cb,
 	x->hc = hc;
 	x->cb = cb;
 	x->arg = arg;
+	x->egress_key = req->egress_key;
 	if ((x->easy = curl_easy_init()) == NULL) {
 		log_warnx("httpc: curl_easy_init failed");
 		goto fail;
@@ -809,6 +845,85 @@ httpc_set_policy(struct httpc *hc, const struct netpolicy *np)
 	}
 }
 
+/* LIST's addresses of FAMILY into EG, each checked to be this machine's
+ * (bound on a port of the system's choice). Returns 0, or -1 with ERR. */
+static int
+httpc_egress_parse(const char *key, const char *list, int family, struct httpc_egress *eg,
+    char *err, size_t errlen)
+{
+	const char *p = list ? list : "";
+	char addr[INET6_ADDRSTRLEN];
+
+	memset(eg, 0, sizeof(*eg));
+	while (*p != '\0') {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		size_t n;
+		int fd, rc;
+
+		p += strspn(p, " \t,");
+		n = strcspn(p, ",");
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 0)
+			continue;
+		snprintf(addr, sizeof(addr), "%.*s", (int)n, p);
+		p += n;
+		memset(&ss, 0, sizeof(ss));
+		if (family == AF_INET) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+			sin->sin_family = AF_INET;
+			rc = inet_pton(AF_INET, addr, &sin->sin_addr);
+			len = sizeof(*sin);
+		} else {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+			sin6->sin6_family = AF_INET6;
+			rc = inet_pton(AF_INET6, addr, &sin6->sin6_addr);
+			len = sizeof(*sin6);
+		}
+		if (rc != 1) {
+			snprintf(err, errlen, "[jobs] %s: \"%s\" is not an address", key, addr);
+			goto fail;
+		}
+		if ((fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+		    bind(fd, (struct sockaddr *)&ss, len) == -1) {
+			snprintf(err, errlen, "[jobs] %s: %s is not an address of this machine (%s)",
+			    key, addr, strerror(errno));
+			if (fd != -1)
+				close(fd);
+			goto fail;
+		}
+		close(fd);
+		eg->v = xrealloc(eg->v, (eg->n + 1) * sizeof(*eg->v));
+		eg->v[eg->n++] = ss;
+	}
+	return 0;
+fail:
+	free(eg->v);
+	memset(eg, 0, sizeof(*eg));
+	return -1;
+}
+
+int
+httpc_set_egress(struct httpc *hc, const char *ipv4, const char *ipv6, char *err, size_t errlen)
+{
+	struct httpc_egress v4, v6;
+
+	if (httpc_egress_parse("egress_ipv4", ipv4, AF_INET, &v4, err, errlen) == -1)
+		return -1;
+	if (httpc_egress_parse("egress_ipv6", ipv6, AF_INET6, &v6, err, errlen) == -1) {
+		free(v4.v);
+		return -1;
+	}
+	free(hc->egress4.v);
+	free(hc->egress6.v);
+	hc->egress4 = v4;
+	hc->egress6 = v6;
+	return 0;
+}
+
 struct httpc *
 httpc_new(struct event_base *base)
 {
@@ -851,6 +966,8 @@ httpc_free(struct httpc *hc)
 		httpc_sock_free(hc, hc->socks);
 	event_free(hc->timer);
 	httpc_policy_free(&hc->policy);
+	free(hc->egress4.v);
+	free(hc->egress6.v);
 	idmap_free(hc->hosts);
 	free(hc);
 	curl_global_cleanup();

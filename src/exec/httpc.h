@@ -65,6 +65,8 @@ struct httpc_request {
 	const char *pattern;		/* NULL or "": none; otherwise bytes looked
 					 * for in the response body (not the
 					 * headers), across chunk boundaries */
+	uint64_t egress_key;		/* picks the egress address (the job's id):
+					 * the same key, the same address */
 };
 
 enum httpc_outcome {
@@ -125,6 +127,17 @@ void httpc_free(struct httpc *);
  * list). Applies to every connection opened from now on, and to every
  * request sent from now on, including on connections already open. */
 void httpc_set_policy(struct httpc *, const struct netpolicy *np);
+
+/* Binds every connection opened from now on to an egress address of its
+ * family: IPV4 and IPV6 are comma-separated lists of literal addresses
+ * ([jobs] egress_ipv4 and egress_ipv6; "" or NULL = none), and a request
+ * connects from the address at its egress_key modulo the list's length. A
+ * family without addresses is left to the routing. While any is set, no
+ * connection is reused (it would carry another request's address).
+ * Returns 0, or -1 with ERR naming the key and the address when one is not
+ * an address of this machine (and nothing changes). */
+int httpc_set_egress(struct httpc *, const char *ipv4, const char *ipv6, char *err,
+    size_t errlen);
 
 /* Starts a transfer. Everything needed is copied from REQ, which the
  * caller may free on return. CB is never called before httpc_start()

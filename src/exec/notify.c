@@ -173,6 +173,7 @@ notice_send(struct notice *n)
 	/* signed afresh at each attempt, so the timestamp is current */
 	outbound_notice(&req, n->url, n->body, 30, &ctx);
 	outbound_httpc(&req, &hr);
+	hr.egress_key = n->job;			/* from the job's egress address */
 	if (httpc_start(n->nf->env.httpc, &hr, notice_done, n) == NULL) {
 		log_warnx("notify: job %llu: the notice could not be started", (unsigned long long)n->job);
 		notice_free(n);

@@ -217,6 +217,7 @@ outbound_job(struct outbound *o, const struct job *j, const struct outbound_ctx 
 	o->timeout = j->timeout;
 	o->follow_redirects = j->follow_redirects;
 	o->ssl_verify = j->ssl_verify;
+	o->egress_key = j->id;
 	outbound_finish(o, ctx);
 }
 
@@ -234,6 +235,7 @@ outbound_task(struct outbound *o, const struct job *j, const char *payload,
 	o->timeout = j->timeout;
 	o->follow_redirects = j->follow_redirects;
 	o->ssl_verify = j->ssl_verify;
+	o->egress_key = j->id;
 	if (*payload != '{') {
 		o->url = outbound_expand(payload, ctx);
 		o->method = xstrdup("GET");
@@ -326,6 +328,7 @@ outbound_httpc(const struct outbound *o, struct httpc_request *r)
 	r->follow_redirects = o->follow_redirects;
 	r->ssl_verify = o->ssl_verify;
 	r->pattern = o->pattern;
+	r->egress_key = o->egress_key;
 }
 
 void

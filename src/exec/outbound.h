@@ -35,6 +35,7 @@ struct outbound {
 	int timeout;
 	int follow_redirects;
 	int ssl_verify;
+	uint64_t egress_key;		/* the job's id: its egress address */
 };
 
 /* The request of job J's url. PAYLOAD (may be NULL) replaces the body for

@@ -8,10 +8,11 @@ import json
 import os
 import signal
 import stat
+import subprocess
 import time
 import unittest
 
-from webcron import Daemon, Listener, Receiver, wait_until
+from webcron import WEBCROND, Daemon, Listener, Receiver, wait_until
 
 SECRET = "hook-secret"
 
@@ -311,6 +312,63 @@ class Failures(ExecCase):
         g = wait_until("fail to count", lambda: (lambda g: g if g["fail"] == 1 else None)(
             self.ok("cron.get", {"id": j["id"]})))
         self.assertEqual(g["fail"], 1)   # one failed execution, however many attempts
+
+
+class Egress(ExecCase):
+    """[jobs] egress_ipv4: each request of a job (its URL, its http tasks,
+    its notices) connects from the same one of the listed addresses, the
+    job's id modulo their number; the receiver sees that peer address."""
+    EGRESS = ["127.0.0.2", "127.0.0.3"]
+    extra = {"jobs": {"egress_ipv4": ", ".join(EGRESS)}}
+
+    def expect(self, job):
+        return self.EGRESS[job["id"] % len(self.EGRESS)]
+
+    def test_each_job_connects_from_its_own_address(self):
+        notices = Receiver()
+        self.addCleanup(notices.stop)
+        self.ok("account.edit", {"notifyUrl": notices.url("/notify")})
+        self.rx.respond("/b", status=500)
+        a = self.add(url=self.rx.url("/a"), expression="@manual", tasks=[
+            {"action": "http", "payload": self.rx.url("/a-task")}])
+        b = self.add(url=self.rx.url("/b"), expression="@manual", notify=1)
+        self.assertNotEqual(self.expect(a), self.expect(b))
+        for _ in range(2):
+            self.ok("cron.run", {"id": a["id"]})
+            self.ok("cron.run", {"id": b["id"]})
+            self.wait_logs(a["id"], _ + 1)
+            self.wait_logs(b["id"], _ + 1)
+        self.rx.wait(2, "/a-task")
+        for path, job in (("/a", a), ("/a-task", a), ("/b", b)):
+            hits = self.rx.hits(path)
+            self.assertEqual(len(hits), 2, path)
+            self.assertEqual({h["peer"] for h in hits}, {self.expect(job)}, path)
+        n = notices.wait(1, "/notify")
+        self.assertEqual({h["peer"] for h in n}, {self.expect(b)})
+
+    def test_reload_with_a_foreign_address_keeps_the_old_ones(self):
+        self.d.update({"jobs": {"egress_ipv4": "192.0.2.10"}})
+        self.d.kill(signal.SIGHUP)
+        wait_until("the reload to be refused",
+                   lambda: "egress_ipv4: 192.0.2.10 is not an address of this machine"
+                   in self.d.log_text())
+        a = self.add(url=self.rx.url("/a"), expression="@manual")
+        self.ok("cron.run", {"id": a["id"]})
+        self.assertEqual(self.rx.wait(1, "/a")[0]["peer"], self.expect(a))
+
+
+class EgressRefused(unittest.TestCase):
+    def test_an_address_not_of_this_machine_is_fatal(self):
+        for key, addr in (("egress_ipv4", "192.0.2.10"), ("egress_ipv6", "2001:db8::10")):
+            d = Daemon(config(jobs={key: "127.0.0.1, " + addr if key == "egress_ipv4"
+                                    else addr}))
+            self.addCleanup(d.cleanup)
+            res = subprocess.run([WEBCROND, "-d", "-f", d.conf], capture_output=True,
+                                 text=True, timeout=30)
+            self.assertEqual(res.returncode, 1, res.stderr)
+            self.assertIn("[jobs] %s: %s is not an address of this machine" % (key, addr),
+                          res.stderr)
+            self.assertFalse(os.path.exists(d.port_file), "it started")
 
 
 class Tasks(ExecCase):

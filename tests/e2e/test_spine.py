@@ -297,13 +297,14 @@ class Accounts(SpineCase):
 
 
 class ServerIp(SpineCase):
-    config = {"jobs": {"egress_ipv4": "192.0.2.10, 192.0.2.11", "egress_ipv6": "2001:db8::10",
+    # (addresses of this machine: webcrond binds its requests to them)
+    config = {"jobs": {"egress_ipv4": "127.0.0.2, 127.0.0.3", "egress_ipv6": "::1",
                        "user_agent": "acme-cron %v"}}
 
     def test_ip_and_useragent_from_config(self):
         self.assertEqual(self.d.call("server.ip", self.admin).data,
-                         [{"v4": "192.0.2.10", "v6": "2001:db8::10"},
-                          {"v4": "192.0.2.11", "v6": None}])
+                         [{"v4": "127.0.0.2", "v6": "::1"},
+                          {"v4": "127.0.0.3", "v6": None}])
         self.assertRegex(self.d.call("server.useragent", self.admin).data, r"^acme-cron \d")
 
 

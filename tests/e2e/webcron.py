@@ -74,8 +74,9 @@ def sanitizer_report(text):
 class Daemon:
     """A webcrond process with its own config and data directory."""
 
-    def __init__(self, config=None, tmpdir=None):
+    def __init__(self, config=None, tmpdir=None, webcrond=None):
         self.dir = tmpdir or tempfile.mkdtemp(prefix="webcron-e2e-")
+        self.webcrond = webcrond or WEBCROND
         self.conf = os.path.join(self.dir, "webcrond.conf")
         self.port_file = os.path.join(self.dir, "port")
         self.log_path = os.path.join(self.dir, "webcrond.log")
@@ -124,7 +125,7 @@ class Daemon:
         if os.path.exists(self.port_file):
             os.unlink(self.port_file)
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([WEBCROND, "-f", self.conf] + list(args),
+        self.proc = subprocess.Popen([self.webcrond, "-f", self.conf] + list(args),
                                      stdout=self.log, stderr=subprocess.STDOUT)
         self.port = self.wait_port()
         self.conn = None
@@ -287,7 +288,7 @@ class Receiver:
                 body = self.rfile.read(length) if length else b""
                 path = self.path.split("?")[0]
                 entry = {"method": self.command, "path": self.path, "headers": dict(self.headers),
-                         "body": body, "time": time.time()}
+                         "body": body, "time": time.time(), "peer": self.client_address[0]}
                 with receiver.cond:
                     receiver.requests.append(entry)
                     receiver.cond.notify_all()

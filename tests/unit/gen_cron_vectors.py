@@ -44,7 +44,7 @@ HORIZON = int(datetime(2200, 1, 3, tzinfo=timezone.utc).timestamp())
 
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
-FIELDS = {  # name: (lo, hi, hi reached by '*' and 'a/n')
+FIELDS = {  # name: (lo, hi, hi reached by '*' and, but on weekdays, 'a/n')
     "second": (0, 59, 59), "minute": (0, 59, 59), "hour": (0, 23, 23),
     "day": (1, 31, 31), "month": (1, 12, 12), "weekday": (0, 7, 6),
     "year": (YEAR_MIN, YEAR_MAX, YEAR_MAX),
@@ -128,7 +128,7 @@ def parse_field(rule, field, text):
             if m.group(2) is not None:
                 b = value(m.group(2), field)
             elif m.group(3) is not None:
-                b = 7 if (field == "weekday" and a == 7) else shi
+                b = hi if field == "weekday" else shi       # d/n is d-7/n
             else:
                 b = a
             step = int(m.group(3) or 1)
@@ -419,6 +419,11 @@ def utc_cases():
     # wrap-around ranges
     for e in ["0 22-2 * * *", "0 0 * * FRI-MON", "0 0 28-3 * *", "0 0 1 NOV-FEB *", "0 22-2/2 * * *"]:
         case(e, "UTC", Z("2024-01-26T12:00:00"), 5)
+    # a weekday's d/n runs to 7, Sunday (cronie and Cronos read d-7/n)
+    case("0 0 0 * Feb Mon/2", "UTC", Z("2012-07-09T00:00:00"), 3,
+         note="Mon/2 is Mon, Wed, Fri, Sun: 2013-02-01 (Fri), 02-03 (Sun), 02-04 (Mon)")
+    case("0 0 * * Sat/2", "UTC", T0, 3, note="Sat/2 is 6-7/2: Saturdays only")
+    case("0 0 * * Sun/3", "UTC", T0, 4, note="Sun/3 is 0-7/3: Sun, Wed, Sat")
     # the OR rule (Vixie): both day and weekday restricted
     case("0 0 1,15 * 3", "UTC", Z("2024-01-01T00:00:00"), 6,
          note="1st and 15th, and every Wednesday (2024-01-03 is a Wednesday)")

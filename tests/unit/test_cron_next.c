@@ -200,6 +200,23 @@ static void test_acceptance(void **state)
 	cron_free(c);
 }
 
+/* A weekday's d/n is d-7/n, 7 being Sunday (cronie, Cronos): Mon/2 is
+ * Monday, Wednesday, Friday and Sunday. From 2012-07-09, February 2013's
+ * first three are Fri 1st, Sun 3rd and Mon 4th. */
+static void test_weekday_step_reaches_sunday(void **state)
+{
+	static const int64_t want[3] = { 1359676800, 1359849600, 1359936000 };
+	struct cron *c = parse_ok("0 0 0 * Feb Mon/2");
+	int64_t t = 1341792000;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(cron_next(c, tz_utc(), NULL, t, &t), 0);
+		assert_int_equal(t, want[i]);
+	}
+	cron_free(c);
+}
+
 static void test_bounds(void **state)
 {
 	struct cron *c = parse_ok("*/15 * * * *");
@@ -367,6 +384,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_acceptance),
+		cmocka_unit_test(test_weekday_step_reaches_sunday),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_far_is_quick),
 		cmocka_unit_test(test_consistency),
