@@ -19,6 +19,7 @@
 #include "util/buf.h"
 #include "api/proxy.h"
 #include "daemon/conn.h"
+#include "daemon/dashboard.h"
 #include "store/changefeed.h"
 #include "store/execlog.h"
 #include "exec/httpc.h"
@@ -180,6 +181,8 @@ server_request(struct evhttp_request *req, void *arg)
 		server_healthz(srv, req);
 	else if (strcmp(path, "/metrics") == 0)
 		server_metrics(srv, req);
+	else if (dashboard_handle(srv, req, path))
+		;
 	else
 		api_send_error(srv, req, 404, API_UNKNOWN,
 		    "not found: the API is at /api/<target>.<action>");
