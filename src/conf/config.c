@@ -49,6 +49,8 @@ const struct config_key config_keys[] = {
 	  "CIDRs that may read /metrics" },
 	{ "server", "shutdown_grace", CONFIG_INT, C(shutdown_grace), 0, 3600, "30", 1,
 	  "seconds running executions may take to finish after SIGTERM" },
+	{ "server", "dashboard", CONFIG_BOOL, C(dashboard), 0, 1, "yes", 1,
+	  "serve the browser dashboard at / (no: only the API, /healthz and /metrics)" },
 
 	{ "api", "rate_limit", CONFIG_INT, C(rate_limit), 1, 1000000, "10", 1,
 	  "API requests per second per token (and per address for bad tokens)" },

@@ -38,6 +38,7 @@ struct config {
 	int request_timeout;
 	struct cidr_list metrics_allow;
 	int shutdown_grace;
+	int dashboard;			/* serve the browser UI at / */
 
 	/* [api] */
 	int rate_limit;

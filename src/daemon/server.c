@@ -20,6 +20,7 @@
 #include "util/buf.h"
 #include "api/proxy.h"
 #include "daemon/conn.h"
+#include "daemon/dashboard.h"
 #include "store/changefeed.h"
 #include "store/execlog.h"
 #include "store/job.h"
@@ -276,6 +277,8 @@ server_request(struct evhttp_request *req, void *arg)
 		server_healthz(srv, req);
 	else if (strcmp(path, "/metrics") == 0)
 		server_metrics(srv, req);
+	else if (dashboard_handle(srv, req, path))
+		;
 	else
 		call_send_error(req, 404, API_UNKNOWN,
 		    "not found: the API is at /api/<target>.<action>");

@@ -1,0 +1,117 @@
+// app.js: the dashboard's entry: routing (history.pushState, so reload,
+// back and bookmarks work), the nav bar and signing in and out.
+import {h, clear} from './dom.js';
+import * as api from './api.js';
+import {navigate, setRouter, clearErrors, showError} from './ui.js';
+import * as views from './views.js';
+import {jobForm} from './jobform.js';
+import {jobPage} from './jobpage.js';
+
+const state = {account: null};
+
+const routes = [
+  [/^\/signin$/, views.signIn, true],
+  [/^\/overview$/, views.overview],
+  [/^\/jobs$/, views.jobs],
+  [/^\/jobs\/new$/, (main, m, ctx) => jobForm(main, null, ctx)],
+  [/^\/jobs\/(\d+)$/, (main, m, ctx) => jobPage(main, Number(m[1]), ctx)],
+  [/^\/jobs\/(\d+)\/edit$/, (main, m, ctx) => jobForm(main, Number(m[1]), ctx)],
+  [/^\/failures$/, views.failures],
+  [/^\/upcoming$/, views.upcoming],
+  [/^\/groups$/, views.groups],
+  [/^\/account$/, views.account],
+  [/^\/users$/, views.users],
+];
+
+function navItems() {
+  const items = [['/overview', 'Overview'], ['/jobs', 'Jobs'], ['/failures', 'Failures'],
+    ['/upcoming', 'Upcoming'], ['/groups', 'Groups'], ['/account', 'Account']];
+  if (state.account && state.account.admin) items.push(['/users', 'Users']);
+  return items;
+}
+
+function renderNav() {
+  const header = document.querySelector('header.top');
+  const nav = document.getElementById('nav');
+  clear(nav);
+  if (!api.token()) {
+    header.hidden = true;
+    return;
+  }
+  header.hidden = false;
+  const here = location.pathname;
+  nav.appendChild(h('li', {class: 'brand'}, 'webcron'));
+  for (const [path, text] of navItems()) {
+    const current = here === path || (path !== '/' && here.startsWith(path + '/'));
+    nav.appendChild(h('li', {}, h('a', {href: path, 'data-link': '', 'aria-current': current ? 'page' : null}, text)));
+  }
+  nav.appendChild(h('li', {class: 'signout'},
+    h('button', {type: 'button', class: 'secondary', onclick: signOut}, 'Sign out')));
+}
+
+function signOut() {
+  api.forget();
+  state.account = null;
+  clearErrors();
+  navigate('/signin');
+}
+
+export async function signedIn(account) {
+  state.account = account;
+  navigate('/overview');
+}
+
+let renderSeq = 0;
+
+async function route() {
+  const seq = ++renderSeq;
+  let path = location.pathname.replace(/(.)\/$/, '$1');
+  const main = document.getElementById('main');
+  if (path === '/') path = api.token() ? '/overview' : '/signin';
+  if (!api.token() && path !== '/signin') path = '/signin';
+  if (path !== location.pathname) history.replaceState(null, '', path);
+  if (api.token() && !state.account) {
+    try {
+      state.account = await api.call('account.get');
+    } catch (e) {
+      if (!api.token()) return route();
+      showError(e);
+    }
+    if (seq !== renderSeq) return;
+  }
+  renderNav();
+  const found = routes.find(([re]) => re.test(path));
+  clear(main);
+  if (!found) {
+    main.appendChild(h('h1', {}, 'Not found'));
+    return;
+  }
+  try {
+    await found[1](main, path.match(found[0]), {state, signedIn, isCurrent: () => seq === renderSeq});
+  } catch (e) {
+    if (seq === renderSeq && api.token()) showError(e);
+  }
+  if (seq === renderSeq) {
+    const h1 = main.querySelector('h1');
+    if (h1 && document.activeElement === document.body) h1.setAttribute('tabindex', '-1');
+  }
+}
+
+api.whenSignedOut((err) => {
+  state.account = null;
+  clearErrors();
+  showError(err.code === 12 ? 'This account is suspended.' : 'Your token is no longer valid: sign in again.');
+  navigate('/signin', true);
+});
+
+setRouter(route);
+
+document.addEventListener('click', (ev) => {
+  const a = ev.target.closest('a[data-link]');
+  if (!a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  ev.preventDefault();
+  navigate(a.getAttribute('href'));
+  document.getElementById('main').focus();
+});
+window.addEventListener('popstate', route);
+route();
