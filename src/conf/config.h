@@ -38,6 +38,7 @@ struct config {
 	int request_timeout;
 	struct cidr_list metrics_allow;
 	int shutdown_grace;
+	char *name;		/* never empty after loading: the host name by default */
 
 	/* [api] */
 	int rate_limit;
@@ -63,6 +64,11 @@ struct config {
 	int lim_max_concurrent;
 	int lim_daily_executions;
 	int lim_log_retention;
+
+	/* [cluster] */
+	char *router;		/* HAProxy's admin socket; "" = no router */
+	char *router_map;
+	char *router_backend;	/* never empty after loading: name by default */
 
 	/* [task.NAME] */
 	struct config_task_class *task_classes;

@@ -533,7 +533,7 @@ server_start(struct server *srv)
 	if (*srv->cfg.port_file && srv->port >= 0 &&
 	    listen_write_port_file(srv->cfg.port_file, srv->port) == -1)
 		return -1;
-	log_info("webcrond ready (data in %s)", srv->cfg.data_dir);
+	log_info("webcrond ready: node %s, data in %s", srv->cfg.name, srv->cfg.data_dir);
 	log_flush();
 	log_started();
 	return 0;
