@@ -21,6 +21,7 @@ struct ratelimit;
 struct httpc;
 struct runs;
 struct sched;
+struct router;
 typedef struct ssl_ctx_st SSL_CTX;
 
 struct server {
@@ -48,6 +49,7 @@ struct server {
 	struct httpc *httpc;		/* outgoing requests of jobs and notices */
 	struct runs *runs;		/* executions */
 	struct sched *sched;		/* when jobs fire */
+	struct router *router;		/* HAProxy's token map; NULL without [cluster] router */
 	int stopping;
 };
 
