@@ -32,7 +32,8 @@
 enum router_kind {
 	ROUTER_PUT,	/* "set map": the digest is ours (then "add map" when new) */
 	ROUTER_ADD,	/* "add map": the digest was in no entry */
-	ROUTER_DEL,	/* "del map": the digest is no longer a token */
+	ROUTER_GET,	/* "get map": a digest no longer ours; whose is it? */
+	ROUTER_DEL,	/* "del map": ... ours still: it goes */
 };
 
 struct router_op {
@@ -134,6 +135,7 @@ router_failed(struct router *r, const char *why)
 	if (!r->failing)
 		log_warnx("router: %s: %s%s%s; retrying every second", r->cfg->router,
 		    r->probing ? "show info" : op && op->kind == ROUTER_DEL ? "del map" :
+		    op && op->kind == ROUTER_GET ? "get map" :
 		    op && op->kind == ROUTER_ADD ? "add map" : "set map", *why ? ": " : "",
 		    log_escape(safe, sizeof(safe), why, strlen(why)));
 	r->failing = 1;
@@ -183,6 +185,16 @@ router_probed(struct router *r, const char *text)
 	router_recovered(r);
 }
 
+/* 1 when the answer of "get map" has value="BACKEND". */
+static int
+router_value_is(const char *text, const char *backend)
+{
+	const char *v = strstr(text, "value=\"");
+	size_t n = strlen(backend);
+
+	return v && strncmp(v + 7, backend, n) == 0 && v[7 + n] == '"';
+}
+
 /* The answer to the queue's head. HAProxy answers an empty line when a
  * command succeeds. */
 static void
@@ -193,6 +205,18 @@ router_answered(struct router *r, const char *text)
 
 	if (op == NULL)
 		return;
+	if (op->kind == ROUTER_GET) {
+		/* An account moved to another shard keeps its token: once the
+		 * other shard has set the digest to itself, it is not ours to
+		 * delete. */
+		if (strstr(text, "found=yes") == NULL) {
+			ok = 1;		/* in no entry */
+		} else if (router_value_is(text, r->cfg->router_backend)) {
+			op->kind = ROUTER_DEL;
+			return;
+		} else if (strstr(text, "value=\"") != NULL)
+			ok = 1;		/* another shard's now */
+	}
 	if (!ok && op->kind == ROUTER_PUT && strncmp(text, "entry not found", 15) == 0) {
 		op->kind = ROUTER_ADD;	/* a digest new to the map */
 		return;
@@ -309,6 +333,9 @@ router_kick(struct router *r)
 		buf_printf(&cmd, "add map %s %s %s\n", r->cfg->router_map, op->hex,
 		    r->cfg->router_backend);
 		break;
+	case ROUTER_GET:
+		buf_printf(&cmd, "get map %s %s\n", r->cfg->router_map, op->hex);
+		break;
 	case ROUTER_DEL:
 		buf_printf(&cmd, "del map %s %s\n", r->cfg->router_map, op->hex);
 		break;
@@ -422,7 +449,7 @@ router_account_changed(struct router *r, const struct account *a, int deleted)
 	if (deleted || !a->has_token) {
 		if (old == NULL)
 			return;
-		router_enqueue(r, ROUTER_DEL, old);
+		router_enqueue(r, ROUTER_GET, old);
 		free(idmap_del(r->tokens, a->id));
 	} else if (old == NULL || memcmp(old, a->token_digest, TOKEN_DIGEST) != 0) {
 		uint8_t *digest = xmalloc(TOKEN_DIGEST);
@@ -431,7 +458,7 @@ router_account_changed(struct router *r, const struct account *a, int deleted)
 		/* the new token first: the client holds it already */
 		router_enqueue(r, ROUTER_PUT, digest);
 		if (old)
-			router_enqueue(r, ROUTER_DEL, old);
+			router_enqueue(r, ROUTER_GET, old);
 		free(idmap_del(r->tokens, a->id));
 		idmap_put(r->tokens, a->id, digest);
 	} else

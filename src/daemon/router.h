@@ -6,7 +6,9 @@
  * runtime API (the admin socket, [cluster] router), which digests are its
  * own: all of them at start and whenever HAProxy has restarted, and each
  * change of a token as it happens: "set map" (or "add map" for a new
- * digest) for the new one, "del map" for the one rotated away or deleted.
+ * digest) for the new one, "del map" for the one rotated away or deleted
+ * (after a "get map" that shows it still maps to this shard: an account
+ * moved away keeps its token, which the new shard has set to itself).
  *
  * Every exchange is one short connection to the unix socket, made with a
  * bufferevent on the daemon's loop: nothing blocks. A failed exchange is

@@ -210,6 +210,21 @@ class Cluster(unittest.TestCase):
         self.assertEqual(self.node(self.tokens["a"]), "a")
         self.assertTrue(self.in_map(self.tokens["a"]))
 
+    def test_a_token_another_shard_took_is_left_to_it(self):
+        # an account moved from b to a keeps its token; a sets the digest
+        # to itself (here by hand); deleting the account on b afterwards
+        # must not delete a's route
+        uid, t = self.shards["b"].add_user("moving")
+        self.routes_soon(t, "b")
+        digest = hashlib.sha256(t.encode()).hexdigest()
+        self.assertEqual(admin_socket(self.sock, "set map %s %s a" % (self.map, digest)).strip(), "")
+        self.shards["b"].ctl("user", "delete", uid)
+        # b has dealt with it once a later change of b routes
+        _, later = self.shards["b"].add_user("later")
+        self.routes_soon(later, "b")
+        self.assertTrue(self.in_map(t))
+        self.assertIn('value="a"', admin_socket(self.sock, "get map %s %s" % (self.map, digest)))
+
     def test_haproxy_restarted_gets_the_tokens_again(self):
         self.haproxy.terminate()
         self.haproxy.wait(timeout=10)
