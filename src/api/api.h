@@ -48,7 +48,7 @@ struct api_hooks {
 	/* Job J was written (with DELETED, removed) by a committed
 	 * transaction. */
 	void (*job_changed)(void *arg, const struct job *j, int deleted);
-	/* The same for an account (its zone, limits or status). */
+	/* The same for an account (its zone, limits, status or token). */
 	void (*account_changed)(void *arg, const struct account *a, int deleted);
 	/* Executions of job ID queued or running. */
 	unsigned (*job_running)(void *arg, uint64_t id);

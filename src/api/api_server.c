@@ -114,6 +114,7 @@ api_server_info(struct api_call *c)
 	}
 	yajl_gen_map_open(c->g);
 	json_kstr(c->g, "version", WEBCRON_VERSION);
+	json_kstr(c->g, "node", c->api->cfg->name);
 	json_kint(c->g, "uptime", c->api->hooks.now(c->api->hooks.arg) - (int64_t)c->api->started);
 	if (c->caller.admin) {
 		c->api->hooks.figures(c->api->hooks.arg, &f);

@@ -204,9 +204,13 @@ api_user_token(struct api_call *c)
 		account_free(&a);
 		return call_error(c, API_INTERNAL, NULL, "internal error");
 	}
-	account_free(&a);
-	if ((rc = store_commit(&t)) != STORE_OK)
+	if ((rc = store_commit(&t)) != STORE_OK) {
+		account_free(&a);
 		return call_store_error(c, rc, "account");
+	}
+	/* the daemon's router moves the account's route to the new token */
+	c->api->hooks.account_changed(c->api->hooks.arg, &a, 0);
+	account_free(&a);
 	yajl_gen_map_open(c->g);
 	json_kstr(c->g, "token", token);
 	yajl_gen_map_close(c->g);

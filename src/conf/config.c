@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -51,6 +52,8 @@ const struct config_key config_keys[] = {
 	  "seconds running executions may take to finish after SIGTERM" },
 	{ "server", "dashboard", CONFIG_BOOL, C(dashboard), 0, 1, "yes", 1,
 	  "serve the browser dashboard at / (no: only the API, /healthz and /metrics)" },
+	{ "server", "name", CONFIG_STR, C(name), 0, 0, "", 0,
+	  "this server's name in server.info (node), /metrics and the log; empty = the host name" },
 
 	{ "api", "rate_limit", CONFIG_INT, C(rate_limit), 1, 1000000, "10", 1,
 	  "API requests per second per token (and per address for bad tokens)" },
@@ -92,6 +95,13 @@ const struct config_key config_keys[] = {
 	  "executions per account per day; 0 = no limit" },
 	{ "limits", "log_retention", CONFIG_INT, C(lim_log_retention), 0, 100000, "100", 1,
 	  "execution logs kept per job" },
+
+	{ "cluster", "router", CONFIG_PATH, C(router), 0, 0, "", 0,
+	  "HAProxy's admin socket (stats socket ... level admin): this shard's tokens are kept in its map; empty = no router" },
+	{ "cluster", "router_map", CONFIG_PATH, C(router_map), 0, 0, "", 0,
+	  "the token map's path as HAProxy knows it (the file of map() in its config)" },
+	{ "cluster", "router_backend", CONFIG_STR, C(router_backend), 0, 0, "", 0,
+	  "this shard's backend name in HAProxy's config, the value of its tokens in the map; empty = [server] name" },
 
 	{ "task.*", "exec", CONFIG_PATH, T(exec), 0, 0, "", 1,
 	  "absolute path of the program run for this task class (required)" },
@@ -605,12 +615,52 @@ config_defaults(struct config *cfg)
 	}
 }
 
-/* Checks that span keys (both TLS files, every task class has exec). */
+/* A name that goes into log lines, metric labels and HAProxy's map and
+ * backend names as it is: letters, digits, ".", "_" and "-". */
+static int
+config_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+/* Checks that span keys (both TLS files, every task class has exec, the
+ * router's two keys), and fills in the names left empty. */
 static void
 config_check(struct config_parse *p)
 {
 	struct config *cfg = p->cfg;
+	char host[256];
 	size_t i;
+
+	if (*cfg->name == '\0') {
+		if (gethostname(host, sizeof(host)) == -1 || (host[sizeof(host) - 1] = '\0',
+		    !config_name_ok(host)))
+			snprintf(host, sizeof(host), "webcrond");
+		free(cfg->name);
+		cfg->name = xstrdup(host);
+	} else if (!config_name_ok(cfg->name)) {
+		p->line = 0;
+		config_fail(p, NULL, NULL, "[server] name: 1-64 letters, digits, '.', '_' or '-'");
+	}
+	if (*cfg->router_backend == '\0') {
+		free(cfg->router_backend);
+		cfg->router_backend = xstrdup(cfg->name);
+	} else if (!config_name_ok(cfg->router_backend)) {
+		p->line = 0;
+		config_fail(p, NULL, NULL,
+		    "[cluster] router_backend: 1-64 letters, digits, '.', '_' or '-'");
+	}
+	if ((*cfg->router == '\0') != (*cfg->router_map == '\0')) {
+		p->line = 0;
+		config_fail(p, NULL, NULL, "[cluster] router and router_map must be set together");
+	}
 
 	if ((*cfg->tls_cert == '\0') != (*cfg->tls_key == '\0')) {
 		p->line = 0;

@@ -39,6 +39,7 @@ struct config {
 	struct cidr_list metrics_allow;
 	int shutdown_grace;
 	int dashboard;			/* serve the browser UI at / */
+	char *name;		/* never empty after loading: the host name by default */
 
 	/* [api] */
 	int rate_limit;
@@ -64,6 +65,11 @@ struct config {
 	int lim_max_concurrent;
 	int lim_daily_executions;
 	int lim_log_retention;
+
+	/* [cluster] */
+	char *router;		/* HAProxy's admin socket; "" = no router */
+	char *router_map;
+	char *router_backend;	/* never empty after loading: name by default */
 
 	/* [task.NAME] */
 	struct config_task_class *task_classes;

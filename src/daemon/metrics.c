@@ -61,8 +61,10 @@ metrics_render(struct server *srv, struct buf *out)
 	}
 	store_usage(srv->store, &used, &size);
 
-	metrics_head(out, "webcron_build_info", "gauge", "The running version.");
-	buf_printf(out, "webcron_build_info{version=\"%s\"} 1\n", WEBCRON_VERSION);
+	metrics_head(out, "webcron_build_info", "gauge", "The running version, on node [server] name.");
+	/* the name is letters, digits, '.', '_', '-' (config.c): no escaping */
+	buf_printf(out, "webcron_build_info{version=\"%s\",node=\"%s\"} 1\n", WEBCRON_VERSION,
+	    srv->cfg.name);
 	metrics_gauge(out, "webcron_uptime_seconds", "Seconds since webcrond started.",
 	    (double)(time(NULL) - srv->started));
 

@@ -32,6 +32,7 @@
 #include "api/ratelimit.h"
 #include "exec/run.h"
 #include "exec/sched.h"
+#include "daemon/router.h"
 #include "daemon/server.h"
 #include "store/store.h"
 #include "exec/taskclass.h"
@@ -66,6 +67,7 @@ server_account_changed(struct server *srv, const struct account *a, int deleted)
 {
 	if (srv->sched)
 		sched_account_changed(srv->sched, a, deleted);
+	router_account_changed(srv->router, a, deleted);
 }
 
 /* A run disabled job J (its failureThreshold): it leaves the schedule. */
@@ -418,6 +420,7 @@ server_reload_account(uint64_t account, void *arg)
 	log_info("account %llu was changed by webcronctl: rescheduling it",
 	    (unsigned long long)account);
 	sched_account_reload(srv->sched, account);
+	router_account_reload(srv->router, account);
 }
 
 /* What webcronctl changed in the store while the daemon runs. */
@@ -499,6 +502,7 @@ server_start(struct server *srv)
 	};
 	char err[512];
 	size_t i;
+	int failed;
 
 	if (store_open(srv->cfg.data_dir, srv->cfg.map_size, 0, &srv->store, err, sizeof(err)) == -1) {
 		log_warnx("store: %s", err);
@@ -520,7 +524,10 @@ server_start(struct server *srv)
 		return -1;
 	}
 	server_exec_new(srv);
-	srv->ctl_seen = changefeed_last(srv->store);	/* the load below sees all before */
+	srv->ctl_seen = changefeed_last(srv->store);	/* the loads below see all before */
+	srv->router = router_new(srv->base, &srv->cfg, srv->store, &failed);
+	if (failed)
+		return -1;
 	if (sched_load(srv->sched, (int64_t)time(NULL)) == -1) {
 		log_warnx("sched: the jobs cannot be read from the store");
 		return -1;
@@ -567,7 +574,7 @@ server_start(struct server *srv)
 	if (*srv->cfg.port_file && srv->port >= 0 &&
 	    listen_write_port_file(srv->cfg.port_file, srv->port) == -1)
 		return -1;
-	log_info("webcrond ready (data in %s)", srv->cfg.data_dir);
+	log_info("webcrond ready: node %s, data in %s", srv->cfg.name, srv->cfg.data_dir);
 	log_flush();
 	log_started();
 	return 0;
@@ -601,6 +608,7 @@ server_free(struct server *srv)
 	if (srv->ctl_poll)
 		event_free(srv->ctl_poll);
 	log_flush();
+	router_free(srv->router);
 	sched_free(srv->sched);
 	runs_free(srv->runs);
 	if (srv->httpc)

@@ -23,6 +23,7 @@ struct notify;
 struct runs;
 struct taskclasses;
 struct sched;
+struct router;
 typedef struct ssl_ctx_st SSL_CTX;
 
 struct server {
@@ -52,6 +53,7 @@ struct server {
 	struct notify *notify;		/* failure notices */
 	struct runs *runs;		/* executions */
 	struct sched *sched;		/* when jobs fire */
+	struct router *router;		/* HAProxy's token map; NULL without [cluster] router */
 	int stopping;
 };
 

@@ -52,8 +52,10 @@ class Metrics(unittest.TestCase):
             self.assertRegex(line, r'^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? [-+0-9.eE]+|'
                                    r'\w+(\{[^}]*\})? \+Inf)$')
         self.assertEqual(metric(page, "webcron_accounts"), 1)
-        self.assertEqual(metric(page, "webcron_build_info", version=self.d.call(
-            "server.info", self.token).data["version"]), 1)
+        info = self.d.call("server.info", self.token).data
+        self.assertTrue(info["node"])
+        self.assertEqual(metric(page, "webcron_build_info", version=info["version"],
+                                node=info["node"]), 1)
         for _ in range(3):
             self.d.call("server.time", self.token)
         self.d.call("server.time", "X" * 32)

@@ -89,7 +89,7 @@ class SampleConfig(unittest.TestCase):
     def test_table_is_parsed(self):
         keys = table_keys()
         # a regex that stopped matching would make the comparisons vacuous
-        self.assertEqual(set(keys), {"server", "api", "jobs", "limits", "task.*"})
+        self.assertEqual(set(keys), {"server", "api", "jobs", "limits", "cluster", "task.*"})
         src = read(os.path.join(SRCDIR, "src", "conf", "config.c"))
         body = src.split("config_keys[] = {", 1)[1].split("\n};", 1)[0]
         entries = re.findall(r'(?m)^\s*\{ "', body)

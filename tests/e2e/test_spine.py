@@ -3,6 +3,7 @@ store, signals. Every test talks to a real webcrond over HTTP."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 import unittest
@@ -289,7 +290,9 @@ class Accounts(SpineCase):
         self.assertRegex(self.d.call("server.useragent", tok).data, r"^webcron/\d+\.\d+")
         self.assertEqual(self.d.call("server.ip", tok).data, [])
         info = self.d.call("server.info", tok).data
-        self.assertEqual(set(info), {"version", "uptime"})
+        self.assertEqual(set(info), {"version", "node", "uptime"})
+        # [server] name is not set: the host name
+        self.assertEqual(info["node"], socket.gethostname())
         info = self.d.call("server.info", self.admin).data
         self.assertEqual(info["accounts"], 2)
         self.assertEqual(info["jobs"], 0)
