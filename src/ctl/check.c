@@ -257,7 +257,7 @@ check_logs(struct check *k)
 {
 	struct store_iter it;
 	uint64_t last = 0;
-	int exists = 0;
+	int exists;
 
 	store_iter_open(k->t, DB_LOGS, NULL, 0, &it);
 	while (store_iter_next(k->t, &it) == 1) {

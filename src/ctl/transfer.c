@@ -865,7 +865,6 @@ tr_state_read(struct tr_in *in, yajl_val o, const char *jwhere, struct job_state
 static int
 tr_job_read(struct tr_in *in, yajl_val o, const char *where, const struct tr_doc *d, struct job *j)
 {
-	const struct tr_id *gid;
 	yajl_val v;
 	int64_t x = 0;
 
@@ -881,7 +880,7 @@ tr_job_read(struct tr_in *in, yajl_val o, const char *where, const struct tr_doc
 	else {
 		if (tr_integer(in, v, where, "group", 1, INT64_MAX, &x) == -1)
 			return -1;
-		if ((gid = tr_id_find(d, (uint64_t)x)) == NULL)
+		if (tr_id_find(d, (uint64_t)x) == NULL)
 			return tr_fail(in, where, "group", "group %lld is not among the document's groups",
 			    (long long)x);
 		j->group = (uint64_t)x;

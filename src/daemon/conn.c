@@ -76,8 +76,6 @@ struct conns {
 	struct event *sweep;
 	struct conn_kind *kinds[2];
 	size_t nkinds;
-	struct conn_listener *listeners;
-	size_t nlisteners;
 	size_t open;
 	uint64_t timed_out;
 	uint64_t accept_errors;

@@ -58,8 +58,8 @@ static inline int cal_weekday(int64_t z)
 	return (int)(w < 0 ? w + 7 : w);
 }
 
-/* Floor division and the matching non-negative remainder (B > 0), for
- * splitting possibly negative second counts into days and seconds. */
+/* Floor division (B > 0), for splitting possibly negative second counts
+ * into days: -1 s is day -1, not day 0. */
 static inline int64_t cal_floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;

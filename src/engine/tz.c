@@ -15,6 +15,8 @@
 
 #include "engine/tz.h"
 
+#include "engine/cal.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -142,54 +144,6 @@ static struct {
 
 /* The list returned when building it failed (out of memory). */
 static const char *const fallback_list[] = { "UTC" };
-
-/* ---- calendar arithmetic (proleptic Gregorian, UTC) ---- */
-
-static bool is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int month_days(int64_t y, int m)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
-/* Days from 1970-01-01 to Y-M-D (H. Hinnant's algorithm: exact for any
- * year that fits, no tables, no loops). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* The year that contains day Z (days since 1970-01-01). */
-static int64_t year_from_days(int64_t z)
-{
-	int64_t era, doe, yoe, doy, mp, y;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	return y + (mp >= 10);
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
 
 /* ---- POSIX TZ strings (RFC 8536 section 3.3) ---- */
 
@@ -344,24 +298,23 @@ static int parse_posix_tz(const char *s, struct tz_rule *out)
 static int64_t rule_instant(const struct tz_rule_date *r, int64_t year,
     int32_t offset)
 {
-	int64_t jan1 = days_from_civil(year, 1, 1);
+	int64_t jan1 = cal_days_from_civil(year, 1, 1);
 	int64_t day;
 
 	switch (r->kind) {
 	case 'J':
 		/* J60 is always March 1: February 29 is never counted. */
-		day = jan1 + r->n - 1 + (is_leap(year) && r->n >= 60);
+		day = jan1 + r->n - 1 + (cal_is_leap(year) && r->n >= 60);
 		break;
 	case 'D':
 		day = jan1 + r->n;
 		break;
 	default: {
-		int64_t first = days_from_civil(year, r->month, 1);
-		int64_t first_wday = ((first % 7) + 7 + 4) % 7; /* 1970-01-01: Thursday */
-		int64_t mday = (r->wday - first_wday + 7) % 7 + 7 * (r->week - 1);
+		int64_t first = cal_days_from_civil(year, r->month, 1);
+		int64_t mday = (r->wday - cal_weekday(first) + 7) % 7 + 7 * (r->week - 1);
 
 		/* Week 5 means the last such weekday of the month. */
-		while (mday >= month_days(year, r->month))
+		while (mday >= cal_days_in_month(year, r->month))
 			mday -= 7;
 		day = first + mday;
 		break;
@@ -437,7 +390,7 @@ static int builder_extend(struct tz_builder *b, const struct tz_rule *rule,
 
 	if (first_year > TZ_HORIZON_YEAR)
 		return 0;
-	cutoff = (days_from_civil(TZ_HORIZON_YEAR + 1, 1, 1) + 1) * SECS_PER_DAY;
+	cutoff = (cal_days_from_civil(TZ_HORIZON_YEAR + 1, 1, 1) + 1) * SECS_PER_DAY;
 	ev = malloc((size_t)(TZ_HORIZON_YEAR - first_year + 2) * 2 * sizeof(*ev));
 	if (ev == NULL)
 		goto out;
@@ -630,10 +583,12 @@ int tz_parse_tzif(const uint8_t *data, size_t len, const char *name,
 		/* From the year before LAST's: a rule time of up to 167 h
 		 * can carry that year's last transition a week into the
 		 * next, past LAST. */
-		int64_t y = year_from_days(floor_div(last, SECS_PER_DAY)) - 1;
+		int64_t y;
+		int m, d;
 
-		if (y > first_year)
-			first_year = y;
+		cal_civil_from_days(cal_floor_div(last, SECS_PER_DAY), &y, &m, &d);
+		if (y - 1 > first_year)
+			first_year = y - 1;
 	}
 	cap = h.timecnt;
 	if (has_footer && rule.has_dst && first_year <= TZ_HORIZON_YEAR)

@@ -54,7 +54,6 @@ struct run {
 	uint64_t retention;
 	struct execlog log;
 	int step;			/* -1: the URL request; then the task index */
-	double step_started;
 	struct outbound req;
 	struct httpc_xfer *xfer;
 	struct taskclass_run *task;

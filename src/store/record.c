@@ -46,7 +46,7 @@ record_sint(struct buf *b, uint8_t tag, int64_t v)
 	uint8_t hdr[2] = { tag, RECORD_SINT };
 
 	buf_add(b, hdr, 2);
-	record_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+	record_varint(b, ((uint64_t)v << 1) ^ -((uint64_t)v >> 63));
 }
 
 void

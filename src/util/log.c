@@ -67,6 +67,11 @@ log_verbosity(void)
 	return log_verbose;
 }
 
+/* Declared with its format, so that the compiler checks FMT is one
+ * (clang's -Wformat-nonliteral under -Wformat=2). */
+static void log_vwrite(int, const char *, va_list, const char *)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vwrite(int pri, const char *fmt, va_list ap, const char *suffix)
 {
