@@ -504,6 +504,7 @@ server_start(struct server *srv)
 	size_t i;
 	int failed;
 
+	job_fields_index();
 	if (store_open(srv->cfg.data_dir, srv->cfg.map_size, 0, &srv->store, err, sizeof(err)) == -1) {
 		log_warnx("store: %s", err);
 		return -1;

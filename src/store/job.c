@@ -166,27 +166,30 @@ job_field(const char *name)
 	return NULL;
 }
 
-static const struct job_field *
-job_field_by_tag(uint8_t tag)
+/* The row of each record tag, so that decoding a record costs one lookup
+ * per field, not a walk of the table. Derived from job_fields[] once. */
+static const struct job_field *job_fields_by_tag[256];
+static int job_fields_indexed;
+
+void
+job_fields_index(void)
 {
 	const struct job_field *f;
 
+	if (job_fields_indexed)
+		return;
 	for (f = job_fields; f->name; f++)
-		if (f->tag == tag && tag != 0)
-			return f;
-	return NULL;
+		if (f->tag != 0)
+			job_fields_by_tag[f->tag] = f;
+	job_fields_indexed = 1;
 }
 
-void *
-job_field_ptr(struct job *j, const struct job_field *f)
+static const struct job_field *
+job_field_by_tag(uint8_t tag)
 {
-	return (char *)j + f->offset;
-}
-
-const void *
-job_field_cptr(const struct job *j, const struct job_field *f)
-{
-	return (const char *)j + f->offset;
+	if (!job_fields_indexed)
+		job_fields_index();
+	return tag != 0 ? job_fields_by_tag[tag] : NULL;
 }
 
 int
@@ -254,8 +257,11 @@ job_normal_expression(const char *value, char **normal, char *why, size_t whylen
 	return 0;
 }
 
-void
-job_init(struct job *j, const struct account *a)
+/* Sets every field of J to its default; text fields only when TEXTS (a
+ * decode fills them from the record first, then job_default_texts()
+ * gives the absent ones their default, so that no text is made twice). */
+static void
+job_defaults(struct job *j, int texts)
 {
 	const struct job_field *f;
 
@@ -265,7 +271,8 @@ job_init(struct job *j, const struct account *a)
 
 		switch (f->type) {
 		case JOB_FT_TEXT:
-			*(char **)p = xstrdup(f->text_default ? f->text_default : "");
+			if (texts)
+				*(char **)p = xstrdup(f->text_default ? f->text_default : "");
 			break;
 		case JOB_FT_INT:
 		case JOB_FT_BOOL:
@@ -281,10 +288,29 @@ job_init(struct job *j, const struct account *a)
 			break;
 		}
 	}
+	j->st.last_status = -1;
+}
+
+static void
+job_default_texts(struct job *j)
+{
+	const struct job_field *f;
+
+	for (f = job_fields; f->name; f++) {
+		char **p = job_field_ptr(j, f);
+
+		if (f->type == JOB_FT_TEXT && *p == NULL)
+			*p = xstrdup(f->text_default ? f->text_default : "");
+	}
+}
+
+void
+job_init(struct job *j, const struct account *a)
+{
+	job_defaults(j, 1);
 	j->account = a ? a->id : 0;
 	if (a && a->lim.max_timeout < j->timeout)
 		j->timeout = a->lim.max_timeout;
-	j->st.last_status = -1;
 }
 
 static void
@@ -403,17 +429,21 @@ job_decode(const void *data, size_t len, struct job *j)
 	uint8_t tag;
 	int rc;
 
-	job_init(j, NULL);
-	if (record_open(&r, data, len) == -1)
+	job_defaults(j, 0);
+	if (record_open(&r, data, len) == -1) {
+		job_default_texts(j);
 		return -1;
+	}
 	while ((rc = record_next(&r, &tag, &v)) == 1) {
 		const struct job_field *f;
 		void *p;
 
 		if (tag == J_TASK) {
 			j->tasks = xrealloc(j->tasks, (j->ntasks + 1) * sizeof(*j->tasks));
-			if (job_decode_task(&v, &j->tasks[j->ntasks++]) == -1)
+			if (job_decode_task(&v, &j->tasks[j->ntasks++]) == -1) {
+				job_default_texts(j);
 				return -1;
+			}
 			continue;
 		}
 		if ((f = job_field_by_tag(tag)) == NULL)
@@ -430,6 +460,7 @@ job_decode(const void *data, size_t len, struct job *j)
 		case JOB_FT_VIEW: break;
 		}
 	}
+	job_default_texts(j);
 	return rc == 0 ? 0 : -1;
 }
 

@@ -178,9 +178,22 @@ extern const struct job_field job_fields[];
 
 /* The row of NAME, or NULL. */
 const struct job_field *job_field(const char *name);
-/* Where F's value is in J. */
-void *job_field_ptr(struct job *j, const struct job_field *f);
-const void *job_field_cptr(const struct job *j, const struct job_field *f);
+/* Builds the index of rows by record tag that decoding uses (on first use
+ * otherwise); the daemon calls it at start, before any other thread. */
+void job_fields_index(void);
+/* Where F's value is in J (inline: every walk of the table asks, once
+ * per row). */
+static inline void *
+job_field_ptr(struct job *j, const struct job_field *f)
+{
+	return (char *)j + f->offset;
+}
+
+static inline const void *
+job_field_cptr(const struct job *j, const struct job_field *f)
+{
+	return (const char *)j + f->offset;
+}
 /* The index in F's names of NAME, or -1. */
 int  job_field_enum(const struct job_field *f, const char *name);
 
