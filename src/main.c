@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "daemon/apidoc.h"
 #include "util/log.h"
 #include "daemon/priv.h"
 #include "daemon/server.h"
@@ -16,10 +17,11 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: webcrond [-dnvV] [-f file]\n"
+	fprintf(stderr, "usage: webcrond [-dnOvV] [-f file]\n"
 	    "  -f file  the config file (default %s/webcrond.conf)\n"
 	    "  -d       stay in the foreground and log to stderr\n"
 	    "  -n       check the config file and exit\n"
+	    "  -O       print the API's OpenAPI document and exit\n"
 	    "  -v       more log output (repeat for more)\n"
 	    "  -V       print the version and exit\n", SYSCONFDIR);
 	exit(2);
@@ -47,11 +49,12 @@ main(int argc, char *argv[])
 	struct server srv;
 	char err[512];
 
-	while ((ch = getopt(argc, argv, "df:nvV")) != -1) {
+	while ((ch = getopt(argc, argv, "df:nOvV")) != -1) {
 		switch (ch) {
 		case 'd': foreground = 1; break;
 		case 'f': conf = optarg; break;
 		case 'n': check = 1; break;
+		case 'O': return apidoc_print(stdout) == 0 ? 0 : 1;
 		case 'v': verbose++; break;
 		case 'V': printf("webcrond %s\n", WEBCRON_VERSION); return 0;
 		default: usage();

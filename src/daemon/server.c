@@ -20,6 +20,7 @@
 #include "util/buf.h"
 #include "api/proxy.h"
 #include "daemon/conn.h"
+#include "daemon/apidoc.h"
 #include "daemon/dashboard.h"
 #include "store/changefeed.h"
 #include "store/execlog.h"
@@ -273,7 +274,9 @@ server_request(struct evhttp_request *req, void *arg)
 	conns_dispatched(srv->conns, req);
 	if (path == NULL)
 		path = "";
-	if (strncmp(path, "/api/", 5) == 0)
+	if (strcmp(path, "/api/openapi.json") == 0)
+		apidoc_serve(req);
+	else if (strncmp(path, "/api/", 5) == 0)
 		api_handle(srv->api, req);
 	else if (strcmp(path, "/healthz") == 0)
 		server_healthz(srv, req);
