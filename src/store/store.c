@@ -23,6 +23,14 @@ struct store {
 	struct points *points;	/* the Job objects' "points", remembered */
 };
 
+/* The batch open on this thread (the writer's; see store.h): its root
+ * transaction and the innermost one open inside it. */
+static _Thread_local struct {
+	struct store *store;
+	MDB_txn *root;
+	MDB_txn *top;
+} store_batch;
+
 static const struct {
 	const char *name;
 	unsigned int flags;
@@ -180,7 +188,58 @@ store_close(struct store *st)
 struct points *
 store_points(struct store *st)
 {
-	return st->points;
+	return store_batch.store == st ? NULL : st->points;
+}
+
+int
+store_batch_begin(struct store *st)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(st->env, 0);
+		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	}
+	if (rc != 0)
+		return store_status(rc, "begin", DB_COUNT);
+	store_batch.store = st;
+	store_batch.root = store_batch.top = txn;
+	return STORE_OK;
+}
+
+int
+store_batch_commit(struct store *st)
+{
+	int rc;
+
+	if (store_batch.store != st || store_batch.root == NULL)
+		return STORE_FAILED;
+	if (store_batch.top != store_batch.root)
+		log_warnx("store: a batch committed with a child still open");
+	rc = mdb_txn_commit(store_batch.root);
+	memset(&store_batch, 0, sizeof(store_batch));
+	return store_status(rc, "commit", DB_COUNT);
+}
+
+void
+store_batch_abort(struct store *st)
+{
+	if (store_batch.store != st || store_batch.root == NULL)
+		return;
+	mdb_txn_abort(store_batch.root);
+	memset(&store_batch, 0, sizeof(store_batch));
+}
+
+/* Ends the child T inside the batch: its parent is the innermost again. */
+static void
+store_child_end(struct store_txn *t)
+{
+	if (store_batch.top != t->txn)
+		log_warnx("store: a batch's children ended out of order");
+	store_batch.top = t->outer;
+	t->outer = NULL;
 }
 
 int
@@ -191,6 +250,19 @@ store_begin(struct store *st, int write, struct store_txn *t)
 	memset(t, 0, sizeof(*t));
 	t->store = st;
 	t->write = write;
+	if (store_batch.store == st && store_batch.top) {
+		/* a child, read or write: it sees the batch so far, and a
+		 * failure drops its writes alone */
+		rc = mdb_txn_begin(st->env, store_batch.top, 0, &t->txn);
+		if (rc != 0) {
+			t->txn = NULL;
+			t->err = store_status(rc, "begin", DB_COUNT);
+			return t->err;
+		}
+		t->outer = store_batch.top;
+		store_batch.top = t->txn;
+		return STORE_OK;
+	}
 	rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
 	if (rc == MDB_MAP_RESIZED) {
 		/* Another process (webcronctl) grew the map: adopt its size. */
@@ -217,11 +289,12 @@ store_commit(struct store_txn *t)
 		return t->err;
 	}
 	if (!t->write) {
-		mdb_txn_abort(t->txn);
-		t->txn = NULL;
+		store_abort(t);
 		return STORE_OK;
 	}
 	rc = mdb_txn_commit(t->txn);
+	if (t->outer)
+		store_child_end(t);
 	t->txn = NULL;
 	if (rc != 0)
 		t->err = store_status(rc, "commit", DB_COUNT);
@@ -233,6 +306,8 @@ store_abort(struct store_txn *t)
 {
 	if (t->txn)
 		mdb_txn_abort(t->txn);
+	if (t->outer)
+		store_child_end(t);
 	t->txn = NULL;
 }
 
