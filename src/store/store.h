@@ -100,6 +100,11 @@ void store_abort(struct store_txn *txn);
 int  store_batch_begin(struct store *);
 int  store_batch_commit(struct store *);
 void store_batch_abort(struct store *);
+/* Waits for the batch in progress to end and keeps the next from
+ * beginning, until store_batch_release (a batch also holds this lock:
+ * a map resize by another process is adopted outside of batches). */
+void store_batch_hold(struct store *);
+void store_batch_release(struct store *);
 
 /* Reads KEY. Returns STORE_OK with VAL pointing into the map (valid until
  * the transaction ends), STORE_NOTFOUND, or an error (also made sticky). */

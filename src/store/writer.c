@@ -38,9 +38,6 @@ struct writer {
 	int stop;
 	unsigned long long batches, items;
 
-	/* held by the thread for each batch, and by writer_pause */
-	pthread_mutex_t batch;
-
 	int pipe[2];			/* the thread -> the loop: done has items */
 	struct event *ev;
 };
@@ -105,7 +102,6 @@ writer_main(void *arg)
 		w->busy = n;
 		pthread_mutex_unlock(&w->lock);
 
-		pthread_mutex_lock(&w->batch);
 		if ((rc = store_batch_begin(w->store)) == STORE_OK) {
 			for (i = 0; i < n; i++)
 				w->ops.run(w->ops.arg, batch[i]);
@@ -114,7 +110,6 @@ writer_main(void *arg)
 		if (rc != STORE_OK)
 			for (i = 0; i < n; i++)
 				w->ops.failed(w->ops.arg, batch[i], rc);
-		pthread_mutex_unlock(&w->batch);
 
 		pthread_mutex_lock(&w->lock);
 		wasempty = w->done.n == 0;
@@ -146,7 +141,6 @@ writer_new(struct store *store, struct event_base *base, const struct writer_ops
 	w->batch_max = batch_max ? batch_max : 1;
 	w->pipe[0] = w->pipe[1] = -1;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_mutex_init(&w->batch, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->moved, NULL);
 	if (pipe(w->pipe) == -1) {
@@ -197,7 +191,6 @@ writer_free(struct writer *w)
 	if (w->pipe[1] != -1)
 		close(w->pipe[1]);
 	pthread_mutex_destroy(&w->lock);
-	pthread_mutex_destroy(&w->batch);
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->moved);
 	free(w->pending.v);
@@ -233,13 +226,13 @@ writer_drain(struct writer *w)
 void
 writer_pause(struct writer *w)
 {
-	pthread_mutex_lock(&w->batch);
+	store_batch_hold(w->store);
 }
 
 void
 writer_resume(struct writer *w)
 {
-	pthread_mutex_unlock(&w->batch);
+	store_batch_release(w->store);
 }
 
 void
