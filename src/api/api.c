@@ -24,8 +24,10 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "api/ratelimit.h"
+#include "store/job.h"
 #include "store/record.h"
 #include "store/store.h"
+#include "store/writer.h"
 
 const struct api_route api_routes[] = {
 	{ "cron",	"list",		api_cron_list,		0 },
@@ -254,15 +256,6 @@ api_route_find(const char *path, char *name, size_t namelen)
 }
 
 
-static void
-api_reply(struct api_call *c)
-{
-	int http = call_finish(c);
-
-	call_send(c->req, http, (const unsigned char *)c->body.data, c->body.len,
-	    http == 503 ? c->retry_after : 0);
-}
-
 static const char *
 api_method(struct evhttp_request *req)
 {
@@ -297,6 +290,10 @@ api_new(const struct config *cfg, struct store *store, struct ratelimit *rl, tim
 void
 api_free(struct api *api)
 {
+	if (api == NULL)
+		return;
+	if (api->writer)
+		api_writer_stop(api);
 	free(api);
 }
 
@@ -319,63 +316,351 @@ api_count(struct api *api, const struct api_call *c)
 		n->http5xx++;
 }
 
+/* A hook a write called, to run on the loop thread after its commit. */
+struct api_change {
+	int is_account;
+	int deleted;
+	struct job j;
+	struct account a;
+};
+
+/* One request from its arrival to its answer: the call, and for a write
+ * on the writer thread what it brings back. */
+struct api_pending {
+	struct api_call c;
+	char name[80];
+	const char *method;
+	double t0;
+	/* the loop's state a write's answer shows (a job's "processing",
+	 * the account's daily limit), read on the loop before it goes */
+	uint64_t job;
+	unsigned running;
+	uint64_t account;
+	int daily;
+	/* job_changed / account_changed, in the order the handler called them */
+	struct api_change *changes;
+	size_t nchanges;
+};
+
+static void
+api_changes_free(struct api_pending *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nchanges; i++) {
+		if (p->changes[i].is_account)
+			account_free(&p->changes[i].a);
+		else
+			job_free(&p->changes[i].j);
+	}
+	free(p->changes);
+	p->changes = NULL;
+	p->nchanges = 0;
+}
+
+/* Sends the answer of P (its hooks first), counts and logs it, and frees
+ * P. On the loop thread. */
+static void
+api_done(struct api *api, struct api_pending *p)
+{
+	struct api_call *c = &p->c;
+	struct api_change *ch;
+	size_t i;
+	int http;
+
+	for (i = 0; i < p->nchanges; i++) {
+		ch = &p->changes[i];
+		if (ch->is_account && ch->deleted) {
+			/* user.delete forgot the token's bucket in the writer's
+			 * table (api_writer_start): the loop's is this one */
+			uint8_t key[9];
+
+			key[0] = 'T';
+			record_key_u64(key + 1, ch->a.id);
+			ratelimit_forget(api->rl, key, sizeof(key));
+		}
+		if (ch->is_account)
+			api->hooks.account_changed(api->hooks.arg, &ch->a, ch->deleted);
+		else
+			api->hooks.job_changed(api->hooks.arg, &ch->j, ch->deleted);
+	}
+	api_changes_free(p);
+	c->api = api;
+	http = call_finish(c);
+	/* after the reply REQ may be gone (a client that left): nothing
+	 * below reads it */
+	call_send(c->req, http, (const unsigned char *)c->body.data, c->body.len,
+	    http == 503 ? c->retry_after : 0);
+	api_count(api, c);
+	log_info("api %s %s code=%d http=%d %.1fms client=%s", p->method,
+	    c->route ? p->name : "-", c->code, http,
+	    (api->hooks.monotonic(api->hooks.arg) - p->t0) * 1000, c->client_text);
+	if (c->g)
+		yajl_gen_free(c->g);
+	buf_free(&c->body);
+	params_free(&c->params);
+	account_free(&c->caller);
+	account_free(&c->target);
+	free(p);
+}
+
+/* ---- writes on the writer thread (group commit; docs/ARCHITECTURE.md
+ * "Writes"). The handlers run there unchanged, on a context (api->wapi)
+ * whose hooks touch nothing of the loop thread's: the changes are kept
+ * for api_done, and what the answer shows of the executor was read
+ * before the write left the loop. */
+
+static struct api_change *
+api_change_add(struct api *api, int is_account, int deleted)
+{
+	struct api_pending *p = api->writing;
+	struct api_change *ch;
+
+	p->changes = realloc(p->changes, (p->nchanges + 1) * sizeof(*p->changes));
+	if (p->changes == NULL)
+		fatal("api_change_add");
+	ch = &p->changes[p->nchanges++];
+	memset(ch, 0, sizeof(*ch));
+	ch->is_account = is_account;
+	ch->deleted = deleted;
+	return ch;
+}
+
+static void
+api_w_job_changed(void *arg, const struct job *j, int deleted)
+{
+	job_copy(&api_change_add(arg, 0, deleted)->j, j);
+}
+
+static void
+api_w_account_changed(void *arg, const struct account *a, int deleted)
+{
+	account_copy(&api_change_add(arg, 1, deleted)->a, a);
+}
+
+static unsigned
+api_w_job_running(void *arg, uint64_t id)
+{
+	struct api_pending *p = ((struct api *)arg)->writing;
+
+	/* a job the write created has never run */
+	return id == p->job ? p->running : 0;
+}
+
+static int
+api_w_daily_reached(void *arg, uint64_t account, int64_t now)
+{
+	struct api_pending *p = ((struct api *)arg)->writing;
+
+	return account == p->account ? p->daily : 0;
+}
+
+static int
+api_w_run_now(void *arg, const struct job *j, const char *payload, int64_t now,
+    struct api_run *out)
+{
+	/* cron.run stays on the loop thread (api_handle) */
+	log_warnx("api: run_now on the writer thread");
+	out->refused = API_STORAGE;
+	out->store_status = STORE_FAILED;
+	return -1;
+}
+
+static void
+api_w_logs_flush(void *arg)
+{
+}
+
+static void
+api_w_figures(void *arg, struct api_figures *out)
+{
+	memset(out, 0, sizeof(*out));
+}
+
+static double
+api_w_monotonic(void *arg)
+{
+	struct api *api = arg;
+
+	return api->hooks.monotonic(api->hooks.arg);	/* a clock: any thread */
+}
+
+static int64_t
+api_w_now(void *arg)
+{
+	struct api *api = arg;
+
+	return api->hooks.now(api->hooks.arg);
+}
+
+/* On the loop thread: what the write's answer will show of the loop's
+ * state. */
+static void
+api_write_prepare(struct api *api, struct api_pending *p)
+{
+	struct api_call *c = &p->c;
+	const struct param *id;
+
+	p->account = c->acct->id;
+	p->daily = api->hooks.daily_reached(api->hooks.arg, c->acct->id, c->now);
+	if (strcmp(c->route->target, "cron") == 0 &&
+	    (id = params_get(&c->params, "id")) != NULL && id->kind == PARAM_STR) {
+		p->job = strtoull(id->str, NULL, 10);
+		if (p->job)
+			p->running = api->hooks.job_running(api->hooks.arg, p->job);
+	}
+}
+
+static void
+api_write_run(void *arg, void *item)
+{
+	struct api *api = arg;
+	struct api_pending *p = item;
+
+	api->writing = p;
+	p->c.api = api->wapi;
+	p->c.route->handler(&p->c);
+	p->c.api = api;
+	api->writing = NULL;
+}
+
+static void
+api_write_failed(void *arg, void *item, int status)
+{
+	struct api_pending *p = item;
+
+	/* the batch is not on disk: neither is this write, whatever its
+	 * handler answered */
+	api_changes_free(p);
+	if (p->c.code == 0)
+		call_store_error(&p->c, status, "job");
+}
+
+static void
+api_write_done(void *arg, void *item)
+{
+	api_done(arg, item);
+}
+
+int
+api_writer_start(struct api *api, struct event_base *base, size_t batch_max)
+{
+	const struct writer_ops ops = {
+		.arg = api,
+		.run = api_write_run,
+		.failed = api_write_failed,
+		.done = api_write_done,
+	};
+	struct api *w = xcalloc(1, sizeof(*w));
+
+	w->cfg = api->cfg;
+	w->store = api->store;
+	/* the rate limits are the loop's: a handler that forgets a bucket
+	 * (user.delete) forgets it in this table of the writer's own, and
+	 * api_done does it again in the loop's */
+	w->rl = ratelimit_new(64);
+	w->started = api->started;
+	w->hooks.arg = api;
+	w->hooks.job_changed = api_w_job_changed;
+	w->hooks.account_changed = api_w_account_changed;
+	w->hooks.job_running = api_w_job_running;
+	w->hooks.daily_reached = api_w_daily_reached;
+	w->hooks.run_now = api_w_run_now;
+	w->hooks.logs_flush = api_w_logs_flush;
+	w->hooks.figures = api_w_figures;
+	w->hooks.monotonic = api_w_monotonic;
+	w->hooks.now = api_w_now;
+	api->wapi = w;
+	if ((api->writer = writer_new(api->store, base, &ops, batch_max)) == NULL) {
+		api->wapi = NULL;
+		ratelimit_free(w->rl);
+		free(w);
+		return -1;
+	}
+	return 0;
+}
+
+void
+api_writer_stop(struct api *api)
+{
+	writer_free(api->writer);
+	api->writer = NULL;
+	if (api->wapi)
+		ratelimit_free(api->wapi->rl);
+	free(api->wapi);
+	api->wapi = NULL;
+}
+
+void
+api_writer_pause(struct api *api)
+{
+	if (api->writer)
+		writer_pause(api->writer);
+}
+
+void
+api_writer_resume(struct api *api)
+{
+	if (api->writer)
+		writer_resume(api->writer);
+}
+
 void
 api_handle(struct api *api, struct evhttp_request *req)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t bodylen = evbuffer_get_length(in);
-	double t0 = api->hooks.monotonic(api->hooks.arg);
+	struct api_pending *p = xcalloc(1, sizeof(*p));
+	struct api_call *c = &p->c;
 	struct params_error perr;
-	struct api_call c;
-	char name[80];
+	char *name = p->name;
+	const size_t namelen = sizeof(p->name);
 
-	memset(&c, 0, sizeof(c));
-	c.api = api;
-	c.req = req;
-	c.now = api->hooks.now(api->hooks.arg);
-	api_client(&c);
+	p->t0 = api->hooks.monotonic(api->hooks.arg);
+	p->method = api_method(req);
+	c->api = api;
+	c->req = req;
+	c->now = api->hooks.now(api->hooks.arg);
+	api_client(c);
 
-	if ((c.route = api_route_find(evhttp_uri_get_path(uri) + 5, name, sizeof(name))) == NULL) {
+	if ((c->route = api_route_find(evhttp_uri_get_path(uri) + 5, name, namelen)) == NULL) {
 		if (strcmp(name, "?") == 0)
-			call_error(&c, API_UNKNOWN, NULL, "unknown target or action");
+			call_error(c, API_UNKNOWN, NULL, "unknown target or action");
 		else
-			call_error(&c, API_UNKNOWN, NULL, "unknown target or action \"%s\"", name);
+			call_error(c, API_UNKNOWN, NULL, "unknown target or action \"%s\"", name);
 		goto reply;
 	}
 	if (bodylen > API_BODY_MAX) {
-		c.http_status = 413;
-		call_error(&c, API_INVALID, NULL, "the request body is larger than %d bytes", API_BODY_MAX);
+		c->http_status = 413;
+		call_error(c, API_INVALID, NULL, "the request body is larger than %d bytes", API_BODY_MAX);
 		goto reply;
 	}
-	if (params_parse(&c.params, evhttp_uri_get_query(uri),
+	if (params_parse(&c->params, evhttp_uri_get_query(uri),
 	    (const char *)evbuffer_pullup(in, -1), bodylen,
 	    evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type"), &perr) == -1) {
-		c.strict_malformed = perr.malformed;
-		call_error(&c, API_INVALID, perr.field, "%s", perr.message);
+		c->strict_malformed = perr.malformed;
+		call_error(c, API_INVALID, perr.field, "%s", perr.message);
 		goto reply;
 	}
-	if (api_authenticate(&c) == -1)
+	if (api_authenticate(c) == -1)
 		goto reply;
-	if ((c.route->flags & API_ADMIN) && !c.caller.admin) {
-		call_error(&c, API_DENIED, NULL, "%s.%s is for admin tokens only", c.route->target,
-		    c.route->action);
+	if ((c->route->flags & API_ADMIN) && !c->caller.admin) {
+		call_error(c, API_DENIED, NULL, "%s.%s is for admin tokens only", c->route->target,
+		    c->route->action);
 		goto reply;
 	}
-	if (api_as_user(&c) == -1)
+	if (api_as_user(c) == -1)
 		goto reply;
-	c.g = json_gen_new();
-	c.route->handler(&c);
+	c->g = json_gen_new();
+	/* a write goes to the writer thread and is answered after its
+	 * commit; cron.run fires through the scheduler, which is the loop's */
+	if ((c->route->flags & API_WRITE) && api->writer && c->route->handler != api_cron_run) {
+		api_write_prepare(api, p);
+		writer_submit(api->writer, p);
+		return;
+	}
+	c->route->handler(c);
 reply:
-	api_reply(&c);
-	api_count(api, &c);
-	log_info("api %s %s code=%d http=%d %.1fms client=%s", api_method(req),
-	    c.route ? name : "-", c.code, call_http_status(&c),
-	    (api->hooks.monotonic(api->hooks.arg) - t0) * 1000, c.client_text);
-	if (c.g)
-		yajl_gen_free(c.g);
-	buf_free(&c.body);
-	params_free(&c.params);
-	account_free(&c.caller);
-	account_free(&c.target);
+	api_done(api, p);
 }

@@ -18,11 +18,14 @@
 #include "api/call.h"
 
 struct account;
+struct api_pending;
 struct config;
 struct evhttp_request;
 struct job;
+struct event_base;
 struct ratelimit;
 struct store;
+struct writer;
 
 #define API_BODY_MAX	(64 * 1024)	/* larger API bodies get 413 */
 
@@ -90,6 +93,11 @@ struct api {
 	time_t started;			/* for uptime */
 	struct api_hooks hooks;
 	struct api_counters counters;
+	/* group commit (api_writer_start): NULL until started, and in tests
+	 * and tools, where writes run in their callback */
+	struct writer *writer;
+	struct api *wapi;		/* the context handlers see on the writer thread */
+	struct api_pending *writing;	/* the write running there (its thread's alone) */
 };
 
 /* A handler writes one JSON value to c->g and returns 0, or returns the
@@ -115,8 +123,23 @@ struct api *api_new(const struct config *cfg, struct store *store, struct rateli
 	time_t started, const struct api_hooks *hooks);
 void api_free(struct api *);
 
-/* Answers one request under /api/. */
+/* Answers one request under /api/: at once, or for a write (the route's
+ * API_WRITE, but cron.run) once the group commit that holds it is on
+ * disk, from a later turn of BASE's loop. */
 void api_handle(struct api *api, struct evhttp_request *req);
+
+/* Writes go to a writer thread (store/writer.h) from now on, in batches
+ * of at most BATCH_MAX. Returns 0, or -1 (logged; writes then stay on
+ * the loop thread, one synced commit each). */
+int  api_writer_start(struct api *api, struct event_base *base, size_t batch_max);
+/* Answers every write in flight and stops the thread (before the
+ * requests go away). */
+void api_writer_stop(struct api *api);
+/* Around a change of what the handlers read (a reload of the config):
+ * waits for the batch in progress, and holds the next one. No-ops
+ * without a writer. */
+void api_writer_pause(struct api *api);
+void api_writer_resume(struct api *api);
 
 /* Handlers, by target (api_account.c, api_user.c, api_server.c). */
 int api_account_get(struct api_call *);

@@ -46,6 +46,10 @@
  * bodies over API_BODY_MAX (and under this) with its own 413 envelope. */
 #define SERVER_BODY_HARD_MAX	(4 * API_BODY_MAX)
 #define SERVER_HEADERS_MAX	8192
+/* Writes in one group commit at most: a batch holds LMDB's write lock,
+ * which the scheduler's fire records wait for, and a child transaction's
+ * pages stay dirty in the parent until the commit. */
+#define SERVER_WRITE_BATCH	64
 
 double
 server_monotonic(void)
@@ -322,8 +326,10 @@ server_stop(struct server *srv, const char *why)
 		return;
 	srv->stopping = 1;
 	log_info("%s: stopping", why);
-	/* stop accepting; requests already read have been answered, since
-	 * every API action answers within its callback */
+	/* writes in flight are committed and answered before their requests
+	 * go with evhttp; every other action answers within its callback */
+	api_writer_stop(srv->api);
+	/* stop accepting */
 	if (srv->http)
 		evhttp_free(srv->http);
 	if (srv->https)
@@ -352,8 +358,11 @@ server_reload(struct server *srv)
 		return;
 	}
 	config_keep_restart_keys(&fresh, &srv->cfg);
+	/* the writer thread's handlers read the config: not while it changes */
+	api_writer_pause(srv->api);
 	config_free(&srv->cfg);
 	srv->cfg = fresh;
+	api_writer_resume(srv->api);
 	server_policy(srv);
 	if (srv->http)
 		evhttp_set_timeout(srv->http, srv->cfg.idle_timeout);
@@ -575,6 +584,8 @@ server_start(struct server *srv)
 	event_add(srv->log_flush, &quarter);
 	srv->ctl_poll = event_new(srv->base, -1, EV_PERSIST, server_ctl_poll, srv);
 	event_add(srv->ctl_poll, &one);
+	if (api_writer_start(srv->api, srv->base, SERVER_WRITE_BATCH) == -1)
+		log_warnx("writes stay on the loop thread, one commit each");
 	if (*srv->cfg.port_file && srv->port >= 0 &&
 	    listen_write_port_file(srv->cfg.port_file, srv->port) == -1)
 		return -1;

@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,11 @@ static const struct tz utc_zone = { "UTC", 0, NULL, &utc_type, NULL };
 
 /* Global state: the directory setting, the zone cache, the name list. */
 static char tz_dir[TZ_PATH_MAX] = TZ_DEFAULT_DIR;
+
+/* tz_get runs on the loop thread and on the store's writer thread (group
+ * commit): the cache is filled under this lock. A zone, once in the
+ * cache, stays until tz_cache_free, so the pointers handed out need none. */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
 	struct tz **slots;    /* open addressing, linear probing */
@@ -872,17 +878,22 @@ const struct tz *tz_get(const char *name)
 		return NULL;
 	if (strcmp(name, "UTC") == 0)
 		return &utc_zone;
+	pthread_mutex_lock(&cache_lock);
 	zone = cache_find(name);
 	if (zone != NULL)
-		return zone;
+		goto out;
 	/* Failures are not cached: an API client could otherwise fill the
 	 * cache with made-up names. */
-	if (tz_load(name, &zone) == -1)
-		return NULL;
+	if (tz_load(name, &zone) == -1) {
+		zone = NULL;
+		goto out;
+	}
 	if (cache_insert(zone) == -1) {
 		tz_free(zone);
-		return NULL;
+		zone = NULL;
 	}
+out:
+	pthread_mutex_unlock(&cache_lock);
 	return zone;
 }
 

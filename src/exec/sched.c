@@ -994,6 +994,8 @@ sched_free(struct sched *s)
 		return;
 	if (s->timer)
 		event_free(s->timer);
+	/* the heap marks its jobs as out of it: before they are freed */
+	dueheap_free(&s->heap);
 	idmap_each(s->jobs, sched_free_job, NULL);
 	idmap_each(s->accounts, sched_free_job, NULL);
 	idmap_free(s->jobs);
@@ -1005,7 +1007,6 @@ sched_free(struct sched *s)
 			free(s->crons[i]);
 		}
 	free(s->crons);
-	dueheap_free(&s->heap);
 	free(s);
 }
 

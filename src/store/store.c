@@ -3,6 +3,8 @@
  */
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,19 @@ struct store {
 	MDB_dbi dbi[DB_COUNT];
 	int readonly;
 	struct points *points;	/* the Job objects' "points", remembered */
+	/* held by a batch from its beginning to its end (and by
+	 * store_batch_hold): a map resize waits for it */
+	pthread_mutex_t batch_lock;
+	atomic_int resize_wanted;	/* a batch met MDB_MAP_RESIZED */
 };
+
+/* The batch open on this thread (the writer's; see store.h): its root
+ * transaction and the innermost one open inside it. */
+static _Thread_local struct {
+	struct store *store;
+	MDB_txn *root;
+	MDB_txn *top;
+} store_batch;
 
 static const struct {
 	const char *name;
@@ -144,6 +158,7 @@ store_open(const char *dir, int64_t map_size, int readonly, struct store **out,
 	int rc;
 
 	st->readonly = readonly;
+	pthread_mutex_init(&st->batch_lock, NULL);
 	if (!readonly && mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		goto fail;
@@ -174,13 +189,100 @@ store_close(struct store *st)
 		return;
 	mdb_env_close(st->env);
 	points_free(st->points);
+	pthread_mutex_destroy(&st->batch_lock);
 	free(st);
 }
 
 struct points *
 store_points(struct store *st)
 {
-	return st->points;
+	return store_batch.store == st ? NULL : st->points;
+}
+
+/* Another process (webcronctl) grew the map: adopts its size. Remapping
+ * pulls the map from under every transaction of this process, so it is
+ * done by a thread without a batch, between two batches, and never while
+ * that thread has a transaction open (none is held across a callback). */
+static void
+store_adopt_mapsize(struct store *st)
+{
+	pthread_mutex_lock(&st->batch_lock);
+	mdb_env_set_mapsize(st->env, 0);
+	atomic_store(&st->resize_wanted, 0);
+	pthread_mutex_unlock(&st->batch_lock);
+}
+
+int
+store_batch_begin(struct store *st)
+{
+	MDB_txn *txn;
+	int rc, tries;
+
+	for (tries = 0;; tries++) {
+		pthread_mutex_lock(&st->batch_lock);
+		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+		if (rc != MDB_MAP_RESIZED || tries == 200)
+			break;
+		/* the loop thread may be reading the map: it adopts the new
+		 * size at its next transaction (store_begin) */
+		pthread_mutex_unlock(&st->batch_lock);
+		atomic_store(&st->resize_wanted, 1);
+		usleep(10000);
+	}
+	if (rc != 0) {
+		pthread_mutex_unlock(&st->batch_lock);
+		return store_status(rc, "begin", DB_COUNT);
+	}
+	store_batch.store = st;
+	store_batch.root = store_batch.top = txn;
+	return STORE_OK;
+}
+
+int
+store_batch_commit(struct store *st)
+{
+	int rc;
+
+	if (store_batch.store != st || store_batch.root == NULL)
+		return STORE_FAILED;
+	if (store_batch.top != store_batch.root)
+		log_warnx("store: a batch committed with a child still open");
+	rc = mdb_txn_commit(store_batch.root);
+	memset(&store_batch, 0, sizeof(store_batch));
+	pthread_mutex_unlock(&st->batch_lock);
+	return store_status(rc, "commit", DB_COUNT);
+}
+
+void
+store_batch_abort(struct store *st)
+{
+	if (store_batch.store != st || store_batch.root == NULL)
+		return;
+	mdb_txn_abort(store_batch.root);
+	memset(&store_batch, 0, sizeof(store_batch));
+	pthread_mutex_unlock(&st->batch_lock);
+}
+
+void
+store_batch_hold(struct store *st)
+{
+	pthread_mutex_lock(&st->batch_lock);
+}
+
+void
+store_batch_release(struct store *st)
+{
+	pthread_mutex_unlock(&st->batch_lock);
+}
+
+/* Ends the child T inside the batch: its parent is the innermost again. */
+static void
+store_child_end(struct store_txn *t)
+{
+	if (store_batch.top != t->txn)
+		log_warnx("store: a batch's children ended out of order");
+	store_batch.top = t->outer;
+	t->outer = NULL;
 }
 
 int
@@ -191,10 +293,24 @@ store_begin(struct store *st, int write, struct store_txn *t)
 	memset(t, 0, sizeof(*t));
 	t->store = st;
 	t->write = write;
+	if (store_batch.store == st && store_batch.top) {
+		/* a child, read or write: it sees the batch so far, and a
+		 * failure drops its writes alone */
+		rc = mdb_txn_begin(st->env, store_batch.top, 0, &t->txn);
+		if (rc != 0) {
+			t->txn = NULL;
+			t->err = store_status(rc, "begin", DB_COUNT);
+			return t->err;
+		}
+		t->outer = store_batch.top;
+		store_batch.top = t->txn;
+		return STORE_OK;
+	}
+	if (atomic_load(&st->resize_wanted))
+		store_adopt_mapsize(st);
 	rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
 	if (rc == MDB_MAP_RESIZED) {
-		/* Another process (webcronctl) grew the map: adopt its size. */
-		mdb_env_set_mapsize(st->env, 0);
+		store_adopt_mapsize(st);
 		rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
 	}
 	if (rc != 0) {
@@ -217,11 +333,12 @@ store_commit(struct store_txn *t)
 		return t->err;
 	}
 	if (!t->write) {
-		mdb_txn_abort(t->txn);
-		t->txn = NULL;
+		store_abort(t);
 		return STORE_OK;
 	}
 	rc = mdb_txn_commit(t->txn);
+	if (t->outer)
+		store_child_end(t);
 	t->txn = NULL;
 	if (rc != 0)
 		t->err = store_status(rc, "commit", DB_COUNT);
@@ -233,6 +350,8 @@ store_abort(struct store_txn *t)
 {
 	if (t->txn)
 		mdb_txn_abort(t->txn);
+	if (t->outer)
+		store_child_end(t);
 	t->txn = NULL;
 }
 

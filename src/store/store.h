@@ -50,6 +50,7 @@ struct store_txn {
 	MDB_txn *txn;
 	int write;
 	int err;		/* the first error, STORE_FULL or STORE_FAILED */
+	MDB_txn *outer;		/* inside a batch: the txn this one is a child of */
 };
 
 struct store_iter {
@@ -70,7 +71,9 @@ int  store_open(const char *dir, int64_t map_size, int readonly, struct store **
 	char *err, size_t errlen);
 void store_close(struct store *);
 MDB_env *store_env(struct store *);
-/* The cache of the Job objects' "points" (points.h), owned by the store. */
+/* The cache of the Job objects' "points" (points.h), owned by the store.
+ * NULL on a thread inside a batch (the writer's): the cache is the loop
+ * thread's, and a NULL cache walks the fire times instead. */
 struct points *store_points(struct store *);
 
 /* Begins a transaction. Returns STORE_OK or STORE_FAILED. */
@@ -79,6 +82,29 @@ int  store_begin(struct store *, int write, struct store_txn *txn);
  * STORE_OK, or the sticky error / the commit's error, after aborting. */
 int  store_commit(struct store_txn *txn);
 void store_abort(struct store_txn *txn);
+
+/*
+ * Batches (group commit, see docs/ARCHITECTURE.md "Writes"). While a
+ * batch is open on a thread, every store_begin on that thread, write or
+ * read, begins a child of the innermost transaction open on it (LMDB's
+ * nested transactions), so each request's writes stay its own:
+ * store_commit merges a child into its parent without a sync,
+ * store_abort drops it and leaves the parent as it was, and a read child
+ * sees what the batch wrote so far and is dropped at its end. Children
+ * must end in the reverse order of their beginning. Nothing is on disk
+ * until store_batch_commit, which is LMDB's synced commit.
+ *
+ * store_batch_begin returns STORE_OK or an error (no batch is open then).
+ * store_batch_commit returns STORE_OK or the commit's error (nothing of
+ * the batch is written then). Both end the batch. */
+int  store_batch_begin(struct store *);
+int  store_batch_commit(struct store *);
+void store_batch_abort(struct store *);
+/* Waits for the batch in progress to end and keeps the next from
+ * beginning, until store_batch_release (a batch also holds this lock:
+ * a map resize by another process is adopted outside of batches). */
+void store_batch_hold(struct store *);
+void store_batch_release(struct store *);
 
 /* Reads KEY. Returns STORE_OK with VAL pointing into the map (valid until
  * the transaction ends), STORE_NOTFOUND, or an error (also made sticky). */

@@ -79,8 +79,9 @@ log_vwrite(int pri, const char *fmt, va_list ap, const char *suffix)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_foreground) {
-		static time_t last;
-		static char when[32];
+		/* per thread: the store's writer thread logs too */
+		static _Thread_local time_t last;
+		static _Thread_local char when[32];
 		struct timespec ts;
 
 		/* one line per API request: format the second once */

@@ -1,0 +1,245 @@
+/*
+ * writer: the group-commit thread. See writer.h and docs/ARCHITECTURE.md
+ * ("Writes").
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "util/buf.h"
+#include "util/log.h"
+#include "store/store.h"
+#include "store/writer.h"
+
+struct writer_queue {
+	void **v;
+	size_t n, cap;
+};
+
+struct writer {
+	struct store *store;
+	struct writer_ops ops;
+	size_t batch_max;
+	pthread_t thread;
+	int started;
+
+	pthread_mutex_t lock;		/* the queues, busy, stop, the figures */
+	pthread_cond_t wake;		/* the thread: items, or stop */
+	pthread_cond_t moved;		/* writer_drain: a batch ended */
+	struct writer_queue pending;	/* submitted, not yet in a batch */
+	struct writer_queue done;	/* written (or failed), not yet done */
+	size_t busy;			/* items in the batch in progress */
+	int stop;
+	unsigned long long batches, items;
+
+	int pipe[2];			/* the thread -> the loop: done has items */
+	struct event *ev;
+};
+
+static void
+writer_queue_add(struct writer_queue *q, void *item)
+{
+	if (q->n == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 64;
+		if ((q->v = realloc(q->v, q->cap * sizeof(*q->v))) == NULL)
+			fatal("writer");
+	}
+	q->v[q->n++] = item;
+}
+
+/* On the loop thread, without the lock: does the items written so far. */
+static void
+writer_deliver(struct writer *w)
+{
+	struct writer_queue q;
+	size_t i;
+
+	pthread_mutex_lock(&w->lock);
+	q = w->done;
+	memset(&w->done, 0, sizeof(w->done));
+	pthread_mutex_unlock(&w->lock);
+	for (i = 0; i < q.n; i++)
+		w->ops.done(w->ops.arg, q.v[i]);
+	free(q.v);
+}
+
+static void
+writer_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct writer *w = arg;
+	char drain[64];
+
+	while (read(fd, drain, sizeof(drain)) > 0)
+		;
+	writer_deliver(w);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	void **batch = xcalloc(w->batch_max, sizeof(*batch));
+	size_t n, i;
+	int rc, wasempty;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (w->pending.n == 0 && !w->stop)
+			pthread_cond_wait(&w->wake, &w->lock);
+		if (w->pending.n == 0)
+			break;
+		/* everything that came while the last batch synced, up to the cap */
+		n = w->pending.n < w->batch_max ? w->pending.n : w->batch_max;
+		memcpy(batch, w->pending.v, n * sizeof(*batch));
+		memmove(w->pending.v, w->pending.v + n, (w->pending.n - n) * sizeof(*batch));
+		w->pending.n -= n;
+		w->busy = n;
+		pthread_mutex_unlock(&w->lock);
+
+		if ((rc = store_batch_begin(w->store)) == STORE_OK) {
+			for (i = 0; i < n; i++)
+				w->ops.run(w->ops.arg, batch[i]);
+			rc = store_batch_commit(w->store);
+		}
+		if (rc != STORE_OK)
+			for (i = 0; i < n; i++)
+				w->ops.failed(w->ops.arg, batch[i], rc);
+
+		pthread_mutex_lock(&w->lock);
+		wasempty = w->done.n == 0;
+		for (i = 0; i < n; i++)
+			writer_queue_add(&w->done, batch[i]);
+		w->busy = 0;
+		w->batches++;
+		w->items += n;
+		pthread_cond_broadcast(&w->moved);
+		/* one byte says "look": the loop takes the whole queue. A full
+		 * pipe already says it. */
+		if (wasempty && write(w->pipe[1], "", 1) == -1 && errno != EAGAIN)
+			log_warn("writer: cannot wake the loop");
+	}
+	pthread_mutex_unlock(&w->lock);
+	free(batch);
+	return NULL;
+}
+
+struct writer *
+writer_new(struct store *store, struct event_base *base, const struct writer_ops *ops,
+    size_t batch_max)
+{
+	struct writer *w = xcalloc(1, sizeof(*w));
+	int rc, i;
+
+	w->store = store;
+	w->ops = *ops;
+	w->batch_max = batch_max ? batch_max : 1;
+	w->pipe[0] = w->pipe[1] = -1;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	pthread_cond_init(&w->moved, NULL);
+	if (pipe(w->pipe) == -1) {
+		log_warn("writer: pipe");
+		goto fail;
+	}
+	for (i = 0; i < 2; i++)
+		if (fcntl(w->pipe[i], F_SETFL, O_NONBLOCK) == -1 ||
+		    fcntl(w->pipe[i], F_SETFD, FD_CLOEXEC) == -1) {
+			log_warn("writer: fcntl");
+			goto fail;
+		}
+	if ((w->ev = event_new(base, w->pipe[0], EV_READ | EV_PERSIST, writer_readable, w)) == NULL ||
+	    event_add(w->ev, NULL) == -1) {
+		log_warnx("writer: cannot watch its pipe");
+		goto fail;
+	}
+	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
+		errno = rc;
+		log_warn("writer: cannot start its thread");
+		goto fail;
+	}
+	w->started = 1;
+	return w;
+fail:
+	writer_free(w);
+	return NULL;
+}
+
+void
+writer_free(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->started) {
+		writer_drain(w);
+		pthread_mutex_lock(&w->lock);
+		w->stop = 1;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->lock);
+		pthread_join(w->thread, NULL);
+		writer_deliver(w);
+	}
+	if (w->ev)
+		event_free(w->ev);
+	if (w->pipe[0] != -1)
+		close(w->pipe[0]);
+	if (w->pipe[1] != -1)
+		close(w->pipe[1]);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->wake);
+	pthread_cond_destroy(&w->moved);
+	free(w->pending.v);
+	free(w->done.v);
+	free(w);
+}
+
+void
+writer_submit(struct writer *w, void *item)
+{
+	pthread_mutex_lock(&w->lock);
+	writer_queue_add(&w->pending, item);
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+writer_drain(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->pending.n || w->busy || w->done.n) {
+		if (w->done.n) {
+			pthread_mutex_unlock(&w->lock);
+			writer_deliver(w);
+			pthread_mutex_lock(&w->lock);
+			continue;
+		}
+		pthread_cond_wait(&w->moved, &w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+writer_pause(struct writer *w)
+{
+	store_batch_hold(w->store);
+}
+
+void
+writer_resume(struct writer *w)
+{
+	store_batch_release(w->store);
+}
+
+void
+writer_figures(struct writer *w, unsigned long long *batches, unsigned long long *items)
+{
+	pthread_mutex_lock(&w->lock);
+	*batches = w->batches;
+	*items = w->items;
+	pthread_mutex_unlock(&w->lock);
+}
