@@ -765,18 +765,27 @@ job_of_task(struct store_txn *t, uint64_t task_id, uint64_t *job_id)
 	return STORE_OK;
 }
 
-/* Walks an index whose keys are OWNER || JOB. */
+/* Walks an index whose keys are OWNER || JOB, from the first job above
+ * AFTER, passing over the first SKIP entries by their keys alone. */
 static int
-job_each_indexed(struct store_txn *t, enum store_db db, uint64_t owner,
-    int (*fn)(struct job *, void *), void *arg)
+job_each_indexed(struct store_txn *t, enum store_db db, uint64_t owner, uint64_t after,
+    uint64_t skip, int (*fn)(struct job *, void *), void *arg)
 {
 	struct store_iter it;
-	uint8_t prefix[8];
+	uint8_t prefix[8], from[16];
 	int rc;
 
 	record_key_u64(prefix, owner);
 	if ((rc = store_iter_open(t, db, prefix, sizeof(prefix), &it)) != STORE_OK)
 		return rc;
+	if (after) {
+		if (after == UINT64_MAX) {
+			store_iter_close(&it);
+			return STORE_OK;
+		}
+		job_key2(from, owner, after + 1);
+		store_iter_seek(t, &it, from, sizeof(from));
+	}
 	while ((rc = store_iter_next(t, &it)) == 1) {
 		struct job j;
 		uint64_t id;
@@ -784,6 +793,10 @@ job_each_indexed(struct store_txn *t, enum store_db db, uint64_t owner,
 		if (it.key.mv_size != 16) {
 			rc = STORE_FAILED;
 			break;
+		}
+		if (skip > 0) {
+			skip--;
+			continue;
 		}
 		id = record_get_u64((const uint8_t *)it.key.mv_data + 8);
 		if ((rc = job_load(t, id, &j)) != STORE_OK) {
@@ -805,13 +818,22 @@ job_each_indexed(struct store_txn *t, enum store_db db, uint64_t owner,
 int
 job_each(struct store_txn *t, uint64_t account, int (*fn)(struct job *, void *), void *arg)
 {
-	return job_each_indexed(t, DB_JOBS_BY_ACCOUNT, account, fn, arg);
+	return job_each_indexed(t, DB_JOBS_BY_ACCOUNT, account, 0, 0, fn, arg);
 }
 
 int
 job_each_in_group(struct store_txn *t, uint64_t group, int (*fn)(struct job *, void *), void *arg)
 {
-	return job_each_indexed(t, DB_JOBS_BY_GROUP, group, fn, arg);
+	return job_each_indexed(t, DB_JOBS_BY_GROUP, group, 0, 0, fn, arg);
+}
+
+int
+job_each_page(struct store_txn *t, uint64_t account, uint64_t group, uint64_t after,
+    uint64_t skip, int (*fn)(struct job *, void *), void *arg)
+{
+	if (group)
+		return job_each_indexed(t, DB_JOBS_BY_GROUP, group, after, skip, fn, arg);
+	return job_each_indexed(t, DB_JOBS_BY_ACCOUNT, account, after, skip, fn, arg);
 }
 
 uint64_t
@@ -872,14 +894,14 @@ job_next_run(const struct job *j, const struct tz *zone, int64_t now)
 	return next;
 }
 
-/* Fires of J in the 24 hours after NOW, through the view's cache. */
+/* Fires of J in its day (points.h), through the view's cache. */
 static int64_t
 job_points(const struct job *j, const struct job_view *v)
 {
 	struct cron_window w;
 
 	job_window(j, &w);
-	return points_count(v->points, j->expression, v->zone, &w, v->now);
+	return points_job(v->points, j->id, j->expression, v->zone, &w, v->now);
 }
 
 /* ---- JSON */
