@@ -228,6 +228,13 @@ int  job_each(struct store_txn *t, uint64_t account, int (*fn)(struct job *, voi
 /* The same for the jobs of GROUP. */
 int  job_each_in_group(struct store_txn *t, uint64_t group, int (*fn)(struct job *, void *),
 	void *arg);
+/* Calls FN as job_each does (GROUP 0) or job_each_in_group, for the jobs
+ * whose id is above AFTER (0: from the first), passing over the first SKIP
+ * of those by their index keys alone (their records are not read): a page
+ * costs its own jobs, not the ones before it. Returns STORE_OK or an
+ * error. */
+int  job_each_page(struct store_txn *t, uint64_t account, uint64_t group, uint64_t after,
+	uint64_t skip, int (*fn)(struct job *, void *), void *arg);
 /* The number of jobs in GROUP. */
 uint64_t job_count_in_group(struct store_txn *t, uint64_t group);
 
