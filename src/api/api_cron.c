@@ -36,7 +36,8 @@ api_cron_json(struct api_call *c, const struct job *j, int id_null)
 	memset(&v, 0, sizeof(v));
 	v.zone = job_zone(j, c->acct);
 	v.now = c->now;
-	v.next_run = id_null ? 0 : job_next_run(j, v.zone, c->now);
+	v.points = store_points(c->api->store);
+	v.next_run = id_null ? 0 : job_next_run_cached(j, v.zone, c->now, v.points);
 	v.processing = !id_null && c->api->hooks.job_running(c->api->hooks.arg, j->id) > 0;
 	/* past the account's daily limit, an active job rests until tomorrow */
 	if (j->status == JOB_ACTIVE &&
@@ -47,7 +48,6 @@ api_cron_json(struct api_call *c, const struct job *j, int id_null)
 		v.status = j->status;
 	v.id_null = id_null;
 	v.user_agent = ua;
-	v.points = store_points(c->api->store);
 	job_json(c->g, j, &v);
 }
 

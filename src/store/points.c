@@ -13,6 +13,7 @@
 
 #define POINTS_SLOTS	4096	/* by (expression, zone, day) */
 #define POINTS_JOBS	65536	/* by job id: a page of 1,000 consecutive ids never collides */
+#define POINTS_TEXTS	16384	/* Job objects' texts, about 1 KB each: at most 16 MB */
 
 struct points {
 	struct {
@@ -26,7 +27,15 @@ struct points {
 		uint64_t digest;	/* of the schedule, the window and the zone */
 		int64_t day;
 		int64_t points;
+		uint64_t next_digest;	/* 0 = none remembered */
+		int64_t next_from, next_at;
 	} job[POINTS_JOBS];
+	struct {
+		uint64_t id;
+		uint64_t digest;
+		char *text;
+		size_t len;
+	} text[POINTS_TEXTS];
 };
 
 struct points *
@@ -44,6 +53,8 @@ points_free(struct points *p)
 		return;
 	for (i = 0; i < POINTS_SLOTS; i++)
 		free(p->slot[i].expression);
+	for (i = 0; i < POINTS_TEXTS; i++)
+		free(p->text[i].text);
 	free(p);
 }
 
@@ -150,6 +161,8 @@ points_job(struct points *p, uint64_t id, const char *expression, const struct t
 	i = (size_t)(id % POINTS_JOBS);
 	if (p->job[i].id == id && p->job[i].digest == digest && p->job[i].day == day)
 		return p->job[i].points;
+	if (p->job[i].id != id)
+		p->job[i].next_digest = 0;
 	p->job[i].id = id;
 	p->job[i].digest = digest;
 	p->job[i].day = day;
@@ -159,4 +172,79 @@ points_job(struct points *p, uint64_t id, const char *expression, const struct t
 	else
 		p->job[i].points = points_shared(p, expression, zone, w, now, day);
 	return p->job[i].points;
+}
+
+uint64_t
+points_digest(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *s = data;
+	uint64_t w;
+
+	/* a word at a time: a record of 1 KB costs about a hundred multiplies */
+	h ^= len * 0x9e3779b97f4a7c15ULL;
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	for (; len > 0; s++, len--)
+		h = (h ^ *s) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	return h ? h : 1;
+}
+
+int
+points_next_get(struct points *p, uint64_t id, uint64_t digest, int64_t now, int64_t *next)
+{
+	size_t i = (size_t)(id % POINTS_JOBS);
+
+	if (p == NULL || p->job[i].id != id || p->job[i].next_digest != digest ||
+	    now < p->job[i].next_from || (p->job[i].next_at && now >= p->job[i].next_at))
+		return 0;
+	*next = p->job[i].next_at;
+	return 1;
+}
+
+void
+points_next_put(struct points *p, uint64_t id, uint64_t digest, int64_t now, int64_t next)
+{
+	size_t i = (size_t)(id % POINTS_JOBS);
+
+	if (p == NULL)
+		return;
+	if (p->job[i].id != id) {
+		p->job[i].id = id;
+		p->job[i].digest = 0;	/* no points remembered */
+	}
+	p->job[i].next_digest = digest;
+	p->job[i].next_from = now;
+	p->job[i].next_at = next;
+}
+
+const char *
+points_text_get(struct points *p, uint64_t id, uint64_t digest, size_t *len)
+{
+	size_t i = (size_t)(id % POINTS_TEXTS);
+
+	if (p == NULL || p->text[i].text == NULL || p->text[i].id != id ||
+	    p->text[i].digest != digest)
+		return NULL;
+	*len = p->text[i].len;
+	return p->text[i].text;
+}
+
+void
+points_text_put(struct points *p, uint64_t id, uint64_t digest, const char *text, size_t len)
+{
+	size_t i = (size_t)(id % POINTS_TEXTS);
+
+	if (p == NULL)
+		return;
+	free(p->text[i].text);
+	p->text[i].text = xmalloc(len + 1);
+	memcpy(p->text[i].text, text, len);
+	p->text[i].text[len] = '\0';
+	p->text[i].len = len;
+	p->text[i].id = id;
+	p->text[i].digest = digest;
 }

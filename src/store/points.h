@@ -40,4 +40,27 @@ int64_t points_walk(const char *expression, const struct tz *zone, const struct 
 int64_t points_job(struct points *p, uint64_t id, const char *expression, const struct tz *zone,
 	const struct cron_window *w, int64_t now);
 
+/*
+ * Two more things a read derives from a job's record, kept in the same
+ * object (the cache of what reads derive from a job's record): the job's
+ * next fire time, which stays the same from the instant it was computed
+ * for until it comes, and the text of its Job object without the fields
+ * that change without a write (job.c's template). DIGEST names the
+ * version of what the value was derived from; a slot holds one job.
+ */
+
+/* 1 with *NEXT when job ID's next fire after NOW, computed for DIGEST
+ * at an instant not after NOW, is still ahead (or was none); else 0. */
+int  points_next_get(struct points *p, uint64_t id, uint64_t digest, int64_t now,
+	int64_t *next);
+/* Remembers NEXT (0 = none) as job ID's next fire after NOW for DIGEST. */
+void points_next_put(struct points *p, uint64_t id, uint64_t digest, int64_t now, int64_t next);
+/* The text remembered for job ID and DIGEST (with *LEN), or NULL. */
+const char *points_text_get(struct points *p, uint64_t id, uint64_t digest, size_t *len);
+/* Remembers LEN bytes of TEXT (copied) for job ID and DIGEST. */
+void points_text_put(struct points *p, uint64_t id, uint64_t digest, const char *text,
+	size_t len);
+/* A digest of LEN bytes of DATA, continuing H (0 to start). */
+uint64_t points_digest(uint64_t h, const void *data, size_t len);
+
 #endif
