@@ -36,7 +36,8 @@ api_cron_json(struct api_call *c, const struct job *j, int id_null)
 	memset(&v, 0, sizeof(v));
 	v.zone = job_zone(j, c->acct);
 	v.now = c->now;
-	v.next_run = id_null ? 0 : job_next_run(j, v.zone, c->now);
+	v.points = store_points(c->api->store);
+	v.next_run = id_null ? 0 : job_next_run_cached(j, v.zone, c->now, v.points);
 	v.processing = !id_null && c->api->hooks.job_running(c->api->hooks.arg, j->id) > 0;
 	/* past the account's daily limit, an active job rests until tomorrow */
 	if (j->status == JOB_ACTIVE &&
@@ -47,7 +48,6 @@ api_cron_json(struct api_call *c, const struct job *j, int id_null)
 		v.status = j->status;
 	v.id_null = id_null;
 	v.user_agent = ua;
-	v.points = store_points(c->api->store);
 	job_json(c->g, j, &v);
 }
 
@@ -143,7 +143,8 @@ api_cron_list_group(struct api_call *c, uint64_t group)
 {
 	struct cron_list l;
 	struct store_txn t;
-	int64_t page = 1, v;
+	int64_t page = 1, after = 0, v;
+	uint64_t skip;
 	int rc;
 
 	memset(&l, 0, sizeof(l));
@@ -153,18 +154,24 @@ api_cron_list_group(struct api_call *c, uint64_t group)
 	l.group = group;
 	if (call_str(c, "keyword", 255, &l.keyword) == -1 ||
 	    call_int(c, "page", 1, 1000000, &page) == -1 ||
+	    call_int(c, "after", 0, INT64_MAX, &after) == -1 ||
 	    call_int(c, "limit", 1, CRON_LIST_MAX, &l.limit) == -1)
 		return -1;
 	if ((rc = call_int(c, "status", 0, 4, &v)) == -1)
 		return -1;
 	if (rc == 1)
 		l.status = (int)v;
-	l.skip = (page - 1) * l.limit;
+	/* without a filter the jobs before the page are passed over by their
+	 * index keys; a filter must read them to know which ones count */
+	skip = (uint64_t)(page - 1) * (uint64_t)l.limit;
+	if (l.status >= 0 || (l.keyword && *l.keyword)) {
+		l.skip = (int64_t)skip;
+		skip = 0;
+	}
 	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
 		return call_store_error(c, rc, "job");
 	yajl_gen_array_open(c->g);
-	rc = l.group ? job_each_in_group(&t, l.group, api_cron_list_one, &l) :
-	    job_each(&t, c->acct->id, api_cron_list_one, &l);
+	rc = job_each_page(&t, c->acct->id, l.group, (uint64_t)after, skip, api_cron_list_one, &l);
 	store_abort(&t);
 	if (rc != STORE_OK)
 		return call_store_error(c, rc, "job");

@@ -541,7 +541,7 @@ server_start(struct server *srv)
 	srv->router = router_new(srv->base, &srv->cfg, srv->store, &failed);
 	if (failed)
 		return -1;
-	if (sched_load(srv->sched, (int64_t)time(NULL)) == -1) {
+	if (sched_load_start(srv->sched, (int64_t)time(NULL)) == -1) {
 		log_warnx("sched: the jobs cannot be read from the store");
 		return -1;
 	}

@@ -28,6 +28,7 @@
 #include "engine/tz.h"
 
 #define SCHED_ARM_MAX		60	/* seconds: re-read the wall clock at least this often */
+#define SCHED_LOAD_SLICE	20000	/* jobs read per loop turn at start-up */
 
 /* A compiled schedule shared by every job with the same normalized text. */
 struct shared_cron {
@@ -100,6 +101,14 @@ struct sched {
 	struct dueheap heap;		/* of struct sjob, by next fire */
 	struct event *timer;
 	int stopped;
+	/* the start-up load, a slice per loop turn: the jobs up to LOAD_AFTER
+	 * are in, as they were at LOAD_NOW */
+	struct event *load;
+	int loading;
+	uint64_t load_after;
+	int64_t load_now;
+	double load_t0;
+	size_t load_fires;
 };
 
 /* ---- shared schedules */
@@ -693,6 +702,10 @@ sched_add_job(struct sched *s, const struct job *j, int64_t now)
 	struct job_peek p;
 	struct sjob *sj;
 
+	/* a job the start-up load has not reached yet is read by it, with
+	 * its catch-up, as the store has it then */
+	if (s->loading && j->id > s->load_after)
+		return;
 	memset(&p, 0, sizeof(p));
 	p.account = j->account;
 	p.expression = j->expression;
@@ -873,31 +886,29 @@ sched_fire_cmp(const void *a, const void *b)
 	return x->job < y->job ? -1 : x->job > y->job;
 }
 
-int
-sched_load(struct sched *s, int64_t now)
+/* Reads up to MAX jobs after s->load_after into the heap, with the fires
+ * they missed up to s->load_now, and submits those. Returns 1 when jobs
+ * remain, 0 when the load is done, -1 when the store cannot be read. */
+static int
+sched_load_slice(struct sched *s, size_t max)
 {
 	struct store_txn t;
 	struct store_iter it;
 	struct fire *fires = NULL;
 	uint64_t *expired = NULL;
 	const char *lo = NULL, *hi = NULL;
-	size_t nfires = 0, cap = 0, nexpired = 0, i;
-	double t0 = sched_monotonic();
-	int rc;
+	size_t nfires = 0, cap = 0, nexpired = 0, seen = 0, i;
+	int64_t now = s->load_now;
+	uint8_t from[8];
+	int rc, more = 0;
 
 	if ((rc = store_begin(s->env.store, 0, &t)) != STORE_OK)
 		return -1;
-	store_iter_open(&t, DB_ACCOUNTS, NULL, 0, &it);
-	while (store_iter_next(&t, &it) == 1) {
-		struct account a;
-
-		if (it.key.mv_size == 8 && account_load(&t, record_get_u64(it.key.mv_data), &a) == STORE_OK) {
-			sched_account_set(sched_account(s, a.id), &a);
-			account_free(&a);
-		}
-	}
-	store_iter_close(&it);
 	store_iter_open(&t, DB_JOBS, NULL, 0, &it);
+	if (s->load_after) {
+		record_key_u64(from, s->load_after + 1);
+		store_iter_seek(&t, &it, from, sizeof(from));
+	}
 	while (store_iter_next(&t, &it) == 1) {
 		struct job_state st;
 		struct job_peek p;
@@ -905,6 +916,10 @@ sched_load(struct sched *s, int64_t now)
 		uint64_t id;
 		int64_t baseline;
 
+		if (seen++ == max) {
+			more = 1;
+			break;
+		}
 		if (lo == NULL || (const char *)it.val.mv_data < lo)
 			lo = it.val.mv_data;
 		if ((const char *)it.val.mv_data + it.val.mv_size > hi)
@@ -914,7 +929,8 @@ sched_load(struct sched *s, int64_t now)
 			continue;
 		}
 		id = record_get_u64(it.key.mv_data);
-		if ((sj = sjob_new(s, id, &p)) == NULL)
+		s->load_after = id;
+		if (idmap_get(s->jobs, id) != NULL || (sj = sjob_new(s, id, &p)) == NULL)
 			continue;
 		idmap_put(s->jobs, id, sj);
 		if (job_load_state(&t, id, &st) != STORE_OK) {
@@ -927,6 +943,9 @@ sched_load(struct sched *s, int64_t now)
 		if (p.paused_until - 1 > baseline)
 			baseline = p.paused_until - 1;
 		sched_catch_up(s, sj, &p, baseline, now, &fires, &nfires, &cap);
+		/* placed as at the start of the load: a fire that came while
+		 * earlier slices were read is in the past, and the timer runs it
+		 * (once) at its next tick */
 		sched_place(s, sj, now, p.paused_until);
 		if (sj->due.at == 0 && p.expires_at && now >= p.expires_at) {
 			expired = xrealloc(expired, (nexpired + 1) * sizeof(*expired));
@@ -950,15 +969,110 @@ sched_load(struct sched *s, int64_t now)
 			sched_retire(s, expired[i], sj->win.expires_at, now);
 	}
 	free(expired);
-	log_info("sched: %zu jobs scheduled in %.2f s, %zu missed fires to catch up",
-	    s->heap.n, sched_monotonic() - t0, nfires);
 	store_release_pages(lo, hi);
 	if (nfires)
 		qsort(fires, nfires, sizeof(*fires), sched_fire_cmp);
+	s->load_fires += nfires;
 	sched_fire_due(s, fires, nfires, now);
 	free(fires);
+	return more;
+}
+
+static void
+sched_load_done(struct sched *s)
+{
+	s->loading = 0;
+	log_info("sched: %zu jobs scheduled in %.2f s, %zu missed fires to catch up",
+	    s->heap.n, sched_monotonic() - s->load_t0, s->load_fires);
+}
+
+static void
+sched_load_next(evutil_socket_t fd, short what, void *arg)
+{
+	const struct timeval soon = { 0, 0 };
+	struct sched *s = arg;
+	int rc;
+
+	(void)fd;
+	(void)what;
+	if (s->stopped)
+		return;
+	if ((rc = sched_load_slice(s, SCHED_LOAD_SLICE)) == -1)
+		log_warnx("sched: the jobs after %llu cannot be read from the store; "
+		    "they are not scheduled", (unsigned long long)s->load_after);
+	if (rc == 1)
+		event_add(s->load, &soon);
+	else
+		sched_load_done(s);
+	sched_arm(s);
+}
+
+/* The accounts, all at once: they are few, and every job needs its own. */
+static int
+sched_load_accounts(struct sched *s, int64_t now)
+{
+	struct store_txn t;
+	struct store_iter it;
+	int rc;
+
+	s->load_now = now;
+	s->load_after = 0;
+	s->load_fires = 0;
+	s->load_t0 = sched_monotonic();
+	if ((rc = store_begin(s->env.store, 0, &t)) != STORE_OK)
+		return -1;
+	store_iter_open(&t, DB_ACCOUNTS, NULL, 0, &it);
+	while (store_iter_next(&t, &it) == 1) {
+		struct account a;
+
+		if (it.key.mv_size == 8 && account_load(&t, record_get_u64(it.key.mv_data), &a) == STORE_OK) {
+			sched_account_set(sched_account(s, a.id), &a);
+			account_free(&a);
+		}
+	}
+	store_iter_close(&it);
+	rc = t.err;
+	store_abort(&t);
+	return rc ? -1 : 0;
+}
+
+int
+sched_load(struct sched *s, int64_t now)
+{
+	int rc;
+
+	if (sched_load_accounts(s, now) == -1)
+		return -1;
+	s->loading = 1;
+	while ((rc = sched_load_slice(s, SCHED_LOAD_SLICE)) == 1)
+		;
+	if (rc == -1) {
+		s->loading = 0;
+		return -1;
+	}
+	sched_load_done(s);
 	sched_arm(s);
 	return 0;
+}
+
+int
+sched_load_start(struct sched *s, int64_t now)
+{
+	const struct timeval soon = { 0, 0 };
+
+	if (sched_load_accounts(s, now) == -1)
+		return -1;
+	s->loading = 1;
+	if (s->load == NULL)
+		s->load = evtimer_new(s->env.base, sched_load_next, s);
+	event_add(s->load, &soon);
+	return 0;
+}
+
+int
+sched_loading(const struct sched *s)
+{
+	return s->loading;
 }
 
 /* ---- life */
@@ -994,6 +1108,8 @@ sched_free(struct sched *s)
 		return;
 	if (s->timer)
 		event_free(s->timer);
+	if (s->load)
+		event_free(s->load);
 	/* the heap marks its jobs as out of it: before they are freed */
 	dueheap_free(&s->heap);
 	idmap_each(s->jobs, sched_free_job, NULL);
@@ -1015,6 +1131,8 @@ sched_stop(struct sched *s)
 {
 	s->stopped = 1;
 	evtimer_del(s->timer);
+	if (s->load)
+		evtimer_del(s->load);
 }
 
 size_t

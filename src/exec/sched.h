@@ -43,6 +43,16 @@ void sched_free(struct sched *);
  * missed while the daemon was down, and arms the timer. Returns 0, or -1
  * when the store cannot be read (logged). */
 int  sched_load(struct sched *, int64_t now);
+/* The same on the event loop: the accounts now, then the jobs in slices
+ * of some thousands per loop turn, so that the API answers meanwhile. The
+ * jobs are placed and caught up as at NOW; a fire that comes during the
+ * load runs once, at the timer's next tick after its slice. A job the API
+ * changes before its slice is read by the slice. Returns 0, or -1 when
+ * the accounts cannot be read (logged); a later slice that cannot be read
+ * is logged and ends the load. */
+int  sched_load_start(struct sched *, int64_t now);
+/* 1 while sched_load_start's slices are still being read. */
+int  sched_loading(const struct sched *);
 
 /* A job was written (or deleted) by a committed transaction: its place in
  * the heap follows. A (the job's account) gives the zone of a job without

@@ -99,8 +99,8 @@ const struct job_field job_fields[] = {
 	{ "expiresAt", 16, TIME, J(expires_at), 0, JOB_TIME_MAX, NULL, 0, NULL, NULL, NULL, NULL,
 	    API | MOVE },
 	{ "status", 17, INT, J(status), JOB_ACTIVE, JOB_FAILED, NULL, JOB_ACTIVE, NULL, NULL, NULL,
-	    job_show_status, JOB_FF_API_OWN | MOVE },
-	{ "fail", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_fail, 0 },
+	    job_show_status, JOB_FF_API_OWN | MOVE | JOB_FF_LIVE },
+	{ "fail", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_fail, JOB_FF_LIVE },
 	{ "failureThreshold", 18, INT, J(failure_threshold), 0, JOB_THRESHOLD_MAX, NULL, 10, NULL,
 	    NULL, NULL, NULL, API | MOVE },
 	{ "notify", 19, INT, J(notify), JOB_NOTIFY_NEVER, JOB_NOTIFY_DISABLED, NULL, JOB_NOTIFY_NEVER,
@@ -129,14 +129,17 @@ const struct job_field job_fields[] = {
 	    NULL, NULL, NULL, API | MOVE },
 	{ "tasks", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_tasks,
 	    JOB_FF_API_OWN | JOB_FF_MOVE_OWN },
-	{ "lastRun", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_run, 0 },
-	{ "nextRun", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_next_run, 0 },
-	{ "lastStatus", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_status, 0 },
-	{ "lastDuration", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_duration, 0 },
-	{ "isProcessing", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_processing, 0 },
+	{ "lastRun", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_run, JOB_FF_LIVE },
+	{ "nextRun", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_next_run, JOB_FF_LIVE },
+	{ "lastStatus", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_status,
+	    JOB_FF_LIVE },
+	{ "lastDuration", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_duration,
+	    JOB_FF_LIVE },
+	{ "isProcessing", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_processing,
+	    JOB_FF_LIVE },
 	{ "pausedUntil", 32, TIME, J(paused_until), 0, JOB_TIME_MAX, NULL, 0, NULL, NULL, NULL,
-	    job_show_paused, MOVE },
-	{ "points", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_points, 0 },
+	    job_show_paused, MOVE | JOB_FF_LIVE },
+	{ "points", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_points, JOB_FF_LIVE },
 	{ "createdAt", 33, STAMP, J(created_at), 0, JOB_TIME_MAX, NULL, 0, NULL, NULL, NULL, NULL,
 	    MOVE },
 	{ "updatedAt", 34, STAMP, J(updated_at), 0, JOB_TIME_MAX, NULL, 0, NULL, NULL, NULL, NULL,
@@ -344,6 +347,7 @@ job_copy(struct job *dst, const struct job *src)
 	size_t i;
 
 	*dst = *src;
+	dst->digest = 0;
 	for (f = job_fields; f->name; f++)
 		if (f->type == JOB_FT_TEXT)
 			*(char **)job_field_ptr(dst, f) = xstrdup(*(char *const *)job_field_cptr(src, f));
@@ -562,6 +566,7 @@ job_load(struct store_txn *t, uint64_t id, struct job *out)
 	if (job_decode(v.mv_data, v.mv_size, out) == -1)
 		goto corrupt;
 	out->id = id;
+	out->digest = points_digest(0, v.mv_data, v.mv_size);
 	rc = store_get(t, DB_JOBSTATE, key, sizeof(key), &v);
 	if (rc == STORE_OK && job_state_decode(v.mv_data, v.mv_size, &out->st) == -1)
 		goto corrupt;
@@ -710,6 +715,7 @@ job_insert(struct store_txn *t, struct job *j, int64_t now)
 {
 	uint8_t key[16];
 
+	j->digest = 0;
 	if ((j->id = store_next_id(t, "job")) == 0)
 		return;
 	j->created_at = j->updated_at = now;
@@ -742,6 +748,7 @@ job_update(struct store_txn *t, const struct job *old, struct job *j, int64_t no
 	uint8_t key[16];
 
 	j->updated_at = now;
+	j->digest = 0;
 	/* a schedule that starts (again) owes no fire from before now */
 	if (job_schedule_changed(old, j))
 		j->st.since = now;
@@ -796,18 +803,27 @@ job_of_task(struct store_txn *t, uint64_t task_id, uint64_t *job_id)
 	return STORE_OK;
 }
 
-/* Walks an index whose keys are OWNER || JOB. */
+/* Walks an index whose keys are OWNER || JOB, from the first job above
+ * AFTER, passing over the first SKIP entries by their keys alone. */
 static int
-job_each_indexed(struct store_txn *t, enum store_db db, uint64_t owner,
-    int (*fn)(struct job *, void *), void *arg)
+job_each_indexed(struct store_txn *t, enum store_db db, uint64_t owner, uint64_t after,
+    uint64_t skip, int (*fn)(struct job *, void *), void *arg)
 {
 	struct store_iter it;
-	uint8_t prefix[8];
+	uint8_t prefix[8], from[16];
 	int rc;
 
 	record_key_u64(prefix, owner);
 	if ((rc = store_iter_open(t, db, prefix, sizeof(prefix), &it)) != STORE_OK)
 		return rc;
+	if (after) {
+		if (after == UINT64_MAX) {
+			store_iter_close(&it);
+			return STORE_OK;
+		}
+		job_key2(from, owner, after + 1);
+		store_iter_seek(t, &it, from, sizeof(from));
+	}
 	while ((rc = store_iter_next(t, &it)) == 1) {
 		struct job j;
 		uint64_t id;
@@ -815,6 +831,10 @@ job_each_indexed(struct store_txn *t, enum store_db db, uint64_t owner,
 		if (it.key.mv_size != 16) {
 			rc = STORE_FAILED;
 			break;
+		}
+		if (skip > 0) {
+			skip--;
+			continue;
 		}
 		id = record_get_u64((const uint8_t *)it.key.mv_data + 8);
 		if ((rc = job_load(t, id, &j)) != STORE_OK) {
@@ -836,13 +856,22 @@ job_each_indexed(struct store_txn *t, enum store_db db, uint64_t owner,
 int
 job_each(struct store_txn *t, uint64_t account, int (*fn)(struct job *, void *), void *arg)
 {
-	return job_each_indexed(t, DB_JOBS_BY_ACCOUNT, account, fn, arg);
+	return job_each_indexed(t, DB_JOBS_BY_ACCOUNT, account, 0, 0, fn, arg);
 }
 
 int
 job_each_in_group(struct store_txn *t, uint64_t group, int (*fn)(struct job *, void *), void *arg)
 {
-	return job_each_indexed(t, DB_JOBS_BY_GROUP, group, fn, arg);
+	return job_each_indexed(t, DB_JOBS_BY_GROUP, group, 0, 0, fn, arg);
+}
+
+int
+job_each_page(struct store_txn *t, uint64_t account, uint64_t group, uint64_t after,
+    uint64_t skip, int (*fn)(struct job *, void *), void *arg)
+{
+	if (group)
+		return job_each_indexed(t, DB_JOBS_BY_GROUP, group, after, skip, fn, arg);
+	return job_each_indexed(t, DB_JOBS_BY_ACCOUNT, account, after, skip, fn, arg);
 }
 
 uint64_t
@@ -903,14 +932,30 @@ job_next_run(const struct job *j, const struct tz *zone, int64_t now)
 	return next;
 }
 
-/* Fires of J in the 24 hours after NOW, through the view's cache. */
+int64_t
+job_next_run_cached(const struct job *j, const struct tz *zone, int64_t now, struct points *p)
+{
+	uint64_t digest;
+	int64_t next;
+
+	if (p == NULL || j->digest == 0)
+		return job_next_run(j, zone, now);
+	digest = points_digest(j->digest, &zone, sizeof(zone));
+	if (points_next_get(p, j->id, digest, now, &next))
+		return next;
+	next = job_next_run(j, zone, now);
+	points_next_put(p, j->id, digest, now, next);
+	return next;
+}
+
+/* Fires of J in its day (points.h), through the view's cache. */
 static int64_t
 job_points(const struct job *j, const struct job_view *v)
 {
 	struct cron_window w;
 
 	job_window(j, &w);
-	return points_count(v->points, j->expression, v->zone, &w, v->now);
+	return points_job(v->points, j->id, j->expression, v->zone, &w, v->now);
 }
 
 /* ---- JSON */
@@ -1122,8 +1167,12 @@ job_show_points(yajl_gen g, const struct job *j, const struct job_view *v)
 	json_kint(g, "points", job_points(j, v));
 }
 
-void
-job_json(yajl_gen g, const struct job *j, const struct job_view *v)
+/* J's Job object; with TEMPLATE, each field that changes without a write
+ * (JOB_FF_LIVE) has the byte 0x01 for its value: the text job_json
+ * remembers. yajl escapes a 0x01 inside a string, so the bare byte marks
+ * only those values. */
+static void
+job_json_fields(yajl_gen g, const struct job *j, const struct job_view *v, int template)
 {
 	const struct job_field *f;
 
@@ -1133,6 +1182,11 @@ job_json(yajl_gen g, const struct job *j, const struct job_view *v)
 
 		if (f->flags & JOB_FF_HIDDEN)
 			continue;
+		if (template && (f->flags & JOB_FF_LIVE)) {
+			json_key(g, f->name);
+			yajl_gen_number(g, "\1", 1);
+			continue;
+		}
 		if (f->show) {
 			f->show(g, j, v);
 			continue;
@@ -1152,4 +1206,71 @@ job_json(yajl_gen g, const struct job *j, const struct job_view *v)
 		}
 	}
 	yajl_gen_map_close(g);
+}
+
+/* TEXT (J's template) with the live fields' values of now filled in,
+ * written to G as one value. The live values are written by yajl, as
+ * {"status":0,"fail":0,...}: numbers, null and booleans, which hold no
+ * ',' or '}', taken in the template's order. */
+static void
+job_json_fill(yajl_gen g, const struct job *j, const struct job_view *v, const char *text,
+    size_t len)
+{
+	const struct job_field *f;
+	const unsigned char *live;
+	const char *p, *end = text + len, *mark, *val;
+	struct buf out = BUF_INIT;
+	yajl_gen lg = json_gen_new();
+	size_t llen, n;
+
+	yajl_gen_map_open(lg);
+	for (f = job_fields; f->name; f++)
+		if ((f->flags & JOB_FF_LIVE) && !(f->flags & JOB_FF_HIDDEN))
+			f->show(lg, j, v);
+	yajl_gen_map_close(lg);
+	yajl_gen_get_buf(lg, &live, &llen);
+	val = (const char *)live;
+	for (p = text; p < end; p = mark + 1) {
+		if ((mark = memchr(p, '\1', (size_t)(end - p))) == NULL) {
+			buf_add(&out, p, (size_t)(end - p));
+			break;
+		}
+		buf_add(&out, p, (size_t)(mark - p));
+		val = strstr(val, "\":") + 2;
+		n = strcspn(val, ",}");
+		buf_add(&out, val, n);
+		val += n;
+	}
+	yajl_gen_number(g, out.data, out.len);
+	buf_free(&out);
+	yajl_gen_free(lg);
+}
+
+void
+job_json(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	const char *text;
+	uint64_t digest;
+	size_t len;
+
+	/* a job read from the store: its record's fields as they were shown
+	 * last time, and the live ones of now */
+	if (v->points == NULL || j->digest == 0 || v->id_null) {
+		job_json_fields(g, j, v, 0);
+		return;
+	}
+	digest = points_digest(j->digest, &v->zone, sizeof(v->zone));
+	if (v->user_agent)
+		digest = points_digest(digest, v->user_agent, strlen(v->user_agent));
+	if ((text = points_text_get(v->points, j->id, digest, &len)) == NULL) {
+		yajl_gen t = json_gen_new();
+		const unsigned char *made;
+
+		job_json_fields(t, j, v, 1);
+		yajl_gen_get_buf(t, &made, &len);
+		points_text_put(v->points, j->id, digest, (const char *)made, len);
+		yajl_gen_free(t);
+		text = points_text_get(v->points, j->id, digest, &len);
+	}
+	job_json_fill(g, j, v, text, len);
 }

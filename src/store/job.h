@@ -119,6 +119,9 @@ struct job {
 	struct job_task *tasks;
 	size_t ntasks;
 	struct job_state st;
+	uint64_t digest;	/* of the stored record it was loaded from; 0 = none
+				 * (new, copied or changed since): the key of what
+				 * reads remember of it (points.h) */
 };
 
 struct job_view;
@@ -151,6 +154,8 @@ enum job_field_type {
 #define JOB_FF_MOVE_OWN	0x08	/* transfer writes and reads it itself */
 #define JOB_FF_MOVE_LAST 0x10	/* exported after the plain fields (the document's order) */
 #define JOB_FF_HIDDEN	0x20	/* not in the Job object */
+#define JOB_FF_LIVE	0x40	/* shown from the state or the view: changes
+				 * without a write of the record */
 
 struct job_field {
 	const char *name;	/* SPEC's spelling: the JSON key and parameter */
@@ -241,6 +246,13 @@ int  job_each(struct store_txn *t, uint64_t account, int (*fn)(struct job *, voi
 /* The same for the jobs of GROUP. */
 int  job_each_in_group(struct store_txn *t, uint64_t group, int (*fn)(struct job *, void *),
 	void *arg);
+/* Calls FN as job_each does (GROUP 0) or job_each_in_group, for the jobs
+ * whose id is above AFTER (0: from the first), passing over the first SKIP
+ * of those by their index keys alone (their records are not read): a page
+ * costs its own jobs, not the ones before it. Returns STORE_OK or an
+ * error. */
+int  job_each_page(struct store_txn *t, uint64_t account, uint64_t group, uint64_t after,
+	uint64_t skip, int (*fn)(struct job *, void *), void *arg);
 /* The number of jobs in GROUP. */
 uint64_t job_count_in_group(struct store_txn *t, uint64_t group);
 
@@ -278,6 +290,14 @@ const struct tz *job_zone(const struct job *j, const struct account *a);
  * pausedUntil, within startsAt/expiresAt; none when the job is not active. */
 int64_t job_next_run(const struct job *j, const struct tz *zone, int64_t now);
 
+/* The same, remembered in P (NULL: computed) for a job loaded from the
+ * store: it stays the same until it comes or the record changes. */
+int64_t job_next_run_cached(const struct job *j, const struct tz *zone, int64_t now,
+	struct points *p);
+
+/* J's Job object. With a cache in V and a job loaded from the store, the
+ * fields of its record are written as remembered for that record, and
+ * only the live ones (JOB_FF_LIVE) anew. */
 void job_json(yajl_gen g, const struct job *j, const struct job_view *v);
 /* "lastStatus": the Log status of the last run, null before the first. */
 void job_last_status_json(yajl_gen g, const struct job_state *s);

@@ -307,6 +307,46 @@ class Cron(JobCase):
         self.assertEqual([j["id"] for j in self.ok("cron.list", {"status": 1})], ids[0::3])
         self.assertEqual(self.ok("cron.list", {"page": 5}), [])
 
+    def test_list_pages_and_cursor(self):
+        g = self.ok("group.add", {"name": "pages"})
+        ids = [self.add(name="p%d" % i, group=g["id"] if i % 3 else 0,
+                        status=1 if i % 4 == 0 else 0)["id"] for i in range(14)]
+        gone = (ids[2], ids[7])             # gaps in the ids
+        for i in gone:
+            self.ok("cron.delete", {"id": i})
+            ids.remove(i)
+        whole = [j["id"] for j in self.ok("cron.list")]
+        self.assertEqual(whole, ids)
+        grouped = [j["id"] for j in self.ok("cron.list", {"group": g["id"]})]
+        disabled = [j["id"] for j in self.ok("cron.list", {"status": 1})]
+        self.assertTrue(grouped and disabled)
+        for limit in (1, 3, 4, 12, 13):
+            for base, params in ((whole, {}), (grouped, {"group": g["id"]}),
+                                 (disabled, {"status": 1})):
+                pages = [j["id"] for page in range(1, len(base) // limit + 3)
+                         for j in self.ok("cron.list", dict(params, limit=limit, page=page))]
+                self.assertEqual(pages, base, (limit, params))
+                # the cursor: each page starts after the last id of the one before
+                got, after = [], 0
+                while True:
+                    page = self.ok("cron.list", dict(params, limit=limit, after=after))
+                    if not page:
+                        break
+                    self.assertLessEqual(len(page), limit)
+                    got += [j["id"] for j in page]
+                    after = page[-1]["id"]
+                self.assertEqual(got, base, (limit, params))
+        # after and page together: pages of what follows the cursor
+        self.assertEqual([j["id"] for j in self.ok("cron.list",
+                                                   {"after": ids[3], "limit": 2, "page": 2})],
+                         ids[6:8])
+        # an id that is gone still places the cursor
+        self.assertEqual([j["id"] for j in self.ok("cron.list", {"after": gone[0], "limit": 1})],
+                         [i for i in ids if i > gone[0]][:1])
+        self.assertEqual(self.ok("cron.list", {"after": ids[-1]}), [])
+        self.assertEqual(self.ok("cron.list", {"after": 2 ** 63 - 1}), [])
+        self.err("cron.list", {"after": -1}, 22, "after")
+
     def test_job_limit(self):
         self.ok("user.edit", {"id": self.uid, "maxJobs": 2}, token=self.admin)
         a = self.add()
