@@ -18,7 +18,6 @@
 #include "util/json.h"
 #include "store/rules.h"
 #include "store/store.h"
-#include "engine/tz.h"
 
 static void
 api_set(char **field, const char *value)
@@ -27,23 +26,79 @@ api_set(char **field, const char *value)
 	*field = xstrdup(value);
 }
 
-/* The "limits" object of user.add / user.edit: {"maxJobs": 5, ...}. */
+/* A rule's fault (rules.h) as the API reports it. */
 static int
-api_limits_object(struct api_call *c, struct account *a)
+api_account_rule_error(struct api_call *c, const char *name, int fault, const char *why)
 {
-	const struct param *p = params_get(&c->params, "limits");
-	char folded[PARAMS_NAME_MAX + 1];
-	const struct rules_limit *l;
+	if (fault == RULES_URL_REFUSED)
+		return call_error(c, API_URL, name, "%s %s", name, why);
+	if (fault == RULES_ZONE_UNKNOWN)
+		return call_error(c, API_TIMEZONE, name, "%s", why);
+	return call_error(c, API_INVALID, name, "%s %s", name, why);
+}
+
+/* The parameter of field F, by the rules of its row. */
+static int
+api_account_field(struct api_call *c, struct account *a, const struct account_field *f)
+{
+	void *field = account_field_ptr(a, f);
+	int rule_empty = (f->flags & ACCOUNT_FF_RULE_EMPTY) != 0;
+	int64_t min, max, n;
+	const char *s;
+	char why[160];
+	int rc, b;
+
+	switch (f->type) {
+	case ACCOUNT_FT_TEXT:
+		if ((rc = call_str(c, f->name, (size_t)f->max, &s)) != 1)
+			return rc;
+		if (*s == '\0' && f->min > 0 && !rule_empty)
+			return call_error(c, API_INVALID, f->name, "%s must not be empty", f->name);
+		if ((*s || rule_empty) && f->rule && (rc = f->rule(s, why, sizeof(why))) != 0)
+			return api_account_rule_error(c, f->name, rc, why);
+		api_set((char **)field, s);
+		return 0;
+	case ACCOUNT_FT_INT:
+		account_field_range(f, &min, &max);
+		if ((rc = call_int(c, f->name, min, max, &n)) != 1)
+			return rc;
+		*(int *)field = (int)n;
+		return 0;
+	case ACCOUNT_FT_BOOL:
+		if ((rc = call_bool(c, f->name, &b)) != 1)
+			return rc;
+		*(int *)field = b;
+		return 0;
+	case ACCOUNT_FT_I64:
+	case ACCOUNT_FT_U64:
+	case ACCOUNT_FT_DIGEST:
+		break;
+	}
+	return 0;
+}
+
+/* The object parameter of the rows in OBJECT, FIRST the first of them:
+ * "limits": {"maxJobs": 5, ...} (their values are whole numbers). */
+static int
+api_account_object(struct api_call *c, struct account *a, const char *object,
+    const struct account_field *first)
+{
+	char folded[PARAMS_NAME_MAX + 1], want[PARAMS_NAME_MAX + 1];
+	const struct account_field *f;
+	const struct param *p;
 	yajl_val tree = NULL;
 	size_t i;
 
+	params_fold(object, strlen(object), want);
+	p = params_get(&c->params, want);
 	if (p == NULL || p->kind == PARAM_NULL)
 		return 0;
 	if (p->kind != PARAM_JSON || (tree = json_tree_parse(p->json)) == NULL ||
 	    !YAJL_IS_OBJECT(tree)) {
 		if (tree)
 			yajl_tree_free(tree);
-		return call_error(c, API_INVALID, "limits", "limits must be an object such as {\"maxJobs\": 100}");
+		return call_error(c, API_INVALID, object, "%s must be an object such as {\"%s\": 100}",
+		    object, first->name);
 	}
 	for (i = 0; i < tree->u.object.len; i++) {
 		const char *k = tree->u.object.keys[i];
@@ -51,88 +106,57 @@ api_limits_object(struct api_call *c, struct account *a)
 
 		if (params_fold(k, strlen(k), folded) == -1)
 			continue;
-		for (l = rules_limits; l->name; l++) {
-			char want[PARAMS_NAME_MAX + 1];
+		for (f = first; f->name && f->object && strcmp(f->object, object) == 0; f++) {
 			int64_t min, max;
 
-			params_fold(l->name, strlen(l->name), want);
-			if (strcmp(folded, want) != 0)
+			params_fold(f->name, strlen(f->name), want);
+			if (!(f->flags & ACCOUNT_FF_ADMIN) || f->type != ACCOUNT_FT_INT ||
+			    strcmp(folded, want) != 0)
 				continue;
-			rules_limit_range(l, &min, &max);
+			account_field_range(f, &min, &max);
 			if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max) {
 				yajl_tree_free(tree);
-				return call_error(c, API_INVALID, l->name,
-				    "%s must be a whole number between %lld and %lld", l->name,
+				return call_error(c, API_INVALID, f->name,
+				    "%s must be a whole number between %lld and %lld", f->name,
 				    (long long)min, (long long)max);
 			}
-			*(int *)((char *)&a->lim + l->offset) = (int)YAJL_GET_INTEGER(v);
+			*(int *)account_field_ptr(a, f) = (int)YAJL_GET_INTEGER(v);
 		}
 	}
 	yajl_tree_free(tree);
 	return 0;
 }
 
+/* The account's table (account_fields of account.h) read from C's
+ * parameters: the fields the account sets itself, then, for an admin,
+ * the plain fields only an admin sets, then each object of theirs (its
+ * object parameter, then its members as parameters of their own, which
+ * win). */
 int
 api_account_apply(struct api_call *c, struct account *a, int admin)
 {
-	const struct rules_limit *l;
-	const char *s;
-	char why[160];
-	int64_t n;
-	int rc, b;
+	const struct account_field *f;
+	const char *object = NULL;
 
-	if ((rc = call_str(c, "name", ACCOUNT_NAME_MAX, &s)) == -1)
-		return -1;
-	if (rc == 1)
-		api_set(&a->name, s);
-	if ((rc = call_str(c, "email", ACCOUNT_EMAIL_MAX, &s)) == -1)
-		return -1;
-	if (rc == 1) {
-		if (*s && rules_email(s, why, sizeof(why)) == -1)
-			return call_error(c, API_INVALID, "email", "email %s", why);
-		api_set(&a->email, s);
-	}
-	if ((rc = call_str(c, "timezone", ACCOUNT_TIMEZONE_MAX, &s)) == -1)
-		return -1;
-	if (rc == 1) {
-		if (tz_get(s) == NULL)
-			return call_error(c, API_TIMEZONE, "timezone", "unknown time zone \"%s\"", s);
-		api_set(&a->timezone, s);
-	}
-	if ((rc = call_str(c, "notifyUrl", ACCOUNT_NOTIFY_URL_MAX, &s)) == -1)
-		return -1;
-	if (rc == 1) {
-		if (*s && call_url_allowed(c, "notifyUrl", s) == -1)
+	for (f = account_fields; f->name; f++)
+		if ((f->flags & ACCOUNT_FF_API) && api_account_field(c, a, f) == -1)
 			return -1;
-		api_set(&a->notify_url, s);
-	}
-	if ((rc = call_str(c, "notifyEmail", ACCOUNT_EMAIL_MAX, &s)) == -1)
-		return -1;
-	if (rc == 1) {
-		if (*s && rules_email(s, why, sizeof(why)) == -1)
-			return call_error(c, API_INVALID, "notifyEmail", "notifyEmail %s", why);
-		api_set(&a->notify_email, s);
-	}
 	if (!admin)
 		return 0;
-	if ((rc = call_int(c, "status", 0, 1, &n)) == -1)
-		return -1;
-	if (rc == 1)
-		a->status = (int)n;
-	if ((rc = call_bool(c, "admin", &b)) == -1)
-		return -1;
-	if (rc == 1)
-		a->admin = b;
-	if (api_limits_object(c, a) == -1)
-		return -1;
-	for (l = rules_limits; l->name; l++) {
-		int64_t min, max;
-
-		rules_limit_range(l, &min, &max);
-		if ((rc = call_int(c, l->name, min, max, &n)) == -1)
+	for (f = account_fields; f->name; f++)
+		if ((f->flags & ACCOUNT_FF_ADMIN) && f->object == NULL &&
+		    api_account_field(c, a, f) == -1)
 			return -1;
-		if (rc == 1)
-			*(int *)((char *)&a->lim + l->offset) = (int)n;
+	for (f = account_fields; f->name; f++) {
+		if (!(f->flags & ACCOUNT_FF_ADMIN) || f->object == NULL)
+			continue;
+		if (object == NULL || strcmp(object, f->object) != 0) {
+			object = f->object;
+			if (api_account_object(c, a, object, f) == -1)
+				return -1;
+		}
+		if (api_account_field(c, a, f) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -192,15 +216,16 @@ api_account_edit(struct api_call *c)
 static int
 api_account_secret_apply(struct api_call *c, struct account *a)
 {
+	const struct account_field *f = account_field("secret");
 	const char *s;
 	char why[160];
 
-	if (call_str_req(c, "secret", ACCOUNT_SECRET_MAX, &s) == -1)
+	if (call_str_req(c, f->name, (size_t)f->max, &s) == -1)
 		return -1;
 	/* it is put into signatures and, through __secret__, into URLs and
 	 * headers: a line break would be a header of its own */
-	if (rules_header_text(s, why, sizeof(why)) == -1)
-		return call_error(c, API_INVALID, "secret", "secret %s (line breaks, tabs...)", why);
+	if (*s && f->rule(s, why, sizeof(why)) != 0)
+		return call_error(c, API_INVALID, f->name, "%s %s (line breaks, tabs...)", f->name, why);
 	api_set(&a->secret, s);
 	return 0;
 }

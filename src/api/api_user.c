@@ -96,10 +96,10 @@ api_user_add(struct api_call *c)
 	const char *name;
 	int rc;
 
+	/* required here; its bounds and rules are the table's, which
+	 * api_account_apply reads (account_fields of account.h) */
 	if (call_str_req(c, "name", ACCOUNT_NAME_MAX, &name) == -1)
 		return -1;
-	if (*name == '\0')
-		return call_error(c, API_INVALID, "name", "name must not be empty");
 	account_init(&a, c->api->cfg);
 	if (api_account_apply(c, &a, 1) == -1) {
 		account_free(&a);

@@ -5,14 +5,16 @@
  * One table per object (account, group, job, task, job state) names each
  * field, its kind and its bounds, and drives both directions, so that a
  * field the export writes is a field the import reads back: a field added
- * to a record needs one line in its table. The export reads the records
- * through their own modules (account_load, group_each, job_each); the
+ * to a record needs one line in its table. The account's and the job's
+ * tables are their records' own (account_fields, job_fields), which the
+ * API walks too. The export reads the records through their own modules
+ * (account_load, group_each, job_each); the
  * import checks the whole document before it opens its write transaction,
  * then writes through the functions the API uses (group_insert,
  * job_insert), so indexes, task ids and the account's job count come out
  * exactly as they would from API calls.
  *
- * The bounds are the API's (jobparams.c, api_account.c, api_group.c),
+ * The bounds are the API's (the tables, api_group.c),
  * and the rules of the fields' contents the API's own (rules.c): a
  * hand-edited document must not create a record the API would refuse.
  * Limits of the account itself (maxJobs, maxTasks, maxTimeout,
@@ -53,7 +55,6 @@
 #include "store/store.h"
 #include "util/token.h"
 #include "ctl/transfer.h"
-#include "engine/tz.h"
 #include "util/url.h"
 
 /* The longest a run can have lasted, seconds (far beyond any timeout). */
@@ -86,31 +87,16 @@ struct tr_field {
 	int (*rule)(const char *value, char *why, size_t whylen);
 };
 
-static int tr_check_zone(struct tr_in *, const char *, const char *, char **);
 static int tr_check_action(struct tr_in *, const char *, const char *, char **);
 
-#define A(f) offsetof(struct account, f)
 #define G(f) offsetof(struct group, f)
 #define J(f) offsetof(struct job, f)
 #define T(f) offsetof(struct job_task, f)
 #define S(f) offsetof(struct job_state, f)
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 
-/* The account's fields but limits and tokenSha256 (exec counters are not
- * moved: the day's count starts over on the new server). */
-static const struct tr_field tr_account_fields[] = {
-	{ "name",		TR_TEXT,  A(name),		1, ACCOUNT_NAME_MAX, NULL, NULL },
-	{ "email",		TR_TEXT,  A(email),		0, ACCOUNT_EMAIL_MAX, NULL, rules_email },
-	{ "timezone",		TR_TEXT,  A(timezone),		1, ACCOUNT_TIMEZONE_MAX, tr_check_zone, NULL },
-	{ "status",		TR_INT,   A(status),		0, 1, NULL, NULL },
-	{ "admin",		TR_BOOL,  A(admin),		0, 1, NULL, NULL },
-	{ "notifyUrl",		TR_TEXT,  A(notify_url),	0, ACCOUNT_NOTIFY_URL_MAX, NULL, rules_url },
-	{ "notifyEmail",	TR_TEXT,  A(notify_email),	0, ACCOUNT_EMAIL_MAX, NULL, rules_email },
-	{ "secret",		TR_TEXT,  A(secret),		0, ACCOUNT_SECRET_MAX, NULL, rules_header_text },
-	{ "createdAt",		TR_STAMP, A(created_at),	0, JOB_TIME_MAX, NULL, NULL },
-	{ "updatedAt",		TR_STAMP, A(updated_at),	0, JOB_TIME_MAX, NULL, NULL },
-};
-static const char *const tr_account_extra[] = { "limits", "tokenSha256", NULL };
+/* The account's fields are its table's (account_fields of account.h):
+ * those it marks ACCOUNT_FF_MOVE, by their type. */
 
 static const struct tr_field tr_group_fields[] = {
 	{ "name",		TR_TEXT,  G(name),		1, GROUP_NAME_MAX, NULL, NULL },
@@ -227,30 +213,70 @@ tr_job_fields_json(yajl_gen g, const struct job *j, unsigned last)
 	}
 }
 
+static int
+tr_same_object(const char *x, const char *y)
+{
+	return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+/* The account's fields that move (ACCOUNT_FF_MOVE) in OBJECT (NULL: at
+ * the top) and whose ACCOUNT_FF_MOVE_LAST is LAST. */
+static void
+tr_account_fields_json(yajl_gen g, const struct account *a, const char *object, unsigned last)
+{
+	static const char hex[] = "0123456789abcdef";
+	const struct account_field *f;
+
+	for (f = account_fields; f->name; f++) {
+		const void *p = account_field_cptr(a, f);
+		char digest[2 * TOKEN_DIGEST + 1];
+		size_t i;
+
+		if (!(f->flags & ACCOUNT_FF_MOVE) || (f->flags & ACCOUNT_FF_MOVE_LAST) != last ||
+		    !tr_same_object(f->object, object))
+			continue;
+		switch (f->type) {
+		case ACCOUNT_FT_TEXT: json_kstr(g, f->name, *(char *const *)p); break;
+		case ACCOUNT_FT_INT: json_kint(g, f->name, *(const int *)p); break;
+		case ACCOUNT_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
+		case ACCOUNT_FT_I64: json_kint(g, f->name, *(const int64_t *)p); break;
+		case ACCOUNT_FT_U64: json_kint(g, f->name, (int64_t)*(const uint64_t *)p); break;
+		case ACCOUNT_FT_DIGEST:
+			if (!a->has_token) {
+				json_knull(g, f->name);
+				break;
+			}
+			for (i = 0; i < TOKEN_DIGEST; i++) {
+				digest[2 * i] = hex[((const uint8_t *)p)[i] >> 4];
+				digest[2 * i + 1] = hex[((const uint8_t *)p)[i] & 15];
+			}
+			digest[2 * TOKEN_DIGEST] = '\0';
+			json_kstr(g, f->name, digest);
+			break;
+		}
+	}
+}
+
+/* The account: its fields at the top, then each object of fields
+ * ("limits"), then those that come last (tokenSha256). */
 static void
 tr_account_json(yajl_gen g, const struct account *a)
 {
-	static const char hex[] = "0123456789abcdef";
-	char digest[2 * TOKEN_DIGEST + 1];
-	const struct rules_limit *l;
-	size_t i;
+	const struct account_field *f;
+	const char *object = NULL;
 
 	yajl_gen_map_open(g);
-	tr_fields_json(g, a, tr_account_fields, NFIELDS(tr_account_fields));
-	json_key(g, "limits");
-	yajl_gen_map_open(g);
-	for (l = rules_limits; l->name; l++)
-		json_kint(g, l->name, *(const int *)((const char *)&a->lim + l->offset));
-	yajl_gen_map_close(g);
-	if (a->has_token) {
-		for (i = 0; i < TOKEN_DIGEST; i++) {
-			digest[2 * i] = hex[a->token_digest[i] >> 4];
-			digest[2 * i + 1] = hex[a->token_digest[i] & 15];
-		}
-		digest[2 * TOKEN_DIGEST] = '\0';
-		json_kstr(g, "tokenSha256", digest);
-	} else
-		json_knull(g, "tokenSha256");
+	tr_account_fields_json(g, a, NULL, 0);
+	for (f = account_fields; f->name; f++) {
+		if (!(f->flags & ACCOUNT_FF_MOVE) || f->object == NULL || tr_same_object(f->object, object))
+			continue;
+		object = f->object;
+		json_key(g, object);
+		yajl_gen_map_open(g);
+		tr_account_fields_json(g, a, object, 0);
+		yajl_gen_map_close(g);
+	}
+	tr_account_fields_json(g, a, NULL, ACCOUNT_FF_MOVE_LAST);
 	yajl_gen_map_close(g);
 }
 
@@ -593,14 +619,6 @@ tr_job_fields_read(struct tr_in *in, yajl_val o, const char *where, struct job *
 
 /* ---- import: the API's rules (rules.c) */
 
-static int
-tr_check_zone(struct tr_in *in, const char *where, const char *name, char **value)
-{
-	if (**value && tz_get(*value) == NULL)
-		return tr_fail(in, where, name, "unknown time zone \"%s\"", *value);
-	return 0;
-}
-
 /* "http", or the name a task class can have (1-32 of a-z, 0-9, _ and -).
  * Whether this server defines the class is its config's business, as on
  * the source server: a run of an undefined class fails and says so. */
@@ -707,58 +725,146 @@ tr_hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* O is the account: its keys are each once among the names of its
+ * fields that move at the top, and of their objects. */
+static int
+tr_account_keys(struct tr_in *in, yajl_val o, const char *where)
+{
+	const struct account_field *f;
+	size_t i, k;
+
+	if (!YAJL_IS_OBJECT(o))
+		return tr_fail(in, where, NULL, "must be an object");
+	for (i = 0; i < o->u.object.len; i++) {
+		const char *key = o->u.object.keys[i];
+
+		for (f = account_fields; f->name; f++)
+			if ((f->flags & ACCOUNT_FF_MOVE) && strcmp(f->object ? f->object : f->name, key) == 0)
+				break;
+		if (f->name == NULL)
+			return tr_fail(in, where, key, "unknown field");
+		for (k = 0; k < i; k++)
+			if (strcmp(o->u.object.keys[k], key) == 0)
+				return tr_fail(in, where, key, "given twice");
+	}
+	return 0;
+}
+
+/* Reads the account's fields that move in OBJECT (NULL: at the top) and
+ * whose ACCOUNT_FF_MOVE_LAST is LAST from O into A, by the rules of their
+ * rows. */
+static int
+tr_account_fields_read(struct tr_in *in, yajl_val o, const char *where, struct account *a,
+    const char *object, unsigned last)
+{
+	const struct account_field *f;
+
+	for (f = account_fields; f->name; f++) {
+		void *p = account_field_ptr(a, f);
+		int64_t x = 0, min, max;
+		char why[160];
+		yajl_val v;
+		size_t len, i;
+
+		if (!(f->flags & ACCOUNT_FF_MOVE) || (f->flags & ACCOUNT_FF_MOVE_LAST) != last ||
+		    !tr_same_object(f->object, object))
+			continue;
+		if ((v = tr_get(in, o, where, f->name)) == NULL)
+			return -1;
+		account_field_range(f, &min, &max);
+		switch (f->type) {
+		case ACCOUNT_FT_TEXT:
+			if (!YAJL_IS_STRING(v))
+				return tr_fail(in, where, f->name, "must be a string");
+			len = strlen(v->u.string);
+			if (len < (size_t)min)
+				return tr_fail(in, where, f->name, "must not be empty");
+			if (len > (size_t)max)
+				return tr_fail(in, where, f->name, "is longer than %lld bytes", (long long)max);
+			if (*v->u.string && f->rule && f->rule(v->u.string, why, sizeof(why)) != 0)
+				return tr_fail(in, where, f->name, "%s", why);
+			free(*(char **)p);
+			*(char **)p = xstrdup(v->u.string);
+			break;
+		case ACCOUNT_FT_INT:
+			if (tr_integer(in, v, where, f->name, min, max, &x) == -1)
+				return -1;
+			*(int *)p = (int)x;
+			break;
+		case ACCOUNT_FT_BOOL:
+			if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+				return tr_fail(in, where, f->name, "must be true or false");
+			*(int *)p = YAJL_IS_TRUE(v);
+			break;
+		case ACCOUNT_FT_I64:
+			if (tr_integer(in, v, where, f->name, min, max, &x) == -1)
+				return -1;
+			*(int64_t *)p = x;
+			break;
+		case ACCOUNT_FT_U64:
+			if (tr_integer(in, v, where, f->name, min, max, &x) == -1)
+				return -1;
+			*(uint64_t *)p = (uint64_t)x;
+			break;
+		case ACCOUNT_FT_DIGEST:
+			if (YAJL_IS_NULL(v)) {
+				a->has_token = 0;
+				break;
+			}
+			if (!YAJL_IS_STRING(v) || strlen(v->u.string) != 2 * TOKEN_DIGEST)
+				goto bad_digest;
+			for (i = 0; i < TOKEN_DIGEST; i++) {
+				int hi = tr_hexval((unsigned char)v->u.string[2 * i]);
+				int lo = tr_hexval((unsigned char)v->u.string[2 * i + 1]);
+
+				if (hi < 0 || lo < 0)
+					goto bad_digest;
+				((uint8_t *)p)[i] = (uint8_t)(hi << 4 | lo);
+			}
+			a->has_token = 1;
+			break;
+bad_digest:
+			return tr_fail(in, where, f->name,
+			    "must be the token's SHA-256 as %d hexadecimal digits, or null", 2 * TOKEN_DIGEST);
+		}
+	}
+	return 0;
+}
+
+/* The account: its fields at the top, then each object of fields with
+ * no key of its own, then those that come last. */
 static int
 tr_account_read(struct tr_in *in, yajl_val o, struct account *a)
 {
-	const char *where = "account";
-	const struct rules_limit *l;
-	yajl_val lim, v;
+	const char *where = "account", *object = NULL;
+	const struct account_field *f, *g;
+	char owhere[64];
+	yajl_val v;
 	size_t i;
 
-	if (tr_keys(in, o, where, tr_account_fields, NFIELDS(tr_account_fields), tr_account_extra) == -1 ||
-	    tr_fields_read(in, o, where, a, tr_account_fields, NFIELDS(tr_account_fields)) == -1)
+	if (tr_account_keys(in, o, where) == -1 || tr_account_fields_read(in, o, where, a, NULL, 0) == -1)
 		return -1;
-	if ((lim = tr_get(in, o, where, "limits")) == NULL)
-		return -1;
-	if (!YAJL_IS_OBJECT(lim))
-		return tr_fail(in, where, "limits", "must be an object");
-	for (i = 0; i < lim->u.object.len; i++) {
-		for (l = rules_limits; l->name; l++)
-			if (strcmp(lim->u.object.keys[i], l->name) == 0)
-				break;
-		if (l->name == NULL)
-			return tr_fail(in, "account.limits", lim->u.object.keys[i], "unknown field");
-	}
-	for (l = rules_limits; l->name; l++) {
-		int64_t x = 0, min, max;
-
-		rules_limit_range(l, &min, &max);
-		if ((v = tr_get(in, lim, "account.limits", l->name)) == NULL ||
-		    tr_integer(in, v, "account.limits", l->name, min, max, &x) == -1)
+	for (f = account_fields; f->name; f++) {
+		if (!(f->flags & ACCOUNT_FF_MOVE) || f->object == NULL || tr_same_object(f->object, object))
+			continue;
+		object = f->object;
+		snprintf(owhere, sizeof(owhere), "%s.%s", where, object);
+		if ((v = tr_get(in, o, where, object)) == NULL)
 			return -1;
-		*(int *)((char *)&a->lim + l->offset) = (int)x;
+		if (!YAJL_IS_OBJECT(v))
+			return tr_fail(in, where, object, "must be an object");
+		for (i = 0; i < v->u.object.len; i++) {
+			for (g = account_fields; g->name; g++)
+				if ((g->flags & ACCOUNT_FF_MOVE) && tr_same_object(g->object, object) &&
+				    strcmp(g->name, v->u.object.keys[i]) == 0)
+					break;
+			if (g->name == NULL)
+				return tr_fail(in, owhere, v->u.object.keys[i], "unknown field");
+		}
+		if (tr_account_fields_read(in, v, owhere, a, object, 0) == -1)
+			return -1;
 	}
-	if ((v = tr_get(in, o, where, "tokenSha256")) == NULL)
-		return -1;
-	if (YAJL_IS_NULL(v)) {
-		a->has_token = 0;
-		return 0;
-	}
-	if (!YAJL_IS_STRING(v) || strlen(v->u.string) != 2 * TOKEN_DIGEST)
-		goto bad_digest;
-	for (i = 0; i < TOKEN_DIGEST; i++) {
-		int hi = tr_hexval((unsigned char)v->u.string[2 * i]);
-		int lo = tr_hexval((unsigned char)v->u.string[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			goto bad_digest;
-		a->token_digest[i] = (uint8_t)(hi << 4 | lo);
-	}
-	a->has_token = 1;
-	return 0;
-bad_digest:
-	return tr_fail(in, where, "tokenSha256",
-	    "must be the token's SHA-256 as %d hexadecimal digits, or null", 2 * TOKEN_DIGEST);
+	return tr_account_fields_read(in, o, where, a, NULL, ACCOUNT_FF_MOVE_LAST);
 }
 
 static int
@@ -1124,12 +1230,7 @@ transfer_import(struct store *st, FILE *f, uint64_t *new_account, char *err, siz
 	int ret = -1;
 
 	memset(&d, 0, sizeof(d));
-	d.a.name = xstrdup("");
-	d.a.email = xstrdup("");
-	d.a.timezone = xstrdup("");
-	d.a.notify_url = xstrdup("");
-	d.a.notify_email = xstrdup("");
-	d.a.secret = xstrdup("");
+	account_init(&d.a, NULL);
 	if (tr_read(&in, f, &text) == -1)
 		goto done;
 	if ((root = json_tree_parse(buf_str(&text))) == NULL) {

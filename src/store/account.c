@@ -2,6 +2,8 @@
  * account: records, the token index and JSON.
  */
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,50 +14,219 @@
 #include "util/buf.h"
 #include "conf/config.h"
 #include "util/json.h"
+#include "store/job.h"
 #include "util/log.h"
 #include "store/record.h"
+#include "store/rules.h"
 #include "store/store.h"
 #include "engine/tz.h"
 
-/* Record tags; never reuse a number. */
-enum {
-	A_NAME = 1, A_EMAIL, A_TIMEZONE, A_STATUS, A_ADMIN, A_NOTIFY_URL, A_NOTIFY_EMAIL,
-	A_SECRET, A_CREATED, A_UPDATED, A_TOKEN, A_JOBS, A_EXEC_DAY, A_EXEC_TODAY,
-	A_MAX_JOBS = 20, A_MAX_TASKS, A_MAX_TIMEOUT, A_MIN_INTERVAL, A_MAX_CONCURRENT,
-	A_RATE_LIMIT, A_DAILY_EXECUTIONS, A_LOG_RETENTION,
+struct account_view {
+	const struct config *cfg;
+	int64_t now;
+	int id_null;		/* a deleted account: "id": null */
 };
+
+static int account_rule_url(const char *, char *, size_t);
+static void account_show_id(yajl_gen, const struct account *, const struct account_view *);
+static void account_show_secret(yajl_gen, const struct account *, const struct account_view *);
+static void account_show_rate(yajl_gen, const struct account *, const struct account_view *);
+static void account_show_executions(yajl_gen, const struct account *, const struct account_view *);
+
+#define A(f)	offsetof(struct account, f)
+#define TEXT	ACCOUNT_FT_TEXT
+#define INT	ACCOUNT_FT_INT
+#define BOOL	ACCOUNT_FT_BOOL
+#define I64	ACCOUNT_FT_I64
+#define U64	ACCOUNT_FT_U64
+#define DIGEST	ACCOUNT_FT_DIGEST
+#define API	ACCOUNT_FF_API
+#define ADMIN	ACCOUNT_FF_ADMIN
+#define MOVE	ACCOUNT_FF_MOVE
+#define HIDDEN	ACCOUNT_FF_HIDDEN
+#define CONF	ACCOUNT_FF_CONF_DEFAULT
+
+/* Every field of an account, in the order of the Account object (SPEC
+ * 3.5); the record's tags are those of the first builds. The columns:
+ * name, object, tag, type, offset, min, max, text default, default,
+ * config key, rule, show hook, flags. */
+const struct account_field account_fields[] = {
+	{ "id", NULL, 0, U64, A(id), 0, 0, NULL, 0, NULL, NULL, NULL, account_show_id, 0 },
+	{ "name", NULL, 1, TEXT, A(name), 1, ACCOUNT_NAME_MAX, NULL, 0, NULL, NULL, NULL, NULL,
+	    API | MOVE },
+	{ "email", NULL, 2, TEXT, A(email), 0, ACCOUNT_EMAIL_MAX, NULL, 0, NULL, NULL, rules_email,
+	    NULL, API | MOVE },
+	{ "timezone", NULL, 3, TEXT, A(timezone), 1, ACCOUNT_TIMEZONE_MAX, "UTC", 0, "jobs",
+	    "default_timezone", rules_timezone, NULL, API | MOVE | CONF | ACCOUNT_FF_RULE_EMPTY },
+	{ "status", NULL, 4, INT, A(status), ACCOUNT_ACTIVE, ACCOUNT_SUSPENDED, NULL, ACCOUNT_ACTIVE,
+	    NULL, NULL, NULL, NULL, ADMIN | MOVE },
+	{ "admin", NULL, 5, BOOL, A(admin), 0, 1, NULL, 0, NULL, NULL, NULL, NULL, ADMIN | MOVE },
+	{ "notifyUrl", NULL, 6, TEXT, A(notify_url), 0, ACCOUNT_NOTIFY_URL_MAX, NULL, 0, NULL, NULL,
+	    account_rule_url, NULL, API | MOVE },
+	{ "notifyEmail", NULL, 7, TEXT, A(notify_email), 0, ACCOUNT_EMAIL_MAX, NULL, 0, NULL, NULL,
+	    rules_email, NULL, API | MOVE },
+	/* set by account.secret alone; shown as hasSecret */
+	{ "secret", NULL, 8, TEXT, A(secret), 0, ACCOUNT_SECRET_MAX, NULL, 0, NULL, NULL,
+	    rules_header_text, account_show_secret, MOVE },
+	{ "maxJobs", "limits", 20, INT, A(lim.max_jobs), 0, 0, NULL, 0, "limits", "max_jobs", NULL,
+	    NULL, ADMIN | MOVE | CONF },
+	{ "maxTasks", "limits", 21, INT, A(lim.max_tasks), 0, 0, NULL, 0, "limits", "max_tasks",
+	    NULL, NULL, ADMIN | MOVE | CONF },
+	{ "maxTimeout", "limits", 22, INT, A(lim.max_timeout), 0, 0, NULL, 0, "limits",
+	    "max_timeout", NULL, NULL, ADMIN | MOVE | CONF },
+	{ "minInterval", "limits", 23, INT, A(lim.min_interval), 0, 0, NULL, 0, "limits",
+	    "min_interval", NULL, NULL, ADMIN | MOVE | CONF },
+	{ "maxConcurrent", "limits", 24, INT, A(lim.max_concurrent), 0, 0, NULL, 0, "limits",
+	    "max_concurrent", NULL, NULL, ADMIN | MOVE | CONF },
+	/* 0 = the server's [api] rate_limit, shown as the rate in effect */
+	{ "rateLimit", "limits", 25, INT, A(lim.rate_limit), 0, 0, NULL, 0, "api", "rate_limit",
+	    NULL, account_show_rate, ADMIN | MOVE | ACCOUNT_FF_ZERO_OK },
+	{ "dailyExecutions", "limits", 26, INT, A(lim.daily_executions), 0, 0, NULL, 0, "limits",
+	    "daily_executions", NULL, NULL, ADMIN | MOVE | CONF },
+	{ "logRetention", "limits", 27, INT, A(lim.log_retention), 0, 0, NULL, 0, "limits",
+	    "log_retention", NULL, NULL, ADMIN | MOVE | CONF },
+	/* usage: job_insert and job_delete count the jobs; not moved (the
+	 * import's jobs are counted as they come in, and the day's executions
+	 * start over on the new server) */
+	{ "jobs", "usage", 12, U64, A(jobs), 0, INT64_MAX, NULL, 0, NULL, NULL, NULL, NULL, 0 },
+	{ "executionsToday", "usage", 14, U64, A(exec_today), 0, INT64_MAX, NULL, 0, NULL, NULL,
+	    NULL, account_show_executions, 0 },
+	{ "createdAt", NULL, 9, I64, A(created_at), 0, JOB_TIME_MAX, NULL, 0, NULL, NULL, NULL, NULL,
+	    MOVE },
+	{ "updatedAt", NULL, 10, I64, A(updated_at), 0, JOB_TIME_MAX, NULL, 0, NULL, NULL, NULL,
+	    NULL, MOVE | HIDDEN },
+	{ "tokenSha256", NULL, 11, DIGEST, A(token_digest), 0, 0, NULL, 0, NULL, NULL, NULL, NULL,
+	    MOVE | ACCOUNT_FF_MOVE_LAST | HIDDEN },
+	/* the day of executionsToday's count (days since 1970 in the account's zone) */
+	{ "execDay", NULL, 13, I64, A(exec_day), INT64_MIN, INT64_MAX, NULL, 0, NULL, NULL, NULL,
+	    NULL, HIDDEN },
+	{ NULL, NULL, 0, U64, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, 0 }
+};
+
+#undef TEXT
+#undef INT
+#undef BOOL
+#undef I64
+#undef U64
+#undef DIGEST
+#undef API
+#undef ADMIN
+#undef MOVE
+#undef HIDDEN
+#undef CONF
+
+const struct account_field *
+account_field(const char *name)
+{
+	const struct account_field *f;
+
+	for (f = account_fields; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+static const struct account_field *
+account_field_by_tag(uint8_t tag)
+{
+	const struct account_field *f;
+
+	for (f = account_fields; f->name; f++)
+		if (f->tag == tag && tag != 0)
+			return f;
+	return NULL;
+}
+
+void *
+account_field_ptr(struct account *a, const struct account_field *f)
+{
+	return (char *)a + f->offset;
+}
+
+const void *
+account_field_cptr(const struct account *a, const struct account_field *f)
+{
+	return (const char *)a + f->offset;
+}
+
+/* F's config key; fatal when the table names one the config lacks. */
+static const struct config_key *
+account_field_conf(const struct account_field *f)
+{
+	const struct config_key *k;
+
+	for (k = config_keys; k->name; k++)
+		if (strcmp(k->section, f->conf_section) == 0 && strcmp(k->name, f->conf_key) == 0)
+			return k;
+	fatalx("account: field %s: no config key [%s] %s", f->name, f->conf_section, f->conf_key);
+}
+
+void
+account_field_range(const struct account_field *f, int64_t *min, int64_t *max)
+{
+	const struct config_key *k;
+
+	*min = f->min;
+	*max = f->max;
+	if (f->type != ACCOUNT_FT_INT || f->conf_key == NULL)
+		return;
+	k = account_field_conf(f);
+	*min = (f->flags & ACCOUNT_FF_ZERO_OK) ? 0 : k->min;
+	*max = k->max;
+}
+
+/* rules_url, reported as a refused URL. */
+static int
+account_rule_url(const char *url, char *why, size_t whylen)
+{
+	return rules_url(url, why, whylen) == -1 ? RULES_URL_REFUSED : 0;
+}
 
 void
 account_init(struct account *a, const struct config *cfg)
 {
+	const struct account_field *f;
+
 	memset(a, 0, sizeof(*a));
-	a->name = xstrdup("");
-	a->email = xstrdup("");
-	a->timezone = xstrdup(cfg->default_timezone);
-	a->notify_url = xstrdup("");
-	a->notify_email = xstrdup("");
-	a->secret = xstrdup("");
-	a->lim.max_jobs = cfg->lim_max_jobs;
-	a->lim.max_tasks = cfg->lim_max_tasks;
-	a->lim.max_timeout = cfg->lim_max_timeout;
-	a->lim.min_interval = cfg->lim_min_interval;
-	a->lim.max_concurrent = cfg->lim_max_concurrent;
-	a->lim.rate_limit = 0;
-	a->lim.daily_executions = cfg->lim_daily_executions;
-	a->lim.log_retention = cfg->lim_log_retention;
+	for (f = account_fields; f->name; f++) {
+		const void *conf = NULL;
+		void *p = account_field_ptr(a, f);
+
+		if (cfg && (f->flags & ACCOUNT_FF_CONF_DEFAULT))
+			conf = (const char *)cfg + account_field_conf(f)->offset;
+		switch (f->type) {
+		case ACCOUNT_FT_TEXT:
+			*(char **)p = xstrdup(conf ? *(char *const *)conf :
+			    f->text_default ? f->text_default : "");
+			break;
+		case ACCOUNT_FT_INT:
+		case ACCOUNT_FT_BOOL:
+			*(int *)p = conf ? *(const int *)conf : (int)f->default_value;
+			break;
+		case ACCOUNT_FT_I64:
+			*(int64_t *)p = f->default_value;
+			break;
+		case ACCOUNT_FT_U64:
+			*(uint64_t *)p = (uint64_t)f->default_value;
+			break;
+		case ACCOUNT_FT_DIGEST:
+			break;
+		}
+	}
 }
 
 void
 account_free(struct account *a)
 {
-	free(a->name);
-	free(a->email);
-	free(a->timezone);
-	free(a->notify_url);
-	free(a->notify_email);
-	if (a->secret) {
-		OPENSSL_cleanse(a->secret, strlen(a->secret));
-		free(a->secret);
+	const struct account_field *f;
+
+	for (f = account_fields; f->name; f++) {
+		char **p = account_field_ptr(a, f);
+
+		if (f->type != ACCOUNT_FT_TEXT || *p == NULL)
+			continue;
+		OPENSSL_cleanse(*p, strlen(*p));	/* the secret among them */
+		free(*p);
 	}
 	memset(a, 0, sizeof(*a));
 }
@@ -63,42 +234,40 @@ account_free(struct account *a)
 void
 account_copy(struct account *dst, const struct account *src)
 {
+	const struct account_field *f;
+
 	*dst = *src;
-	dst->name = xstrdup(src->name);
-	dst->email = xstrdup(src->email);
-	dst->timezone = xstrdup(src->timezone);
-	dst->notify_url = xstrdup(src->notify_url);
-	dst->notify_email = xstrdup(src->notify_email);
-	dst->secret = xstrdup(src->secret);
+	for (f = account_fields; f->name; f++)
+		if (f->type == ACCOUNT_FT_TEXT)
+			*(char **)account_field_ptr(dst, f) =
+			    xstrdup(*(char *const *)account_field_cptr(src, f));
 }
+
+/* ---- records */
 
 static void
 account_encode(const struct account *a, struct buf *b)
 {
+	const struct account_field *f;
+
 	record_begin(b);
-	record_str(b, A_NAME, a->name);
-	record_str(b, A_EMAIL, a->email);
-	record_str(b, A_TIMEZONE, a->timezone);
-	record_uint(b, A_STATUS, (uint64_t)a->status);
-	record_uint(b, A_ADMIN, (uint64_t)a->admin);
-	record_str(b, A_NOTIFY_URL, a->notify_url);
-	record_str(b, A_NOTIFY_EMAIL, a->notify_email);
-	record_str(b, A_SECRET, a->secret);
-	record_sint(b, A_CREATED, a->created_at);
-	record_sint(b, A_UPDATED, a->updated_at);
-	if (a->has_token)
-		record_bytes(b, A_TOKEN, a->token_digest, TOKEN_DIGEST);
-	record_uint(b, A_JOBS, a->jobs);
-	record_sint(b, A_EXEC_DAY, a->exec_day);
-	record_uint(b, A_EXEC_TODAY, a->exec_today);
-	record_uint(b, A_MAX_JOBS, (uint64_t)a->lim.max_jobs);
-	record_uint(b, A_MAX_TASKS, (uint64_t)a->lim.max_tasks);
-	record_uint(b, A_MAX_TIMEOUT, (uint64_t)a->lim.max_timeout);
-	record_uint(b, A_MIN_INTERVAL, (uint64_t)a->lim.min_interval);
-	record_uint(b, A_MAX_CONCURRENT, (uint64_t)a->lim.max_concurrent);
-	record_uint(b, A_RATE_LIMIT, (uint64_t)a->lim.rate_limit);
-	record_uint(b, A_DAILY_EXECUTIONS, (uint64_t)a->lim.daily_executions);
-	record_uint(b, A_LOG_RETENTION, (uint64_t)a->lim.log_retention);
+	for (f = account_fields; f->name; f++) {
+		const void *p = account_field_cptr(a, f);
+
+		if (f->tag == 0)
+			continue;
+		switch (f->type) {
+		case ACCOUNT_FT_TEXT: record_str(b, f->tag, *(char *const *)p); break;
+		case ACCOUNT_FT_INT:
+		case ACCOUNT_FT_BOOL: record_uint(b, f->tag, (uint64_t)*(const int *)p); break;
+		case ACCOUNT_FT_I64: record_sint(b, f->tag, *(const int64_t *)p); break;
+		case ACCOUNT_FT_U64: record_uint(b, f->tag, *(const uint64_t *)p); break;
+		case ACCOUNT_FT_DIGEST:
+			if (a->has_token)
+				record_bytes(b, f->tag, p, TOKEN_DIGEST);
+			break;
+		}
+	}
 }
 
 static int
@@ -109,45 +278,28 @@ account_decode(const void *data, size_t len, struct account *a)
 	uint8_t tag;
 	int rc;
 
-	memset(a, 0, sizeof(*a));
-	a->name = xstrdup("");
-	a->email = xstrdup("");
-	a->timezone = xstrdup("UTC");
-	a->notify_url = xstrdup("");
-	a->notify_email = xstrdup("");
-	a->secret = xstrdup("");
+	account_init(a, NULL);
 	if (record_open(&r, data, len) == -1)
 		return -1;
 	while ((rc = record_next(&r, &tag, &v)) == 1) {
-		switch (tag) {
-		case A_NAME: record_set_str(&a->name, &v); break;
-		case A_EMAIL: record_set_str(&a->email, &v); break;
-		case A_TIMEZONE: record_set_str(&a->timezone, &v); break;
-		case A_NOTIFY_URL: record_set_str(&a->notify_url, &v); break;
-		case A_NOTIFY_EMAIL: record_set_str(&a->notify_email, &v); break;
-		case A_SECRET: record_set_str(&a->secret, &v); break;
-		case A_STATUS: a->status = (int)v.u; break;
-		case A_ADMIN: a->admin = (int)v.u; break;
-		case A_CREATED: a->created_at = v.i; break;
-		case A_UPDATED: a->updated_at = v.i; break;
-		case A_TOKEN:
+		const struct account_field *f;
+		void *p;
+
+		if ((f = account_field_by_tag(tag)) == NULL)
+			continue;	/* a newer build's field */
+		p = account_field_ptr(a, f);
+		switch (f->type) {
+		case ACCOUNT_FT_TEXT: record_set_str((char **)p, &v); break;
+		case ACCOUNT_FT_INT:
+		case ACCOUNT_FT_BOOL: *(int *)p = (int)v.u; break;
+		case ACCOUNT_FT_I64: *(int64_t *)p = v.i; break;
+		case ACCOUNT_FT_U64: *(uint64_t *)p = v.u; break;
+		case ACCOUNT_FT_DIGEST:
 			if (v.kind == RECORD_BYTES && v.len == TOKEN_DIGEST) {
-				memcpy(a->token_digest, v.p, TOKEN_DIGEST);
+				memcpy(p, v.p, TOKEN_DIGEST);
 				a->has_token = 1;
 			}
 			break;
-		case A_JOBS: a->jobs = v.u; break;
-		case A_EXEC_DAY: a->exec_day = v.i; break;
-		case A_EXEC_TODAY: a->exec_today = v.u; break;
-		case A_MAX_JOBS: a->lim.max_jobs = (int)v.u; break;
-		case A_MAX_TASKS: a->lim.max_tasks = (int)v.u; break;
-		case A_MAX_TIMEOUT: a->lim.max_timeout = (int)v.u; break;
-		case A_MIN_INTERVAL: a->lim.min_interval = (int)v.u; break;
-		case A_MAX_CONCURRENT: a->lim.max_concurrent = (int)v.u; break;
-		case A_RATE_LIMIT: a->lim.rate_limit = (int)v.u; break;
-		case A_DAILY_EXECUTIONS: a->lim.daily_executions = (int)v.u; break;
-		case A_LOG_RETENTION: a->lim.log_retention = (int)v.u; break;
-		default: break;	/* a newer build's field */
 		}
 	}
 	return rc == 0 ? 0 : -1;
@@ -261,38 +413,78 @@ account_rate(const struct account *a, const struct config *cfg)
 	return a->lim.rate_limit > 0 ? a->lim.rate_limit : cfg->rate_limit;
 }
 
-void
-account_json(yajl_gen g, const struct account *a, const struct config *cfg, int id_null)
+/* ---- JSON: the table's show hooks */
+
+static void
+account_show_id(yajl_gen g, const struct account *a, const struct account_view *v)
 {
-	yajl_gen_map_open(g);
-	if (id_null)
+	if (v->id_null)
 		json_knull(g, "id");
 	else
 		json_kint(g, "id", (int64_t)a->id);
-	json_kstr(g, "name", a->name);
-	json_kstr(g, "email", a->email);
-	json_kstr(g, "timezone", a->timezone);
-	json_kint(g, "status", a->status);
-	json_kbool(g, "admin", a->admin);
-	json_kstr(g, "notifyUrl", a->notify_url);
-	json_kstr(g, "notifyEmail", a->notify_email);
+}
+
+/* never shown: hasSecret says whether there is one */
+static void
+account_show_secret(yajl_gen g, const struct account *a, const struct account_view *v)
+{
+	(void)v;
 	json_kbool(g, "hasSecret", a->secret && *a->secret);
-	json_key(g, "limits");
+}
+
+static void
+account_show_rate(yajl_gen g, const struct account *a, const struct account_view *v)
+{
+	json_kint(g, "rateLimit", account_rate(a, v->cfg));
+}
+
+static void
+account_show_executions(yajl_gen g, const struct account *a, const struct account_view *v)
+{
+	json_kint(g, "executionsToday", (int64_t)account_executions_today(a, v->now));
+}
+
+static int
+account_same_object(const char *x, const char *y)
+{
+	return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+void
+account_json(yajl_gen g, const struct account *a, const struct config *cfg, int id_null)
+{
+	struct account_view v = { cfg, (int64_t)time(NULL), id_null };
+	const struct account_field *f;
+	const char *object = NULL;
+
 	yajl_gen_map_open(g);
-	json_kint(g, "maxJobs", a->lim.max_jobs);
-	json_kint(g, "maxTasks", a->lim.max_tasks);
-	json_kint(g, "maxTimeout", a->lim.max_timeout);
-	json_kint(g, "minInterval", a->lim.min_interval);
-	json_kint(g, "maxConcurrent", a->lim.max_concurrent);
-	json_kint(g, "rateLimit", account_rate(a, cfg));
-	json_kint(g, "dailyExecutions", a->lim.daily_executions);
-	json_kint(g, "logRetention", a->lim.log_retention);
-	yajl_gen_map_close(g);
-	json_key(g, "usage");
-	yajl_gen_map_open(g);
-	json_kint(g, "jobs", (int64_t)a->jobs);
-	json_kint(g, "executionsToday", (int64_t)account_executions_today(a, (int64_t)time(NULL)));
-	yajl_gen_map_close(g);
-	json_kint(g, "createdAt", a->created_at);
+	for (f = account_fields; f->name; f++) {
+		const void *p = account_field_cptr(a, f);
+
+		if (f->flags & ACCOUNT_FF_HIDDEN)
+			continue;
+		if (!account_same_object(object, f->object)) {
+			if (object)
+				yajl_gen_map_close(g);
+			if ((object = f->object) != NULL) {
+				json_key(g, object);
+				yajl_gen_map_open(g);
+			}
+		}
+		if (f->show) {
+			f->show(g, a, &v);
+			continue;
+		}
+		switch (f->type) {
+		case ACCOUNT_FT_TEXT: json_kstr(g, f->name, *(char *const *)p); break;
+		case ACCOUNT_FT_INT: json_kint(g, f->name, *(const int *)p); break;
+		case ACCOUNT_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
+		case ACCOUNT_FT_I64: json_kint(g, f->name, *(const int64_t *)p); break;
+		case ACCOUNT_FT_U64: json_kint(g, f->name, (int64_t)*(const uint64_t *)p); break;
+		case ACCOUNT_FT_DIGEST: break;
+		}
+	}
+	if (object)
+		yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 }

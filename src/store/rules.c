@@ -13,33 +13,17 @@
 #include <yajl/yajl_tree.h>
 
 #include "store/account.h"
-#include "conf/config.h"
 #include "engine/cron.h"
 #include "store/headers.h"
 #include "util/json.h"
-#include "util/log.h"
 #include "store/rules.h"
 #include "util/text.h"
 #include "engine/tz.h"
 #include "util/url.h"
 
-#define L(f) offsetof(struct account_limits, f)
-
 /* In RULES_METHODS' order. */
 static const char *const rules_methods[] = {
 	"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"
-};
-
-const struct rules_limit rules_limits[] = {
-	{ "maxJobs", "limits", "max_jobs", L(max_jobs), 0 },
-	{ "maxTasks", "limits", "max_tasks", L(max_tasks), 0 },
-	{ "maxTimeout", "limits", "max_timeout", L(max_timeout), 0 },
-	{ "minInterval", "limits", "min_interval", L(min_interval), 0 },
-	{ "maxConcurrent", "limits", "max_concurrent", L(max_concurrent), 0 },
-	{ "rateLimit", "api", "rate_limit", L(rate_limit), 1 },
-	{ "dailyExecutions", "limits", "daily_executions", L(daily_executions), 0 },
-	{ "logRetention", "limits", "log_retention", L(log_retention), 0 },
-	{ NULL, NULL, NULL, 0, 0 },
 };
 
 int
@@ -224,18 +208,4 @@ rules_http_payload(const char *payload, char *why, size_t whylen)
 		rc = rules_http_payload_rest(tree, why, whylen);
 	yajl_tree_free(tree);
 	return rc;
-}
-
-void
-rules_limit_range(const struct rules_limit *l, int64_t *min, int64_t *max)
-{
-	const struct config_key *k;
-
-	for (k = config_keys; k->name; k++)
-		if (strcmp(k->section, l->section) == 0 && strcmp(k->name, l->key) == 0)
-			break;
-	if (k->name == NULL)
-		fatalx("rules: limit %s: no config key [%s] %s", l->name, l->section, l->key);
-	*min = l->zero_ok ? 0 : k->min;
-	*max = k->max;
 }

@@ -76,20 +76,4 @@ int rules_headers(struct buf *out, const char *text, char *why, size_t whylen);
  * refused; or -1 with the reason when the payload is not one of those. */
 int rules_http_payload(const char *payload, char *why, size_t whylen);
 
-/* A limit of an account (struct account_limits) that an admin may set,
- * with the config key whose range it takes. */
-struct rules_limit {
-	const char *name;	/* the API's spelling */
-	const char *section;	/* the config key: [section] key */
-	const char *key;
-	size_t offset;		/* of its int in struct account_limits */
-	int zero_ok;		/* 0 is allowed too, and means "the server's default" */
-};
-
-/* Every limit, ended by one whose name is NULL. */
-extern const struct rules_limit rules_limits[];
-
-/* The range of L's value: the config key's, from 0 when L is zero_ok. */
-void rules_limit_range(const struct rules_limit *l, int64_t *min, int64_t *max);
-
 #endif

@@ -300,49 +300,6 @@ test_http_payload(void **state)
 	    "headers: not an object of names and values, or an array of lines");
 }
 
-static void
-test_limits(void **state)
-{
-	const struct rules_limit *l, *m;
-	const struct config_key *k;
-	int64_t min, max;
-	size_t n = 0;
-
-	(void)state;
-	for (l = rules_limits; l->name; l++, n++) {
-		/* each takes its config key's range (which exists: no fatalx) */
-		for (k = config_keys; k->name; k++)
-			if (strcmp(k->section, l->section) == 0 && strcmp(k->name, l->key) == 0)
-				break;
-		assert_non_null(k->name);
-		rules_limit_range(l, &min, &max);
-		assert_int_equal(max, k->max);
-		assert_int_equal(min, l->zero_ok ? 0 : k->min);
-		/* an int of its own in struct account_limits */
-		assert_true(l->offset + sizeof(int) <= sizeof(struct account_limits));
-		assert_int_equal(l->offset % sizeof(int), 0);
-		for (m = rules_limits; m != l; m++) {
-			assert_true(m->offset != l->offset);
-			assert_true(strcmp(m->name, l->name) != 0);
-		}
-	}
-	/* every field of struct account_limits */
-	assert_int_equal(n, sizeof(struct account_limits) / sizeof(int));
-	/* rateLimit 0 is "the server's rate", below [api] rate_limit's own
-	 * minimum; maxTimeout takes the config key's */
-	for (l = rules_limits; l->name; l++) {
-		rules_limit_range(l, &min, &max);
-		if (strcmp(l->name, "rateLimit") == 0) {
-			assert_int_equal(min, 0);
-			assert_int_equal(max, 1000000);
-		}
-		if (strcmp(l->name, "maxTimeout") == 0) {
-			assert_int_equal(min, 1);
-			assert_int_equal(max, 86400);
-		}
-	}
-}
-
 int
 main(void)
 {
@@ -355,7 +312,6 @@ main(void)
 		cmocka_unit_test(test_expression),
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_http_payload),
-		cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
