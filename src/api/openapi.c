@@ -5,7 +5,7 @@
  * another language) so that it cannot drift from the code it describes:
  * every route of api_routes[] becomes a path, every field of job_fields[]
  * a property of Job and a parameter of cron.add/cron.edit with its type,
- * bounds, default and names, every limit of rules_limits[] a property of
+ * bounds, default and names, every limit of account_fields[] a property of
  * Account with the range of its config key. What no table holds (which
  * parameters each action reads, the shape of its data, the other objects)
  * is written below, as small JSON texts in which ' stands for ".
@@ -767,11 +767,18 @@ oa_schema_account(yajl_gen g)
 	yajl_gen_map_close(g);
 }
 
-/* The account's limits (rules_limits[]), each with its config key's range. */
+/* An account limit an admin sets: a row of account_fields[] in "limits". */
+static int
+oa_is_limit(const struct account_field *f)
+{
+	return f->object && strcmp(f->object, "limits") == 0 && (f->flags & ACCOUNT_FF_ADMIN);
+}
+
+/* The account's limits (account_fields[]), each with its config key's range. */
 static void
 oa_schema_limits(yajl_gen g, int answer)
 {
-	const struct rules_limit *l;
+	const struct account_field *l;
 	int64_t min, max;
 	char what[128];
 
@@ -780,10 +787,12 @@ oa_schema_limits(yajl_gen g, int answer)
 	json_kbool(g, "additionalProperties", answer ? 0 : 1);
 	json_key(g, "properties");
 	yajl_gen_map_open(g);
-	for (l = rules_limits; l->name; l++) {
-		rules_limit_range(l, &min, &max);
-		snprintf(what, sizeof(what), "range of [%s] %s%s", l->section, l->key,
-		    l->zero_ok ? "; 0: the server's" : "");
+	for (l = account_fields; l->name; l++) {
+		if (!oa_is_limit(l))
+			continue;
+		account_field_range(l, &min, &max);
+		snprintf(what, sizeof(what), "range of [%s] %s%s", l->conf_section, l->conf_key,
+		    (l->flags & ACCOUNT_FF_ZERO_OK) ? "; 0: the server's" : "");
 		json_key(g, l->name);
 		oa_int_schema(g, min, max, what);
 	}
@@ -791,8 +800,9 @@ oa_schema_limits(yajl_gen g, int answer)
 	if (answer) {
 		json_key(g, "required");
 		yajl_gen_array_open(g);
-		for (l = rules_limits; l->name; l++)
-			json_str(g, l->name);
+		for (l = account_fields; l->name; l++)
+			if (oa_is_limit(l))
+				json_str(g, l->name);
 		yajl_gen_array_close(g);
 	}
 	yajl_gen_map_close(g);
@@ -890,10 +900,10 @@ oa_emit_job_field(yajl_gen g, const void *arg)
 static void
 oa_emit_limit(yajl_gen g, const void *arg)
 {
-	const struct rules_limit *l = arg;
+	const struct account_field *l = arg;
 	int64_t min, max;
 
-	rules_limit_range(l, &min, &max);
+	account_field_range(l, &min, &max);
 	oa_int_schema(g, min, max, NULL);
 }
 
@@ -940,7 +950,7 @@ oa_each_param(struct oa_each *e, const struct oa_action *a)
 {
 	const struct oa_param *p;
 	const struct job_field *f;
-	const struct rules_limit *l;
+	const struct account_field *l;
 
 	for (p = a->params; p->name; p++) {
 		switch (p->type) {
@@ -959,8 +969,9 @@ oa_each_param(struct oa_each *e, const struct oa_action *a)
 			oa_each_aliases(e, 1);
 			break;
 		case OA_LIMITS:
-			for (l = rules_limits; l->name; l++)
-				oa_emit(e, l->name, 0, NULL, oa_emit_limit, l);
+			for (l = account_fields; l->name; l++)
+				if (oa_is_limit(l))
+					oa_emit(e, l->name, 0, NULL, oa_emit_limit, l);
 			oa_emit(e, "limits", 0, "the limits as one JSON object", oa_emit_limits, NULL);
 			break;
 		default:
