@@ -178,7 +178,7 @@ class ManPages(unittest.TestCase):
 
     def test_every_flag_and_command_is_documented(self):
         text = self.page("webcrond.8")
-        for flag in "dfnvV":
+        for flag in "dfnOvV":
             self.assertRegex(text, r"(?m)^\.It Fl %s\b" % flag)
         for sig in ("SIGTERM", "SIGINT", "SIGHUP"):
             self.assertIn(sig, text)
