@@ -180,6 +180,8 @@ outbound_finish(struct outbound *o, const struct outbound_ctx *ctx)
 		outbound_header(o, "X-Webcron-Scheduled-Time: %lld", (long long)ctx->scheduled);
 		outbound_header(o, "X-Webcron-Execution: %llu", (unsigned long long)ctx->execution_id);
 	}
+	if (ctx->notice_id)	/* the same at every attempt, for receivers to dedupe */
+		outbound_header(o, "X-Webcron-Notice: %llu", (unsigned long long)ctx->notice_id);
 	if (o->body_len && !outbound_has_header(o, "Content-Type") && outbound_is_json(o->body, o->body_len))
 		outbound_header(o, "Content-Type: application/json");
 	if (ctx->secret && *ctx->secret) {

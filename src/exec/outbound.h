@@ -19,6 +19,7 @@ struct outbound_ctx {
 	const char *secret;		/* the account's; "" = none (no signature) */
 	const char *user_agent;		/* the server's default */
 	int64_t now_ms;			/* __timestamp__ and __timestamp_ms__; 0 = the clock's */
+	uint64_t notice_id;		/* a notice's X-Webcron-Notice; 0 = none */
 };
 
 struct outbound {

@@ -233,6 +233,32 @@ class Failures(ExecCase):
         n = self.notices.wait(4, "/notify")[3]
         self.assertEqual(json.loads(n["body"])["event"], "recovered")
 
+    def test_a_notice_waiting_for_its_retry_survives_a_restart(self):
+        self.rx.respond("/bad", status=500)
+        self.notices.respond("/notify", status=503)
+        j = self.add(url=self.rx.url("/bad"), expression="@manual", notify=1)
+        self.ok("cron.run", {"id": j["id"]})
+        first = self.notices.wait(1, "/notify")[0]
+        nid = first["headers"]["X-Webcron-Notice"]
+        wait_until("the first attempt to fail",
+                   lambda: "notice %s: attempt 1 failed" % nid in self.d.log_text())
+        # stopped while the notice waits 5 s for its first retry
+        self.assertEqual(self.d.stop(), 0)
+        self.assertIn("1 notice not delivered yet, kept for the next start", self.d.log_text())
+        self.notices.respond("/notify", status=200)
+        self.d.start()
+        second = self.notices.wait(2, "/notify", timeout=30)[1]
+        self.assertEqual(second["headers"]["X-Webcron-Notice"], nid)
+        self.assertEqual(second["body"], first["body"])
+        self.assertTrue(verify_signature(second["headers"], second["body"]))
+        self.assertGreaterEqual(second["time"] - first["time"], 4.5)
+        # delivered: nothing left to resume at the next start
+        self.assertEqual(self.d.stop(), 0)
+        self.d.start()
+        self.ok("cron.get", {"id": j["id"]})
+        self.assertNotIn("kept for the next start", self.d.log_text().split("webcrond ready")[-1])
+        self.assertEqual(len(self.notices.hits("/notify")), 2)
+
     def test_notice_by_mail(self):
         mailbox = os.path.join(self.d.dir, "mailbox")
         sendmail = os.path.join(self.d.dir, "sendmail")
@@ -279,7 +305,7 @@ class Failures(ExecCase):
             self.assertEqual(self.d.stop(), 0)
             self.assertLess(time.monotonic() - t0, 4)
             log = self.d.log_text()
-            self.assertIn("notify: 1 notice not delivered yet, dropped at shutdown", log)
+            self.assertIn("notify: 1 notice not delivered yet, kept for the next start", log)
             self.assertIn("task class sendmail: pid %d still runs at exit; it is left to finish"
                           % pid, log)
             os.kill(pid, 0)     # left running, as said
