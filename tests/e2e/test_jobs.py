@@ -168,6 +168,27 @@ class Cron(JobCase):
         self.assertEqual(self.ok("cron.get", {"id": j["id"]}), j | {"updatedAt": j["updatedAt"],
                                                                     "nextRun": j["nextRun"]})
 
+    def test_starts_and_expires_as_iso_dates(self):
+        j = self.add(timezone="Europe/Paris", startsAt="2027-05-06",
+                     expiresAt="2027-05-06T08:00:00+02:00")
+        self.assertEqual(j["startsAt"], 1809554400)      # 2027-05-06T00:00 in Paris (UTC+2)
+        self.assertEqual(j["expiresAt"], 1809583200)
+        j = self.ok("cron.edit", {"id": j["id"], "expiresAt": "2027-05-07T06:00:00Z"})
+        self.assertEqual(j["expiresAt"], 1809669600)
+        # without a zone: the job's wall clock; the zone given with it counts
+        j = self.add(timezone="America/New_York", startsAt="2027-01-02T09:30")
+        self.assertEqual(j["startsAt"], 1798900200)      # 14:30 UTC (EST)
+        # Unix seconds as before, given as a number or as text
+        self.assertEqual(self.add(startsAt="1809554400")["startsAt"], 1809554400)
+        self.assertEqual(self.add(startsAt=1809554400)["startsAt"], 1809554400)
+        for bad in ("2027-13-01", "2027-02-30", "06/05/2027", "2027-05-06T25:00", "tomorrow",
+                    "2027-05-06T08:00:00+0200x", "2300-01-01"):
+            msg = self.err("cron.add", {"url": URL, "expression": "0 * * * *", "startsAt": bad},
+                           22, "startsAt")
+            self.assertIn("Unix seconds or ISO 8601", msg)
+        self.err("cron.add", {"url": URL, "expression": "0 * * * *",
+                              "startsAt": "2027-05-06", "expiresAt": "2027-05-05"}, 22, "expiresAt")
+
     def test_headers_forms(self):
         j = self.add(httpHeaders="X-One: 1\r\nX-Two:  two words ")
         self.assertEqual(j["httpHeaders"], "X-One: 1\nX-Two: two words")
