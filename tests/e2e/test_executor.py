@@ -150,6 +150,23 @@ class Firing(ExecCase):
         self.ok("cron.run", {"id": j["id"]})
         self.assertEqual(self.wait_logs(j["id"], 1)[0]["status"], 3)
 
+    def test_poll_a_run_by_its_execution(self):
+        self.rx.respond("/slow", delay=1.5)
+        j = self.add(url=self.rx.url("/slow"), expression="@manual")
+        r = self.ok("cron.run", {"id": j["id"]})
+        self.rx.wait(1, "/slow")
+        polled = self.ok("cron.log", {"id": j["id"], "execution": r["execution"]})
+        self.assertEqual(polled, {"id": r["execution"], "jobId": j["id"], "running": True})
+        log = wait_until("the run to finish", lambda: (lambda l: l if "status" in l else None)(
+            self.ok("cron.log", {"id": j["id"], "execution": r["execution"]})))
+        self.assertEqual((log["id"], log["jobId"], log["status"], log["trigger"]),
+                         (r["execution"], j["id"], 0, "manual"))
+        self.assertEqual(log, self.logs(j["id"])[0])
+        r = self.d.call("cron.log", self.tok, {"id": j["id"], "execution": r["execution"] + 1000})
+        self.assertEqual((r.json["code"], r.json["field"]), (30, "execution"))
+        r = self.d.call("cron.log", self.tok, {"id": j["id"]})
+        self.assertEqual((r.json["code"], r.json["field"]), (21, "execution"))
+
     def test_manual_run_and_payload(self):
         j = self.add(expression="@manual", httpMethod="PUT", postData="default")
         r = self.ok("cron.run", {"id": j["id"], "payload": "custom body"})

@@ -293,6 +293,29 @@ class Cron(JobCase):
         self.assertEqual(len(self.ok("cron.upcoming", {"hours": 6, "limit": 3})), 3)
         self.err("cron.upcoming", {"hours": 169}, 22, "hours")
 
+    def test_get_with_next_runs_and_upcoming_expressions(self):
+        j = self.add(expression="0 */6 * * *")
+        self.assertNotIn("nextRuns", self.ok("cron.get", {"id": j["id"]}))
+        g = self.ok("cron.get", {"id": j["id"], "nextRuns": "true"})
+        self.assertEqual(g["nextRuns"], self.ok("cron.next", {"id": j["id"]}))
+        self.assertEqual(g["nextRuns"][0], g["nextRun"])
+        g = self.ok("cron.get", {"id": j["id"], "nextRuns": 50})
+        self.assertEqual(g["nextRuns"], self.ok("cron.next", {"id": j["id"], "count": 50}))
+        self.assertEqual(len(self.ok("cron.get", {"id": j["id"], "nextRuns": 2})["nextRuns"]), 2)
+        self.assertNotIn("nextRuns", self.ok("cron.get", {"id": j["id"], "nextRuns": "false"}))
+        self.ok("cron.get", json_body={"id": j["id"], "nextRuns": True}, method="POST")
+        self.err("cron.get", {"id": j["id"], "nextRuns": 51}, 22, "nextRuns")
+        self.err("cron.get", {"id": j["id"], "nextRuns": "many"}, 22, "nextRuns")
+        # an inactive job has no next runs, as it has no nextRun
+        self.ok("cron.disable", {"id": j["id"]})
+        self.assertEqual(self.ok("cron.get", {"id": j["id"], "nextRuns": 3})["nextRuns"], [])
+        self.ok("cron.enable", {"id": j["id"]})
+        k = self.add(expression="30 * * * *")
+        up = self.ok("cron.upcoming", {"hours": 6})
+        exprs = {j["id"]: "0 */6 * * *", k["id"]: "30 * * * *"}
+        self.assertTrue(up)
+        self.assertTrue(all(u["expression"] == exprs[u["id"]] for u in up), up)
+
     def test_validate_and_presets(self):
         v = self.ok("cron.validate", {"expression": "30 2 * * *", "timezone": "America/New_York",
                                       "from": 1710043200, "count": 3})
