@@ -45,6 +45,7 @@ const struct api_route api_routes[] = {
 	{ "cron",	"validate",	api_cron_validate,	0 },
 	{ "cron",	"presets",	api_cron_presets,	0 },
 	{ "cron",	"run",		api_cron_run,		API_WRITE },
+	{ "cron",	"log",		api_cron_log,		0 },
 	{ "cron",	"logs",		api_cron_logs,		0 },
 	{ "cron",	"failures",	api_cron_failures,	0 },
 

@@ -169,6 +169,7 @@ int api_cron_upcoming(struct api_call *);
 int api_cron_validate(struct api_call *);
 int api_cron_presets(struct api_call *);
 int api_cron_run(struct api_call *);
+int api_cron_log(struct api_call *);
 int api_cron_logs(struct api_call *);
 int api_cron_failures(struct api_call *);
 /* cron.list of one group's jobs (group.items); GROUP 0 = all. */

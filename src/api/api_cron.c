@@ -24,10 +24,21 @@
 #define CRON_LIST_MAX		1000
 #define CRON_NEXT_MAX		100
 #define CRON_UPCOMING_HOURS	168
+#define CRON_NEXT_RUNS_MAX	50	/* cron.get's nextRuns */
+
+static void api_cron_json_runs(struct api_call *c, const struct job *j, int id_null,
+    int next_runs);
 
 /* Writes J for the account acted for, with its computed fields. */
 static void
 api_cron_json(struct api_call *c, const struct job *j, int id_null)
+{
+	api_cron_json_runs(c, j, id_null, 0);
+}
+
+/* The same, with NEXT_RUNS fire times in "nextRuns" (0: left out). */
+static void
+api_cron_json_runs(struct api_call *c, const struct job *j, int id_null, int next_runs)
 {
 	char ua[512];
 	struct job_view v;
@@ -48,6 +59,7 @@ api_cron_json(struct api_call *c, const struct job *j, int id_null)
 		v.status = j->status;
 	v.id_null = id_null;
 	v.user_agent = ua;
+	v.next_runs = next_runs;
 	job_json(c->g, j, &v);
 }
 
@@ -179,16 +191,41 @@ api_cron_list_group(struct api_call *c, uint64_t group)
 	return 0;
 }
 
+/* cron.get's nextRuns: true (5), false, or a count up to
+ * CRON_NEXT_RUNS_MAX. Returns 0 with *OUT set (0 when absent), or -1. */
+static int
+api_cron_next_runs(struct api_call *c, int *out)
+{
+	const char *s;
+	int64_t v;
+	int rc;
+
+	*out = 0;
+	if ((rc = call_str(c, "nextRuns", 16, &s)) != 1)
+		return rc;
+	if (strcasecmp(s, "true") == 0)
+		*out = 5;
+	else if (strcasecmp(s, "false") != 0) {
+		if (call_int(c, "nextRuns", 0, CRON_NEXT_RUNS_MAX, &v) == -1)
+			return -1;
+		*out = (int)v;
+	}
+	return 0;
+}
+
 int
 api_cron_get(struct api_call *c)
 {
 	struct store_txn t;
 	struct job j;
+	int next_runs;
 
+	if (api_cron_next_runs(c, &next_runs) == -1)
+		return -1;
 	if (api_cron_load(c, &t, 0, &j) == -1)
 		return -1;
 	store_abort(&t);
-	api_cron_json(c, &j, 0);
+	api_cron_json_runs(c, &j, 0, next_runs);
 	job_free(&j);
 	return 0;
 }
@@ -389,6 +426,7 @@ struct upcoming {
 	int64_t time;
 	uint64_t id;
 	char *name;
+	char *expression;
 };
 
 struct upcoming_walk {
@@ -432,6 +470,7 @@ api_cron_upcoming_one(struct job *j, void *arg)
 		u->v[u->n].time = next;
 		u->v[u->n].id = j->id;
 		u->v[u->n].name = xstrdup(j->name);
+		u->v[u->n].expression = xstrdup(j->expression);
 		u->n++;
 		added++;
 		after = next;
@@ -469,12 +508,15 @@ api_cron_upcoming(struct api_call *c)
 			json_kint(c->g, "id", (int64_t)u.v[i].id);
 			json_kstr(c->g, "name", u.v[i].name);
 			json_kint(c->g, "time", u.v[i].time);
+			json_kstr(c->g, "expression", u.v[i].expression);
 			yajl_gen_map_close(c->g);
 		}
 		yajl_gen_array_close(c->g);
 	}
-	for (i = 0; i < u.n; i++)
+	for (i = 0; i < u.n; i++) {
 		free(u.v[i].name);
+		free(u.v[i].expression);
+	}
 	free(u.v);
 	return rc == STORE_OK ? 0 : call_store_error(c, rc, "job");
 }
@@ -660,6 +702,50 @@ api_cron_log_list(struct api_call *c, int failures)
 	if (rc != STORE_OK)
 		return call_store_error(c, rc, "log");
 	yajl_gen_array_close(c->g);
+	return 0;
+}
+
+/* cron.log: one execution of job `id`, by the id cron.run answered (or
+ * a Log's id), so that a client can poll a run it started: the Log once
+ * the run has finished; {"id", "jobId", "running": true} while the job has
+ * a run underway whose log is not written yet. */
+int
+api_cron_log(struct api_call *c)
+{
+	struct execlog l;
+	struct store_txn t;
+	struct job j;
+	uint64_t exec, job;
+	int rc;
+
+	if (call_id(c, "execution", &exec) == -1)
+		return -1;
+	if (api_cron_load(c, &t, 0, &j) == -1)
+		return -1;
+	store_abort(&t);
+	job = j.id;
+	job_free(&j);
+	/* writes of finished runs are batched: make them visible first */
+	c->api->hooks.logs_flush(c->api->hooks.arg);
+	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
+		return call_store_error(c, rc, "log");
+	rc = execlog_load(&t, job, exec, &l);
+	store_abort(&t);
+	if (rc == STORE_OK) {
+		execlog_json(c->g, &l);
+		execlog_free(&l);
+		return 0;
+	}
+	if (rc != STORE_NOTFOUND)
+		return call_store_error(c, rc, "log");
+	if (c->api->hooks.job_running(c->api->hooks.arg, job) == 0)
+		return call_error(c, API_NOT_FOUND, "execution", "execution %llu of job %llu not found",
+		    (unsigned long long)exec, (unsigned long long)job);
+	yajl_gen_map_open(c->g);
+	json_kint(c->g, "id", (int64_t)exec);
+	json_kint(c->g, "jobId", (int64_t)job);
+	json_kbool(c->g, "running", 1);
+	yajl_gen_map_close(c->g);
 	return 0;
 }
 

@@ -287,8 +287,15 @@ jp_field(struct api_call *c, struct job *j, const struct job_field *f)
 			*(int64_t *)field = 0;
 			return 0;
 		}
-		if ((rc = call_int(c, f->name, f->min, f->max, &v)) != 1)
-			return rc;
+		if (s[(*s == '-') + strspn(s + (*s == '-'), "0123456789")] == '\0') {
+			if ((rc = call_int(c, f->name, f->min, f->max, &v)) != 1)
+				return rc;
+		} else if (cron_parse_time(s, job_zone(j, c->acct), &v) == -1 || v < f->min ||
+		    v > f->max)
+			/* a date without a zone is in the job's: timezone comes
+			 * before the times in job_fields */
+			return call_error(c, API_INVALID, f->name, "%s must be Unix seconds or ISO 8601, "
+			    "e.g. 2027-05-06, 2027-05-06T08:00:00+02:00 or 2027-05-06T06:00:00Z", f->name);
 		*(int64_t *)field = v;
 		return 0;
 	case JOB_FT_BOOL:

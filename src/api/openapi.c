@@ -92,6 +92,22 @@ static const struct oa_param oa_id_account[] = { OA_PID("id", "the account's id"
 static const struct oa_param oa_cron_list[] = {
 	{ "group", OA_INT, 0, INT64_MAX, 0, NULL, "jobs of this group (0: every job)" },
 	OA_LIST_PARAMS,
+	{ "after", OA_INT, 0, INT64_MAX, 0, NULL,
+	    "only jobs with a greater id: the next page after the last id seen" },
+	OA_END
+};
+
+static const struct oa_param oa_cron_get[] = {
+	OA_PID("id", "the job's id"),
+	{ "nextRuns", OA_SCHEMA, 0, 0, 0,
+	    "{'oneOf':[{'type':'boolean'},{'type':'integer','minimum':1,'maximum':50}]}",
+	    "also answer `nextRuns`: `true` for the next 5 fire times, or how many" },
+	OA_END
+};
+
+static const struct oa_param oa_cron_log[] = {
+	OA_PID("id", "the job's id"),
+	OA_PID("execution", "the execution's id: the `execution` cron.run answered"),
 	OA_END
 };
 
@@ -258,7 +274,7 @@ static const struct oa_param oa_user_edit[] = {
 
 static const struct oa_action oa_actions[] = {
 	{ "cron", "list", "The account's jobs, by id", oa_cron_list, OA_ARRAY(OA_REF("Job")) },
-	{ "cron", "get", "One job, with its tasks", oa_id_job, OA_REF("Job") },
+	{ "cron", "get", "One job, with its tasks", oa_cron_get, OA_REF("Job") },
 	{ "cron", "add", "Adds a job: a url and/or tasks, and a schedule", oa_cron_add,
 	    OA_REF("Job") },
 	{ "cron", "edit", "Changes a job; absent fields keep their value", oa_cron_edit,
@@ -275,8 +291,9 @@ static const struct oa_action oa_actions[] = {
 	    OA_ARRAY("{'type':'integer'}") },
 	{ "cron", "upcoming", "The account's next fires, by time", oa_cron_upcoming,
 	    OA_ARRAY("{'type':'object','additionalProperties':false,"
-	    "'required':['id','name','time'],'properties':{'id':{'type':'integer'},"
-	    "'name':{'type':'string'},'time':{'type':'integer'}}}") },
+	    "'required':['id','name','time','expression'],'properties':{'id':{'type':'integer'},"
+	    "'name':{'type':'string'},'time':{'type':'integer'},"
+	    "'expression':{'type':'string','description':'the schedule of the job'}}}") },
 	{ "cron", "validate", "Checks a schedule and lists its next fire times; stores nothing",
 	    oa_cron_validate,
 	    "{'type':'object','additionalProperties':false,"
@@ -296,6 +313,11 @@ static const struct oa_action oa_actions[] = {
 	    "'description':'the id of the Log the run writes'}}}" },
 	{ "cron", "logs", "A job's executions, newest first", oa_cron_logs,
 	    OA_ARRAY(OA_REF("Log")) },
+	{ "cron", "log", "One execution: its Log once it ended, `running` while the job runs "
+	    "(code 30 otherwise)", oa_cron_log,
+	    "{'oneOf':[" OA_REF("Log") ",{'type':'object','additionalProperties':false,"
+	    "'required':['id','jobId','running'],'properties':{'id':{'type':'integer'},"
+	    "'jobId':{'type':'integer'},'running':{'const':true}}}]}" },
 	{ "cron", "failures", "Failed executions (Log status 1-5 and 7), newest first",
 	    oa_cron_failures, OA_ARRAY(OA_REF("Log")) },
 
@@ -467,10 +489,12 @@ static const struct {
 	{ "tasks", OA_ARRAY(OA_REF("Task")) },
 	{ "lastRun", "{'type':['integer','null'],'description':'planned time of the last run'}" },
 	{ "nextRun", "{'type':['integer','null'],'description':'null when the job is not active'}" },
+	{ "nextRuns", "{'type':'array','items':{'type':'integer'},"
+	    "'description':'cron.get with nextRuns only: nextRun and the fire times after it'}" },
 	{ "lastStatus", "{'type':['integer','null'],'description':'Log status of the last run'}" },
 	{ "lastDuration", "{'type':['number','null'],'description':'seconds'}" },
 	{ "isProcessing", "{'type':'boolean'}" },
-	{ "points", "{'type':'integer','minimum':0,'description':'fires in the next 24 hours'}" },
+	{ "points", "{'type':'integer','minimum':0,'description':'fires in the calendar day of the job, in its zone'}" },
 	{ NULL, NULL }
 };
 
@@ -726,7 +750,8 @@ oa_schema_job(yajl_gen g)
 	json_key(g, "required");
 	yajl_gen_array_open(g);
 	for (f = job_fields; f->name; f++) {
-		if (f->flags & JOB_FF_HIDDEN)
+		/* nextRuns is there only when cron.get is asked for it */
+		if ((f->flags & JOB_FF_HIDDEN) || strcmp(f->name, "nextRuns") == 0)
 			continue;
 		json_str(g, f->name);
 		if (strcmp(f->name, "expression") == 0)

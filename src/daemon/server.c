@@ -545,6 +545,7 @@ server_start(struct server *srv)
 		log_warnx("sched: the jobs cannot be read from the store");
 		return -1;
 	}
+	notify_resume(srv->notify);
 	for (i = 0; i < srv->nfds; i++) {
 		struct evhttp **h = srv->tls && srv->addrs[i].family != AF_UNIX ?
 		    &srv->https : &srv->http;

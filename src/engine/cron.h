@@ -54,6 +54,16 @@ int cron_parse(const char *text, struct cron **out, struct cron_error *err);
 /* Frees a schedule; NULL is allowed. */
 void cron_free(struct cron *c);
 
+/* Reads TEXT as an ISO 8601 date or date and time, the form @at takes:
+ * "2027-05-06", "2027-05-06T08:00" or "2027-05-06T08:00:00", then an
+ * optional zone "Z", "+02:00", "+0200" or "+02". Without a zone it is a
+ * wall-clock time in ZONE (UTC when NULL), a bare date its midnight; a
+ * time a forward jump skips is the end of the gap, a repeated one its
+ * first occurrence. Returns 0 with *OUT in Unix seconds, or -1 when TEXT
+ * is not of that form, not a valid date, or outside CRON_YEAR_MIN to
+ * CRON_YEAR_MAX. */
+int cron_parse_time(const char *text, const struct tz *zone, int64_t *out);
+
 /*
  * Turns the SetCronJob fields into one normalized expression written to OUT
  * (OUTLEN bytes, NUL-terminated). Each field is a comma list ("0,15,30";

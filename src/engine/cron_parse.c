@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "engine/cron_impl.h"
+#include "engine/tz.h"
 
 struct field_def {
 	const char *name;
@@ -842,9 +843,86 @@ static int fixed_digits(const char *s, size_t len, size_t *i, int n, int *out)
 	return 0;
 }
 
+/* An ISO 8601 date, optional time (seconds optional), optional zone (Z,
+ * +hh:mm, +hhmm, +hh), as @at, startsAt and expiresAt take it. */
+struct iso_time {
+	int Y, M, D, h, mi, sec;
+	int zoned;		/* a zone was given: OFF seconds east of UTC */
+	int off;
+};
+
+/* Reads S[0..N) into T. Returns 0, or -1 when S is not of that form (the
+ * ranges of the fields are the caller's to check). */
+static int scan_iso(const char *s, size_t n, struct iso_time *t)
+{
+	size_t i = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (fixed_digits(s, n, &i, 4, &t->Y) < 0 || i >= n || s[i++] != '-' ||
+	    fixed_digits(s, n, &i, 2, &t->M) < 0 || i >= n || s[i++] != '-' ||
+	    fixed_digits(s, n, &i, 2, &t->D) < 0)
+		return -1;
+	if (i < n && (s[i] == 'T' || s[i] == 't')) {
+		i++;
+		if (fixed_digits(s, n, &i, 2, &t->h) < 0 || i >= n || s[i++] != ':' ||
+		    fixed_digits(s, n, &i, 2, &t->mi) < 0)
+			return -1;
+		if (i < n && s[i] == ':') {
+			i++;
+			if (fixed_digits(s, n, &i, 2, &t->sec) < 0)
+				return -1;
+		}
+	}
+	if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+		t->zoned = 1;
+		i++;
+	} else if (i < n && (s[i] == '+' || s[i] == '-')) {
+		int sign = s[i++] == '-' ? -1 : 1, oh, om = 0;
+		if (fixed_digits(s, n, &i, 2, &oh) < 0)
+			return -1;
+		if (i < n && s[i] == ':') {
+			i++;
+			if (fixed_digits(s, n, &i, 2, &om) < 0)
+				return -1;
+		} else if (i < n && fixed_digits(s, n, &i, 2, &om) < 0) {
+			return -1;
+		}
+		if (oh > 23 || om > 59)
+			return -1;
+		t->zoned = 1;
+		t->off = sign * (oh * 3600 + om * 60);
+	}
+	return i == n ? 0 : -1;
+}
+
+static int iso_valid(const struct iso_time *t)
+{
+	return t->M >= 1 && t->M <= 12 && t->D >= 1 && t->D <= cal_days_in_month(t->Y, t->M) &&
+	    t->h <= 23 && t->mi <= 59 && t->sec <= 59;
+}
+
+int cron_parse_time(const char *text, const struct tz *zone, int64_t *out)
+{
+	struct iso_time it;
+	int64_t local, at[2];
+
+	if (text == NULL || strlen(text) > 64 || scan_iso(text, strlen(text), &it) < 0 ||
+	    !iso_valid(&it) || it.Y < CRON_YEAR_MIN || it.Y > CRON_YEAR_MAX)
+		return -1;
+	local = cal_days_from_civil(it.Y, it.M, it.D) * 86400 + it.h * 3600 + it.mi * 60 + it.sec;
+	if (it.zoned)
+		*out = local - it.off;
+	else {
+		/* a wall-clock time in ZONE: its first occurrence, or the end
+		 * of the gap a forward jump skipped it in */
+		tz_local_to_utc(zone ? zone : tz_utc(), local, at);
+		*out = at[0];
+	}
+	return *out < 0 || *out >= CRON_INSTANT_END ? -1 : 0;
+}
+
 /*
- * "@at 2025-01-02T03:04:05Z": ISO 8601 date, optional time (seconds
- * optional), optional zone (Z, +hh:mm, +hhmm, +hh). With a zone it is one
+ * "@at 2025-01-02T03:04:05Z": ISO 8601 (scan_iso). With a zone it is one
  * instant; without, a wall-clock time in the job's zone, compiled as a
  * fixed-time rule so that the daylight-saving policy applies to it.
  */
@@ -852,48 +930,16 @@ static int parse_at(struct parse_ctx *cx, const char *s, size_t n, struct cron_r
     struct tbuf *out)
 {
 	char q[200];
-	int Y, M, D, h = 0, mi = 0, sec = 0, zoned = 0, off = 0;
-	size_t i = 0;
+	struct iso_time it;
+	int Y, M, D, h, mi, sec, zoned, off;
 
 	if (n == 0)
 		return fail(cx->err, "expression", "@at needs a time such as 2025-01-02T03:04:05Z");
-	if (fixed_digits(s, n, &i, 4, &Y) < 0 || i >= n || s[i++] != '-' ||
-	    fixed_digits(s, n, &i, 2, &M) < 0 || i >= n || s[i++] != '-' ||
-	    fixed_digits(s, n, &i, 2, &D) < 0)
+	if (scan_iso(s, n, &it) < 0)
 		goto bad;
-	if (i < n && (s[i] == 'T' || s[i] == 't')) {
-		i++;
-		if (fixed_digits(s, n, &i, 2, &h) < 0 || i >= n || s[i++] != ':' ||
-		    fixed_digits(s, n, &i, 2, &mi) < 0)
-			goto bad;
-		if (i < n && s[i] == ':') {
-			i++;
-			if (fixed_digits(s, n, &i, 2, &sec) < 0)
-				goto bad;
-		}
-	}
-	if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
-		zoned = 1;
-		i++;
-	} else if (i < n && (s[i] == '+' || s[i] == '-')) {
-		int sign = s[i++] == '-' ? -1 : 1, oh, om = 0;
-		if (fixed_digits(s, n, &i, 2, &oh) < 0)
-			goto bad;
-		if (i < n && s[i] == ':') {
-			i++;
-			if (fixed_digits(s, n, &i, 2, &om) < 0)
-				goto bad;
-		} else if (i < n && fixed_digits(s, n, &i, 2, &om) < 0) {
-			goto bad;
-		}
-		if (oh > 23 || om > 59)
-			goto bad;
-		zoned = 1;
-		off = sign * (oh * 3600 + om * 60);
-	}
-	if (i != n)
-		goto bad;
-	if (M < 1 || M > 12 || D < 1 || D > cal_days_in_month(Y, M) || h > 23 || mi > 59 || sec > 59)
+	Y = it.Y, M = it.M, D = it.D, h = it.h, mi = it.mi, sec = it.sec;
+	zoned = it.zoned, off = it.off;
+	if (!iso_valid(&it))
 		return fail(cx->err, "expression", "@at: \"%s\" is not a valid date and time",
 		    quote(q, sizeof q, s, n));
 	if (Y < CRON_YEAR_MIN || Y > CRON_YEAR_MAX)

@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "exec/notify.h"
 #include "exec/outbound.h"
+#include "store/outbox.h"
 #include "store/store.h"
 #include "exec/taskclass.h"
 
@@ -29,6 +30,8 @@ static const int notify_backoff[NOTIFY_ATTEMPTS - 1] = { 5, 30, 120 };
 
 struct notice {
 	struct notify *nf;
+	uint64_t id;		/* in the store's outbox; 0 = only here */
+	uint64_t account;
 	char *url;
 	char *body;
 	char *secret;
@@ -109,16 +112,61 @@ notice_free(struct notice *n)
 	free(n);
 }
 
+/* Writes N's state to the outbox (made, or an attempt failed and the
+ * next is due at DUE), or deletes it (DELIVERED or given up). A notice the
+ * store cannot keep is still sent from memory. */
+static void
+notice_save(struct notice *n, int64_t due, int done)
+{
+	struct outbox_notice on;
+	struct store_txn t;
+	int rc;
+
+	if (done && n->id == 0)
+		return;
+	if ((rc = store_begin(n->nf->env.store, 1, &t)) == STORE_OK) {
+		if (done)
+			outbox_del(&t, n->id);
+		else {
+			memset(&on, 0, sizeof(on));
+			on.id = n->id;
+			on.account = n->account;
+			on.job = n->job;
+			on.attempts = n->attempt;
+			on.due = due;
+			on.url = n->url;
+			on.body = n->body;
+			outbox_put(&t, &on);
+		}
+		rc = store_commit(&t);
+		if (rc == STORE_OK && !done)
+			n->id = on.id;
+	}
+	if (rc != STORE_OK)
+		log_warnx("notify: job %llu: the notice could not be %s the store (%s)",
+		    (unsigned long long)n->job, done ? "removed from" : "kept in",
+		    rc == STORE_FULL ? "storage full" : "storage error");
+}
+
 void
 notify_free(struct notify *nf)
 {
-	size_t n;
+	struct notice *n;
+	size_t kept = 0, lost = 0;
 
 	if (nf == NULL)
 		return;
-	if ((n = nf->inflight) != 0)
+	TAILQ_FOREACH(n, &nf->notices, entry)
+		if (n->id)
+			kept++;
+		else
+			lost++;
+	if (kept)
+		log_info("notify: %zu notice%s not delivered yet, kept for the next start",
+		    kept, kept == 1 ? "" : "s");
+	if (lost)
 		log_warnx("notify: %zu notice%s not delivered yet, dropped at shutdown",
-		    n, n == 1 ? "" : "s");
+		    lost, lost == 1 ? "" : "s");
 	while (!TAILQ_EMPTY(&nf->notices))
 		notice_free(TAILQ_FIRST(&nf->notices));
 	free(nf);
@@ -133,6 +181,14 @@ notice_retry(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+notice_wait(struct notice *n, const struct timeval *tv)
+{
+	if (n->timer == NULL)
+		n->timer = evtimer_new(n->nf->env.base, notice_retry, n);
+	evtimer_add(n->timer, tv);
+}
+
+static void
 notice_done(const struct httpc_result *res, void *arg)
 {
 	struct notice *n = arg;
@@ -140,6 +196,7 @@ notice_done(const struct httpc_result *res, void *arg)
 
 	if (res->outcome == HTTPC_RESPONSE && res->status >= 200 && res->status < 300) {
 		log_debug("notify: job %llu: notice delivered", (unsigned long long)n->job);
+		notice_save(n, 0, 1);
 		notice_free(n);
 		return;
 	}
@@ -148,13 +205,17 @@ notice_done(const struct httpc_result *res, void *arg)
 		log_warnx("notify: job %llu: the notice could not be delivered after %d attempt%s: %s",
 		    (unsigned long long)n->job, n->attempt, n->attempt == 1 ? "" : "s",
 		    res->outcome == HTTPC_RESPONSE ? "a status other than 2xx" : res->error);
+		notice_save(n, 0, 1);
 		notice_free(n);
 		return;
 	}
 	tv.tv_sec = notify_backoff[n->attempt - 1];
-	if (n->timer == NULL)
-		n->timer = evtimer_new(n->nf->env.base, notice_retry, n);
-	evtimer_add(n->timer, &tv);
+	log_info("notify: job %llu: notice %llu: attempt %d failed (%s); the next in %lld s",
+	    (unsigned long long)n->job, (unsigned long long)n->id, n->attempt,
+	    res->outcome == HTTPC_RESPONSE ? "a status other than 2xx" : res->error,
+	    (long long)tv.tv_sec);
+	notice_save(n, (int64_t)time(NULL) + tv.tv_sec, 0);
+	notice_wait(n, &tv);
 }
 
 static void
@@ -170,12 +231,14 @@ notice_send(struct notice *n)
 	config_user_agent(n->nf->env.cfg, ua, sizeof(ua));
 	ctx.secret = n->secret;
 	ctx.user_agent = ua;
+	ctx.notice_id = n->id;
 	/* signed afresh at each attempt, so the timestamp is current */
 	outbound_notice(&req, n->url, n->body, 30, &ctx);
 	outbound_httpc(&req, &hr);
 	hr.egress_key = n->job;			/* from the job's egress address */
 	if (httpc_start(n->nf->env.httpc, &hr, notice_done, n) == NULL) {
 		log_warnx("notify: job %llu: the notice could not be started", (unsigned long long)n->job);
+		notice_save(n, 0, 1);
 		notice_free(n);
 	}
 	outbound_free(&req);
@@ -235,6 +298,73 @@ notify_mail(struct notify *nf, const char *to, const struct job *j, const struct
 	free(cmd);
 }
 
+static struct notice *
+notice_new(struct notify *nf, uint64_t account, uint64_t job, const char *url, const char *body,
+    const char *secret)
+{
+	struct notice *n = xcalloc(1, sizeof(*n));
+
+	n->nf = nf;
+	n->account = account;
+	n->job = job;
+	n->url = xstrdup(url);
+	n->body = xstrdup(body);
+	n->secret = xstrdup(secret);
+	TAILQ_INSERT_TAIL(&nf->notices, n, entry);
+	nf->inflight++;
+	return n;
+}
+
+void
+notify_resume(struct notify *nf)
+{
+	struct outbox_notice *list = NULL;
+	struct store_txn t;
+	struct account a;
+	size_t n = 0, i, resumed = 0;
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+
+	if ((rc = store_begin(nf->env.store, 1, &t)) != STORE_OK)
+		goto fail;
+	if ((rc = outbox_list(&t, &list, &n)) != STORE_OK) {
+		store_abort(&t);
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		struct outbox_notice *on = &list[i];
+		struct notice *no;
+		struct timeval tv = { 0, 0 };
+
+		if (on->attempts >= NOTIFY_ATTEMPTS || account_load(&t, on->account, &a) != STORE_OK) {
+			/* its account was deleted, or it was given up just before a crash */
+			outbox_del(&t, on->id);
+			continue;
+		}
+		no = notice_new(nf, on->account, on->job, on->url, on->body, a.secret);
+		account_free(&a);
+		no->id = on->id;
+		no->attempt = on->attempts;
+		if (on->due > now)
+			tv.tv_sec = (time_t)(on->due - now);
+		notice_wait(no, &tv);
+		resumed++;
+	}
+	if ((rc = store_commit(&t)) != STORE_OK)
+		goto fail;
+	if (resumed)
+		log_info("notify: %zu notice%s not delivered before the last stop, resumed",
+		    resumed, resumed == 1 ? "" : "s");
+	goto done;
+fail:
+	log_warnx("notify: the notices kept in the store could not be read (%s)",
+	    rc == STORE_FULL ? "storage full" : "storage error");
+done:
+	for (i = 0; i < n; i++)
+		outbox_notice_free(&list[i]);
+	free(list);
+}
+
 void
 notify_job(struct notify *nf, const struct job *j, const struct execlog *l, const char *event)
 {
@@ -249,15 +379,11 @@ notify_job(struct notify *nf, const struct job *j, const struct execlog *l, cons
 	}
 	store_abort(&t);
 	if (*a.notify_url) {
-		struct notice *n = xcalloc(1, sizeof(*n));
+		char *body = notify_body(j, l, event, (long long)time(NULL));
+		struct notice *n = notice_new(nf, j->account, j->id, a.notify_url, body, a.secret);
 
-		n->nf = nf;
-		n->url = xstrdup(a.notify_url);
-		n->body = notify_body(j, l, event, (long long)time(NULL));
-		n->secret = xstrdup(a.secret);
-		n->job = j->id;
-		TAILQ_INSERT_TAIL(&nf->notices, n, entry);
-		nf->inflight++;
+		free(body);
+		notice_save(n, (int64_t)time(NULL), 0);
 		notice_send(n);
 	}
 	if (*a.notify_email && *nf->env.cfg->sendmail)

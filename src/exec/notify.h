@@ -1,6 +1,7 @@
 /*
  * notify: failure and recovery notices, as a signed JSON POST to the
- * account's notifyUrl (retried 3 times) and a mail to its notifyEmail
+ * account's notifyUrl (retried 3 times, kept in the store until delivered
+ * or given up, so that they survive a restart) and a mail to its notifyEmail
  * through the configured sendmail. Notices never delay a job: both go
  * out on the loop and nothing waits for them.
  */
@@ -34,6 +35,12 @@ struct notify;
 
 struct notify *notify_new(const struct notify_env *env);
 
+/* Resumes the webhook notices kept in the store by an earlier run (not
+ * delivered before it stopped): each is sent when its next attempt is
+ * due, with the attempts it had left. Notices of deleted accounts are
+ * dropped. Errors are logged. */
+void notify_resume(struct notify *);
+
 /* Sends notice EVENT ("failure", "disabled", "recovered", "success") about
  * execution L of job J to J's account, through whichever channels it has. */
 void notify_job(struct notify *, const struct job *j, const struct execlog *l, const char *event);
@@ -43,8 +50,9 @@ void notify_job(struct notify *, const struct job *j, const struct execlog *l, c
 size_t   notify_pending(const struct notify *);
 uint64_t notify_failed(const struct notify *);
 
-/* Drops (and logs the count of) the notices not delivered yet, at
- * shutdown, then frees the object: after httpc_free(), which cancels
+/* Lets go of (and logs the count of) the notices not delivered yet, at
+ * shutdown: they stay in the store for notify_resume at the next start.
+ * Then frees the object: after httpc_free(), which cancels
  * their requests without calling back, and before the event base is
  * freed. */
 void notify_free(struct notify *);

@@ -13,11 +13,13 @@
 #include <openssl/hmac.h>
 
 #include "util/buf.h"
+#include "engine/cal.h"
 #include "exec/httpc.h"
 #include "store/job.h"
 #include "util/json.h"
 #include "util/log.h"
 #include "exec/outbound.h"
+#include "engine/tz.h"
 
 static int64_t
 outbound_now_ms(const struct outbound_ctx *ctx)
@@ -30,17 +32,52 @@ outbound_now_ms(const struct outbound_ctx *ctx)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-char *
-outbound_expand(const char *s, const struct outbound_ctx *ctx)
+/* How a placeholder's text is written where it stands. */
+enum outbound_escape { OUTBOUND_RAW, OUTBOUND_URL, OUTBOUND_JSON };
+
+static void
+outbound_add_escaped(struct buf *b, const char *s, enum outbound_escape esc)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (esc == OUTBOUND_URL && !((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~'))
+			buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+		else if (esc == OUTBOUND_JSON && (*p == '"' || *p == '\\'))
+			buf_printf(b, "\\%c", *p);
+		else if (esc == OUTBOUND_JSON && *p < 0x20)
+			buf_printf(b, "\\u%04x", *p);
+		else
+			buf_add(b, p, 1);
+	}
+}
+
+/* The scheduled instant's wall clock in the job's zone. */
+static void
+outbound_local(const struct outbound_ctx *ctx, int64_t *y, int *mo, int *d, int *secs)
+{
+	const struct tz *zone = ctx->zone ? ctx->zone : tz_utc();
+	int64_t local = ctx->scheduled + tz_offset_at(zone, ctx->scheduled);
+	int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+
+	cal_civil_from_days(days, y, mo, d);
+	*secs = (int)(local - days * 86400);
+}
+
+static char *
+outbound_expand_as(const char *s, const struct outbound_ctx *ctx, enum outbound_escape esc)
 {
 	struct buf b = BUF_INIT;
-	int64_t ms = -1;
+	int64_t ms = -1, y;
+	int mo, d, secs;
 	char *out;
 
 	while (*s) {
 		const char *p = strstr(s, "__");
 		const char *names[] = { "__timestamp_ms__", "__timestamp__", "__cronjob__",
-		    "__execution__", "__secret__" };
+		    "__execution__", "__secret__", "__name__", "__date__", "__time__" };
 		size_t i;
 
 		if (p == NULL) {
@@ -64,12 +101,27 @@ outbound_expand(const char *s, const struct outbound_ctx *ctx)
 		case 2: buf_printf(&b, "%llu", (unsigned long long)ctx->job_id); break;
 		case 3: buf_printf(&b, "%llu", (unsigned long long)ctx->execution_id); break;
 		case 4: buf_addstr(&b, ctx->secret ? ctx->secret : ""); break;
+		case 5: outbound_add_escaped(&b, ctx->name ? ctx->name : "", esc); break;
+		case 6:
+			outbound_local(ctx, &y, &mo, &d, &secs);
+			buf_printf(&b, "%04lld-%02d-%02d", (long long)y, mo, d);
+			break;
+		case 7:
+			outbound_local(ctx, &y, &mo, &d, &secs);
+			buf_printf(&b, "%02d:%02d:%02d", secs / 3600, secs / 60 % 60, secs % 60);
+			break;
 		}
 		s = p + strlen(names[i]);
 	}
 	out = xstrdup(buf_str(&b));
 	buf_free(&b);
 	return out;
+}
+
+char *
+outbound_expand(const char *s, const struct outbound_ctx *ctx)
+{
+	return outbound_expand_as(s, ctx, OUTBOUND_RAW);
 }
 
 void
@@ -170,6 +222,26 @@ outbound_is_json(const char *body, size_t len)
 	return 1;
 }
 
+/* How __name__ is escaped in a body: by the request's Content-Type (json,
+ * a form, anything else), or without one, JSON when the template starts
+ * like JSON (placeholders may stand where JSON would not parse). */
+static enum outbound_escape
+outbound_body_escape(const struct outbound *o, const char *tmpl)
+{
+	size_t i, n = strlen("Content-Type");
+
+	for (i = 0; i < o->nheaders; i++)
+		if (strncasecmp(o->headers[i], "Content-Type", n) == 0 && o->headers[i][n] == ':') {
+			if (strcasestr(o->headers[i] + n, "json"))
+				return OUTBOUND_JSON;
+			if (strcasestr(o->headers[i] + n, "x-www-form-urlencoded"))
+				return OUTBOUND_URL;
+			return OUTBOUND_RAW;
+		}
+	tmpl += strspn(tmpl, " \t\r\n");
+	return *tmpl == '{' || *tmpl == '[' ? OUTBOUND_JSON : OUTBOUND_RAW;
+}
+
 /* The headers every request carries, the Content-Type of a JSON body and
  * the signature: after the caller's own headers. */
 static void
@@ -180,6 +252,8 @@ outbound_finish(struct outbound *o, const struct outbound_ctx *ctx)
 		outbound_header(o, "X-Webcron-Scheduled-Time: %lld", (long long)ctx->scheduled);
 		outbound_header(o, "X-Webcron-Execution: %llu", (unsigned long long)ctx->execution_id);
 	}
+	if (ctx->notice_id)	/* the same at every attempt, for receivers to dedupe */
+		outbound_header(o, "X-Webcron-Notice: %llu", (unsigned long long)ctx->notice_id);
 	if (o->body_len && !outbound_has_header(o, "Content-Type") && outbound_is_json(o->body, o->body_len))
 		outbound_header(o, "Content-Type: application/json");
 	if (ctx->secret && *ctx->secret) {
@@ -201,11 +275,13 @@ void
 outbound_job(struct outbound *o, const struct job *j, const struct outbound_ctx *ctx, const char *payload)
 {
 	memset(o, 0, sizeof(*o));
-	o->url = outbound_expand(j->url, ctx);
+	o->url = outbound_expand_as(j->url, ctx, OUTBOUND_URL);
 	o->method = xstrdup(j->http_method);
 	outbound_header_lines(o, j->http_headers, ctx);
 	if (outbound_has_body(j->http_method)) {
-		o->body = outbound_expand(payload ? payload : j->post_data, ctx);
+		const char *tmpl = payload ? payload : j->post_data;
+
+		o->body = outbound_expand_as(tmpl, ctx, outbound_body_escape(o, tmpl));
 		o->body_len = strlen(o->body);
 	}
 	if (*j->username || *j->password) {
@@ -237,7 +313,7 @@ outbound_task(struct outbound *o, const struct job *j, const char *payload,
 	o->ssl_verify = j->ssl_verify;
 	o->egress_key = j->id;
 	if (*payload != '{') {
-		o->url = outbound_expand(payload, ctx);
+		o->url = outbound_expand_as(payload, ctx, OUTBOUND_URL);
 		o->method = xstrdup("GET");
 		outbound_finish(o, ctx);
 		return 0;
@@ -249,7 +325,7 @@ outbound_task(struct outbound *o, const struct job *j, const char *payload,
 			yajl_tree_free(tree);
 		return -1;
 	}
-	o->url = outbound_expand(YAJL_GET_STRING(v), ctx);
+	o->url = outbound_expand_as(YAJL_GET_STRING(v), ctx, OUTBOUND_URL);
 	v = yajl_tree_get(tree, method_path, yajl_t_string);
 	o->method = xstrdup(v ? YAJL_GET_STRING(v) : "GET");
 	if ((v = yajl_tree_get(tree, headers_path, yajl_t_any)) != NULL) {
@@ -276,12 +352,13 @@ outbound_task(struct outbound *o, const struct job *j, const char *payload,
 	}
 	if ((v = yajl_tree_get(tree, body_path, yajl_t_any)) != NULL && !YAJL_IS_NULL(v)) {
 		if (YAJL_IS_STRING(v))
-			o->body = outbound_expand(YAJL_GET_STRING(v), ctx);
+			o->body = outbound_expand_as(YAJL_GET_STRING(v), ctx,
+			    outbound_body_escape(o, YAJL_GET_STRING(v)));
 		else {
 			/* a JSON body written as JSON */
 			char *text = json_tree_text(v);
 
-			o->body = outbound_expand(text, ctx);
+			o->body = outbound_expand_as(text, ctx, OUTBOUND_JSON);
 			free(text);
 		}
 		o->body_len = strlen(o->body);

@@ -10,6 +10,7 @@
 
 struct httpc_request;
 struct job;
+struct tz;
 
 /* What placeholders and headers need to know of the execution. */
 struct outbound_ctx {
@@ -19,6 +20,9 @@ struct outbound_ctx {
 	const char *secret;		/* the account's; "" = none (no signature) */
 	const char *user_agent;		/* the server's default */
 	int64_t now_ms;			/* __timestamp__ and __timestamp_ms__; 0 = the clock's */
+	uint64_t notice_id;		/* a notice's X-Webcron-Notice; 0 = none */
+	const char *name;		/* __name__: the job's name; NULL = "" */
+	const struct tz *zone;		/* __date__, __time__ of SCHEDULED; NULL = UTC */
 };
 
 struct outbound {
@@ -55,8 +59,13 @@ void outbound_notice(struct outbound *o, const char *url, const char *body, int 
 void outbound_httpc(const struct outbound *o, struct httpc_request *r);
 void outbound_free(struct outbound *o);
 
-/* S with __timestamp__, __timestamp_ms__, __cronjob__, __execution__ and
- * __secret__ replaced. Returns a new string. */
+/* S with __timestamp__, __timestamp_ms__, __cronjob__, __execution__,
+ * __secret__, __name__, __date__ (YYYY-MM-DD) and __time__ (HH:MM:SS, both
+ * of the scheduled instant in ctx->zone) replaced, each as it is. Returns
+ * a new string. The requests' URLs and bodies escape __name__ for where it
+ * stands: URL-encoded in a URL (and a form body), JSON-escaped in a JSON
+ * body (a Content-Type saying json, or without one, a body that starts
+ * with { or [), as it is elsewhere (a text body, headers, task classes). */
 char *outbound_expand(const char *s, const struct outbound_ctx *ctx);
 
 /* The value of X-Webcron-Signature for BODY at time T:

@@ -51,6 +51,7 @@ struct run {
 	struct job job;
 	int have_job;
 	char *secret;
+	const struct tz *zone;		/* the job's: __date__, __time__ */
 	uint64_t retention;
 	struct execlog log;
 	int step;			/* -1: the URL request; then the task index */
@@ -275,6 +276,7 @@ run_load(struct run *r, unsigned *max_concurrent)
 	rc = job_load(&t, r->o.job, &r->job);
 	if (rc == STORE_OK && account_load(&t, r->o.account, &a) == STORE_OK) {
 		r->secret = xstrdup(a.secret);
+		r->zone = job_zone(&r->job, &a);
 		r->retention = (uint64_t)a.lim.log_retention;
 		*max_concurrent = (unsigned)(a.lim.max_concurrent > 0 ? a.lim.max_concurrent : 1);
 		account_free(&a);
@@ -385,6 +387,8 @@ run_ctx(const struct run *r, struct outbound_ctx *ctx, char *ua, size_t ualen)
 	ctx->scheduled = r->o.planned;
 	ctx->secret = r->secret ? r->secret : "";
 	ctx->user_agent = ua;
+	ctx->name = r->have_job ? r->job.name : "";
+	ctx->zone = r->zone;
 }
 
 /* Whether STATUS is among CODES ("200-299,304"). */

@@ -45,6 +45,7 @@ static void job_show_fail(yajl_gen, const struct job *, const struct job_view *)
 static void job_show_tasks(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_last_run(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_next_run(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_next_runs(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_last_status(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_last_duration(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_processing(yajl_gen, const struct job *, const struct job_view *);
@@ -131,6 +132,9 @@ const struct job_field job_fields[] = {
 	    JOB_FF_API_OWN | JOB_FF_MOVE_OWN },
 	{ "lastRun", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_run, JOB_FF_LIVE },
 	{ "nextRun", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_next_run, JOB_FF_LIVE },
+	/* shown only when asked for (cron.get nextRuns=N), and then without
+	 * the remembered text: never in it */
+	{ "nextRuns", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_next_runs, 0 },
 	{ "lastStatus", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_status,
 	    JOB_FF_LIVE },
 	{ "lastDuration", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_duration,
@@ -1129,6 +1133,32 @@ job_show_next_run(yajl_gen g, const struct job *j, const struct job_view *v)
 	json_ktime(g, "nextRun", v->next_run);
 }
 
+/* Asked for (cron.get's nextRuns): nextRun and the fires after it, none
+ * when there is no nextRun (an inactive job, the daily limit reached). */
+static void
+job_show_next_runs(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	struct cron_window w;
+	struct cron *c = NULL;
+	int64_t next = v->next_run;
+	int n;
+
+	if (v->next_runs <= 0)
+		return;
+	json_key(g, "nextRuns");
+	yajl_gen_array_open(g);
+	if (next && cron_parse(j->expression, &c, NULL) == 0) {
+		job_window(j, &w);
+		for (n = 0; n < v->next_runs; n++) {
+			json_int(g, next);
+			if (cron_next(c, v->zone, &w, next, &next) != 0)
+				break;
+		}
+		cron_free(c);
+	}
+	yajl_gen_array_close(g);
+}
+
 static void
 job_show_last_status(yajl_gen g, const struct job *j, const struct job_view *v)
 {
@@ -1255,7 +1285,7 @@ job_json(yajl_gen g, const struct job *j, const struct job_view *v)
 
 	/* a job read from the store: its record's fields as they were shown
 	 * last time, and the live ones of now */
-	if (v->points == NULL || j->digest == 0 || v->id_null) {
+	if (v->points == NULL || j->digest == 0 || v->id_null || v->next_runs) {
 		job_json_fields(g, j, v, 0);
 		return;
 	}

@@ -282,6 +282,7 @@ struct job_view {
 	int status;		/* the status shown (3 while the daily limit holds) */
 	const char *user_agent;	/* shown when the job has none of its own */
 	struct points *points;	/* the cache of "points" (store_points), NULL = none */
+	int next_runs;		/* "nextRuns": that many fire times from nextRun on; 0 = left out */
 };
 
 /* The zone J runs in: its own, else its account's, else UTC. */

@@ -33,6 +33,7 @@ enum store_db {
 	DB_GROUPS_BY_ACCOUNT,	/* u64 account || u64 group -> "" */
 	DB_LOGS,		/* u64 job || u64 log id -> log record */
 	DB_FAILURES,		/* u64 account || u64 log id -> u64 job (failed logs) */
+	DB_NOTICES,		/* u64 notice id -> webhook notice not delivered yet (outbox) */
 	DB_COUNT
 };
 

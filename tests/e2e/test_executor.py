@@ -150,6 +150,23 @@ class Firing(ExecCase):
         self.ok("cron.run", {"id": j["id"]})
         self.assertEqual(self.wait_logs(j["id"], 1)[0]["status"], 3)
 
+    def test_poll_a_run_by_its_execution(self):
+        self.rx.respond("/slow", delay=1.5)
+        j = self.add(url=self.rx.url("/slow"), expression="@manual")
+        r = self.ok("cron.run", {"id": j["id"]})
+        self.rx.wait(1, "/slow")
+        polled = self.ok("cron.log", {"id": j["id"], "execution": r["execution"]})
+        self.assertEqual(polled, {"id": r["execution"], "jobId": j["id"], "running": True})
+        log = wait_until("the run to finish", lambda: (lambda l: l if "status" in l else None)(
+            self.ok("cron.log", {"id": j["id"], "execution": r["execution"]})))
+        self.assertEqual((log["id"], log["jobId"], log["status"], log["trigger"]),
+                         (r["execution"], j["id"], 0, "manual"))
+        self.assertEqual(log, self.logs(j["id"])[0])
+        r = self.d.call("cron.log", self.tok, {"id": j["id"], "execution": r["execution"] + 1000})
+        self.assertEqual((r.json["code"], r.json["field"]), (30, "execution"))
+        r = self.d.call("cron.log", self.tok, {"id": j["id"]})
+        self.assertEqual((r.json["code"], r.json["field"]), (21, "execution"))
+
     def test_manual_run_and_payload(self):
         j = self.add(expression="@manual", httpMethod="PUT", postData="default")
         r = self.ok("cron.run", {"id": j["id"], "payload": "custom body"})
@@ -233,6 +250,32 @@ class Failures(ExecCase):
         n = self.notices.wait(4, "/notify")[3]
         self.assertEqual(json.loads(n["body"])["event"], "recovered")
 
+    def test_a_notice_waiting_for_its_retry_survives_a_restart(self):
+        self.rx.respond("/bad", status=500)
+        self.notices.respond("/notify", status=503)
+        j = self.add(url=self.rx.url("/bad"), expression="@manual", notify=1)
+        self.ok("cron.run", {"id": j["id"]})
+        first = self.notices.wait(1, "/notify")[0]
+        nid = first["headers"]["X-Webcron-Notice"]
+        wait_until("the first attempt to fail",
+                   lambda: "notice %s: attempt 1 failed" % nid in self.d.log_text())
+        # stopped while the notice waits 5 s for its first retry
+        self.assertEqual(self.d.stop(), 0)
+        self.assertIn("1 notice not delivered yet, kept for the next start", self.d.log_text())
+        self.notices.respond("/notify", status=200)
+        self.d.start()
+        second = self.notices.wait(2, "/notify", timeout=30)[1]
+        self.assertEqual(second["headers"]["X-Webcron-Notice"], nid)
+        self.assertEqual(second["body"], first["body"])
+        self.assertTrue(verify_signature(second["headers"], second["body"]))
+        self.assertGreaterEqual(second["time"] - first["time"], 3.5)   # 5 s, in whole seconds
+        # delivered: nothing left to resume at the next start
+        self.assertEqual(self.d.stop(), 0)
+        self.d.start()
+        self.ok("cron.get", {"id": j["id"]})
+        self.assertNotIn("kept for the next start", self.d.log_text().split("webcrond ready")[-1])
+        self.assertEqual(len(self.notices.hits("/notify")), 2)
+
     def test_notice_by_mail(self):
         mailbox = os.path.join(self.d.dir, "mailbox")
         sendmail = os.path.join(self.d.dir, "sendmail")
@@ -279,7 +322,7 @@ class Failures(ExecCase):
             self.assertEqual(self.d.stop(), 0)
             self.assertLess(time.monotonic() - t0, 4)
             log = self.d.log_text()
-            self.assertIn("notify: 1 notice not delivered yet, dropped at shutdown", log)
+            self.assertIn("notify: 1 notice not delivered yet, kept for the next start", log)
             self.assertIn("task class sendmail: pid %d still runs at exit; it is left to finish"
                           % pid, log)
             os.kill(pid, 0)     # left running, as said

@@ -168,6 +168,27 @@ class Cron(JobCase):
         self.assertEqual(self.ok("cron.get", {"id": j["id"]}), j | {"updatedAt": j["updatedAt"],
                                                                     "nextRun": j["nextRun"]})
 
+    def test_starts_and_expires_as_iso_dates(self):
+        j = self.add(timezone="Europe/Paris", startsAt="2027-05-06",
+                     expiresAt="2027-05-06T08:00:00+02:00")
+        self.assertEqual(j["startsAt"], 1809554400)      # 2027-05-06T00:00 in Paris (UTC+2)
+        self.assertEqual(j["expiresAt"], 1809583200)
+        j = self.ok("cron.edit", {"id": j["id"], "expiresAt": "2027-05-07T06:00:00Z"})
+        self.assertEqual(j["expiresAt"], 1809669600)
+        # without a zone: the job's wall clock; the zone given with it counts
+        j = self.add(timezone="America/New_York", startsAt="2027-01-02T09:30")
+        self.assertEqual(j["startsAt"], 1798900200)      # 14:30 UTC (EST)
+        # Unix seconds as before, given as a number or as text
+        self.assertEqual(self.add(startsAt="1809554400")["startsAt"], 1809554400)
+        self.assertEqual(self.add(startsAt=1809554400)["startsAt"], 1809554400)
+        for bad in ("2027-13-01", "2027-02-30", "06/05/2027", "2027-05-06T25:00", "tomorrow",
+                    "2027-05-06T08:00:00+0200x", "2300-01-01"):
+            msg = self.err("cron.add", {"url": URL, "expression": "0 * * * *", "startsAt": bad},
+                           22, "startsAt")
+            self.assertIn("Unix seconds or ISO 8601", msg)
+        self.err("cron.add", {"url": URL, "expression": "0 * * * *",
+                              "startsAt": "2027-05-06", "expiresAt": "2027-05-05"}, 22, "expiresAt")
+
     def test_headers_forms(self):
         j = self.add(httpHeaders="X-One: 1\r\nX-Two:  two words ")
         self.assertEqual(j["httpHeaders"], "X-One: 1\nX-Two: two words")
@@ -271,6 +292,29 @@ class Cron(JobCase):
         self.assertEqual(len([u for u in up if u["id"] == k["id"]]), 6)
         self.assertEqual(len(self.ok("cron.upcoming", {"hours": 6, "limit": 3})), 3)
         self.err("cron.upcoming", {"hours": 169}, 22, "hours")
+
+    def test_get_with_next_runs_and_upcoming_expressions(self):
+        j = self.add(expression="0 */6 * * *")
+        self.assertNotIn("nextRuns", self.ok("cron.get", {"id": j["id"]}))
+        g = self.ok("cron.get", {"id": j["id"], "nextRuns": "true"})
+        self.assertEqual(g["nextRuns"], self.ok("cron.next", {"id": j["id"]}))
+        self.assertEqual(g["nextRuns"][0], g["nextRun"])
+        g = self.ok("cron.get", {"id": j["id"], "nextRuns": 50})
+        self.assertEqual(g["nextRuns"], self.ok("cron.next", {"id": j["id"], "count": 50}))
+        self.assertEqual(len(self.ok("cron.get", {"id": j["id"], "nextRuns": 2})["nextRuns"]), 2)
+        self.assertNotIn("nextRuns", self.ok("cron.get", {"id": j["id"], "nextRuns": "false"}))
+        self.ok("cron.get", json_body={"id": j["id"], "nextRuns": True}, method="POST")
+        self.err("cron.get", {"id": j["id"], "nextRuns": 51}, 22, "nextRuns")
+        self.err("cron.get", {"id": j["id"], "nextRuns": "many"}, 22, "nextRuns")
+        # an inactive job has no next runs, as it has no nextRun
+        self.ok("cron.disable", {"id": j["id"]})
+        self.assertEqual(self.ok("cron.get", {"id": j["id"], "nextRuns": 3})["nextRuns"], [])
+        self.ok("cron.enable", {"id": j["id"]})
+        k = self.add(expression="30 * * * *")
+        up = self.ok("cron.upcoming", {"hours": 6})
+        exprs = {j["id"]: "0 */6 * * *", k["id"]: "30 * * * *"}
+        self.assertTrue(up)
+        self.assertTrue(all(u["expression"] == exprs[u["id"]] for u in up), up)
 
     def test_validate_and_presets(self):
         v = self.ok("cron.validate", {"expression": "30 2 * * *", "timezone": "America/New_York",

@@ -333,8 +333,10 @@ class Answers(DaemonCase):
         call("cron.edit", {"id": job["id"], "description": "nightly backup", "retries": 1},
              post=True)
         call("cron.get", {"id": job["id"]})
+        call("cron.get", {"id": job["id"], "nextRuns": 3})
         call("cron.list")
         call("cron.list", {"keyword": "backup", "limit": 10})
+        call("cron.list", {"after": job["id"], "limit": 10})
         call("cron.next", {"id": job["id"], "count": 3})
         call("cron.upcoming", {"hours": 48})
         call("cron.validate", {"expression": "0 2 * * 1-5", "timezone": "Europe/Berlin"})
@@ -357,6 +359,7 @@ class Answers(DaemonCase):
             l["id"] == run["execution"] for l in self.d.call("cron.logs", tok, {"id": job["id"]}).data))
         wait_until("a failed run", lambda: self.d.call("cron.failures", tok).data)
         call("cron.logs", {"id": job["id"]})
+        call("cron.log", {"id": job["id"], "execution": run["execution"]})
         call("cron.logs", {"id": fast["id"], "limit": 5})
         call("cron.failures")
         call("cron.failures", {"id": fast["id"]})

@@ -103,6 +103,7 @@ ROUTES = {
     "cron.validate":  ({}, {"expression": "0 0 1 1 *"}, None),
     "cron.presets":   ({}, {}, None),
     "cron.run":       ({"id": "job"}, {}, 30),
+    "cron.log":       ({"id": "job"}, {"execution": "1"}, 30),
     "cron.logs":      ({"id": "job"}, {}, 30),
     "cron.failures":  ({"id": "job"}, {}, 30),
     "task.list":      ({"job": "job"}, {}, 30),

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "engine/cron.h"
+#include "engine/tz.h"
 
 /* Parses TEXT, which must be valid, and returns its normalized text. */
 static const char *normalized(const char *text)
@@ -609,6 +610,45 @@ static void test_garbage(void **state)
 	}
 }
 
+/* cron_parse_time: the dates startsAt and expiresAt take, as @at reads them. */
+static void test_parse_time(void **state)
+{
+	const struct tz *paris = tz_get("Europe/Paris");
+	int64_t t;
+
+	(void)state;
+	assert_non_null(paris);
+	assert_int_equal(cron_parse_time("2027-05-06T06:00:00Z", NULL, &t), 0);
+	assert_int_equal(t, 1809669600 - 86400);
+	assert_int_equal(cron_parse_time("2027-05-06T08:00:00+02:00", NULL, &t), 0);
+	assert_int_equal(t, 1809583200);
+	assert_int_equal(cron_parse_time("2027-05-06T08:00+0200", NULL, &t), 0);
+	assert_int_equal(t, 1809583200);
+	assert_int_equal(cron_parse_time("2027-05-06", NULL, &t), 0);		/* UTC midnight */
+	assert_int_equal(t, 1809561600);
+	assert_int_equal(cron_parse_time("2027-05-06", paris, &t), 0);		/* Paris midnight */
+	assert_int_equal(t, 1809554400);
+	assert_int_equal(cron_parse_time("2027-05-06T08:00:00Z", paris, &t), 0);	/* the zone given wins */
+	assert_int_equal(t, 1809590400);
+	/* 2027-03-28 02:30 does not exist in Paris: the end of the gap, 01:00Z */
+	assert_int_equal(cron_parse_time("2027-03-28T02:30", paris, &t), 0);
+	assert_int_equal(t, 1806195600);
+	/* 2027-10-31 02:30 happens twice: the first, 00:30Z */
+	assert_int_equal(cron_parse_time("2027-10-31T02:30", paris, &t), 0);
+	assert_int_equal(t, 1824942600);
+	assert_int_equal(cron_parse_time("1970-01-01", NULL, &t), 0);
+	assert_int_equal(t, 0);
+	assert_int_equal(cron_parse_time("1970-01-01T00:00:00+01:00", NULL, &t), -1);
+	assert_int_equal(cron_parse_time("2200-01-01", NULL, &t), -1);
+	assert_int_equal(cron_parse_time("2027-02-29", NULL, &t), -1);
+	assert_int_equal(cron_parse_time("2027-5-6", NULL, &t), -1);
+	assert_int_equal(cron_parse_time("2027-05-06T08", NULL, &t), -1);
+	assert_int_equal(cron_parse_time("2027-05-06 08:00", NULL, &t), -1);
+	assert_int_equal(cron_parse_time("2027-05-06T08:00:00+24:00", NULL, &t), -1);
+	assert_int_equal(cron_parse_time("", NULL, &t), -1);
+	assert_int_equal(cron_parse_time("1809554400", NULL, &t), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -622,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_presets),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_parse_time),
 	};
 	return cmocka_run_group_tests_name("cron_parse", tests, NULL, NULL);
 }

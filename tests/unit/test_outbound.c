@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/tz.h"
 #include "store/job.h"
 #include "exec/outbound.h"
 
@@ -180,6 +181,102 @@ test_task_payloads(void **state)
 	job_free(&j);
 }
 
+/* __name__ escaped for where it stands; __date__ and __time__ of the
+ * scheduled instant in the job's zone. */
+static void
+test_name_date_time(void **state)
+{
+	struct outbound_ctx c = ctx("");
+	struct outbound o;
+	struct job j;
+	char why[256], *s;
+
+	(void)state;
+	c.name = "Back up \"db\" & co/é\n";
+	c.scheduled = 1809583200;		/* 2027-05-06T06:00:00Z */
+	s = outbound_expand("__name__|__date__|__time__|__timestamp__", &c);
+	assert_string_equal(s, "Back up \"db\" & co/é\n|2027-05-06|06:00:00|1700000000");
+	free(s);
+	c.zone = tz_get("Europe/Paris");
+	assert_non_null(c.zone);
+	s = outbound_expand("__date__T__time__", &c);
+	assert_string_equal(s, "2027-05-06T08:00:00");
+	free(s);
+	c.zone = tz_get("America/New_York");
+	assert_non_null(c.zone);
+	s = outbound_expand("__date__ __time__", &c);	/* the day before there */
+	assert_string_equal(s, "2027-05-06 02:00:00");
+	free(s);
+	c.scheduled = 1809583200 - 7 * 3600;
+	s = outbound_expand("__date__ __time__", &c);
+	assert_string_equal(s, "2027-05-05 19:00:00");
+	free(s);
+	c.zone = NULL;
+	c.name = NULL;
+	s = outbound_expand("[__name__]", &c);
+	assert_string_equal(s, "[]");
+	free(s);
+
+	c.name = "Back up \"db\" & co/é\n";
+	job_init(&j, NULL);
+	j.id = 42;
+	free(j.url);
+	j.url = strdup("https://h.example/x?n=__name__&d=__date__");
+	free(j.http_method);
+	j.http_method = strdup("POST");
+	free(j.post_data);
+	j.post_data = strdup("{\"job\": \"__name__\", \"id\": __cronjob__}");
+	free(j.http_headers);
+	j.http_headers = strdup("X-Job: __name__ at __time__");
+	outbound_job(&o, &j, &c, NULL);
+	assert_string_equal(o.url, "https://h.example/x?n=Back%20up%20%22db%22%20%26%20co%2F%C3%A9%0A"
+	    "&d=2027-05-05");
+	assert_string_equal(o.body, "{\"job\": \"Back up \\\"db\\\" & co/é\\u000a\", \"id\": 42}");
+	/* the line break makes the header unusable: it is left out */
+	assert_null(header(&o, "X-Job"));
+	outbound_free(&o);
+
+	/* a text body as it is; a form body URL-encoded; a Content-Type
+	 * saying json wins over a body that does not look like JSON */
+	free(j.post_data);
+	j.post_data = strdup("name=__name__");
+	c.name = "a b&c";
+	free(j.http_headers);
+	j.http_headers = strdup("X-Job: __name__");
+	outbound_job(&o, &j, &c, NULL);
+	assert_string_equal(o.body, "name=a b&c");
+	assert_string_equal(header(&o, "X-Job"), "a b&c");
+	outbound_free(&o);
+	free(j.http_headers);
+	j.http_headers = strdup("Content-Type: application/x-www-form-urlencoded");
+	outbound_job(&o, &j, &c, NULL);
+	assert_string_equal(o.body, "name=a%20b%26c");
+	outbound_free(&o);
+	free(j.http_headers);
+	j.http_headers = strdup("Content-Type: application/json");
+	free(j.post_data);
+	j.post_data = strdup("\"__name__\"");
+	c.name = "say \"hi\"";
+	outbound_job(&o, &j, &c, "  \"__name__\"");
+	assert_string_equal(o.body, "  \"say \\\"hi\\\"\"");
+	outbound_free(&o);
+
+	/* http tasks: the URL, a JSON body written as JSON, a text body */
+	assert_int_equal(outbound_task(&o, &j, "https://t.example/?n=__name__", &c, why, sizeof(why)), 0);
+	assert_string_equal(o.url, "https://t.example/?n=say%20%22hi%22");
+	outbound_free(&o);
+	assert_int_equal(outbound_task(&o, &j, "{\"url\":\"https://t.example/__name__\",\"method\":\"POST\","
+	    "\"body\":{\"n\":\"__name__\"}}", &c, why, sizeof(why)), 0);
+	assert_string_equal(o.url, "https://t.example/say%20%22hi%22");
+	assert_string_equal(o.body, "{\"n\":\"say \\\"hi\\\"\"}");
+	outbound_free(&o);
+	assert_int_equal(outbound_task(&o, &j, "{\"url\":\"https://t.example/\",\"method\":\"POST\","
+	    "\"body\":\"n=__name__\"}", &c, why, sizeof(why)), 0);
+	assert_string_equal(o.body, "n=say \"hi\"");
+	outbound_free(&o);
+	job_free(&j);
+}
+
 int
 main(void)
 {
@@ -188,6 +285,7 @@ main(void)
 		cmocka_unit_test(test_placeholders),
 		cmocka_unit_test(test_job_request),
 		cmocka_unit_test(test_task_payloads),
+		cmocka_unit_test(test_name_date_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

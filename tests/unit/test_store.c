@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/outbox.h"
 #include "store/record.h"
 #include "store/store.h"
 
@@ -585,6 +586,47 @@ test_schema_from_the_future(void **state)
 	assert_non_null(strstr(err, "schema"));
 }
 
+/* Notices kept across a reopen, rewritten in place, deleted. */
+static void
+test_outbox(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_notice a = { 0, 7, 9, 0, 1000, "http://127.0.0.1/n", "{\"event\":\"failure\"}" };
+	struct outbox_notice b = { 0, 8, 10, 0, 1001, "http://127.0.0.1/m", "{}" };
+	struct outbox_notice *list;
+	struct store_txn t;
+	size_t n;
+
+	f->st = open_store(f->db, MAP, 0);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	outbox_put(&t, &a);
+	outbox_put(&t, &b);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	assert_true(a.id > 0 && b.id > a.id);
+	a.attempts = 2;
+	a.due = 1030;
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	outbox_put(&t, &a);		/* the same id: rewritten */
+	outbox_del(&t, b.id);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	store_close(f->st);
+
+	f->st = open_store(f->db, MAP, 0);
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	assert_int_equal(outbox_list(&t, &list, &n), STORE_OK);
+	store_abort(&t);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].id, a.id);
+	assert_int_equal(list[0].account, 7);
+	assert_int_equal(list[0].job, 9);
+	assert_int_equal(list[0].attempts, 2);
+	assert_int_equal(list[0].due, 1030);
+	assert_string_equal(list[0].url, a.url);
+	assert_string_equal(list[0].body, a.body);
+	outbox_notice_free(&list[0]);
+	free(list);
+}
+
 static void
 test_backup(void **state)
 {
@@ -666,6 +708,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_from_the_future, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
