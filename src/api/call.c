@@ -113,7 +113,9 @@ call_str(struct api_call *c, const char *name, size_t maxlen, const char **out)
 	case PARAM_JSON:
 		return call_error(c, API_INVALID, name, "%s must be a single value, not an object or array", name);
 	case PARAM_LIST:
-		if (p->nitems != 1)
+		/* "name[]=x" alone is PHP's list of one and may stand for x; a
+		 * JSON array is a list whatever its length */
+		if (p->nitems != 1 || p->json != NULL)
 			return call_error(c, API_INVALID, name, "%s must be a single value, not a list", name);
 		/* FALLTHROUGH */
 	case PARAM_STR:
@@ -237,6 +239,7 @@ call_send(struct evhttp_request *req, int http, const unsigned char *body, size_
 	case 401: reason = "Unauthorized"; break;
 	case 403: reason = "Forbidden"; break;
 	case 404: reason = "Not Found"; break;
+	case 405: reason = "Method Not Allowed"; break;
 	case 409: reason = "Conflict"; break;
 	case 413: reason = "Payload Too Large"; break;
 	case 422: reason = "Unprocessable Entity"; break;

@@ -66,5 +66,56 @@ class Codes(ContractCase):
         self.err("task.add", {"job": jid, "action": "http", "payload": "ftp://x"}, 25, "payload")
 
 
+def split_answer(answer):
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return lines[0], headers, body
+
+
+class Envelope(ContractCase):
+    def test_unsupported_methods_get_405_envelope(self):
+        for method in ("TRACE", "BREW"):
+            path = "/api/cron.list?token=" + self.tok
+            answer = raw_exchange(self.d.port, ("%s %s HTTP/1.1\r\nHost: localhost\r\n"
+                                                "Connection: close\r\n\r\n"
+                                                % (method, path)).encode())
+            status, headers, body = split_answer(answer)
+            self.assertTrue(status.startswith("HTTP/1.1 405 "), (method, answer[:300]))
+            self.assertEqual(headers.get("content-type"), "application/json", method)
+            self.assertIn("GET", headers.get("allow", ""), method)
+            self.assertIn("POST", headers.get("allow", ""), method)
+            env = json.loads(body)
+            self.assertEqual(env["status"], "error", method)
+            self.assertIsInstance(env["code"], int)
+        self.ok("cron.list")
+
+    def test_body_over_256k_gets_413_envelope(self):
+        body = json.dumps({"name": "x" * (300 * 1024)}).encode()
+        head = ("POST /api/account.edit?token=%s HTTP/1.1\r\nHost: localhost\r\n"
+                "Content-Type: application/json\r\nConnection: close\r\n"
+                "Content-Length: %d\r\n\r\n"
+                % (self.tok, len(body))).encode()
+        status, headers, reply = split_answer(raw_exchange(self.d.port, head + body))
+        self.assertTrue(status.startswith("HTTP/1.1 413 "), status)
+        self.assertEqual(headers.get("content-type"), "application/json")
+        env = json.loads(reply)
+        self.assertEqual((env["status"], env["code"]), ("error", 22))
+        self.assertEqual(self.ok("account.get").data["name"], "alice")
+
+    def test_one_element_array_is_not_a_scalar(self):
+        self.err("cron.add", None, 22, "retries", method="POST",
+                 json_body={"url": URL, "expression": "0 * * * *", "retries": [1]})
+        self.err("cron.list", None, 22, "limit", method="POST", json_body={"limit": [5]})
+        # PHP's name[]=x alone still stands for x, and lists stay lists
+        jid = self.ok("cron.add", json_body={"url": URL, "minute": [5]},
+                      method="POST").data["id"]
+        self.assertEqual(self.ok("cron.get", {"id": jid}).data["expression"], "5 * * * *")
+        self.ok("cron.edit", {"id": jid, "retries[]": "2"})
+
+
 if __name__ == "__main__":
     unittest.main()
