@@ -366,6 +366,7 @@ api_handle(struct api *api, struct evhttp_request *req)
 		goto reply;
 	c.g = json_gen_new();
 	c.route->handler(&c);
+	call_params_check(&c);
 reply:
 	api_reply(&c);
 	api_count(api, &c);

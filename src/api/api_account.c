@@ -113,6 +113,10 @@ api_account_apply(struct api_call *c, struct account *a, int admin)
 			return call_error(c, API_INVALID, "notifyEmail", "notifyEmail %s", why);
 		api_set(&a->notify_email, s);
 	}
+	if ((rc = call_bool(c, "strictParams", &b)) == -1)
+		return -1;
+	if (rc == 1)
+		a->strict_params = b;
 	if (!admin)
 		return 0;
 	if ((rc = call_int(c, "status", 0, 1, &n)) == -1)
@@ -157,7 +161,7 @@ api_account_update(struct api_call *c, struct account *a,
 		return -1;
 	}
 	account_save(&t, a, c->now);
-	if ((rc = store_commit(&t)) != STORE_OK)
+	if ((rc = call_commit(c, &t)) != STORE_OK)
 		return call_store_error(c, rc, "account");
 	c->api->hooks.account_changed(c->api->hooks.arg, a, 0);
 	return 0;
@@ -237,7 +241,7 @@ api_account_token(struct api_call *c)
 		account_free(&a);
 		return call_error(c, API_INTERNAL, NULL, "internal error");
 	}
-	if ((rc = store_commit(&t)) != STORE_OK) {
+	if ((rc = call_commit(c, &t)) != STORE_OK) {
 		account_free(&a);
 		return call_store_error(c, rc, "account");
 	}

@@ -216,6 +216,37 @@ call_url_allowed(struct api_call *c, const char *field, const char *url)
 	return 0;
 }
 
+/* ---- unknown parameters */
+
+static int
+call_strict_params(const struct api_call *c)
+{
+	return c->api->cfg->strict_params || (c->caller.id && c->caller.strict_params);
+}
+
+int
+call_params_check(struct api_call *c)
+{
+	const struct param *p;
+
+	if (c->code || c->params_checked || !call_strict_params(c))
+		return c->code ? -1 : 0;
+	if ((p = params_unread(&c->params, 0)) != NULL)
+		return call_error(c, API_INVALID, p->given,
+		    "unknown parameter %s (strictParams is on)", p->given);
+	c->params_checked = 1;
+	return 0;
+}
+
+int
+call_commit(struct api_call *c, struct store_txn *t)
+{
+	if (call_params_check(c) == -1) {
+		store_abort(t);
+		return STORE_FAILED;
+	}
+	return store_commit(t);
+}
 
 void
 call_send(struct evhttp_request *req, int http, const unsigned char *body, size_t len,
@@ -318,8 +349,25 @@ call_finish(struct api_call *c)
 	}
 	if (c->code == 0) {
 		yajl_gen_get_buf(c->g, &out, &len);
+		const struct param *p;
+		size_t i;
+
 		buf_addstr(&c->body, "{\"status\":\"success\",\"code\":0,\"data\":");
 		buf_add(&c->body, out, len);
+		/* the parameters nobody read were ignored: say so */
+		for (i = 0; (p = params_unread(&c->params, i)) != NULL; i++) {
+			yajl_gen w = json_gen_new();
+			const unsigned char *name;
+			size_t nlen;
+
+			yajl_gen_string(w, (const unsigned char *)p->given, strlen(p->given));
+			yajl_gen_get_buf(w, &name, &nlen);
+			buf_addstr(&c->body, i ? "," : ",\"warnings\":[");
+			buf_add(&c->body, name, nlen);
+			yajl_gen_free(w);
+		}
+		if (i)
+			buf_addch(&c->body, ']');
 		buf_addch(&c->body, '}');
 	} else {
 		yajl_gen g = json_gen_new();

@@ -23,6 +23,7 @@ enum {
 	A_SECRET, A_CREATED, A_UPDATED, A_TOKEN, A_JOBS, A_EXEC_DAY, A_EXEC_TODAY,
 	A_MAX_JOBS = 20, A_MAX_TASKS, A_MAX_TIMEOUT, A_MIN_INTERVAL, A_MAX_CONCURRENT,
 	A_RATE_LIMIT, A_DAILY_EXECUTIONS, A_LOG_RETENTION,
+	A_STRICT_PARAMS = 40,
 };
 
 void
@@ -99,6 +100,8 @@ account_encode(const struct account *a, struct buf *b)
 	record_uint(b, A_RATE_LIMIT, (uint64_t)a->lim.rate_limit);
 	record_uint(b, A_DAILY_EXECUTIONS, (uint64_t)a->lim.daily_executions);
 	record_uint(b, A_LOG_RETENTION, (uint64_t)a->lim.log_retention);
+	if (a->strict_params)
+		record_uint(b, A_STRICT_PARAMS, 1);
 }
 
 static int
@@ -147,6 +150,7 @@ account_decode(const void *data, size_t len, struct account *a)
 		case A_RATE_LIMIT: a->lim.rate_limit = (int)v.u; break;
 		case A_DAILY_EXECUTIONS: a->lim.daily_executions = (int)v.u; break;
 		case A_LOG_RETENTION: a->lim.log_retention = (int)v.u; break;
+		case A_STRICT_PARAMS: a->strict_params = v.u != 0; break;
 		default: break;	/* a newer build's field */
 		}
 	}
@@ -277,6 +281,7 @@ account_json(yajl_gen g, const struct account *a, const struct config *cfg, int 
 	json_kstr(g, "notifyUrl", a->notify_url);
 	json_kstr(g, "notifyEmail", a->notify_email);
 	json_kbool(g, "hasSecret", a->secret && *a->secret);
+	json_kbool(g, "strictParams", a->strict_params);
 	json_key(g, "limits");
 	yajl_gen_map_open(g);
 	json_kint(g, "maxJobs", a->lim.max_jobs);

@@ -117,5 +117,60 @@ class Envelope(ContractCase):
         self.ok("cron.edit", {"id": jid, "retries[]": "2"})
 
 
+class UnknownParams(ContractCase):
+    def test_unknown_parameters_are_named_in_warnings(self):
+        r = self.ok("cron.add", {"timzone": "Europe/Berlin"}, method="POST",
+                    json_body={"url": URL, "expression": "0 * * * *"})
+        self.assertEqual(r.json["warnings"], ["timzone"])
+        self.assertEqual(r.data["timezone"], "UTC")
+        # every known name, in any spelling, and the token: no warnings
+        r = self.ok("cron.edit", {"id": r.data["id"], "http_method": "POST",
+                                  "is_active": "true", "minute[]": "5"})
+        self.assertNotIn("warnings", r.json)
+        r = self.ok("cron.list", {"keyword": "x", "bogus": "1", "Other_One": "2"})
+        self.assertEqual(sorted(r.json["warnings"]), ["Other_One", "bogus"])
+        # a field of another action is not known to this one
+        self.assertEqual(self.ok("server.time", {"url": URL}).json["warnings"], ["url"])
+        # errors carry none
+        r = self.call("cron.get", {"id": 999, "bogus": 1})
+        self.assertNotIn("warnings", r.json)
+
+    def test_account_strict_params_refuses_before_any_change(self):
+        r = self.ok("account.edit", {"strictParams": "true"})
+        self.assertTrue(r.data["strictParams"])
+        msg = self.err("cron.add", {"timzone": "Europe/Berlin"}, 22, "timzone", method="POST",
+                       json_body={"url": URL, "expression": "0 * * * *"})
+        self.assertIn("timzone", msg)
+        self.assertEqual(self.ok("cron.list").data, [])
+        jid = self.add()["id"]
+        self.err("cron.edit", {"id": jid, "name": "n", "colour": "red"}, 22, "colour")
+        self.assertEqual(self.ok("cron.get", {"id": jid}).data["name"], "")
+        self.err("task.add", {"job": jid, "action": "echo", "sequense": 1}, 22, "sequense")
+        self.assertEqual(self.ok("task.list", {"job": jid}).data, [])
+        self.err("cron.list", {"bogus": 1}, 22, "bogus")
+        # it survives a restart, and an admin can turn it off
+        self.d.stop()
+        self.d.start()
+        self.err("cron.list", {"bogus": 1}, 22, "bogus")
+        r = self.d.call("user.edit", self.admin, {"id": self.uid, "strictParams": "false"})
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(self.ok("cron.list", {"bogus": 1}).json["warnings"], ["bogus"])
+        # other accounts were never strict
+        r = self.d.call("cron.list", self.admin, {"bogus": 1})
+        self.assertEqual(r.json["warnings"], ["bogus"])
+
+
+class ServerStrictParams(ContractCase):
+    config = dict(FAST, api=dict(FAST["api"], strict_params="yes"))
+
+    def test_server_strict_params(self):
+        self.err("cron.add", {"timzone": "Europe/Berlin"}, 22, "timzone", method="POST",
+                 json_body={"url": URL, "expression": "0 * * * *"})
+        self.assertEqual(self.ok("cron.list").data, [])
+        self.add(name="fine")
+        self.err("account.edit", {"name": "x", "maxJobs": 5}, 22, "maxJobs")
+        self.assertEqual(self.ok("account.get").data["name"], "alice")
+
+
 if __name__ == "__main__":
     unittest.main()
