@@ -705,7 +705,10 @@ run_finish(struct run *r, int status, const char *error)
 		r->log.start_time = run_wall(r->rs);
 	if (r->state == RUN_RUNNING)
 		r->log.execution_time = run_wall(r->rs) - r->log.start_time;
-	run_count(rs, status, r->state == RUN_RUNNING ? (double)r->log.jitter_ms / 1000 : -1);
+	/* the histogram is of fires: a manual or retry run has no planned
+	 * fire to be late for */
+	run_count(rs, status, r->state == RUN_RUNNING && r->o.trigger != LOG_TRIGGER_MANUAL &&
+	    r->o.trigger != LOG_TRIGGER_RETRY ? (double)r->log.jitter_ms / 1000 : -1);
 	run_release(r);
 	r->state = RUN_DONE;
 	TAILQ_INSERT_TAIL(&rs->done, r, link);
