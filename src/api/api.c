@@ -521,6 +521,7 @@ api_write_run(void *arg, void *item)
 	api->writing = p;
 	p->c.api = api->wapi;
 	p->c.route->handler(&p->c);
+	call_params_check(&p->c);
 	p->c.api = api;
 	api->writing = NULL;
 }
@@ -662,6 +663,7 @@ api_handle(struct api *api, struct evhttp_request *req)
 		return;
 	}
 	c->route->handler(c);
+	call_params_check(c);
 reply:
 	api_done(api, p);
 }

@@ -181,7 +181,7 @@ api_account_update(struct api_call *c, struct account *a,
 		return -1;
 	}
 	account_save(&t, a, c->now);
-	if ((rc = store_commit(&t)) != STORE_OK)
+	if ((rc = call_commit(c, &t)) != STORE_OK)
 		return call_store_error(c, rc, "account");
 	c->api->hooks.account_changed(c->api->hooks.arg, a, 0);
 	return 0;
@@ -262,7 +262,7 @@ api_account_token(struct api_call *c)
 		account_free(&a);
 		return call_error(c, API_INTERNAL, NULL, "internal error");
 	}
-	if ((rc = store_commit(&t)) != STORE_OK) {
+	if ((rc = call_commit(c, &t)) != STORE_OK) {
 		account_free(&a);
 		return call_store_error(c, rc, "account");
 	}

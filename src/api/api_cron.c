@@ -91,7 +91,7 @@ api_cron_commit(struct api_call *c, struct store_txn *t, struct job *j, int id_n
 {
 	int rc;
 
-	if ((rc = store_commit(t)) != STORE_OK) {
+	if ((rc = call_commit(c, t)) != STORE_OK) {
 		job_free(j);
 		return call_store_error(c, rc, "job");
 	}
@@ -615,6 +615,10 @@ api_cron_run(struct api_call *c)
 	if (api_cron_load(c, &t, 0, &j) == -1)
 		return -1;
 	store_abort(&t);
+	if (call_params_check(c) == -1) {
+		job_free(&j);
+		return -1;
+	}
 	memset(&r, 0, sizeof(r));
 	if (c->api->hooks.run_now(c->api->hooks.arg, &j, payload, c->now, &r) == -1) {
 		switch (r.refused) {

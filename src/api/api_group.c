@@ -133,7 +133,7 @@ api_group_commit(struct api_call *c, struct store_txn *t, struct group *g, uint6
 {
 	int rc;
 
-	if ((rc = store_commit(t)) != STORE_OK) {
+	if ((rc = call_commit(c, t)) != STORE_OK) {
 		group_free(g);
 		return call_store_error(c, rc, "group");
 	}
@@ -253,7 +253,7 @@ api_group_jobs(struct api_call *c, enum group_op op, int remove)
 		group_remove(&t, &g);
 	jobs = op == GROUP_DELETE || op == GROUP_UNGROUP ? 0 : job_count_in_group(&t, g.id);
 	if (rc == STORE_OK)
-		rc = store_commit(&t);
+		rc = call_commit(c, &t);
 	else
 		store_abort(&t);
 	for (i = 0; i < before.n; i++) {

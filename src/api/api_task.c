@@ -60,7 +60,7 @@ api_task_commit(struct api_call *c, struct store_txn *t, struct job *old, struct
 	int rc;
 
 	job_update(t, old, j, c->now);
-	if ((rc = store_commit(t)) != STORE_OK) {
+	if ((rc = call_commit(c, t)) != STORE_OK) {
 		job_free(old);
 		job_free(j);
 		return call_store_error(c, rc, "task");

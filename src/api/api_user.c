@@ -114,7 +114,7 @@ api_user_add(struct api_call *c)
 		account_free(&a);
 		return call_error(c, API_INTERNAL, NULL, "internal error");
 	}
-	if ((rc = store_commit(&t)) != STORE_OK) {
+	if ((rc = call_commit(c, &t)) != STORE_OK) {
 		account_free(&a);
 		return call_store_error(c, rc, "account");
 	}
@@ -146,7 +146,7 @@ api_user_edit(struct api_call *c)
 		goto fail;
 	}
 	account_save(&t, &a, c->now);
-	if ((rc = store_commit(&t)) != STORE_OK) {
+	if ((rc = call_commit(c, &t)) != STORE_OK) {
 		account_free(&a);
 		return call_store_error(c, rc, "account");
 	}
@@ -176,7 +176,7 @@ api_user_delete(struct api_call *c)
 		return call_error(c, API_INVALID, "id", "you cannot delete your own account");
 	}
 	cascade_account_delete(&t, &a, c->now);
-	if ((rc = store_commit(&t)) != STORE_OK) {
+	if ((rc = call_commit(c, &t)) != STORE_OK) {
 		account_free(&a);
 		return call_store_error(c, rc, "account");
 	}
@@ -204,7 +204,7 @@ api_user_token(struct api_call *c)
 		account_free(&a);
 		return call_error(c, API_INTERNAL, NULL, "internal error");
 	}
-	if ((rc = store_commit(&t)) != STORE_OK) {
+	if ((rc = call_commit(c, &t)) != STORE_OK) {
 		account_free(&a);
 		return call_store_error(c, rc, "account");
 	}

@@ -113,7 +113,9 @@ call_str(struct api_call *c, const char *name, size_t maxlen, const char **out)
 	case PARAM_JSON:
 		return call_error(c, API_INVALID, name, "%s must be a single value, not an object or array", name);
 	case PARAM_LIST:
-		if (p->nitems != 1)
+		/* "name[]=x" alone is PHP's list of one and may stand for x; a
+		 * JSON array is a list whatever its length */
+		if (p->nitems != 1 || p->json != NULL)
 			return call_error(c, API_INVALID, name, "%s must be a single value, not a list", name);
 		/* FALLTHROUGH */
 	case PARAM_STR:
@@ -214,6 +216,37 @@ call_url_allowed(struct api_call *c, const char *field, const char *url)
 	return 0;
 }
 
+/* ---- unknown parameters */
+
+static int
+call_strict_params(const struct api_call *c)
+{
+	return c->api->cfg->strict_params || (c->caller.id && c->caller.strict_params);
+}
+
+int
+call_params_check(struct api_call *c)
+{
+	const struct param *p;
+
+	if (c->code || c->params_checked || !call_strict_params(c))
+		return c->code ? -1 : 0;
+	if ((p = params_unread(&c->params, 0)) != NULL)
+		return call_error(c, API_INVALID, p->given,
+		    "unknown parameter %s (strictParams is on)", p->given);
+	c->params_checked = 1;
+	return 0;
+}
+
+int
+call_commit(struct api_call *c, struct store_txn *t)
+{
+	if (call_params_check(c) == -1) {
+		store_abort(t);
+		return STORE_FAILED;
+	}
+	return store_commit(t);
+}
 
 void
 call_send(struct evhttp_request *req, int http, const unsigned char *body, size_t len,
@@ -237,6 +270,7 @@ call_send(struct evhttp_request *req, int http, const unsigned char *body, size_
 	case 401: reason = "Unauthorized"; break;
 	case 403: reason = "Forbidden"; break;
 	case 404: reason = "Not Found"; break;
+	case 405: reason = "Method Not Allowed"; break;
 	case 409: reason = "Conflict"; break;
 	case 413: reason = "Payload Too Large"; break;
 	case 422: reason = "Unprocessable Entity"; break;
@@ -315,8 +349,25 @@ call_finish(struct api_call *c)
 	}
 	if (c->code == 0) {
 		yajl_gen_get_buf(c->g, &out, &len);
+		const struct param *p;
+		size_t i;
+
 		buf_addstr(&c->body, "{\"status\":\"success\",\"code\":0,\"data\":");
 		buf_add(&c->body, out, len);
+		/* the parameters nobody read were ignored: say so */
+		for (i = 0; (p = params_unread(&c->params, i)) != NULL; i++) {
+			yajl_gen w = json_gen_new();
+			const unsigned char *name;
+			size_t nlen;
+
+			yajl_gen_string(w, (const unsigned char *)p->given, strlen(p->given));
+			yajl_gen_get_buf(w, &name, &nlen);
+			buf_addstr(&c->body, i ? "," : ",\"warnings\":[");
+			buf_add(&c->body, name, nlen);
+			yajl_gen_free(w);
+		}
+		if (i)
+			buf_addch(&c->body, ']');
 		buf_addch(&c->body, '}');
 	} else {
 		yajl_gen g = json_gen_new();

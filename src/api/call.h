@@ -68,6 +68,7 @@ struct api_call {
 	int client_known;		/* 0 for a unix socket without X-Forwarded-For */
 	char client_text[64];
 	int strict_malformed;		/* HTTP 400 rather than 422 in strict mode */
+	int params_checked;		/* call_params_check passed before a write */
 };
 
 /* Records an error for the reply; FIELD may be NULL. Returns -1 so that a
@@ -99,6 +100,20 @@ int call_id(struct api_call *, const char *name, uint64_t *out);
  * a literal address and a name are treated alike. Returns 0, or -1 with
  * code 25 recorded for FIELD. */
 int call_url_allowed(struct api_call *c, const char *field, const char *url);
+
+/* Unknown parameters: those no reader looked up (params_unread). With
+ * strictParams on (the server's [api] strict_params, or the calling
+ * account's), the first is code 22 naming it; otherwise they are named in
+ * the success envelope's `warnings` (call_finish). Returns 0 or -1.
+ * A handler that changes something calls it (through call_commit) once it
+ * has read its parameters and before the change is made; the dispatcher
+ * calls it after every handler. */
+int call_params_check(struct api_call *c);
+
+/* store_commit(T), after call_params_check: with an unknown parameter
+ * refused, T is aborted and STORE_FAILED returned, the error recorded. */
+struct store_txn;
+int call_commit(struct api_call *c, struct store_txn *t);
 
 /* The HTTP status an error code gets when strict_http_status is on. */
 int call_strict_status(int code);

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,8 +265,16 @@ jp_field(struct api_call *c, struct job *j, const struct job_field *f)
 
 	switch (f->type) {
 	case JOB_FT_TEXT:
-		if ((rc = call_str(c, f->name, (size_t)f->max, &s)) != 1)
+		if ((rc = call_str(c, f->name, SIZE_MAX, &s)) != 1)
 			return rc;
+		/* too long: a field with a rule (a URL's is code 25) says so
+		 * itself, the others are code 22 */
+		if (strlen(s) > (size_t)f->max) {
+			if (f->rule && (rc = f->rule(s, why, sizeof(why))) != 0)
+				return jp_rule_error(c, f->name, rc, why);
+			return call_error(c, API_INVALID, f->name, "%s is longer than %lld bytes",
+			    f->name, (long long)f->max);
+		}
 		if (*s == '\0' && f->min > 0)
 			return call_error(c, API_INVALID, f->name, "%s must not be empty", f->name);
 		if (*s && f->rule && (rc = f->rule(s, why, sizeof(why))) != 0)
@@ -339,11 +348,13 @@ jp_task_action(struct api_call *c, const char *field, const char *action)
 	    "%s: \"%.64s\" is neither http nor a task class of this server", field, action);
 }
 
-/* Checks a whole task after a change. FIELD names it in messages. */
+/* Checks a whole task after a change. ACTION_FIELD and FIELD name the
+ * action and the payload in errors and messages. */
 static int
-jp_task_check(struct api_call *c, const char *field, const struct job_task *t)
+jp_task_check(struct api_call *c, const char *action_field, const char *field,
+    const struct job_task *t)
 {
-	if (jp_task_action(c, field, t->action) == -1)
+	if (jp_task_action(c, action_field, t->action) == -1)
 		return -1;
 	if (strlen(t->payload) > JOB_PAYLOAD_MAX)
 		return call_error(c, API_INVALID, field, "%s: payload is longer than %d bytes", field,
@@ -385,7 +396,7 @@ jobparams_task(struct api_call *c, struct job_task *t, int adding)
 		return -1;
 	if (rc == 1)
 		t->continue_on_failure = b;
-	return jp_task_check(c, "payload", t);
+	return jp_task_check(c, "action", "payload", t);
 }
 
 /* One element of a `tasks` array. */
@@ -436,7 +447,7 @@ jp_task_object(struct api_call *c, size_t i, yajl_val o, struct job_task *t)
 	}
 	if (*t->action == '\0')
 		return call_error(c, API_MISSING, "tasks", "%s.action is required", field);
-	return jp_task_check(c, "tasks", t) == -1 ? -1 : 0;
+	return jp_task_check(c, "tasks", "tasks", t) == -1 ? -1 : 0;
 }
 
 /* `tasks`: a JSON array of task objects, replacing the job's tasks. */

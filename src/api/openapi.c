@@ -233,7 +233,9 @@ static const struct oa_param oa_group_items[] = {
 	{ "timezone", OA_STR, 0, ACCOUNT_TIMEZONE_MAX, 0, NULL, "IANA zone; code 24 when unknown" }, \
 	{ "notifyUrl", OA_STR, 0, ACCOUNT_NOTIFY_URL_MAX, 0, NULL, \
 	    "http(s) URL that gets signed failure notices; code 25 when refused" }, \
-	{ "notifyEmail", OA_STR, 0, ACCOUNT_EMAIL_MAX, 0, NULL, NULL }
+	{ "notifyEmail", OA_STR, 0, ACCOUNT_EMAIL_MAX, 0, NULL, NULL }, \
+	{ "strictParams", OA_BOOL, 0, 0, 0, NULL, \
+	    "refuse unknown parameters with code 22 (else they are named in warnings)" }
 
 static const struct oa_param oa_account_edit[] = {
 	OA_ACCOUNT_PARAMS(0),
@@ -780,6 +782,8 @@ oa_schema_account(yajl_gen g)
 	oa_ktext(g, "notifyUrl", "{'type':'string'}");
 	oa_ktext(g, "notifyEmail", "{'type':'string'}");
 	oa_ktext(g, "hasSecret", "{'type':'boolean'}");
+	oa_ktext(g, "strictParams", "{'type':'boolean','description':"
+	    "'unknown parameters are code 22 (else named in warnings)'}");
 	json_key(g, "limits");
 	oa_text(g, OA_REF("Limits"));
 	oa_ktext(g, "usage", "{'type':'object','additionalProperties':false,"
@@ -788,7 +792,7 @@ oa_schema_account(yajl_gen g)
 	oa_ktext(g, "createdAt", "{'type':'integer'}");
 	yajl_gen_map_close(g);
 	oa_ktext(g, "required", "['id','name','email','timezone','status','admin','notifyUrl',"
-	    "'notifyEmail','hasSecret','limits','usage','createdAt']");
+	    "'notifyEmail','hasSecret','strictParams','limits','usage','createdAt']");
 	yajl_gen_map_close(g);
 }
 

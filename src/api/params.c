@@ -117,7 +117,20 @@ params_get(const struct params *ps, const char *name)
 	size_t i;
 
 	for (i = 0; i < ps->n; i++)
-		if (strcmp(ps->v[i].name, name) == 0)
+		if (strcmp(ps->v[i].name, name) == 0) {
+			ps->v[i].read = 1;	/* the array is the caller's, not const */
+			return &ps->v[i];
+		}
+	return NULL;
+}
+
+const struct param *
+params_unread(const struct params *ps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		if (!ps->v[i].read && n-- == 0)
 			return &ps->v[i];
 	return NULL;
 }

@@ -35,6 +35,7 @@ struct param {
 	char **items;		/* PARAM_LIST */
 	size_t nitems;
 	char *json;		/* PARAM_LIST and PARAM_JSON from a JSON body: the raw value */
+	int read;		/* looked up by params_get: a parameter some reader knows */
 };
 
 struct params {
@@ -67,8 +68,12 @@ int params_add(struct params *, const char *name, size_t nlen, const char *value
 int params_parse(struct params *, const char *query, const char *body, size_t bodylen,
 	const char *content_type, struct params_error *err);
 
-/* The parameter called NAME (already folded), or NULL. */
+/* The parameter called NAME (already folded), or NULL. A parameter found
+ * is marked read: the ones no handler, field table or the dispatcher
+ * looked up are the unknown ones (params_unread). */
 const struct param *params_get(const struct params *, const char *name);
+/* The Nth parameter (from 0) that was never looked up, or NULL. */
+const struct param *params_unread(const struct params *, size_t n);
 
 /* The values of P as a list: the items of a PARAM_LIST, or a PARAM_STR
  * split on commas (blanks around items dropped, empty items kept out).

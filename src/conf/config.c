@@ -61,6 +61,8 @@ const struct config_key config_keys[] = {
 	  "requests a token may make at once before the rate applies" },
 	{ "api", "strict_http_status", CONFIG_BOOL, C(strict_http_status), 0, 1, "no", 1,
 	  "answer errors with 400/401/403/404/409/422 instead of 200" },
+	{ "api", "strict_params", CONFIG_BOOL, C(strict_params), 0, 1, "no", 1,
+	  "refuse unknown API parameters (code 22) instead of naming them in warnings" },
 
 	{ "jobs", "default_timezone", CONFIG_ZONE, C(default_timezone), 0, 0, "UTC", 1,
 	  "time zone of new accounts" },

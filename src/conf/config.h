@@ -45,6 +45,7 @@ struct config {
 	int rate_limit;
 	int rate_burst;
 	int strict_http_status;
+	int strict_params;		/* unknown API parameters are code 22 */
 
 	/* [jobs] */
 	char *default_timezone;

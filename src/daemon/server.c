@@ -42,9 +42,19 @@
 /* Buckets kept for the API rate limits; beyond this, new addresses are
  * refused until old buckets have refilled (see ratelimit.h). */
 #define SERVER_BUCKETS		(256 * 1024)
-/* evhttp drops bodies past this without reading them; the API answers
- * bodies over API_BODY_MAX (and under this) with its own 413 envelope. */
-#define SERVER_BODY_HARD_MAX	(4 * API_BODY_MAX)
+/* evhttp drops bodies past this without reading them, with a plain 413
+ * of its own (libevent 2.1 has no hook there: the request does not exist
+ * for us before its body is read); the API answers bodies over
+ * API_BODY_MAX and up to this with its own 413 envelope. Kept well above
+ * API_BODY_MAX so that any body a client may mean to send gets the
+ * envelope, and bounded, since a body is held whole before it is judged. */
+#define SERVER_BODY_HARD_MAX	(16 * API_BODY_MAX)
+/* The methods answered; evhttp lets every method through (its own refusal
+ * is an HTML 501) and server_request answers the others with a 405
+ * envelope. */
+#define SERVER_METHODS		(EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | \
+	EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS)
+#define SERVER_ALLOW		"GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS"
 #define SERVER_HEADERS_MAX	8192
 /* Writes in one group commit at most: a batch holds LMDB's write lock,
  * which the scheduler's fire records wait for, and a child transaction's
@@ -278,6 +288,16 @@ server_request(struct evhttp_request *req, void *arg)
 	conns_dispatched(srv->conns, req);
 	if (path == NULL)
 		path = "";
+	if (!(evhttp_request_get_command(req) & SERVER_METHODS)) {
+		struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+		/* a body it may have sent was not read: the connection ends */
+		evhttp_add_header(h, "Allow", SERVER_ALLOW);
+		evhttp_add_header(h, "Connection", "close");
+		call_send_error(req, 405, API_INVALID,
+		    "method not allowed: use " SERVER_ALLOW);
+		return;
+	}
 	if (strcmp(path, "/api/openapi.json") == 0)
 		apidoc_serve(req);
 	else if (strncmp(path, "/api/", 5) == 0)
@@ -304,8 +324,9 @@ server_http_new(struct server *srv)
 	evhttp_set_max_headers_size(http, SERVER_HEADERS_MAX);
 	evhttp_set_max_body_size(http, SERVER_BODY_HARD_MAX);
 	evhttp_set_timeout(http, srv->cfg.idle_timeout);
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	/* every method, those libevent does not know (its 1 << 15) included;
+	 * server_request refuses the others in the envelope */
+	evhttp_set_allowed_methods(http, 0xffff);
 	evhttp_set_default_content_type(http, "application/json");
 	evhttp_set_gencb(http, server_request, srv);
 	return http;

@@ -277,11 +277,12 @@ notify_mail(struct notify *nf, const char *to, const struct job *j, const struct
 	    "Content-Type: text/plain; charset=utf-8\nAuto-Submitted: auto-generated\n\n",
 	    to, event, (unsigned long long)j->id, j->name);
 	buf_printf(&msg, "Job %llu (%s) %s.\n\nURL: %s\nExecution: %llu, planned at %lld\n"
-	    "Status: %d\nHTTP status: %d\nError: %s\nConsecutive failures: see cron.get\n",
+	    "Status: %d\nHTTP status: %d\nError: %s\nConsecutive failures: %d\n",
 	    (unsigned long long)j->id, j->name,
 	    strcmp(event, "failure") == 0 ? "failed" : strcmp(event, "disabled") == 0 ?
 	    "failed and was disabled" : strcmp(event, "recovered") == 0 ? "recovered" : "ran",
-	    j->url, (unsigned long long)l->id, (long long)l->time, l->status, l->http_status, l->error);
+	    j->url, (unsigned long long)l->id, (long long)l->time, l->status, l->http_status, l->error,
+	    j->st.fail);
 	memset(&tr, 0, sizeof(tr));
 	tr.exec = exec;
 	tr.args = (const char *const *)args;

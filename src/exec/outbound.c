@@ -295,6 +295,10 @@ outbound_job(struct outbound *o, const struct job *j, const struct outbound_ctx 
 	o->ssl_verify = j->ssl_verify;
 	o->egress_key = j->id;
 	outbound_finish(o, ctx);
+	/* a cron.run payload is not the job's postData: not form data unless
+	 * the job's headers say so (curl would label it a form) */
+	if (payload && o->body_len && !outbound_has_header(o, "Content-Type"))
+		outbound_header(o, "Content-Type: text/plain; charset=utf-8");
 }
 
 int

@@ -458,6 +458,22 @@ run_next_step(struct run *r, int status, int continue_on_failure)
 {
 	if (status != LOG_SUCCESS && r->log.status == LOG_SUCCESS)
 		r->log.status = status;
+	/* the run's error says why a task failed it (cron.failures and the
+	 * notices read only that): the first failing task's */
+	if (status != LOG_SUCCESS && r->step >= 0 && r->log.ntasks > 0 &&
+	    (r->log.error == NULL || *r->log.error == '\0')) {
+		const struct execlog_task *lt = &r->log.tasks[r->log.ntasks - 1];
+		char why[512];
+		int n;
+
+		n = snprintf(why, sizeof(why), "task %d (%s) failed%s%s", r->step + 1,
+		    lt->action ? lt->action : "", lt->error && *lt->error ? ": " : "",
+		    lt->error ? lt->error : "");
+		if (n >= (int)sizeof(why))	/* cut, not inside a UTF-8 sequence */
+			for (n = sizeof(why) - 1; n > 0 && ((unsigned char)why[n] & 0xc0) == 0x80; n--)
+				;
+		execlog_set(&r->log.error, why, (size_t)n);
+	}
 	if (status != LOG_SUCCESS && !continue_on_failure) {
 		run_finish(r, r->log.status, NULL);
 		return;
@@ -692,7 +708,10 @@ run_finish(struct run *r, int status, const char *error)
 		r->log.start_time = run_wall(r->rs);
 	if (r->state == RUN_RUNNING)
 		r->log.execution_time = run_wall(r->rs) - r->log.start_time;
-	run_count(rs, status, r->state == RUN_RUNNING ? (double)r->log.jitter_ms / 1000 : -1);
+	/* the histogram is of fires: a manual or retry run has no planned
+	 * fire to be late for */
+	run_count(rs, status, r->state == RUN_RUNNING && r->o.trigger != LOG_TRIGGER_MANUAL &&
+	    r->o.trigger != LOG_TRIGGER_RETRY ? (double)r->log.jitter_ms / 1000 : -1);
 	run_release(r);
 	r->state = RUN_DONE;
 	TAILQ_INSERT_TAIL(&rs->done, r, link);
@@ -811,6 +830,7 @@ run_account_for(struct run *r, struct store_txn *t, int64_t now, struct run_outc
 	out->disabled = dec.disable;
 	out->retry = dec.retry;
 	out->notice = dec.notice;
+	r->job.st.fail = dec.st.fail;	/* for the notice: the count as written */
 	job_put_state(t, r->o.job, &dec.st);
 }
 

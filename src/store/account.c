@@ -68,6 +68,9 @@ const struct account_field account_fields[] = {
 	/* set by account.secret alone; shown as hasSecret */
 	{ "secret", NULL, 8, TEXT, A(secret), 0, ACCOUNT_SECRET_MAX, NULL, 0, NULL, NULL,
 	    rules_header_text, account_show_secret, MOVE },
+	/* unknown parameters are code 22 for this account (SPEC 3.1 warnings) */
+	{ "strictParams", NULL, 40, BOOL, A(strict_params), 0, 1, NULL, 0, NULL, NULL, NULL, NULL,
+	    API | MOVE },
 	{ "maxJobs", "limits", 20, INT, A(lim.max_jobs), 0, 0, NULL, 0, "limits", "max_jobs", NULL,
 	    NULL, ADMIN | MOVE | CONF },
 	{ "maxTasks", "limits", 21, INT, A(lim.max_tasks), 0, 0, NULL, 0, "limits", "max_tasks",

@@ -47,6 +47,7 @@ struct account {
 	int status;
 	int admin;
 	struct account_limits lim;
+	int strict_params;	/* unknown API parameters are code 22 */
 	int64_t created_at;
 	int64_t updated_at;
 	uint8_t token_digest[TOKEN_DIGEST];

@@ -133,7 +133,7 @@ class Cron(JobCase):
     def test_field_errors_leave_nothing_behind(self):
         cases = [
             ({"url": "ftp://x.example/"}, 25, "url"),
-            ({"url": "https://x.example/" + "a" * 2048}, 22, "url"),
+            ({"url": "https://x.example/" + "a" * 2048}, 25, "url"),
             ({"url": "http:///nohost"}, 25, "url"),
             ({"httpMethod": "FETCH"}, 22, "httpMethod"),
             ({"httpHeaders": "X-A: 1\nHost: evil.example"}, 22, "httpHeaders"),
@@ -459,7 +459,7 @@ class Tasks(JobCase):
 
     def test_task_errors(self):
         j = self.add()
-        self.err("task.add", {"job": j["id"], "action": "nosuch"}, 22, "payload")
+        self.err("task.add", {"job": j["id"], "action": "nosuch"}, 22, "action")
         self.err("task.add", {"job": j["id"], "action": "http", "payload": "ftp://x/"}, 25)
         self.err("task.add", {"job": j["id"], "action": "http", "payload": '{"method":"GET"}'}, 22)
         self.err("task.add", {"job": j["id"], "action": "echo", "timeOffset": 901}, 22, "timeOffset")

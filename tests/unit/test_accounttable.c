@@ -113,6 +113,7 @@ fill(struct account *a)
 	set(&a->notify_url, "https://hooks.example/notify");
 	set(&a->notify_email, "ops@example.org");
 	set(&a->secret, "s3cret words");
+	a->strict_params = 1;
 	a->status = ACCOUNT_SUSPENDED;
 	a->admin = 1;
 	a->lim.max_jobs = 7;
@@ -466,7 +467,7 @@ test_json(void **state)
 	    "{\"id\":5,\"name\":\"every field\",\"email\":\"owner@example.org\","
 	    "\"timezone\":\"Europe/Berlin\",\"status\":1,\"admin\":true,"
 	    "\"notifyUrl\":\"https://hooks.example/notify\",\"notifyEmail\":\"ops@example.org\","
-	    "\"hasSecret\":true,\"limits\":{\"maxJobs\":7,\"maxTasks\":3,\"maxTimeout\":33,"
+	    "\"hasSecret\":true,\"strictParams\":true,\"limits\":{\"maxJobs\":7,\"maxTasks\":3,\"maxTimeout\":33,"
 	    "\"minInterval\":5,\"maxConcurrent\":2,\"rateLimit\":4,\"dailyExecutions\":50,"
 	    "\"logRetention\":9},\"usage\":{\"jobs\":3,\"executionsToday\":0},"
 	    "\"createdAt\":1800000000}";
