@@ -7,7 +7,9 @@ import * as views from './views.js';
 import {jobForm} from './jobform.js';
 import {jobPage} from './jobpage.js';
 
-const state = {account: null};
+// wanted: the screen asked for before signing in, to go on to after it
+// (kept in memory only: a reload forgets it)
+const state = {account: null, wanted: null};
 
 const routes = [
   [/^\/signin$/, views.signIn, true],
@@ -58,7 +60,9 @@ function signOut() {
 
 export async function signedIn(account) {
   state.account = account;
-  navigate('/overview');
+  const to = state.wanted || '/overview';
+  state.wanted = null;
+  navigate(to);
 }
 
 let renderSeq = 0;
@@ -68,7 +72,10 @@ async function route() {
   let path = location.pathname.replace(/(.)\/$/, '$1');
   const main = document.getElementById('main');
   if (path === '/') path = api.token() ? '/overview' : '/signin';
-  if (!api.token() && path !== '/signin') path = '/signin';
+  if (!api.token() && path !== '/signin') {
+    if (path !== '/') state.wanted = path + location.search;
+    path = '/signin';
+  }
   if (path !== location.pathname) history.replaceState(null, '', path);
   if (api.token() && !state.account) {
     try {

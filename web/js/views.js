@@ -62,7 +62,7 @@ export async function overview(main, m, ctx) {
   main.appendChild(h('section', {}, h('h2', {}, 'Last runs'),
     last.length ? table(['Job', 'When', 'Duration', 'Result'], last.map((j) => [
       link(`/jobs/${j.id}`, j.name || `Job ${j.id}`), timeEl(j.lastRun, j.timezone),
-      duration(j.lastDuration), logBadge(j.lastStatus)])) : h('p', {}, 'No job has run yet.')));
+      duration(j.lastDuration), logBadge(j.lastStatus, j.lastHttpStatus)])) : h('p', {}, 'No job has run yet.')));
   main.appendChild(h('section', {}, h('h2', {}, 'Next 24 hours'),
     upcoming.length ? table(['Job', 'When', ''], upcoming.map((u) => [
       link(`/jobs/${u.id}`, u.name || `Job ${u.id}`), timeEl(u.time, zone[u.id]), relative(u.time)]))
@@ -75,7 +75,7 @@ export function table(heads, rows, caption) {
   return h('div', {class: 'table-wrap'}, h('table', {},
     caption ? h('caption', {}, caption) : null,
     h('thead', {}, h('tr', {}, heads.map((t) => h('th', {scope: 'col'}, t)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c)))))));
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => h('td', {'data-label': heads[i] || null}, c)))))));
 }
 
 function failureTable(logs, zone, jobs) {
@@ -127,7 +127,7 @@ export async function jobs(main, m, ctx) {
         h('span', {class: 'target'}, j.url || `${(j.tasks || []).length} task(s)`),
         h('span', {title: j.expression}, scheduleWords(j.expression)),
         j.nextRun ? timeEl(j.nextRun, j.timezone) : '—',
-        logBadge(j.lastStatus),
+        logBadge(j.lastStatus, j.lastHttpStatus),
         enableSwitch(j)])));
   }
   const nav = h('nav', {class: 'pager', 'aria-label': 'Pages'});
@@ -195,17 +195,39 @@ export async function groups(main, m, ctx) {
   });
   main.appendChild(list.length ? table(['Name', 'Description', 'Jobs', ''], list.map((g) => [
     link(`/jobs?group=${g.id}`, g.name), g.description || '', String(g.jobCount),
-    h('span', {class: 'actions'},
-      h('button', {type: 'button', class: 'secondary', onclick: async () => {
-        const to = prompt(`New name for the group “${g.name}”:`, g.name);
-        if (to === null) return;
-        try { await api.call('group.edit', {id: g.id, name: to}); navigate('/groups', true); } catch (e) { showError(e); }
-      }}, 'Rename'),
-      h('button', {type: 'button', class: 'danger', onclick: async () => {
-        if (!confirm(`Delete the group “${g.name}”? Its jobs stay, without a group.`)) return;
-        try { await api.call('group.delete', {id: g.id}); navigate('/groups', true); } catch (e) { showError(e); }
-      }}, 'Delete'))])) : h('p', {}, 'No groups yet.'));
+    groupActions(g)])) : h('p', {}, 'No groups yet.'));
   main.appendChild(form);
+}
+
+// Rename (an inline form in place of the buttons) and Delete (asks first).
+function groupActions(g) {
+  const box = h('span', {class: 'actions'});
+  const buttons = () => box.replaceChildren(
+    h('button', {type: 'button', class: 'secondary', 'aria-label': `Rename ${g.name}`, onclick: renameForm}, 'Rename'),
+    h('button', {type: 'button', class: 'danger', 'aria-label': `Delete ${g.name}`, onclick: async () => {
+      if (!confirm(`Delete the group “${g.name}”? Its jobs stay, without a group.`)) return;
+      try { await api.call('group.delete', {id: g.id}); navigate('/groups', true); } catch (e) { showError(e); }
+    }}, 'Delete'));
+  function renameForm() {
+    const to = field({label: `New name for ${g.name}`, name: 'name', value: g.name});
+    const form = h('form', {class: 'rename'}, to.row,
+      h('span', {class: 'actions'}, h('button', {type: 'submit'}, 'Save name'),
+        h('button', {type: 'button', class: 'secondary', onclick: buttons}, 'Cancel')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      showFieldError(to, '');
+      try {
+        await api.call('group.edit', {id: g.id, name: to.input.value});
+        navigate('/groups', true);
+      } catch (e) { showFieldError(to, e.message); to.input.focus(); }
+    });
+    form.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') buttons(); });
+    box.replaceChildren(form);
+    to.input.focus();
+    to.input.select();
+  }
+  buttons();
+  return box;
 }
 
 export async function account(main, m, ctx) {
