@@ -57,7 +57,7 @@ export async function jobPage(main, id, ctx) {
     row('In words', h('span', {class: 'describe'}, '…')),
     row('Time zone', j.timezone || ''),
     row('Next runs', next.length ? h('ol', {class: 'next-runs'}, next.map((t) => h('li', {}, timeEl(t, j.timezone)))) : 'none'),
-    row('Last run', j.lastRun ? [timeEl(j.lastRun, j.timezone), ' ', logBadge(j.lastStatus)] : 'never'),
+    row('Last run', j.lastRun ? [timeEl(j.lastRun, j.timezone), ' ', logBadge(j.lastStatus, j.lastHttpStatus)] : 'never'),
     row('Failures in a row', String(j.fail ?? 0)),
     row('Timeout', `${j.timeout} s`),
     row('Retries', `${j.retries} (delay ${j.retryDelay} s)`),
@@ -114,7 +114,8 @@ function historyList(section, j) {
         h('td', {}, l.startTime ? timeEl(Math.floor(l.startTime), j.timezone) : '—'),
         h('td', {}, duration(l.executionTime)),
         h('td', {class: 'http'}, l.httpStatus ? String(l.httpStatus) : '—'),
-        h('td', {}, logBadge(l.status, l.httpStatus), ' ', TRIGGERS[l.trigger] || l.trigger || ''),
+        h('td', {}, logBadge(l.status, l.httpStatus),
+          h('span', {class: 'trigger'}, TRIGGERS[l.trigger] || l.trigger || '')),
         h('td', {}, details)));
       [...tr.children].forEach((td, i) => td.setAttribute('data-label', HISTORY_HEADS[i]));
     }
