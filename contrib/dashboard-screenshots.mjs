@@ -90,7 +90,7 @@ async function main() {
     await shoot('signin', {signedIn: false, height: 520}, at('/signin', 'form.signin'));
     await shoot('overview', {}, at('/overview', 'main table'));
     await shoot('jobs', {}, at('/jobs', 'main tbody tr'));
-    await shoot('job-form', {full: true}, async (page) => {
+    await shoot('job-form', {}, async (page) => {
       await page.goto(`${d.origin}/jobs/${ids[0]}/edit`);
       await page.locator('.next-runs li').nth(4).waitFor();
     });

@@ -77,15 +77,15 @@ async function route() {
     path = '/signin';
   }
   if (path !== location.pathname) history.replaceState(null, '', path);
+  // the account (for the nav's Users link) is asked for alongside the
+  // screen's own requests, not before them
+  let accountWait = null;
   if (api.token() && !state.account) {
-    try {
-      state.account = await api.call('account.get');
-    } catch (e) {
-      if (!api.token()) return route();
-      showError(e);
-    }
-    if (seq !== renderSeq) return;
+    accountWait = api.call('account.get').then((a) => { state.account = a; },
+      (e) => { if (api.token()) showError(e); });
+    accountWait.then(() => { if (seq === renderSeq && api.token()) renderNav(); });
   }
+  const account = async () => { if (accountWait) await accountWait; return state.account; };
   renderNav();
   const found = routes.find(([re]) => re.test(path));
   clear(main);
@@ -94,7 +94,7 @@ async function route() {
     return;
   }
   try {
-    await found[1](main, path.match(found[0]), {state, signedIn, isCurrent: () => seq === renderSeq});
+    await found[1](main, path.match(found[0]), {state, account, signedIn, isCurrent: () => seq === renderSeq});
   } catch (e) {
     if (seq === renderSeq && api.token()) showError(e);
   }

@@ -92,7 +92,10 @@ export async function jobs(main, m, ctx) {
   const page = Math.max(1, Number(q.get('page')) || 1);
   main.appendChild(h('div', {class: 'title-row'}, pageTitle('Jobs'),
     h('a', {href: '/jobs/new', 'data-link': '', class: 'button'}, 'New job')));
-  const groups = await api.call('group.list');
+  const params = {page, limit: PAGE};
+  for (const k of ['keyword', 'group', 'status']) if (q.get(k) !== null && q.get(k) !== '') params[k] = q.get(k);
+  // one request for the page's jobs, at the same time as the groups
+  const [groups, rows] = await Promise.all([api.call('group.list'), api.call('cron.list', params)]);
   if (!ctx.isCurrent()) return;
   const search = field({label: 'Search', name: 'keyword', type: 'search', value: q.get('keyword') || '',
     placeholder: 'name, URL or id'});
@@ -114,10 +117,6 @@ export async function jobs(main, m, ctx) {
   group.input.addEventListener('change', apply);
   status.input.addEventListener('change', apply);
   main.appendChild(form);
-  const params = {page, limit: PAGE};
-  for (const k of ['keyword', 'group', 'status']) if (q.get(k) !== null && q.get(k) !== '') params[k] = q.get(k);
-  const rows = await api.call('cron.list', params);
-  if (!ctx.isCurrent()) return;
   if (!rows.length) {
     main.appendChild(h('p', {}, page > 1 ? 'No more jobs.' : 'No jobs yet. Make one with New job.'));
   } else {
@@ -270,7 +269,9 @@ export async function account(main, m, ctx) {
 
 export async function users(main, m, ctx) {
   main.appendChild(pageTitle('Users'));
-  if (!ctx.state.account || !ctx.state.account.admin) {
+  const me = await ctx.account();
+  if (!ctx.isCurrent()) return;
+  if (!me || !me.admin) {
     main.appendChild(h('p', {}, 'Only administrators see the users.'));
     return;
   }
@@ -279,7 +280,7 @@ export async function users(main, m, ctx) {
   main.appendChild(table(['Id', 'Name', 'E-mail', 'Admin', 'Status', 'Jobs', ''], list.map((a) => [
     String(a.id), a.name || '', a.email || '', a.admin ? 'yes' : 'no', a.status === 1 ? 'Suspended' : 'Active',
     String((a.usage || {}).jobs ?? 0),
-    a.id === ctx.state.account.id ? '' : h('button', {type: 'button', class: 'secondary', onclick: async () => {
+    a.id === me.id ? '' : h('button', {type: 'button', class: 'secondary', onclick: async () => {
       try { await api.call('user.edit', {id: a.id, status: a.status === 1 ? 0 : 1}); navigate('/users', true); } catch (e) { showError(e); }
     }}, a.status === 1 ? `Reactivate ${a.name}` : `Suspend ${a.name}`)])));
   const name = field({label: 'Name', name: 'name'});
