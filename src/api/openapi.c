@@ -495,6 +495,8 @@ static const struct {
 	    "'description':'cron.get with nextRuns only: nextRun and the fire times after it'}" },
 	{ "lastStatus", "{'type':['integer','null'],'description':'Log status of the last run'}" },
 	{ "lastDuration", "{'type':['number','null'],'description':'seconds'}" },
+	{ "lastHttpStatus", "{'type':['integer','null'],"
+	    "'description':'HTTP status of the last run, null without one'}" },
 	{ "isProcessing", "{'type':'boolean'}" },
 	{ "points", "{'type':'integer','minimum':0,'description':'fires in the calendar day of the job, in its zone'}" },
 	{ NULL, NULL }

@@ -119,8 +119,8 @@ static const struct tr_field tr_task_fields[] = {
 };
 static const char *const tr_task_extra[] = { "id", NULL };
 
-/* The job's state but lastStatus and lastDuration (and its count of kept
- * logs, which are not moved: it starts at 0). */
+/* The job's state but lastStatus, lastDuration and lastHttpStatus (and its
+ * count of kept logs, which are not moved: it starts at 0). */
 static const struct tr_field tr_state_fields[] = {
 	{ "fail",		TR_INT,   S(fail),		0, INT_MAX, NULL, NULL },
 	{ "runs",		TR_COUNT, S(runs),		0, INT64_MAX, NULL, NULL },
@@ -129,7 +129,8 @@ static const struct tr_field tr_state_fields[] = {
 	{ "since",		TR_STAMP, S(since),		0, JOB_TIME_MAX, NULL, NULL },
 	{ "notified",		TR_BOOL,  S(notified),		0, 1, NULL, NULL },
 };
-static const char *const tr_state_extra[] = { "lastStatus", "lastDuration", NULL };
+static const char *const tr_state_extra[] = { "lastStatus", "lastDuration", "lastHttpStatus",
+	NULL };
 
 /* ---- errors */
 
@@ -318,6 +319,7 @@ tr_job_json(struct job *j, void *arg)
 	job_last_status_json(g, &j->st);
 	json_key(g, "lastDuration");
 	json_double(g, j->st.last_duration);
+	json_kint(g, "lastHttpStatus", j->st.last_http_status);
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 	return 0;
@@ -964,6 +966,12 @@ tr_state_read(struct tr_in *in, yajl_val o, const char *jwhere, struct job_state
 		return tr_fail(in, where, "lastDuration", "must be a number of seconds between 0 and %.0f",
 		    TR_DURATION_MAX);
 	s->last_duration = YAJL_GET_DOUBLE(v);
+	/* optional: files from before it was kept have none */
+	if ((v = tr_find(o, "lastHttpStatus")) != NULL) {
+		if (tr_integer(in, v, where, "lastHttpStatus", 0, 999, &x) == -1)
+			return -1;
+		s->last_http_status = (int)x;
+	}
 	s->logs = 0;		/* logs are not moved */
 	return 0;
 }

@@ -21,6 +21,7 @@ outcome_decide(const struct job *j, const struct job_state *st, const struct out
 	out->st.last_run = r->planned;
 	out->st.last_status = r->status;
 	out->st.last_duration = r->duration;
+	out->st.last_http_status = r->http_status;
 	if (failed && r->attempt <= j->retries && r->may_retry) {
 		/* only the last attempt counts towards fail and notices */
 		out->retry = 1;

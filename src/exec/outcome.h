@@ -6,7 +6,8 @@
  *
  *   - a skipped or cancelled run, or one whose job could not be read,
  *     changes nothing but the log;
- *   - any other run sets lastRun, lastStatus and lastDuration;
+ *   - any other run sets lastRun, lastStatus, lastDuration and
+ *     lastHttpStatus;
  *   - a failed run with retries left (and no shutdown under way) is
  *     retried, and neither counts in `fail` nor sends a notice: only the
  *     last attempt does;
@@ -31,6 +32,7 @@ struct outcome_run {
 	int attempt;		/* 1, then 2... for retries */
 	int64_t planned;	/* its fire time */
 	double duration;	/* seconds it ran */
+	int http_status;	/* its request's HTTP status, 0 = none */
 	int ran;		/* its job was loaded: 0 for a run whose job was gone */
 	int may_retry;		/* 0 at shutdown: no retry is scheduled */
 };

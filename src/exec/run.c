@@ -815,6 +815,7 @@ run_account_for(struct run *r, struct store_txn *t, int64_t now, struct run_outc
 	or.attempt = r->o.attempt;
 	or.planned = r->o.planned;
 	or.duration = r->log.execution_time;
+	or.http_status = r->log.http_status;
 	or.ran = r->have_job;
 	or.may_retry = !r->rs->shutting_down;
 	outcome_decide(r->have_job ? &r->job : NULL, &st, &or, now, &dec);

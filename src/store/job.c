@@ -26,7 +26,7 @@
 #define J_TASK	35
 enum { T_ID = 1, T_ACTION, T_PAYLOAD, T_OFFSET, T_CONTINUE };
 enum { S_FAIL = 1, S_RUNS, S_LAST_RUN, S_LAST_STATUS, S_LAST_DURATION_MS, S_LAST_FIRE, S_NOTIFIED,
-	S_SINCE, S_LOGS };
+	S_SINCE, S_LOGS, S_LAST_HTTP_STATUS };
 
 static const char *const job_catchup_names[] = { "none", "once", "all", NULL };
 
@@ -48,6 +48,7 @@ static void job_show_next_run(yajl_gen, const struct job *, const struct job_vie
 static void job_show_next_runs(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_last_status(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_last_duration(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_last_http_status(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_processing(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_paused(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_points(yajl_gen, const struct job *, const struct job_view *);
@@ -138,6 +139,8 @@ const struct job_field job_fields[] = {
 	{ "lastStatus", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_status,
 	    JOB_FF_LIVE },
 	{ "lastDuration", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_duration,
+	    JOB_FF_LIVE },
+	{ "lastHttpStatus", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_last_http_status,
 	    JOB_FF_LIVE },
 	{ "isProcessing", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_processing,
 	    JOB_FF_LIVE },
@@ -485,6 +488,7 @@ job_state_encode(const struct job_state *s, struct buf *b)
 	record_uint(b, S_NOTIFIED, (uint64_t)s->notified);
 	record_sint(b, S_SINCE, s->since);
 	record_uint(b, S_LOGS, s->logs);
+	record_uint(b, S_LAST_HTTP_STATUS, (uint64_t)s->last_http_status);
 }
 
 static int
@@ -510,6 +514,7 @@ job_state_decode(const void *data, size_t len, struct job_state *s)
 		case S_NOTIFIED: s->notified = (int)v.u; break;
 		case S_SINCE: s->since = v.i; break;
 		case S_LOGS: s->logs = v.u; break;
+		case S_LAST_HTTP_STATUS: s->last_http_status = (int)v.u; break;
 		default: break;
 		}
 	}
@@ -1175,6 +1180,17 @@ job_show_last_duration(yajl_gen g, const struct job *j, const struct job_view *v
 		yajl_gen_null(g);
 	else
 		json_double(g, j->st.last_duration);
+}
+
+static void
+job_show_last_http_status(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	(void)v;
+	json_key(g, "lastHttpStatus");
+	if (j->st.last_http_status <= 0)
+		yajl_gen_null(g);
+	else
+		json_int(g, j->st.last_http_status);
 }
 
 static void

@@ -73,6 +73,7 @@ struct job_state {
 	int64_t last_run;	/* planned time of the last run, 0 = never */
 	int last_status;	/* Log status of the last run, -1 = never */
 	double last_duration;
+	int last_http_status;	/* HTTP status of the last run's request, 0 = none */
 	int64_t last_fire;	/* the last schedule instant recorded as fired */
 	int64_t since;		/* no fire before this instant is owed (creation, re-enabling,
 				 * a new schedule): where catch-up starts looking */

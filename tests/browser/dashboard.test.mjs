@@ -93,11 +93,11 @@ test('a wrong token is refused plainly', async () => {
   assert.equal(await page.evaluate(() => sessionStorage.length + localStorage.length), 0);
 });
 
-test('signing in lands on the overview; the token is in sessionStorage only', async () => {
+test('signing in goes on to the screen asked for; the token is in sessionStorage only', async () => {
   await page.getByLabel('Token').fill(token);
   await page.getByRole('button', {name: 'Sign in'}).click();
-  await page.getByRole('heading', {name: 'Overview'}).waitFor();
-  assert.equal(new URL(page.url()).pathname, '/overview');
+  await page.getByRole('heading', {name: 'Jobs'}).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/jobs', 'the test asked for /jobs before signing in');
   assert.ok(!page.url().includes(token));
   assert.equal(await page.evaluate(() => localStorage.length), 0);
   for (const name of ['Overview', 'Jobs', 'Failures', 'Upcoming', 'Groups', 'Account']) {

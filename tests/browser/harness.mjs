@@ -91,7 +91,8 @@ export class Daemon {
   }
 }
 
-// A local HTTP server that records every request and answers 200.
+// A local HTTP server that records every request and answers 200, or 500
+// to a path that starts with /fail.
 export async function receiver() {
   const seen = [];
   const waiters = [];
@@ -100,8 +101,9 @@ export async function receiver() {
     req.on('data', (c) => { body += c; });
     req.on('end', () => {
       seen.push({method: req.method, url: req.url, headers: req.headers, body});
-      res.writeHead(200, {'Content-Type': 'text/plain'});
-      res.end('received by the test\n');
+      const failing = req.url.startsWith('/fail');
+      res.writeHead(failing ? 500 : 200, {'Content-Type': 'text/plain'});
+      res.end(failing ? 'failing on purpose\n' : 'received by the test\n');
       for (const w of waiters.splice(0)) w();
     });
   });

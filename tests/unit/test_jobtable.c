@@ -362,6 +362,7 @@ test_transfer_roundtrip(void **state)
 	j.st.last_run = NOW - 60;
 	j.st.last_status = 1;
 	j.st.last_duration = 0.25;
+	j.st.last_http_status = 503;
 	j.st.last_fire = NOW - 60;
 	j.st.notified = 1;
 	job_save_state(&t, &j);
@@ -391,6 +392,7 @@ test_transfer_roundtrip(void **state)
 	assert_int_equal(back.st.runs, 12);
 	assert_int_equal(back.st.last_run, NOW - 60);
 	assert_int_equal(back.st.last_status, 1);
+	assert_int_equal(back.st.last_http_status, 503);
 	assert_int_equal(back.st.last_fire, NOW - 60);
 	assert_int_equal(back.st.notified, 1);
 	job_free(&j);

@@ -68,6 +68,27 @@ step(const struct job *j, struct job_state *st, int status, int *disable)
 	return out.notice;
 }
 
+/* lastHttpStatus follows each run: the request's status, 0 without one */
+static void
+test_last_http_status(void **state)
+{
+	struct job_state st;
+	struct outcome_run r = ran(LOG_HTTP_STATUS, 1);
+	struct outcome out;
+	struct job j;
+
+	(void)state;
+	job_with(&j, JOB_NOTIFY_NEVER, 1, 0, 0);
+	state_fresh(&st);
+	r.http_status = 500;
+	outcome_decide(&j, &st, &r, NOW, &out);
+	assert_int_equal(out.st.last_http_status, 500);
+	st = out.st;
+	r = ran(LOG_CONNECT, 1);
+	outcome_decide(&j, &st, &r, NOW, &out);
+	assert_int_equal(out.st.last_http_status, 0);
+}
+
 static void
 test_fail_counts_and_reset(void **state)
 {
@@ -349,6 +370,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fail_counts_and_reset),
+		cmocka_unit_test(test_last_http_status),
 		cmocka_unit_test(test_skipped_cancelled_gone),
 		cmocka_unit_test(test_retries),
 		cmocka_unit_test(test_threshold),

@@ -62,7 +62,8 @@ export async function call(action, params, tokenOverride) {
     }
     if (body.code !== 0) {
       const err = new ApiError(body.code, body.message || `error ${body.code}`, body.field);
-      if ((body.code === 10 || body.code === 11 || body.code === 12) && tokenOverride === undefined) {
+      // once: the other requests in flight with the same token fail too
+      if ((body.code === 10 || body.code === 11 || body.code === 12) && tokenOverride === undefined && token()) {
         forget();
         onSignedOut(err);
       }

@@ -7,7 +7,9 @@ import * as views from './views.js';
 import {jobForm} from './jobform.js';
 import {jobPage} from './jobpage.js';
 
-const state = {account: null};
+// wanted: the screen asked for before signing in, to go on to after it
+// (kept in memory only: a reload forgets it)
+const state = {account: null, wanted: null};
 
 const routes = [
   [/^\/signin$/, views.signIn, true],
@@ -58,7 +60,9 @@ function signOut() {
 
 export async function signedIn(account) {
   state.account = account;
-  navigate('/overview');
+  const to = state.wanted || '/overview';
+  state.wanted = null;
+  navigate(to);
 }
 
 let renderSeq = 0;
@@ -68,17 +72,20 @@ async function route() {
   let path = location.pathname.replace(/(.)\/$/, '$1');
   const main = document.getElementById('main');
   if (path === '/') path = api.token() ? '/overview' : '/signin';
-  if (!api.token() && path !== '/signin') path = '/signin';
-  if (path !== location.pathname) history.replaceState(null, '', path);
-  if (api.token() && !state.account) {
-    try {
-      state.account = await api.call('account.get');
-    } catch (e) {
-      if (!api.token()) return route();
-      showError(e);
-    }
-    if (seq !== renderSeq) return;
+  if (!api.token() && path !== '/signin') {
+    if (path !== '/') state.wanted = path + location.search;
+    path = '/signin';
   }
+  if (path !== location.pathname) history.replaceState(null, '', path);
+  // the account (for the nav's Users link) is asked for alongside the
+  // screen's own requests, not before them
+  let accountWait = null;
+  if (api.token() && !state.account) {
+    accountWait = api.call('account.get').then((a) => { state.account = a; },
+      (e) => { if (api.token()) showError(e); });
+    accountWait.then(() => { if (seq === renderSeq && api.token()) renderNav(); });
+  }
+  const account = async () => { if (accountWait) await accountWait; return state.account; };
   renderNav();
   const found = routes.find(([re]) => re.test(path));
   clear(main);
@@ -87,7 +94,7 @@ async function route() {
     return;
   }
   try {
-    await found[1](main, path.match(found[0]), {state, signedIn, isCurrent: () => seq === renderSeq});
+    await found[1](main, path.match(found[0]), {state, account, signedIn, isCurrent: () => seq === renderSeq});
   } catch (e) {
     if (seq === renderSeq && api.token()) showError(e);
   }

@@ -7,6 +7,7 @@ import {navigate, showError, notice, logBadge, jobBadge, pageTitle, loading, lin
 import {table} from './views.js';
 
 const HISTORY_PAGE = 20;
+const HISTORY_HEADS = ['Scheduled', 'Started', 'Duration', 'HTTP status', 'Result', 'Details'];
 const TRIGGERS = {schedule: 'Schedule', manual: 'Run now', retry: 'Retry', catchup: 'Catch-up'};
 
 export async function jobPage(main, id, ctx) {
@@ -34,6 +35,7 @@ export async function jobPage(main, id, ctx) {
       await api.call(j.status === 0 ? 'cron.disable' : 'cron.enable', {id});
       navigate(`/jobs/${id}`, true);
     }),
+    pauseControl(j, act),
     act('Duplicate', async () => {
       const copy = await api.call('cron.duplicate', {id});
       navigate(`/jobs/${copy.id}`);
@@ -47,14 +49,15 @@ export async function jobPage(main, id, ctx) {
 
   const row = (k, v) => [h('dt', {}, k), h('dd', {}, v)];
   main.appendChild(h('section', {}, h('h2', {}, 'Settings'), h('dl', {class: 'settings'},
-    row('Status', jobBadge(j.status)),
+    row('Status', [jobBadge(j.status), paused(j) ? [' ', h('span', {class: 'badge warn'}, 'Paused until ',
+      timeEl(j.pausedUntil, j.timezone))] : null]),
     row('URL', j.url || '—'),
     row('Method', j.httpMethod || 'GET'),
     row('Schedule', h('code', {}, j.expression || '')),
     row('In words', h('span', {class: 'describe'}, '…')),
     row('Time zone', j.timezone || ''),
     row('Next runs', next.length ? h('ol', {class: 'next-runs'}, next.map((t) => h('li', {}, timeEl(t, j.timezone)))) : 'none'),
-    row('Last run', j.lastRun ? [timeEl(j.lastRun, j.timezone), ' ', logBadge(j.lastStatus)] : 'never'),
+    row('Last run', j.lastRun ? [timeEl(j.lastRun, j.timezone), ' ', logBadge(j.lastStatus, j.lastHttpStatus)] : 'never'),
     row('Failures in a row', String(j.fail ?? 0)),
     row('Timeout', `${j.timeout} s`),
     row('Retries', `${j.retries} (delay ${j.retryDelay} s)`),
@@ -68,6 +71,26 @@ export async function jobPage(main, id, ctx) {
   main.appendChild(section);
   const history_ = historyList(section, j);
   await history_.reload();
+}
+
+const paused = (j) => j.pausedUntil && j.pausedUntil > Date.now() / 1000;
+
+// Pause for a while (cron.pause: the job keeps its status, its runs wait),
+// or Resume a paused job.
+function pauseControl(j, act) {
+  if (paused(j)) {
+    return act('Resume', async () => {
+      await api.call('cron.pause', {id: j.id, for: 0});
+      navigate(`/jobs/${j.id}`, true);
+    });
+  }
+  const id = `pause-for-${j.id}`;
+  const span = h('select', {id, name: 'for'},
+    [[3600, '1 hour'], [86400, '1 day'], [604800, '1 week']].map(([v, t]) => h('option', {value: v}, t)));
+  return h('span', {class: 'pause'}, act('Pause', async () => {
+    await api.call('cron.pause', {id: j.id, for: Number(span.value)});
+    navigate(`/jobs/${j.id}`, true);
+  }), h('label', {for: id, class: 'visually-hidden'}, 'Pause for'), span);
 }
 
 function historyList(section, j) {
@@ -86,13 +109,15 @@ function historyList(section, j) {
         h('pre', {class: 'result'}, l.result || '(nothing kept)'),
         (l.tasks || []).length ? h('ol', {}, l.tasks.map((t) => h('li', {},
           `${t.action}: `, logBadge(t.status), ' ', t.error || '', t.output ? h('pre', {class: 'result'}, t.output) : null))) : null);
-      tbody.appendChild(h('tr', {},
+      const tr = tbody.appendChild(h('tr', {},
         h('td', {}, timeEl(l.time, j.timezone)),
         h('td', {}, l.startTime ? timeEl(Math.floor(l.startTime), j.timezone) : '—'),
         h('td', {}, duration(l.executionTime)),
         h('td', {class: 'http'}, l.httpStatus ? String(l.httpStatus) : '—'),
-        h('td', {}, logBadge(l.status, l.httpStatus), ' ', TRIGGERS[l.trigger] || l.trigger || ''),
+        h('td', {}, logBadge(l.status, l.httpStatus),
+          h('span', {class: 'trigger'}, TRIGGERS[l.trigger] || l.trigger || '')),
         h('td', {}, details)));
+      [...tr.children].forEach((td, i) => td.setAttribute('data-label', HISTORY_HEADS[i]));
     }
   };
   const page = async () => {
@@ -109,7 +134,7 @@ function historyList(section, j) {
     before = null;
     tbody = h('tbody', {});
     body.replaceChildren(h('div', {class: 'table-wrap'}, h('table', {},
-      h('thead', {}, h('tr', {}, ['Scheduled', 'Started', 'Duration', 'HTTP status', 'Result', 'Details'].map((t) => h('th', {scope: 'col'}, t)))),
+      h('thead', {}, h('tr', {}, HISTORY_HEADS.map((t) => h('th', {scope: 'col'}, t)))),
       tbody)));
     const logs = await page();
     if (!logs.length) body.replaceChildren(h('p', {}, 'No runs yet.'));

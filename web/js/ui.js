@@ -49,7 +49,7 @@ export function logBadge(status, httpStatus) {
   const kind = status === 0 ? 'ok' : status === 6 || status === 8 ? 'warn' : 'bad';
   const words = LOG_STATUS[status] || `Status ${status}`;
   return h('span', {class: `badge ${kind}`},
-    httpStatus ? h('span', {class: 'code'}, String(httpStatus)) : null, words);
+    httpStatus ? [h('span', {class: 'code'}, String(httpStatus)), ' '] : null, words);
 }
 
 export function jobBadge(status) {
@@ -87,7 +87,11 @@ export function scheduleWords(expr) {
   const pad = (x) => String(x).padStart(2, '0');
   const days = every(dom) && every(mon);
   if (!days) return expr;
-  const dayWords = every(dow) ? '' : dow === '1-5' || dow === 'MON-FRI' ? ' on weekdays' : null;
+  const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+  const NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+  const one = /^[0-7]$/.test(dow) ? Number(dow) : NAMES.indexOf(dow.toUpperCase());
+  const dayWords = every(dow) ? '' : dow === '1-5' || dow.toUpperCase() === 'MON-FRI' ? ' on weekdays'
+    : one >= 0 ? ` on ${DAYS[one]}s` : null;
   if (dayWords === null) return expr;
   if (sec !== '0') {
     if (sec === '*' && every(mi) && every(ho)) return `Every second${dayWords}`;
@@ -99,6 +103,8 @@ export function scheduleWords(expr) {
   let m = /^\*\/(\d+)$/.exec(mi);
   if (m && every(ho)) return `Every ${m[1]} minutes${dayWords}`;
   if (n(mi) && every(ho)) return `Every hour at minute ${mi}${dayWords}`;
+  m = /^\*\/(\d+)$/.exec(ho);
+  if (m && n(mi)) return `Every ${m[1]} hours at minute ${mi}${dayWords}`;
   if (n(mi) && n(ho)) return `Every day at ${pad(ho)}:${pad(mi)}${dayWords}`.replace('Every day at', dayWords ? 'At' : 'Every day at');
   return expr;
 }

@@ -62,7 +62,7 @@ export async function overview(main, m, ctx) {
   main.appendChild(h('section', {}, h('h2', {}, 'Last runs'),
     last.length ? table(['Job', 'When', 'Duration', 'Result'], last.map((j) => [
       link(`/jobs/${j.id}`, j.name || `Job ${j.id}`), timeEl(j.lastRun, j.timezone),
-      duration(j.lastDuration), logBadge(j.lastStatus)])) : h('p', {}, 'No job has run yet.')));
+      duration(j.lastDuration), logBadge(j.lastStatus, j.lastHttpStatus)])) : h('p', {}, 'No job has run yet.')));
   main.appendChild(h('section', {}, h('h2', {}, 'Next 24 hours'),
     upcoming.length ? table(['Job', 'When', ''], upcoming.map((u) => [
       link(`/jobs/${u.id}`, u.name || `Job ${u.id}`), timeEl(u.time, zone[u.id]), relative(u.time)]))
@@ -75,7 +75,7 @@ export function table(heads, rows, caption) {
   return h('div', {class: 'table-wrap'}, h('table', {},
     caption ? h('caption', {}, caption) : null,
     h('thead', {}, h('tr', {}, heads.map((t) => h('th', {scope: 'col'}, t)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c)))))));
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => h('td', {'data-label': heads[i] || null}, c)))))));
 }
 
 function failureTable(logs, zone, jobs) {
@@ -92,7 +92,10 @@ export async function jobs(main, m, ctx) {
   const page = Math.max(1, Number(q.get('page')) || 1);
   main.appendChild(h('div', {class: 'title-row'}, pageTitle('Jobs'),
     h('a', {href: '/jobs/new', 'data-link': '', class: 'button'}, 'New job')));
-  const groups = await api.call('group.list');
+  const params = {page, limit: PAGE};
+  for (const k of ['keyword', 'group', 'status']) if (q.get(k) !== null && q.get(k) !== '') params[k] = q.get(k);
+  // one request for the page's jobs, at the same time as the groups
+  const [groups, rows] = await Promise.all([api.call('group.list'), api.call('cron.list', params)]);
   if (!ctx.isCurrent()) return;
   const search = field({label: 'Search', name: 'keyword', type: 'search', value: q.get('keyword') || '',
     placeholder: 'name, URL or id'});
@@ -114,10 +117,6 @@ export async function jobs(main, m, ctx) {
   group.input.addEventListener('change', apply);
   status.input.addEventListener('change', apply);
   main.appendChild(form);
-  const params = {page, limit: PAGE};
-  for (const k of ['keyword', 'group', 'status']) if (q.get(k) !== null && q.get(k) !== '') params[k] = q.get(k);
-  const rows = await api.call('cron.list', params);
-  if (!ctx.isCurrent()) return;
   if (!rows.length) {
     main.appendChild(h('p', {}, page > 1 ? 'No more jobs.' : 'No jobs yet. Make one with New job.'));
   } else {
@@ -127,7 +126,7 @@ export async function jobs(main, m, ctx) {
         h('span', {class: 'target'}, j.url || `${(j.tasks || []).length} task(s)`),
         h('span', {title: j.expression}, scheduleWords(j.expression)),
         j.nextRun ? timeEl(j.nextRun, j.timezone) : '—',
-        logBadge(j.lastStatus),
+        logBadge(j.lastStatus, j.lastHttpStatus),
         enableSwitch(j)])));
   }
   const nav = h('nav', {class: 'pager', 'aria-label': 'Pages'});
@@ -195,17 +194,39 @@ export async function groups(main, m, ctx) {
   });
   main.appendChild(list.length ? table(['Name', 'Description', 'Jobs', ''], list.map((g) => [
     link(`/jobs?group=${g.id}`, g.name), g.description || '', String(g.jobCount),
-    h('span', {class: 'actions'},
-      h('button', {type: 'button', class: 'secondary', onclick: async () => {
-        const to = prompt(`New name for the group “${g.name}”:`, g.name);
-        if (to === null) return;
-        try { await api.call('group.edit', {id: g.id, name: to}); navigate('/groups', true); } catch (e) { showError(e); }
-      }}, 'Rename'),
-      h('button', {type: 'button', class: 'danger', onclick: async () => {
-        if (!confirm(`Delete the group “${g.name}”? Its jobs stay, without a group.`)) return;
-        try { await api.call('group.delete', {id: g.id}); navigate('/groups', true); } catch (e) { showError(e); }
-      }}, 'Delete'))])) : h('p', {}, 'No groups yet.'));
+    groupActions(g)])) : h('p', {}, 'No groups yet.'));
   main.appendChild(form);
+}
+
+// Rename (an inline form in place of the buttons) and Delete (asks first).
+function groupActions(g) {
+  const box = h('span', {class: 'actions'});
+  const buttons = () => box.replaceChildren(
+    h('button', {type: 'button', class: 'secondary', 'aria-label': `Rename ${g.name}`, onclick: renameForm}, 'Rename'),
+    h('button', {type: 'button', class: 'danger', 'aria-label': `Delete ${g.name}`, onclick: async () => {
+      if (!confirm(`Delete the group “${g.name}”? Its jobs stay, without a group.`)) return;
+      try { await api.call('group.delete', {id: g.id}); navigate('/groups', true); } catch (e) { showError(e); }
+    }}, 'Delete'));
+  function renameForm() {
+    const to = field({label: `New name for ${g.name}`, name: 'name', value: g.name});
+    const form = h('form', {class: 'rename'}, to.row,
+      h('span', {class: 'actions'}, h('button', {type: 'submit'}, 'Save name'),
+        h('button', {type: 'button', class: 'secondary', onclick: buttons}, 'Cancel')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      showFieldError(to, '');
+      try {
+        await api.call('group.edit', {id: g.id, name: to.input.value});
+        navigate('/groups', true);
+      } catch (e) { showFieldError(to, e.message); to.input.focus(); }
+    });
+    form.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') buttons(); });
+    box.replaceChildren(form);
+    to.input.focus();
+    to.input.select();
+  }
+  buttons();
+  return box;
 }
 
 export async function account(main, m, ctx) {
@@ -248,7 +269,9 @@ export async function account(main, m, ctx) {
 
 export async function users(main, m, ctx) {
   main.appendChild(pageTitle('Users'));
-  if (!ctx.state.account || !ctx.state.account.admin) {
+  const me = await ctx.account();
+  if (!ctx.isCurrent()) return;
+  if (!me || !me.admin) {
     main.appendChild(h('p', {}, 'Only administrators see the users.'));
     return;
   }
@@ -257,7 +280,7 @@ export async function users(main, m, ctx) {
   main.appendChild(table(['Id', 'Name', 'E-mail', 'Admin', 'Status', 'Jobs', ''], list.map((a) => [
     String(a.id), a.name || '', a.email || '', a.admin ? 'yes' : 'no', a.status === 1 ? 'Suspended' : 'Active',
     String((a.usage || {}).jobs ?? 0),
-    a.id === ctx.state.account.id ? '' : h('button', {type: 'button', class: 'secondary', onclick: async () => {
+    a.id === me.id ? '' : h('button', {type: 'button', class: 'secondary', onclick: async () => {
       try { await api.call('user.edit', {id: a.id, status: a.status === 1 ? 0 : 1}); navigate('/users', true); } catch (e) { showError(e); }
     }}, a.status === 1 ? `Reactivate ${a.name}` : `Suspend ${a.name}`)])));
   const name = field({label: 'Name', name: 'name'});
