@@ -53,6 +53,7 @@ static const struct {
 	[DB_GROUPS_BY_ACCOUNT] = { "groups_by_account", 0 },
 	[DB_LOGS]	= { "logs", 0 },
 	[DB_FAILURES]	= { "failures", 0 },
+	[DB_KEYS]	= { "keys", 0 },
 };
 
 const char *
