@@ -16,10 +16,12 @@
 #include <event2/keyvalq_struct.h>
 
 #include "store/account.h"
+#include "store/apikey.h"
 #include "api/api.h"
 #include "api/call.h"
 #include "conf/config.h"
 #include "util/buf.h"
+#include "util/idmap.h"
 #include "api/proxy.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -30,61 +32,65 @@
 #include "store/writer.h"
 
 const struct api_route api_routes[] = {
-	{ "cron",	"list",		api_cron_list,		0 },
-	{ "cron",	"get",		api_cron_get,		0 },
-	{ "cron",	"add",		api_cron_add,		API_WRITE },
-	{ "cron",	"edit",		api_cron_edit,		API_WRITE },
-	{ "cron",	"delete",	api_cron_delete,	API_WRITE },
-	{ "cron",	"enable",	api_cron_enable,	API_WRITE },
-	{ "cron",	"disable",	api_cron_disable,	API_WRITE },
-	{ "cron",	"toggle",	api_cron_toggle,	API_WRITE },
-	{ "cron",	"pause",	api_cron_pause,		API_WRITE },
-	{ "cron",	"duplicate",	api_cron_duplicate,	API_WRITE },
-	{ "cron",	"next",		api_cron_next,		0 },
-	{ "cron",	"upcoming",	api_cron_upcoming,	0 },
-	{ "cron",	"validate",	api_cron_validate,	0 },
-	{ "cron",	"presets",	api_cron_presets,	0 },
-	{ "cron",	"run",		api_cron_run,		API_WRITE },
-	{ "cron",	"log",		api_cron_log,		0 },
-	{ "cron",	"logs",		api_cron_logs,		0 },
-	{ "cron",	"failures",	api_cron_failures,	0 },
+	{ "cron",	"list",		api_cron_list,		0,	SCOPE_READ },
+	{ "cron",	"get",		api_cron_get,		0,	SCOPE_READ },
+	{ "cron",	"add",		api_cron_add,		API_WRITE,	SCOPE_WRITE },
+	{ "cron",	"edit",		api_cron_edit,		API_WRITE,	SCOPE_WRITE },
+	{ "cron",	"delete",	api_cron_delete,	API_WRITE,	SCOPE_WRITE },
+	{ "cron",	"enable",	api_cron_enable,	API_WRITE,	SCOPE_WRITE },
+	{ "cron",	"disable",	api_cron_disable,	API_WRITE,	SCOPE_WRITE },
+	{ "cron",	"toggle",	api_cron_toggle,	API_WRITE,	SCOPE_WRITE },
+	{ "cron",	"pause",	api_cron_pause,		API_WRITE,	SCOPE_WRITE },
+	{ "cron",	"duplicate",	api_cron_duplicate,	API_WRITE,	SCOPE_WRITE },
+	{ "cron",	"next",		api_cron_next,		0,	SCOPE_READ },
+	{ "cron",	"upcoming",	api_cron_upcoming,	0,	SCOPE_READ },
+	{ "cron",	"validate",	api_cron_validate,	0,	SCOPE_READ },
+	{ "cron",	"presets",	api_cron_presets,	0,	SCOPE_READ },
+	{ "cron",	"run",		api_cron_run,		API_WRITE,	SCOPE_RUN },
+	{ "cron",	"log",		api_cron_log,		0,	SCOPE_READ },
+	{ "cron",	"logs",		api_cron_logs,		0,	SCOPE_READ },
+	{ "cron",	"failures",	api_cron_failures,	0,	SCOPE_READ },
 
-	{ "task",	"list",		api_task_list,		0 },
-	{ "task",	"get",		api_task_get,		0 },
-	{ "task",	"add",		api_task_add,		API_WRITE },
-	{ "task",	"edit",		api_task_edit,		API_WRITE },
-	{ "task",	"delete",	api_task_delete,	API_WRITE },
+	{ "task",	"list",		api_task_list,		0,	SCOPE_READ },
+	{ "task",	"get",		api_task_get,		0,	SCOPE_READ },
+	{ "task",	"add",		api_task_add,		API_WRITE,	SCOPE_WRITE },
+	{ "task",	"edit",		api_task_edit,		API_WRITE,	SCOPE_WRITE },
+	{ "task",	"delete",	api_task_delete,	API_WRITE,	SCOPE_WRITE },
 
-	{ "group",	"list",		api_group_list,		0 },
-	{ "group",	"get",		api_group_get,		0 },
-	{ "group",	"lookup",	api_group_lookup,	0 },
-	{ "group",	"add",		api_group_add,		API_WRITE },
-	{ "group",	"edit",		api_group_edit,		API_WRITE },
-	{ "group",	"delete",	api_group_delete,	API_WRITE },
-	{ "group",	"vanish",	api_group_vanish,	API_WRITE },
-	{ "group",	"empty",	api_group_empty,	API_WRITE },
-	{ "group",	"items",	api_group_items,	0 },
-	{ "group",	"enable",	api_group_enable,	API_WRITE },
-	{ "group",	"disable",	api_group_disable,	API_WRITE },
+	{ "group",	"list",		api_group_list,		0,	SCOPE_READ },
+	{ "group",	"get",		api_group_get,		0,	SCOPE_READ },
+	{ "group",	"lookup",	api_group_lookup,	0,	SCOPE_READ },
+	{ "group",	"add",		api_group_add,		API_WRITE | API_ACCOUNT,	SCOPE_WRITE },
+	{ "group",	"edit",		api_group_edit,		API_WRITE,	SCOPE_WRITE },
+	{ "group",	"delete",	api_group_delete,	API_WRITE,	SCOPE_WRITE },
+	{ "group",	"vanish",	api_group_vanish,	API_WRITE,	SCOPE_WRITE },
+	{ "group",	"empty",	api_group_empty,	API_WRITE,	SCOPE_WRITE },
+	{ "group",	"items",	api_group_items,	0,	SCOPE_READ },
+	{ "group",	"enable",	api_group_enable,	API_WRITE,	SCOPE_WRITE },
+	{ "group",	"disable",	api_group_disable,	API_WRITE,	SCOPE_WRITE },
 
-	{ "account",	"get",		api_account_get,	0 },
-	{ "account",	"edit",		api_account_edit,	API_WRITE },
-	{ "account",	"secret",	api_account_secret,	API_WRITE },
-	{ "account",	"token",	api_account_token,	API_WRITE },
+	{ "account",	"get",		api_account_get,	0,	SCOPE_READ },
+	{ "account",	"edit",		api_account_edit,	API_WRITE | API_ACCOUNT,	SCOPE_WRITE },
+	{ "account",	"secret",	api_account_secret,	API_WRITE,	SCOPE_TOKEN },
+	{ "account",	"token",	api_account_token,	API_WRITE,	SCOPE_TOKEN },
+	{ "account",	"keys",		api_key_list,		0,	SCOPE_TOKEN },
+	{ "account",	"keyAdd",	api_key_add,		API_WRITE,	SCOPE_TOKEN },
+	{ "account",	"keyEdit",	api_key_edit,		API_WRITE,	SCOPE_TOKEN },
+	{ "account",	"keyDelete",	api_key_delete,		API_WRITE,	SCOPE_TOKEN },
 
-	{ "server",	"time",		api_server_time,	0 },
-	{ "server",	"timezones",	api_server_timezones,	0 },
-	{ "server",	"useragent",	api_server_useragent,	0 },
-	{ "server",	"ip",		api_server_ip,		0 },
-	{ "server",	"info",		api_server_info,	0 },
+	{ "server",	"time",		api_server_time,	0,	SCOPE_READ },
+	{ "server",	"timezones",	api_server_timezones,	0,	SCOPE_READ },
+	{ "server",	"useragent",	api_server_useragent,	0,	SCOPE_READ },
+	{ "server",	"ip",		api_server_ip,		0,	SCOPE_READ },
+	{ "server",	"info",		api_server_info,	0,	SCOPE_READ },
 
-	{ "user",	"list",		api_user_list,		API_ADMIN },
-	{ "user",	"get",		api_user_get,		API_ADMIN },
-	{ "user",	"add",		api_user_add,		API_ADMIN | API_WRITE },
-	{ "user",	"edit",		api_user_edit,		API_ADMIN | API_WRITE },
-	{ "user",	"delete",	api_user_delete,	API_ADMIN | API_WRITE },
-	{ "user",	"token",	api_user_token,		API_ADMIN | API_WRITE },
-	{ NULL, NULL, NULL, 0 }
+	{ "user",	"list",		api_user_list,		API_ADMIN,	SCOPE_ADMIN },
+	{ "user",	"get",		api_user_get,		API_ADMIN,	SCOPE_ADMIN },
+	{ "user",	"add",		api_user_add,		API_ADMIN | API_WRITE,	SCOPE_ADMIN },
+	{ "user",	"edit",		api_user_edit,		API_ADMIN | API_WRITE,	SCOPE_ADMIN },
+	{ "user",	"delete",	api_user_delete,	API_ADMIN | API_WRITE,	SCOPE_ADMIN },
+	{ "user",	"token",	api_user_token,		API_ADMIN | API_WRITE,	SCOPE_ADMIN },
+	{ NULL, NULL, NULL, 0, 0 }
 };
 
 /* ---- the client's address */
@@ -166,7 +172,7 @@ api_authenticate(struct api_call *c)
 	struct store_txn t;
 	const char *token;
 	size_t len;
-	int rc, rate;
+	int rc, rate, is_key;
 
 	if ((rc = api_token(c, &token, &len)) == -1)
 		return -1;
@@ -182,7 +188,7 @@ api_authenticate(struct api_call *c)
 		return api_rate_refused(c, wait);
 	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
 		return call_store_error(c, rc, "account");
-	rc = account_by_token(&t, token, len, &c->caller);
+	rc = apikey_authenticate(&t, token, len, &c->caller, &c->keyrec, &is_key);
 	store_abort(&t);
 	if (rc == STORE_NOTFOUND) {
 		ratelimit_take(c->api->rl, akey, aklen, cfg->rate_limit, cfg->rate_burst, now, &wait);
@@ -191,6 +197,14 @@ api_authenticate(struct api_call *c)
 	if (rc != STORE_OK)
 		return call_store_error(c, rc, "account");
 	c->acct = &c->caller;
+	if (is_key) {
+		c->key = &c->keyrec;
+		/* expired is as good as deleted: refused like a wrong token,
+		 * but it was no guess */
+		if (c->key->expires_at && c->key->expires_at <= c->now)
+			return call_error(c, API_BAD_TOKEN, "token", "Invalid API token: this key expired at %lld.",
+			    (long long)c->key->expires_at);
+	}
 	if (c->caller.status == ACCOUNT_SUSPENDED)
 		return call_error(c, API_SUSPENDED, NULL, "account suspended");
 	tkey[0] = 'T';
@@ -200,6 +214,125 @@ api_authenticate(struct api_call *c)
 	    c->caller.lim.rate_limit > 0 ? rate : cfg->rate_burst, now, &wait))
 		return api_rate_refused(c, wait);
 	return 0;
+}
+
+/* What a key may do: the route's scope, the key's addresses, and for a
+ * key limited to a group, no action on the whole account. The account's
+ * token may do everything its account may. */
+static int
+api_key_permits(struct api_call *c)
+{
+	const struct apikey *k = c->key;
+	const struct api_route *r = c->route;
+
+	if (k == NULL)
+		return 0;
+	if (r->scope == SCOPE_TOKEN)
+		return call_error(c, API_DENIED, "token", "permission denied: %s.%s is for the account's "
+		    "token, not for keys", r->target, r->action);
+	if ((k->scopes & r->scope) != r->scope)
+		return call_error(c, API_DENIED, "token", "permission denied: this key lacks the scope "
+		    "\"%s\" that %s.%s needs", apikey_scope_name(r->scope), r->target, r->action);
+	if (*k->allow && (!c->client_known || !apikey_allows(k->allow, c->client.b)))
+		return call_error(c, API_DENIED, "token", "permission denied: this key may not be used "
+		    "from the address %s", c->client_text);
+	if (k->group && (r->flags & API_ACCOUNT))
+		return call_error(c, API_DENIED, "group", "permission denied: this key is limited to group "
+		    "%llu and %s.%s acts on the whole account", (unsigned long long)k->group,
+		    r->target, r->action);
+	return 0;
+}
+
+/* The key's use, kept in memory: a read must not become a write. */
+static void
+api_key_used(struct api *api, const struct api_call *c)
+{
+	struct api_key_use *u;
+
+	if (c->key == NULL || api->key_use == NULL)
+		return;
+	if ((u = idmap_get(api->key_use, c->key->id)) == NULL) {
+		u = xcalloc(1, sizeof(*u));
+		u->account = c->key->account;
+		idmap_put(api->key_use, c->key->id, u);
+	}
+	u->at = c->now;
+	snprintf(u->from, sizeof(u->from), "%s", c->client_text);
+	if (c->now - c->key->last_used_at >= 60 || strcmp(u->from, c->key->last_used_from) != 0)
+		u->dirty = 1;
+}
+
+struct api_flush {
+	struct store_txn *t;
+	uint64_t *gone;
+	size_t ngone;
+};
+
+static void
+api_key_flush_one(uint64_t id, void *value, void *arg)
+{
+	struct api_flush *f = arg;
+	struct api_key_use *u = value;
+	struct apikey k;
+	int rc;
+
+	if (!u->dirty)
+		return;
+	if ((rc = apikey_load(f->t, u->account, id, &k)) != STORE_OK) {
+		if (rc == STORE_NOTFOUND) {
+			f->gone = xrealloc(f->gone, (f->ngone + 1) * sizeof(*f->gone));
+			f->gone[f->ngone++] = id;
+		}
+		return;
+	}
+	if (u->at > k.last_used_at) {
+		k.last_used_at = u->at;
+		free(k.last_used_from);
+		k.last_used_from = xstrdup(u->from);
+		apikey_save(f->t, &k, 0);
+	}
+	apikey_free(&k);
+}
+
+static void
+api_key_clean_one(uint64_t id, void *value, void *arg)
+{
+	((struct api_key_use *)value)->dirty = 0;
+}
+
+void
+api_keys_flush(struct api *api)
+{
+	struct api_flush f = { NULL, NULL, 0 };
+	struct store_txn t;
+	size_t i;
+	int rc;
+
+	if (api->key_use == NULL || idmap_count(api->key_use) == 0)
+		return;
+	if (store_begin(api->store, 1, &t) != STORE_OK)
+		return;
+	f.t = &t;
+	idmap_each(api->key_use, api_key_flush_one, &f);
+	if ((rc = store_commit(&t)) != STORE_OK)
+		log_warnx("api: the keys' last use cannot be written");
+	else
+		idmap_each(api->key_use, api_key_clean_one, NULL);
+	for (i = 0; i < f.ngone; i++)
+		free(idmap_del(api->key_use, f.gone[i]));
+	free(f.gone);
+}
+
+int
+api_scope_index(unsigned s)
+{
+	switch (s) {
+	case SCOPE_READ: return 1;
+	case SCOPE_WRITE: return 2;
+	case SCOPE_RUN: return 3;
+	case SCOPE_ADMIN: return 4;
+	default: return 0;
+	}
 }
 
 /* asUser=<id>: an admin acting for another account. */
@@ -214,6 +347,8 @@ api_as_user(struct api_call *c)
 		return rc;
 	if (!c->caller.admin)
 		return call_error(c, API_DENIED, "asUser", "asUser is for admin tokens only");
+	if (c->key && !(c->key->scopes & SCOPE_ADMIN))
+		return call_error(c, API_DENIED, "asUser", "permission denied: asUser needs the scope \"admin\"");
 	if ((uint64_t)id == c->caller.id)
 		return 0;
 	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
@@ -285,7 +420,14 @@ api_new(const struct config *cfg, struct store *store, struct ratelimit *rl, tim
 	api->rl = rl;
 	api->started = started;
 	api->hooks = *hooks;
+	api->key_use = idmap_new();
 	return api;
+}
+
+static void
+api_key_free_use(uint64_t id, void *value, void *arg)
+{
+	free(value);
 }
 
 void
@@ -295,6 +437,10 @@ api_free(struct api *api)
 		return;
 	if (api->writer)
 		api_writer_stop(api);
+	if (api->key_use) {
+		idmap_each(api->key_use, api_key_free_use, NULL);
+		idmap_free(api->key_use);
+	}
 	free(api);
 }
 
@@ -313,6 +459,8 @@ api_count(struct api *api, const struct api_call *c)
 	n->requests[route + 1][code]++;
 	if (code == API_RATE)
 		n->rate_limited++;
+	if (code == API_DENIED && c->route)
+		n->denied[api_scope_index(c->route->scope)]++;
 	if (http >= 500 && code != API_RATE)
 		n->http5xx++;
 }
@@ -402,6 +550,7 @@ api_done(struct api *api, struct api_pending *p)
 	params_free(&c->params);
 	account_free(&c->caller);
 	account_free(&c->target);
+	apikey_free(&c->keyrec);
 	free(p);
 }
 
@@ -647,6 +796,9 @@ api_handle(struct api *api, struct evhttp_request *req)
 	}
 	if (api_authenticate(c) == -1)
 		goto reply;
+	if (api_key_permits(c) == -1)
+		goto reply;
+	api_key_used(api, c);
 	if ((c->route->flags & API_ADMIN) && !c->caller.admin) {
 		call_error(c, API_DENIED, NULL, "%s.%s is for admin tokens only", c->route->target,
 		    c->route->action);

@@ -23,6 +23,7 @@ struct config;
 struct evhttp_request;
 struct job;
 struct event_base;
+struct idmap;
 struct ratelimit;
 struct store;
 struct writer;
@@ -76,12 +77,16 @@ struct api_hooks {
 
 #define API_COUNTED_ROUTES	96	/* more than api_routes[] holds; more are counted as no route */
 #define API_COUNTED_CODES	64	/* envelope codes are 0..50 */
+#define API_COUNTED_SCOPES	5	/* token, read, write, run, admin */
 
 /* Requests answered, read by the daemon for /metrics. */
 struct api_counters {
 	/* [route + 1][code]: row 0 is "no such route" */
 	uint64_t requests[API_COUNTED_ROUTES + 1][API_COUNTED_CODES];
 	uint64_t rate_limited;		/* code 50 */
+	/* code 13, by the scope of the route refused: [0] token, then
+	 * read, write, run, admin (api_scope_index) */
+	uint64_t denied[API_COUNTED_SCOPES];
 	uint64_t http5xx;		/* HTTP 500 and more, rate limits aside */
 };
 
@@ -98,6 +103,17 @@ struct api {
 	struct writer *writer;
 	struct api *wapi;		/* the context handlers see on the writer thread */
 	struct api_pending *writing;	/* the write running there (its thread's alone) */
+	/* keys' last use (key id -> struct api_key_use), the loop's: written
+	 * to their records by api_keys_flush; NULL on the writer's context */
+	struct idmap *key_use;
+};
+
+/* A key's last use as the loop thread saw it. */
+struct api_key_use {
+	uint64_t account;
+	int64_t at;
+	char from[64];
+	int dirty;		/* newer than the record by a minute, or another address */
 };
 
 /* A handler writes one JSON value to c->g and returns 0, or returns the
@@ -106,12 +122,16 @@ typedef int (*api_handler)(struct api_call *c);
 
 #define API_ADMIN	0x01	/* admin tokens only (code 13 otherwise) */
 #define API_WRITE	0x02	/* changes the store */
+#define API_ACCOUNT	0x04	/* acts on the whole account: not for a key limited to a group */
 
 struct api_route {
 	const char *target;
 	const char *action;
 	api_handler handler;
 	int flags;
+	/* the scope (store/apikey.h) a key needs for it; SCOPE_TOKEN (0,
+	 * also a row that names none): the account's token only */
+	unsigned scope;
 };
 
 /* The table, ending with a NULL target. */
@@ -127,6 +147,13 @@ void api_free(struct api *);
  * API_WRITE, but cron.run) once the group commit that holds it is on
  * disk, from a later turn of BASE's loop. */
 void api_handle(struct api *api, struct evhttp_request *req);
+
+/* Writes the keys' last use seen since the last call (a minute or more
+ * newer than their records, or from another address) in one transaction.
+ * For a timer of the daemon's, and at its stop: a request never writes. */
+void api_keys_flush(struct api *api);
+/* The index of scope S (store/apikey.h) in api_counters.denied. */
+int  api_scope_index(unsigned s);
 
 /* Writes go to a writer thread (store/writer.h) from now on, in batches
  * of at most BATCH_MAX. Returns 0, or -1 (logged; writes then stay on
@@ -146,6 +173,13 @@ int api_account_get(struct api_call *);
 int api_account_edit(struct api_call *);
 int api_account_secret(struct api_call *);
 int api_account_token(struct api_call *);
+
+/* account.keys, account.keyAdd, account.keyEdit, account.keyDelete
+ * (api_key.c). */
+int api_key_list(struct api_call *);
+int api_key_add(struct api_call *);
+int api_key_edit(struct api_call *);
+int api_key_delete(struct api_call *);
 
 int api_user_list(struct api_call *);
 int api_user_get(struct api_call *);

@@ -82,6 +82,11 @@ api_cron_load(struct api_call *c, struct store_txn *t, int write, struct job *j)
 			return call_error(c, API_NOT_FOUND, "id", "job %llu not found", (unsigned long long)id);
 		return call_store_error(c, rc, "job");
 	}
+	if (call_group_allowed(c, j->group) == -1) {	/* a key limited to a group */
+		store_abort(t);
+		job_free(j);
+		return -1;
+	}
 	return 0;
 }
 
@@ -146,6 +151,11 @@ api_cron_list(struct api_call *c)
 	int64_t v = 0;
 
 	if (call_int(c, "group", 0, INT64_MAX, &v) == -1)
+		return -1;
+	/* a key limited to a group lists that group's jobs */
+	if (c->key && c->key->group && v == 0)
+		v = (int64_t)c->key->group;
+	if (call_group_allowed(c, (uint64_t)v) == -1)
 		return -1;
 	return api_cron_list_group(c, (uint64_t)v);
 }
@@ -258,7 +268,7 @@ api_cron_add(struct api_call *c)
 
 	job_init(&j, c->acct);
 	j.created_at = c->now;
-	if (jobparams_apply(c, &j, 1) == -1) {
+	if (jobparams_apply(c, &j, 1) == -1 || call_group_allowed(c, j.group) == -1) {
 		job_free(&j);
 		return -1;
 	}
@@ -284,7 +294,7 @@ api_cron_edit(struct api_call *c)
 	if (api_cron_load(c, &t, 1, &old) == -1)
 		return -1;
 	job_copy(&j, &old);
-	if (jobparams_apply(c, &j, 0) == -1) {
+	if (jobparams_apply(c, &j, 0) == -1 || call_group_allowed(c, j.group) == -1) {
 		store_abort(&t);
 		job_free(&old);
 		job_free(&j);
@@ -457,7 +467,8 @@ api_cron_upcoming_one(struct job *j, void *arg)
 	int64_t after, next;
 	size_t added = 0;
 
-	if (j->status != JOB_ACTIVE || cron_parse(j->expression, &cr, NULL) == -1)
+	if (j->status != JOB_ACTIVE || (u->c->key && u->c->key->group && j->group != u->c->key->group) ||
+	    cron_parse(j->expression, &cr, NULL) == -1)
 		return 0;
 	zone = job_zone(j, u->c->acct);
 	w.starts_at = j->starts_at;
@@ -687,6 +698,9 @@ api_cron_log_list(struct api_call *c, int failures)
 		return -1;
 	if (rc == 1)
 		w.status = (int)v;
+	if (failures && !params_get(&c->params, "id") && c->key && c->key->group)
+		return call_error(c, API_DENIED, "id", "permission denied: this key is limited to group %llu: "
+		    "give the id of one of its jobs", (unsigned long long)c->key->group);
 	if (!failures || params_get(&c->params, "id")) {
 		if (api_cron_load(c, &t, 0, &j) == -1)
 			return -1;

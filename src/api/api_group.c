@@ -32,6 +32,11 @@ api_group_load(struct api_call *c, struct store_txn *t, int write, struct group 
 			return call_error(c, API_NOT_FOUND, "id", "group %llu not found", (unsigned long long)id);
 		return call_store_error(c, rc, "group");
 	}
+	if (call_group_allowed(c, g->id) == -1) {	/* a key limited to a group */
+		store_abort(t);
+		group_free(g);
+		return -1;
+	}
 	return 0;
 }
 
@@ -72,6 +77,8 @@ api_group_list_one(struct group *g, void *arg)
 
 	if (w->name && strcmp(g->name, w->name) != 0)
 		return 0;
+	if (w->c->key && w->c->key->group && g->id != w->c->key->group)
+		return 0;	/* a key limited to a group sees that group */
 	group_json(w->c->g, g, job_count_in_group(w->t, g->id), 0);
 	return 0;
 }

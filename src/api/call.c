@@ -99,6 +99,15 @@ call_param(struct api_call *c, const char *name)
 }
 
 int
+call_group_allowed(struct api_call *c, uint64_t group)
+{
+	if (c->key == NULL || c->key->group == 0 || c->key->group == group)
+		return 0;
+	return call_error(c, API_DENIED, "group", "permission denied: this key is limited to group %llu",
+	    (unsigned long long)c->key->group);
+}
+
+int
 call_str(struct api_call *c, const char *name, size_t maxlen, const char **out)
 {
 	const struct param *p = call_param(c, name);

@@ -16,6 +16,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "store/account.h"
+#include "store/apikey.h"
 #include "util/buf.h"
 #include "util/cidr.h"
 #include "api/params.h"
@@ -53,6 +54,10 @@ struct api_call {
 	struct account caller;		/* the token's account */
 	struct account target;		/* asUser's account, when given */
 	struct account *acct;		/* the account acted for: &caller or &target */
+	/* the key whose token authenticated the call (the history records
+	 * it), or NULL for the account's own token */
+	const struct apikey *key;
+	struct apikey keyrec;		/* what key points at */
 	yajl_gen g;			/* the handler writes the "data" value here */
 	struct buf body;		/* the answer, made by call_finish() */
 	int64_t now;			/* wall clock, Unix seconds */
@@ -82,6 +87,11 @@ int call_error_http(struct api_call *c, int http, int code, const char *message)
 /* The error for a store status (STORE_FULL: code 2 and HTTP 507;
  * STORE_NOTFOUND: code 30 for WHAT; others code 2 and HTTP 500). */
 int call_store_error(struct api_call *c, int status, const char *what);
+
+/* A key limited to a group (c->key->group) may act on that group's
+ * objects alone: returns 0 when GROUP (0: no group) is its group or the
+ * call has no such key, or -1 after recording code 13 naming the group. */
+int call_group_allowed(struct api_call *c, uint64_t group);
 
 /* Parameter accessors. Each returns 1 when the parameter is present (and
  * valid), 0 when it is absent, and -1 after recording an error (code 22

@@ -23,6 +23,7 @@
 #include "api/openapi.h"
 #include "engine/cron.h"
 #include "store/account.h"
+#include "store/apikey.h"
 #include "store/group.h"
 #include "store/job.h"
 #include "store/rules.h"
@@ -248,6 +249,35 @@ static const struct oa_param oa_account_secret[] = {
 	OA_END
 };
 
+#define OA_SCOPES	"{'type':['array','string'],'items':{'enum':['read','write','run','admin']}," \
+	"'description':'an array, or names with commas between'}"
+#define OA_ALLOW	"{'type':['array','string','null'],'items':{'type':'string'}," \
+	"'description':'addresses and CIDR ranges (an array, or commas between); empty: any'}"
+
+#define OA_KEY_PARAMS(req) \
+	{ "name", OA_STR, 1, APIKEY_NAME_MAX, req, NULL, NULL }, \
+	{ "scopes", OA_SCHEMA, 0, 0, req, OA_SCOPES, \
+	    "what the key may do; admin only for admin accounts" }, \
+	{ "group", OA_SCHEMA, 0, 0, 0, "{'type':['integer','null'],'minimum':0}", \
+	    "the one group the key may act on (null or 0: every group)" }, \
+	{ "allow", OA_SCHEMA, 0, 0, 0, OA_ALLOW, \
+	    "the client addresses (after trusted_proxies) the key works from" }, \
+	{ "expiresAt", OA_SCHEMA, 0, 0, 0, "{'type':['integer','null'],'minimum':0}", \
+	    "Unix time the key stops working (0 or null: never)" }
+
+static const struct oa_param oa_key_add[] = {
+	OA_KEY_PARAMS(1),
+	OA_END
+};
+
+static const struct oa_param oa_key_edit[] = {
+	OA_PID("id", "the key's id"),
+	OA_KEY_PARAMS(0),
+	OA_END
+};
+
+static const struct oa_param oa_id_key[] = { OA_PID("id", "the key's id"), OA_END };
+
 static const struct oa_param oa_user_list[] = {
 	{ "page", OA_INT, 1, OA_PAGE_MAX, 0, NULL, "1-based page of `limit` accounts" },
 	{ "limit", OA_INT, 1, OA_LIST_MAX, 0, NULL, "accounts per page (default 1000)" },
@@ -350,6 +380,14 @@ static const struct oa_action oa_actions[] = {
 	{ "account", "secret", "Sets the signing secret", oa_account_secret, OA_REF("Account") },
 	{ "account", "token", "A new token; the old one stops working at once", oa_none,
 	    OA_REF("TokenAnswer") },
+	{ "account", "keys", "The account's API keys (never their tokens)", oa_none,
+	    OA_ARRAY(OA_REF("Key")) },
+	{ "account", "keyAdd", "A new API key: its token is shown this once", oa_key_add,
+	    OA_REF("KeyAnswer") },
+	{ "account", "keyEdit", "Changes a key; absent fields keep their value", oa_key_edit,
+	    OA_REF("Key") },
+	{ "account", "keyDelete", "Deletes a key: its token stops working at once; answers it with "
+	    "id null", oa_id_key, OA_REF("Key") },
 
 	{ "server", "time", "The server's Unix time", oa_none, "{'type':'integer'}" },
 	{ "server", "timezones", "The IANA zone names the server knows", oa_none,
@@ -391,6 +429,18 @@ static const struct {
 	{ "Token", "{'type':'string','pattern':'^[A-Za-z0-9]{32}$'}" },
 	{ "TokenAnswer", "{'type':'object','additionalProperties':false,'required':['token'],"
 	    "'properties':{'token':" OA_REF("Token") "}}" },
+	{ "Key", "{'type':'object','additionalProperties':false,'required':['id','name','scopes',"
+	    "'group','allow','expiresAt','createdAt','lastUsedAt','lastUsedFrom'],'properties':{"
+	    "'id':{'type':['integer','null'],'description':'null in the answer of a delete'},"
+	    "'name':{'type':'string'},"
+	    "'scopes':{'type':'array','items':{'enum':['read','write','run','admin']}},"
+	    "'group':{'type':['integer','null']},"
+	    "'allow':{'type':'array','items':{'type':'string'}},"
+	    "'expiresAt':{'type':['integer','null']},'createdAt':{'type':'integer'},"
+	    "'lastUsedAt':{'type':['integer','null'],'description':'to the minute'},"
+	    "'lastUsedFrom':{'type':['string','null']}}}" },
+	{ "KeyAnswer", "{'type':'object','additionalProperties':false,'required':['key','token'],"
+	    "'properties':{'key':" OA_REF("Key") ",'token':" OA_REF("Token") "}}" },
 	{ "Task", "{'type':'object','additionalProperties':false,"
 	    "'required':['id','job','sequence','action','payload','timeOffset','continueOnFailure'],"
 	    "'properties':{"
@@ -1119,6 +1169,8 @@ oa_operation(yajl_gen g, const struct api_route *r, const struct oa_action *a, i
 		json_str(g, (r->flags & API_ADMIN) ? "Admin tokens only (code 13 otherwise)." :
 		    "Changes the store: answered once it is on disk.");
 	}
+	/* what an API key needs for it ("token": the account's token only) */
+	json_kstr(g, "x-webcron-scope", apikey_scope_name(r->scope));
 	if (!a)
 		json_kbool(g, "x-webcron-undocumented", 1);
 	json_key(g, "parameters");

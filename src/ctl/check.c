@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store/account.h"
+#include "store/apikey.h"
 #include "ctl/check.h"
 #include "store/execlog.h"
 #include "store/group.h"
@@ -97,8 +98,27 @@ check_tokens(struct check *k)
 
 	store_iter_open(k->t, DB_TOKENS, NULL, 0, &it);
 	while (store_iter_next(k->t, &it) == 1) {
-		uint64_t id = it.val.mv_size == 8 ? record_get_u64(it.val.mv_data) : 0;
+		uint64_t id = it.val.mv_size == 8 || it.val.mv_size == 16 ?
+		    record_get_u64(it.val.mv_data) : 0;
 		struct account a;
+
+		if (id && it.val.mv_size == 16) {
+			/* a key's: account id || key id */
+			uint64_t key = record_get_u64((const uint8_t *)it.val.mv_data + 8);
+			struct apikey ak;
+
+			if (apikey_load(k->t, id, key, &ak) != STORE_OK) {
+				check_fault(k, "a token points at key %llu of account %llu, which does not exist",
+				    (unsigned long long)key, (unsigned long long)id);
+				continue;
+			}
+			if (it.key.mv_size != TOKEN_DIGEST ||
+			    memcmp(ak.digest, it.key.mv_data, TOKEN_DIGEST) != 0)
+				check_fault(k, "a stale token points at key %llu of account %llu",
+				    (unsigned long long)key, (unsigned long long)id);
+			apikey_free(&ak);
+			continue;
+		}
 
 		if (id == 0 || account_load(k->t, id, &a) != STORE_OK) {
 			check_fault(k, "a token points at account %llu, which does not exist",
@@ -109,6 +129,44 @@ check_tokens(struct check *k)
 		    memcmp(a.token_digest, it.key.mv_data, TOKEN_DIGEST) != 0)
 			check_fault(k, "a stale token points at account %llu", (unsigned long long)id);
 		account_free(&a);
+	}
+	store_iter_close(&it);
+}
+
+/* Every key: its account exists, and its digest is in the token index,
+ * pointing back at it. */
+static void
+check_keys(struct check *k, unsigned long *n)
+{
+	struct store_iter it;
+
+	store_iter_open(k->t, DB_KEYS, NULL, 0, &it);
+	while (store_iter_next(k->t, &it) == 1) {
+		uint64_t account = it.key.mv_size == 16 ? record_get_u64(it.key.mv_data) : 0;
+		uint64_t id = it.key.mv_size == 16 ?
+		    record_get_u64((const uint8_t *)it.key.mv_data + 8) : 0;
+		struct account a;
+		struct apikey ak;
+		MDB_val v;
+
+		(*n)++;
+		if (id == 0 || apikey_load(k->t, account, id, &ak) != STORE_OK) {
+			check_fault(k, "key %llu of account %llu: the record cannot be read",
+			    (unsigned long long)id, (unsigned long long)account);
+			continue;
+		}
+		if (account_load(k->t, account, &a) == STORE_OK)
+			account_free(&a);
+		else
+			check_fault(k, "key %llu: its account %llu does not exist", (unsigned long long)id,
+			    (unsigned long long)account);
+		if (store_get(k->t, DB_TOKENS, ak.digest, TOKEN_DIGEST, &v) != STORE_OK ||
+		    v.mv_size != 16 || record_get_u64(v.mv_data) != account ||
+		    record_get_u64((const uint8_t *)v.mv_data + 8) != id)
+			check_fault(k, "key %llu of account %llu: its token is not in the token index",
+			    (unsigned long long)id, (unsigned long long)account);
+		k->t->err = 0;
+		apikey_free(&ak);
 	}
 	store_iter_close(&it);
 }
@@ -310,7 +368,7 @@ check_store(struct store *st, FILE *out, unsigned long *faults)
 {
 	struct store_txn t;
 	struct check k;
-	unsigned long accounts = 0, jobs = 0, groups = 0;
+	unsigned long accounts = 0, jobs = 0, groups = 0, keys = 0;
 	int rc;
 
 	if ((rc = store_begin(st, 0, &t)) != STORE_OK)
@@ -320,6 +378,7 @@ check_store(struct store *st, FILE *out, unsigned long *faults)
 	k.out = out;
 	check_accounts(&k, &accounts);
 	check_tokens(&k);
+	check_keys(&k, &keys);
 	check_jobs(&k, &jobs);
 	check_job_index(&k, DB_JOBS_BY_ACCOUNT, 0);
 	check_job_index(&k, DB_JOBS_BY_GROUP, 1);
@@ -329,8 +388,8 @@ check_store(struct store *st, FILE *out, unsigned long *faults)
 	check_failures(&k);
 	rc = t.err;
 	store_abort(&t);
-	fprintf(out, "%lu accounts, %lu jobs, %lu groups: %lu fault%s\n", accounts, jobs, groups,
-	    k.faults, k.faults == 1 ? "" : "s");
+	fprintf(out, "%lu accounts, %lu jobs, %lu groups, %lu keys: %lu fault%s\n", accounts, jobs,
+	    groups, keys, k.faults, k.faults == 1 ? "" : "s");
 	*faults = k.faults;
 	return rc;
 }

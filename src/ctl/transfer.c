@@ -41,7 +41,9 @@
 #include <yajl/yajl_tree.h>
 
 #include "store/account.h"
+#include "store/apikey.h"
 #include "util/buf.h"
+#include "util/cidr.h"
 #include "store/changefeed.h"
 #include "conf/config.h"
 #include "engine/cron.h"
@@ -281,6 +283,44 @@ tr_account_json(yajl_gen g, const struct account *a)
 	yajl_gen_map_close(g);
 }
 
+static void
+tr_digest_json(yajl_gen g, const char *key, const uint8_t digest[TOKEN_DIGEST])
+{
+	static const char hex[] = "0123456789abcdef";
+	char text[2 * TOKEN_DIGEST + 1];
+	size_t i;
+
+	for (i = 0; i < TOKEN_DIGEST; i++) {
+		text[2 * i] = hex[digest[i] >> 4];
+		text[2 * i + 1] = hex[digest[i] & 15];
+	}
+	text[2 * TOKEN_DIGEST] = '\0';
+	json_kstr(g, key, text);
+}
+
+/* A key travels as its digest, like the account's token: the key itself
+ * goes on working after an import or a move. */
+static int
+tr_key_json(struct apikey *k, void *arg)
+{
+	yajl_gen g = arg;
+
+	yajl_gen_map_open(g);
+	json_kstr(g, "name", k->name);
+	json_key(g, "scopes");
+	apikey_scopes_json(g, k->scopes);
+	json_kintnull(g, "group", (int64_t)k->group);
+	json_kstr(g, "allow", k->allow);
+	json_kint(g, "expiresAt", k->expires_at);
+	json_kint(g, "createdAt", k->created_at);
+	json_kint(g, "updatedAt", k->updated_at);
+	json_kint(g, "lastUsedAt", k->last_used_at);
+	json_kstr(g, "lastUsedFrom", k->last_used_from);
+	tr_digest_json(g, "tokenSha256", k->digest);
+	yajl_gen_map_close(g);
+	return 0;
+}
+
 static int
 tr_group_json(struct group *gr, void *arg)
 {
@@ -362,6 +402,11 @@ transfer_export(struct store *st, uint64_t account, FILE *out, char *err, size_t
 	yajl_gen_array_open(g);
 	if (rc == STORE_OK)
 		rc = job_each(&t, account, tr_job_json, g);
+	yajl_gen_array_close(g);
+	json_key(g, "keys");
+	yajl_gen_array_open(g);
+	if (rc == STORE_OK)
+		rc = apikey_each(&t, account, tr_key_json, g);
 	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 	if (rc == STORE_OK)
@@ -661,6 +706,8 @@ struct tr_doc {
 	struct tr_id *group_ids;	/* sorted by old id */
 	struct job *jobs;	/* group: the document's group id */
 	size_t njobs;
+	struct apikey *keys;	/* group: the document's group id */
+	size_t nkeys;
 };
 
 static int
@@ -712,6 +759,9 @@ tr_doc_free(struct tr_doc *d)
 			OPENSSL_cleanse(d->jobs[i].password, strlen(d->jobs[i].password));
 		job_free(&d->jobs[i]);
 	}
+	for (i = 0; i < d->nkeys; i++)
+		apikey_free(&d->keys[i]);
+	free(d->keys);
 	free(d->groups);
 	free(d->group_ids);
 	free(d->jobs);
@@ -867,6 +917,111 @@ tr_account_read(struct tr_in *in, yajl_val o, struct account *a)
 			return -1;
 	}
 	return tr_account_fields_read(in, o, where, a, NULL, ACCOUNT_FF_MOVE_LAST);
+}
+
+static int
+tr_digest_read(struct tr_in *in, yajl_val v, const char *where, uint8_t digest[TOKEN_DIGEST])
+{
+	size_t i;
+
+	if (!YAJL_IS_STRING(v) || strlen(v->u.string) != 2 * TOKEN_DIGEST)
+		goto bad;
+	for (i = 0; i < TOKEN_DIGEST; i++) {
+		int hi = tr_hexval((unsigned char)v->u.string[2 * i]);
+		int lo = tr_hexval((unsigned char)v->u.string[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			goto bad;
+		digest[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+bad:
+	return tr_fail(in, where, "tokenSha256", "must be the key's SHA-256 as %d hexadecimal digits",
+	    2 * TOKEN_DIGEST);
+}
+
+/* "keys" (optional: documents of older builds have none). */
+static int
+tr_keys_read(struct tr_in *in, yajl_val arr, struct tr_doc *d)
+{
+	static const char *const keys[] = {
+		"name", "scopes", "group", "allow", "expiresAt", "createdAt", "updatedAt",
+		"lastUsedAt", "lastUsedFrom", "tokenSha256", NULL
+	};
+	size_t i, n, s;
+
+	if (!YAJL_IS_ARRAY(arr))
+		return tr_fail(in, NULL, "keys", "must be an array");
+	n = arr->u.array.len;
+	d->keys = xcalloc(n ? n : 1, sizeof(*d->keys));
+	for (i = 0; i < n; i++) {
+		yajl_val o = arr->u.array.values[i], v;
+		struct apikey *k = &d->keys[i];
+		struct cidr_list list = { NULL, 0 };
+		char where[32], why[128];
+		int64_t x = 0;
+
+		snprintf(where, sizeof(where), "keys[%zu]", i);
+		apikey_init(k, 0);
+		d->nkeys = i + 1;
+		if (tr_keys(in, o, where, NULL, 0, keys) == -1)
+			return -1;
+		if ((v = tr_get(in, o, where, "name")) == NULL)
+			return -1;
+		if (!YAJL_IS_STRING(v) || *v->u.string == '\0' || strlen(v->u.string) > APIKEY_NAME_MAX)
+			return tr_fail(in, where, "name", "must be a text of 1 to %d bytes", APIKEY_NAME_MAX);
+		free(k->name);
+		k->name = xstrdup(v->u.string);
+		if ((v = tr_get(in, o, where, "scopes")) == NULL)
+			return -1;
+		if (!YAJL_IS_ARRAY(v) || v->u.array.len == 0)
+			return tr_fail(in, where, "scopes", "must be an array of read, write, run, admin");
+		for (s = 0; s < v->u.array.len; s++) {
+			yajl_val e = v->u.array.values[s];
+			int bit = YAJL_IS_STRING(e) ? apikey_scope_parse(e->u.string, strlen(e->u.string)) : -1;
+
+			if (bit == -1)
+				return tr_fail(in, where, "scopes", "must be an array of read, write, run, admin");
+			k->scopes |= (unsigned)bit;
+		}
+		if ((v = tr_get(in, o, where, "group")) == NULL)
+			return -1;
+		if (!YAJL_IS_NULL(v)) {
+			if (tr_integer(in, v, where, "group", 1, INT64_MAX, &x) == -1)
+				return -1;
+			if (tr_id_find(d, (uint64_t)x) == NULL)
+				return tr_fail(in, where, "group", "group %lld is not in the document's groups",
+				    (long long)x);
+			k->group = (uint64_t)x;
+		}
+		if ((v = tr_get(in, o, where, "allow")) == NULL)
+			return -1;
+		if (!YAJL_IS_STRING(v) || strlen(v->u.string) > APIKEY_ALLOW_MAX ||
+		    cidr_list_parse(v->u.string, &list, why, sizeof(why)) == -1)
+			return tr_fail(in, where, "allow", "must be addresses or CIDR ranges, \", \" between");
+		cidr_list_free(&list);
+		free(k->allow);
+		k->allow = xstrdup(v->u.string);
+		if ((v = tr_get(in, o, where, "expiresAt")) == NULL ||
+		    tr_integer(in, v, where, "expiresAt", 0, JOB_TIME_MAX, &k->expires_at) == -1 ||
+		    (v = tr_get(in, o, where, "createdAt")) == NULL ||
+		    tr_integer(in, v, where, "createdAt", 0, JOB_TIME_MAX, &k->created_at) == -1 ||
+		    (v = tr_get(in, o, where, "updatedAt")) == NULL ||
+		    tr_integer(in, v, where, "updatedAt", 0, JOB_TIME_MAX, &k->updated_at) == -1 ||
+		    (v = tr_get(in, o, where, "lastUsedAt")) == NULL ||
+		    tr_integer(in, v, where, "lastUsedAt", 0, JOB_TIME_MAX, &k->last_used_at) == -1)
+			return -1;
+		if ((v = tr_get(in, o, where, "lastUsedFrom")) == NULL)
+			return -1;
+		if (!YAJL_IS_STRING(v) || strlen(v->u.string) > 63)
+			return tr_fail(in, where, "lastUsedFrom", "must be an address");
+		free(k->last_used_from);
+		k->last_used_from = xstrdup(v->u.string);
+		if ((v = tr_get(in, o, where, "tokenSha256")) == NULL ||
+		    tr_digest_read(in, v, where, k->digest) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -1047,10 +1202,11 @@ static int
 tr_doc_read(struct tr_in *in, yajl_val root, struct tr_doc *d)
 {
 	static const char *const keys[] = {
-		"format", "version", "exportedAt", "account", "groups", "jobs", NULL
+		"format", "version", "exportedAt", "account", "groups", "jobs", "keys", NULL
 	};
 	yajl_val v;
 	int64_t x = 0;
+	size_t i;
 
 	if (!YAJL_IS_OBJECT(root))
 		return tr_fail(in, NULL, NULL, "the document is not a JSON object");
@@ -1079,6 +1235,12 @@ tr_doc_read(struct tr_in *in, yajl_val root, struct tr_doc *d)
 		return -1;
 	if ((v = tr_get(in, root, "", "jobs")) == NULL || tr_jobs_read(in, v, d) == -1)
 		return -1;
+	if ((v = tr_find(root, "keys")) != NULL && tr_keys_read(in, v, d) == -1)
+		return -1;
+	if (d->a.has_token)
+		for (i = 0; i < d->nkeys; i++)
+			if (memcmp(d->keys[i].digest, d->a.token_digest, TOKEN_DIGEST) == 0)
+				return tr_fail(in, "keys", "tokenSha256", "keys[%zu] has the account's token", i);
 	return 0;
 }
 
@@ -1162,6 +1324,17 @@ tr_write(struct store *st, struct tr_doc *d, struct tr_in *in, uint64_t *new_acc
 		if (rc != STORE_NOTFOUND)
 			goto fail;
 	}
+	for (i = 0; i < d->nkeys; i++) {
+		rc = store_get(&t, DB_TOKENS, d->keys[i].digest, TOKEN_DIGEST, &v);
+		if (rc == STORE_OK) {
+			store_abort(&t);
+			return tr_fail(in, "keys", "tokenSha256", "keys[%zu]: the key is already in use on this "
+			    "server: the document was imported before, or comes from this server; nothing was "
+			    "imported", i);
+		}
+		if (rc != STORE_NOTFOUND)
+			goto fail;
+	}
 	if ((d->a.id = store_next_id(&t, "account")) == 0)
 		goto fail;
 	d->a.jobs = 0;		/* job_insert counts them */
@@ -1202,6 +1375,14 @@ tr_write(struct store *st, struct tr_doc *d, struct tr_in *in, uint64_t *new_acc
 		j->st = state;
 		job_update(&t, &inserted, j, updated);
 		job_free(&inserted);
+	}
+	for (i = 0; i < d->nkeys && t.err == 0; i++) {
+		struct apikey *ak = &d->keys[i];
+
+		if (ak->group)
+			ak->group = d->groups[tr_id_find(d, ak->group)->index].id;
+		ak->account = d->a.id;
+		apikey_insert(&t, ak);	/* a new id, the same digest */
 	}
 	if (t.err)
 		goto fail;

@@ -304,7 +304,8 @@ ctl_user_digests(struct ctl *ctl)
 		char text[2 * TOKEN_DIGEST + 1];
 		size_t i;
 
-		if (it.key.mv_size != TOKEN_DIGEST || it.val.mv_size != 8)
+		/* an account's token (8 bytes) or one of its keys' (16) */
+		if (it.key.mv_size != TOKEN_DIGEST || (it.val.mv_size != 8 && it.val.mv_size != 16))
 			continue;
 		for (i = 0; i < TOKEN_DIGEST; i++) {
 			text[2 * i] = hex[d[i] >> 4];

@@ -15,6 +15,7 @@
 #include "exec/run.h"
 #include "exec/sched.h"
 #include "daemon/server.h"
+#include "store/apikey.h"
 #include "store/store.h"
 #include "util/version.h"
 
@@ -84,6 +85,13 @@ metrics_render(struct server *srv, struct buf *out)
 		}
 	metrics_counter(out, "webcron_api_rate_limited_total",
 	    "API requests refused by the rate limit (HTTP 503, code 50).", api->rate_limited);
+	metrics_head(out, "webcron_api_permission_denied_total", "counter",
+	    "API requests refused with code 13 (permission denied), by the scope the action needs "
+	    "(token: the account's token only).");
+	for (i = 0; i < API_COUNTED_SCOPES; i++)
+		buf_printf(out, "webcron_api_permission_denied_total{scope=\"%s\"} %llu\n",
+		    i == 0 ? "token" : apikey_scope_name(1u << (i - 1)),
+		    (unsigned long long)api->denied[i]);
 	metrics_counter(out, "webcron_api_server_errors_total",
 	    "API answers with an HTTP status of 500 or more, rate limits aside.", api->http5xx);
 	metrics_gauge(out, "webcron_api_connections", "API connections open now.",

@@ -18,6 +18,7 @@
 #include "conf/config.h"
 #include "daemon/router.h"
 #include "store/account.h"
+#include "store/apikey.h"
 #include "store/record.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -44,11 +45,19 @@ struct router_op {
 
 TAILQ_HEAD(router_queue, router_op);
 
+/* An account's key, routed like its token. */
+struct router_key {
+	uint64_t account;
+	uint8_t digest[TOKEN_DIGEST];
+	int seen;		/* router_keys_sync: still in the store */
+};
+
 struct router {
 	struct event_base *base;
 	const struct config *cfg;
 	struct store *store;
 	struct idmap *tokens;		/* account id -> its digest (TOKEN_DIGEST bytes) */
+	struct idmap *keys;		/* key id -> struct router_key (store/apikey.h) */
 	struct router_queue queue;	/* changes not yet acknowledged by HAProxy */
 	struct bufferevent *bev;	/* the exchange in flight, or NULL */
 	int probing;			/* ... and it is "show info" */
@@ -103,6 +112,12 @@ router_put_one(uint64_t id, void *value, void *arg)
 	router_enqueue(arg, ROUTER_PUT, value);
 }
 
+static void
+router_put_key(uint64_t id, void *value, void *arg)
+{
+	router_enqueue(arg, ROUTER_PUT, ((struct router_key *)value)->digest);
+}
+
 /* HAProxy (re)started with the map of its file: every digest of ours is
  * pushed again; what was queued is in that. */
 static void
@@ -110,8 +125,10 @@ router_resync(struct router *r)
 {
 	router_clear(r);
 	idmap_each(r->tokens, router_put_one, r);
-	log_info("router: pushing %zu token%s to HAProxy's map", idmap_count(r->tokens),
-	    idmap_count(r->tokens) == 1 ? "" : "s");
+	idmap_each(r->keys, router_put_key, r);
+	log_info("router: pushing %zu token%s and %zu key%s to HAProxy's map", idmap_count(r->tokens),
+	    idmap_count(r->tokens) == 1 ? "" : "s", idmap_count(r->keys),
+	    idmap_count(r->keys) == 1 ? "" : "s");
 }
 
 static void
@@ -376,6 +393,17 @@ router_load(struct router *r)
 	while ((rc = store_iter_next(&t, &it)) == 1) {
 		uint8_t *digest;
 
+		if (it.key.mv_size == TOKEN_DIGEST && it.val.mv_size == 16) {
+			/* a key's: account id || key id */
+			struct router_key *k = xcalloc(1, sizeof(*k));
+			uint64_t id = record_get_u64((const uint8_t *)it.val.mv_data + 8);
+
+			k->account = record_get_u64(it.val.mv_data);
+			memcpy(k->digest, it.key.mv_data, TOKEN_DIGEST);
+			free(idmap_del(r->keys, id));
+			idmap_put(r->keys, id, k);
+			continue;
+		}
 		if (it.key.mv_size != TOKEN_DIGEST || it.val.mv_size != 8)
 			continue;
 		digest = xmalloc(TOKEN_DIGEST);
@@ -402,6 +430,7 @@ router_new(struct event_base *base, const struct config *cfg, struct store *st, 
 	r->cfg = cfg;
 	r->store = st;
 	r->tokens = idmap_new();
+	r->keys = idmap_new();
 	TAILQ_INIT(&r->queue);
 	if (router_load(r) == -1) {
 		log_warnx("router: the tokens cannot be read from the store");
@@ -435,7 +464,83 @@ router_free(struct router *r)
 	router_clear(r);
 	idmap_each(r->tokens, router_free_one, NULL);
 	idmap_free(r->tokens);
+	idmap_each(r->keys, router_free_one, NULL);
+	idmap_free(r->keys);
 	free(r);
+}
+
+struct router_sync {
+	struct router *r;
+	uint64_t account;
+	uint64_t *gone;
+	size_t ngone;
+	int changed;
+};
+
+static int
+router_key_seen(struct apikey *k, void *arg)
+{
+	struct router_sync *s = arg;
+	struct router_key *rk = idmap_get(s->r->keys, k->id);
+
+	if (rk && memcmp(rk->digest, k->digest, TOKEN_DIGEST) == 0) {
+		rk->seen = 1;
+		return 0;
+	}
+	rk = xcalloc(1, sizeof(*rk));
+	rk->account = k->account;
+	memcpy(rk->digest, k->digest, TOKEN_DIGEST);
+	rk->seen = 1;
+	free(idmap_del(s->r->keys, k->id));
+	idmap_put(s->r->keys, k->id, rk);
+	router_enqueue(s->r, ROUTER_PUT, rk->digest);
+	s->changed = 1;
+	return 0;
+}
+
+static void
+router_key_unseen(uint64_t id, void *value, void *arg)
+{
+	struct router_sync *s = arg;
+	struct router_key *rk = value;
+
+	if (rk->account != s->account)
+		return;
+	if (rk->seen) {
+		rk->seen = 0;
+		return;
+	}
+	s->gone = xrealloc(s->gone, (s->ngone + 1) * sizeof(*s->gone));
+	s->gone[s->ngone++] = id;
+}
+
+/* The keys of ACCOUNT as the store has them now: new digests are pushed,
+ * the ones gone are taken out (after a "get map", as tokens). Returns 1
+ * when something was queued. */
+static int
+router_keys_sync(struct router *r, uint64_t account)
+{
+	struct router_sync s = { r, account, NULL, 0, 0 };
+	struct store_txn t;
+	size_t i;
+
+	if (store_begin(r->store, 0, &t) != STORE_OK)
+		return 0;
+	if (apikey_each(&t, account, router_key_seen, &s) != STORE_OK) {
+		store_abort(&t);
+		log_warnx("router: the keys of account %llu cannot be read", (unsigned long long)account);
+		return s.changed;
+	}
+	store_abort(&t);
+	idmap_each(r->keys, router_key_unseen, &s);
+	for (i = 0; i < s.ngone; i++) {
+		struct router_key *rk = idmap_del(r->keys, s.gone[i]);
+
+		router_enqueue(r, ROUTER_GET, rk->digest);
+		free(rk);
+	}
+	free(s.gone);
+	return s.changed || s.ngone;
 }
 
 void
@@ -445,6 +550,9 @@ router_account_changed(struct router *r, const struct account *a, int deleted)
 
 	if (r == NULL)
 		return;
+	/* a key's change comes as its account's */
+	if (router_keys_sync(r, a->id) && !r->failing)
+		router_kick(r);
 	old = idmap_get(r->tokens, a->id);
 	if (deleted || !a->has_token) {
 		if (old == NULL)

@@ -350,6 +350,7 @@ server_stop(struct server *srv, const char *why)
 	/* writes in flight are committed and answered before their requests
 	 * go with evhttp; every other action answers within its callback */
 	api_writer_stop(srv->api);
+	api_keys_flush(srv->api);
 	/* stop accepting */
 	if (srv->http)
 		evhttp_free(srv->http);
@@ -437,6 +438,8 @@ server_sweep(evutil_socket_t fd, short what, void *arg)
 	struct server *srv = arg;
 
 	ratelimit_sweep(srv->rl, server_monotonic());
+	/* the keys' last use, at most once a minute per key (api.c) */
+	api_keys_flush(srv->api);
 }
 
 static void

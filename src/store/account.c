@@ -341,7 +341,7 @@ account_by_token(struct store_txn *t, const char *token, size_t len, struct acco
 	token_digest(token, len, digest);
 	if ((rc = store_get(t, DB_TOKENS, digest, sizeof(digest), &v)) != STORE_OK)
 		return rc;
-	if (v.mv_size != 8) {
+	if (v.mv_size != 8 && v.mv_size != 16) {	/* 16: a key's (apikey.h) */
 		log_warnx("store: tokens: corrupt entry");
 		return STORE_FAILED;
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "store/account.h"
+#include "store/apikey.h"
 #include "store/cascade.h"
 #include "store/execlog.h"
 #include "store/group.h"
@@ -72,5 +73,6 @@ cascade_account_delete(struct store_txn *t, const struct account *a, int64_t now
 	}
 	free(jobs.v);
 	free(groups.v);
+	apikey_delete_account(t, a->id);
 	account_delete(t, a);
 }

@@ -21,6 +21,9 @@
 struct store {
 	MDB_env *env;
 	MDB_dbi dbi[DB_COUNT];
+	/* read-only, a database an older build did not make (keys, notices):
+	 * read as empty */
+	int absent[DB_COUNT];
 	int readonly;
 	struct points *points;	/* the Job objects' "points", remembered */
 	/* held by a batch from its beginning to its end (and by
@@ -54,6 +57,7 @@ static const struct {
 	[DB_LOGS]	= { "logs", 0 },
 	[DB_FAILURES]	= { "failures", 0 },
 	[DB_NOTICES]	= { "notices", 0 },
+	[DB_KEYS]	= { "keys", 0 },
 };
 
 const char *
@@ -112,6 +116,10 @@ store_open_dbs(struct store *st, char *err, size_t errlen)
 	for (i = 0; i < DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, store_dbs[i].name,
 		    store_dbs[i].flags | (st->readonly ? 0 : MDB_CREATE), &st->dbi[i]);
+		if (rc == MDB_NOTFOUND && st->readonly) {
+			st->absent[i] = 1;
+			continue;
+		}
 		if (rc != 0) {
 			snprintf(err, errlen, "cannot open database %s: %s", store_dbs[i].name,
 			    mdb_strerror(rc));
@@ -364,6 +372,8 @@ store_get(struct store_txn *t, enum store_db db, const void *key, size_t klen, M
 
 	if (t->err)
 		return t->err;
+	if (t->store->absent[db])
+		return STORE_NOTFOUND;
 	status = store_status(mdb_get(t->txn, t->store->dbi[db], &k, val), "get", db);
 	store_stick(t, status);
 	return status;
@@ -444,7 +454,7 @@ store_count(struct store_txn *t, enum store_db db)
 {
 	MDB_stat st;
 
-	if (t->err || mdb_stat(t->txn, t->store->dbi[db], &st) != 0)
+	if (t->err || t->store->absent[db] || mdb_stat(t->txn, t->store->dbi[db], &st) != 0)
 		return 0;
 	return st.ms_entries;
 }
@@ -460,6 +470,10 @@ store_iter_open(struct store_txn *t, enum store_db db, const void *prefix, size_
 		return t->err;
 	it->prefix = prefix;
 	it->plen = plen;
+	if (t->store->absent[db]) {
+		it->empty = 1;
+		return STORE_OK;
+	}
 	rc = mdb_cursor_open(t->txn, t->store->dbi[db], &it->cur);
 	if (rc != 0) {
 		it->cur = NULL;
@@ -487,6 +501,8 @@ store_iter_check(struct store_txn *t, struct store_iter *it, int rc)
 int
 store_iter_seek(struct store_txn *t, struct store_iter *it, const void *from, size_t flen)
 {
+	if (it->empty)
+		return STORE_OK;
 	if (it->cur == NULL)
 		return t->err ? t->err : STORE_FAILED;
 	it->key.mv_size = flen;
@@ -501,6 +517,8 @@ store_iter_next(struct store_txn *t, struct store_iter *it)
 {
 	int rc;
 
+	if (it->empty)
+		return 0;
 	if (it->cur == NULL)
 		return t->err ? t->err : STORE_FAILED;
 	if (it->started == 2) {
@@ -523,6 +541,8 @@ store_iter_next(struct store_txn *t, struct store_iter *it)
 int
 store_iter_seek_before(struct store_txn *t, struct store_iter *it, const void *from, size_t flen)
 {
+	if (it->empty)
+		return STORE_OK;
 	if (it->cur == NULL)
 		return t->err ? t->err : STORE_FAILED;
 	it->key.mv_size = flen;
@@ -537,6 +557,8 @@ store_iter_prev(struct store_txn *t, struct store_iter *it)
 {
 	int rc;
 
+	if (it->empty)
+		return 0;
 	if (it->cur == NULL)
 		return t->err ? t->err : STORE_FAILED;
 	if (it->started == 3) {

@@ -23,7 +23,7 @@
 enum store_db {
 	DB_META,		/* "schema", counters "next.<kind>" */
 	DB_ACCOUNTS,		/* u64 account id -> account record */
-	DB_TOKENS,		/* SHA-256 token digest -> u64 account id */
+	DB_TOKENS,		/* SHA-256 token digest -> u64 account id (|| u64 key id) */
 	DB_JOBS,		/* u64 job id -> job record (with its tasks) */
 	DB_JOBSTATE,		/* u64 job id -> job state record */
 	DB_JOBS_BY_ACCOUNT,	/* u64 account || u64 job -> "" */
@@ -34,6 +34,7 @@ enum store_db {
 	DB_LOGS,		/* u64 job || u64 log id -> log record */
 	DB_FAILURES,		/* u64 account || u64 log id -> u64 job (failed logs) */
 	DB_NOTICES,		/* u64 notice id -> webhook notice not delivered yet (outbox) */
+	DB_KEYS,		/* u64 account || u64 key id -> key record (apikey.h) */
 	DB_COUNT
 };
 
@@ -62,6 +63,7 @@ struct store_iter {
 	size_t plen;
 	int started;
 	int seek_rc;
+	int empty;	/* a database absent from a read-only store: no entries */
 };
 
 /* Opens (creating DIR with mode 0700 and the databases if needed) the

@@ -210,6 +210,24 @@ class Cluster(unittest.TestCase):
         self.assertEqual(self.node(self.tokens["a"]), "a")
         self.assertTrue(self.in_map(self.tokens["a"]))
 
+    def test_api_keys_route_like_tokens(self):
+        # a key made on shard b, through HAProxy, routes to b at once
+        r = self.front.call("account.keyAdd", self.tokens["b"], {"name": "ci", "scopes": "read"},
+                            method="POST")
+        self.assertEqual(r.code, 0, r)
+        key_id, key = r.data["key"]["id"], r.data["token"]
+        self.routes_soon(key, "b")
+        self.assertEqual(self.node(key, headers={"Authorization": "Bearer " + key}), "b")
+        # refused by scope on the right shard, not unknown
+        self.assertEqual(self.front.call("cron.add", key, {"url": "http://127.0.0.1:1/",
+                                                           "expression": "@daily"}).code, 13)
+        # deleted: out of the map
+        r = self.front.call("account.keyDelete", self.tokens["b"], {"id": key_id}, method="POST")
+        self.assertEqual(r.code, 0, r)
+        wait_until("the deleted key gone from the map", lambda: not self.in_map(key),
+                   timeout=ROUTE_WITHIN)
+        self.assertIsNone(self.node(key))
+
     def test_a_token_another_shard_took_is_left_to_it(self):
         # an account moved from b to a keeps its token; a sets the digest
         # to itself (here by hand); deleting the account on b afterwards

@@ -17,6 +17,7 @@ import copy
 import json
 import os
 import re
+import time
 import shutil
 import subprocess
 import tempfile
@@ -373,6 +374,13 @@ class Answers(DaemonCase):
         g2 = call("group.add", {"name": "gone"}, post=True)
         call("cron.add", {"url": url, "expression": "@daily", "group": g2["id"]}, post=True)
         call("group.vanish", {"id": g2["id"]}, post=True)
+        key = call("account.keyAdd", {"name": "ci", "scopes": ["read", "run"], "allow": ["127.0.0.1"],
+                                      "expiresAt": int(time.time()) + 3600}, post=True)
+        call("account.keys")
+        call("account.keyEdit", {"id": key["key"]["id"], "scopes": "read", "allow": None,
+                                 "expiresAt": None}, post=True)
+        call("server.time", token=key["token"])
+        call("account.keyDelete", {"id": key["key"]["id"]}, post=True)
         call("account.token", post=True)
         admin = self.admin
         call("user.list", token=admin)

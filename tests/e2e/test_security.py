@@ -55,7 +55,8 @@ def parse_routes():
     assert m, "api_routes[] not found in src/api/api.c"
     routes = {}
     for target, action, flags in re.findall(
-            r'\{\s*"(\w+)"\s*,\s*"(\w+)"\s*,\s*\w+\s*,\s*([\w\s|]+?)\s*\}', m.group(1)):
+            r'\{\s*"(\w+)"\s*,\s*"(\w+)"\s*,\s*\w+\s*,\s*([\w\s|]+?)\s*(?:,\s*\w+\s*)?\}',
+            m.group(1)):
         names = {f.strip() for f in flags.split("|")} - {"0"}
         routes["%s.%s" % (target, action)] = names
     assert len(routes) > 40, routes
@@ -126,6 +127,10 @@ ROUTES = {
     "account.edit":   ({}, {"name": "a-renamed"}, None),
     "account.secret": ({}, {"secret": "a-secret"}, None),
     "account.token":  ({}, {}, None),
+    "account.keys":   ({}, {}, None),
+    "account.keyAdd": ({"group": "group"}, {"name": "a-key", "scopes": "read"}, 30),
+    "account.keyEdit": ({"id": "key"}, {"name": "taken"}, 30),
+    "account.keyDelete": ({"id": "key"}, {}, 30),
     "server.time":    ({}, {}, None),
     "server.timezones": ({}, {}, None),
     "server.useragent": ({}, {}, None),
@@ -208,8 +213,9 @@ class Matrix(SecCase):
         self.ok("cron.run", self.b, {"id": j["id"]})
         wait_until("B's run to be logged",
                    lambda: self.ok("cron.logs", self.b, {"id": j["id"]}))
+        k = self.ok("account.keyAdd", self.b, {"name": "b-key", "scopes": "read"})
         self.foreign = {"job": j["id"], "task": j["tasks"][0]["id"], "group": g["id"],
-                        "account": self.b_id}
+                        "account": self.b_id, "key": k["key"]["id"]}
         self.missing = {k: MISSING for k in self.foreign}
         # A's own objects, for the calls that attach one to the other
         self.a_group = self.ok("group.add", self.a, {"name": "a-group"})
@@ -237,6 +243,7 @@ class Matrix(SecCase):
             "logs": {j["id"]: self.ok("cron.logs", token, {"id": j["id"]}) for j in jobs},
             "failures": self.ok("cron.failures", token),
             "upcoming": self.ok("cron.upcoming", token),
+            "keys": self.ok("account.keys", token),
         }
 
     def assertBUnchanged(self, context):

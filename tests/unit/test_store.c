@@ -188,6 +188,44 @@ test_readonly_refuses_writes(void **state)
 	expect_stored(f->st, DB_ACCOUNTS, "k", "v");
 }
 
+/* A store an older build wrote has no "keys" (nor "notices") database:
+ * read-only, webcronctl must still open it, and read them as empty. */
+static void
+test_readonly_reads_a_missing_database_as_empty(void **state)
+{
+	struct fixture *f = *state;
+	struct store_txn t;
+	struct store_iter it;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+
+	f->st = open_store(f->db, MAP, 0);
+	put_one(f->st, DB_ACCOUNTS, "k", "v");
+	put_one(f->st, DB_KEYS, "key", "record");
+	store_close(f->st);
+	f->st = NULL;
+	/* what an older build left: the same file without the database */
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 64), 0);
+	assert_int_equal(mdb_env_open(env, f->db, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "keys", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	f->st = open_store(f->db, MAP, 1);
+	expect_stored(f->st, DB_ACCOUNTS, "k", "v");
+	expect_stored(f->st, DB_KEYS, "key", NULL);
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	assert_int_equal(store_count(&t, DB_KEYS), 0);
+	assert_int_equal(store_iter_open(&t, DB_KEYS, NULL, 0, &it), STORE_OK);
+	assert_int_equal(store_iter_next(&t, &it), 0);
+	store_iter_close(&it);
+	assert_int_equal(store_commit(&t), STORE_OK);
+}
+
 static void
 test_put_get_del(void **state)
 {
@@ -699,6 +737,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_creates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_refuses_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_reads_a_missing_database_as_empty,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_get_del, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sticky_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_id, setup, teardown),
