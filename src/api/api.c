@@ -17,6 +17,7 @@
 
 #include "store/account.h"
 #include "api/api.h"
+#include "api/audit.h"
 #include "api/call.h"
 #include "conf/config.h"
 #include "util/buf.h"
@@ -47,6 +48,7 @@ const struct api_route api_routes[] = {
 	{ "cron",	"run",		api_cron_run,		API_WRITE },
 	{ "cron",	"logs",		api_cron_logs,		0 },
 	{ "cron",	"failures",	api_cron_failures,	0 },
+	{ "cron",	"history",	api_cron_history,	0 },
 
 	{ "task",	"list",		api_task_list,		0 },
 	{ "task",	"get",		api_task_get,		0 },
@@ -70,6 +72,7 @@ const struct api_route api_routes[] = {
 	{ "account",	"edit",		api_account_edit,	API_WRITE },
 	{ "account",	"secret",	api_account_secret,	API_WRITE },
 	{ "account",	"token",	api_account_token,	API_WRITE },
+	{ "account",	"history",	api_account_history,	0 },
 
 	{ "server",	"time",		api_server_time,	0 },
 	{ "server",	"timezones",	api_server_timezones,	0 },
@@ -511,6 +514,20 @@ api_write_prepare(struct api *api, struct api_pending *p)
 	}
 }
 
+/* Runs the write of P with its history event (api/audit.h), inside the
+ * batch open on this thread. */
+static void
+api_write_audited(struct api_pending *p)
+{
+	struct audit *a;
+
+	if ((a = audit_begin(&p->c)) == NULL)
+		return;
+	p->c.route->handler(&p->c);
+	if (audit_end(a, &p->c) == -1)
+		api_changes_free(p);	/* the write is not in the batch */
+}
+
 static void
 api_write_run(void *arg, void *item)
 {
@@ -519,7 +536,7 @@ api_write_run(void *arg, void *item)
 
 	api->writing = p;
 	p->c.api = api->wapi;
-	p->c.route->handler(&p->c);
+	api_write_audited(p);
 	p->c.api = api;
 	api->writing = NULL;
 }
@@ -659,6 +676,19 @@ api_handle(struct api *api, struct evhttp_request *req)
 		api_write_prepare(api, p);
 		writer_submit(api->writer, p);
 		return;
+	}
+	if ((c->route->flags & API_WRITE) && c->route->handler != api_cron_run) {
+		/* no writer thread: a batch of one, on this thread */
+		int rc;
+
+		if ((rc = store_batch_begin(api->store)) != STORE_OK) {
+			call_store_error(c, rc, "job");
+			goto reply;
+		}
+		api_write_audited(p);
+		if ((rc = store_batch_commit(api->store)) != STORE_OK && c->code == 0)
+			call_store_error(c, rc, "job");
+		goto reply;
 	}
 	c->route->handler(c);
 reply:

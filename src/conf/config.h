@@ -45,6 +45,8 @@ struct config {
 	int rate_limit;
 	int rate_burst;
 	int strict_http_status;
+	int history_days;	/* the history of changes: days kept */
+	int history_max;	/* and events kept per account */
 
 	/* [jobs] */
 	char *default_timezone;

@@ -53,6 +53,8 @@ static const struct {
 	[DB_GROUPS_BY_ACCOUNT] = { "groups_by_account", 0 },
 	[DB_LOGS]	= { "logs", 0 },
 	[DB_FAILURES]	= { "failures", 0 },
+	[DB_HISTORY]	= { "history", 0 },
+	[DB_HISTORY_BY_JOB] = { "history_by_job", 0 },
 };
 
 const char *

@@ -33,6 +33,9 @@ enum store_db {
 	DB_GROUPS_BY_ACCOUNT,	/* u64 account || u64 group -> "" */
 	DB_LOGS,		/* u64 job || u64 log id -> log record */
 	DB_FAILURES,		/* u64 account || u64 log id -> u64 job (failed logs) */
+	DB_HISTORY,		/* u64 account || u64 event id -> event record (history.h);
+				 * u64 account || 0 -> u64 count of its events */
+	DB_HISTORY_BY_JOB,	/* u64 job || u64 event id -> u64 account */
 	DB_COUNT
 };
 
