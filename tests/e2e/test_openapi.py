@@ -370,6 +370,10 @@ class Answers(DaemonCase):
         g2 = call("group.add", {"name": "gone"}, post=True)
         call("cron.add", {"url": url, "expression": "@daily", "group": g2["id"]}, post=True)
         call("group.vanish", {"id": g2["id"]}, post=True)
+        call("cron.history", {"id": job["id"]})
+        call("cron.history", {"id": fast["id"], "limit": 2})
+        call("account.history")
+        call("account.history", {"object": "group", "action": "group", "limit": 3}, post=True)
         call("account.token", post=True)
         admin = self.admin
         call("user.list", token=admin)
