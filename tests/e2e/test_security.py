@@ -105,6 +105,7 @@ ROUTES = {
     "cron.run":       ({"id": "job"}, {}, 30),
     "cron.logs":      ({"id": "job"}, {}, 30),
     "cron.failures":  ({"id": "job"}, {}, 30),
+    "cron.history":   ({"id": "job"}, {}, 30),
     "task.list":      ({"job": "job"}, {}, 30),
     "task.get":       ({"id": "task"}, {}, 30),
     "task.add":       ({"job": "job"}, {"action": "echo", "payload": "x"}, 30),
@@ -125,6 +126,7 @@ ROUTES = {
     "account.edit":   ({}, {"name": "a-renamed"}, None),
     "account.secret": ({}, {"secret": "a-secret"}, None),
     "account.token":  ({}, {}, None),
+    "account.history": ({}, {}, None),
     "server.time":    ({}, {}, None),
     "server.timezones": ({}, {}, None),
     "server.useragent": ({}, {}, None),
@@ -236,6 +238,7 @@ class Matrix(SecCase):
             "logs": {j["id"]: self.ok("cron.logs", token, {"id": j["id"]}) for j in jobs},
             "failures": self.ok("cron.failures", token),
             "upcoming": self.ok("cron.upcoming", token),
+            "history": self.ok("account.history", token, {"limit": 1000}),
         }
 
     def assertBUnchanged(self, context):
