@@ -18,6 +18,7 @@
 #include "store/account.h"
 #include "store/apikey.h"
 #include "api/api.h"
+#include "api/audit.h"
 #include "api/call.h"
 #include "conf/config.h"
 #include "util/buf.h"
@@ -50,6 +51,7 @@ const struct api_route api_routes[] = {
 	{ "cron",	"log",		api_cron_log,		0,	SCOPE_READ },
 	{ "cron",	"logs",		api_cron_logs,		0,	SCOPE_READ },
 	{ "cron",	"failures",	api_cron_failures,	0,	SCOPE_READ },
+	{ "cron",	"history",	api_cron_history,	0,	SCOPE_READ },
 
 	{ "task",	"list",		api_task_list,		0,	SCOPE_READ },
 	{ "task",	"get",		api_task_get,		0,	SCOPE_READ },
@@ -77,6 +79,7 @@ const struct api_route api_routes[] = {
 	{ "account",	"keyAdd",	api_key_add,		API_WRITE,	SCOPE_TOKEN },
 	{ "account",	"keyEdit",	api_key_edit,		API_WRITE,	SCOPE_TOKEN },
 	{ "account",	"keyDelete",	api_key_delete,		API_WRITE,	SCOPE_TOKEN },
+	{ "account",	"history",	api_account_history,	0,	SCOPE_READ },
 
 	{ "server",	"time",		api_server_time,	0,	SCOPE_READ },
 	{ "server",	"timezones",	api_server_timezones,	0,	SCOPE_READ },
@@ -661,6 +664,20 @@ api_write_prepare(struct api *api, struct api_pending *p)
 	}
 }
 
+/* Runs the write of P with its history event (api/audit.h), inside the
+ * batch open on this thread. */
+static void
+api_write_audited(struct api_pending *p)
+{
+	struct audit *a;
+
+	if ((a = audit_begin(&p->c)) == NULL)
+		return;
+	p->c.route->handler(&p->c);
+	if (audit_end(a, &p->c) == -1)
+		api_changes_free(p);	/* the write is not in the batch */
+}
+
 static void
 api_write_run(void *arg, void *item)
 {
@@ -669,7 +686,7 @@ api_write_run(void *arg, void *item)
 
 	api->writing = p;
 	p->c.api = api->wapi;
-	p->c.route->handler(&p->c);
+	api_write_audited(p);
 	call_params_check(&p->c);
 	p->c.api = api;
 	api->writing = NULL;
@@ -813,6 +830,19 @@ api_handle(struct api *api, struct evhttp_request *req)
 		api_write_prepare(api, p);
 		writer_submit(api->writer, p);
 		return;
+	}
+	if ((c->route->flags & API_WRITE) && c->route->handler != api_cron_run) {
+		/* no writer thread: a batch of one, on this thread */
+		int rc;
+
+		if ((rc = store_batch_begin(api->store)) != STORE_OK) {
+			call_store_error(c, rc, "job");
+			goto reply;
+		}
+		api_write_audited(p);
+		if ((rc = store_batch_commit(api->store)) != STORE_OK && c->code == 0)
+			call_store_error(c, rc, "job");
+		goto reply;
 	}
 	c->route->handler(c);
 	call_params_check(c);

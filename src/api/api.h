@@ -173,6 +173,7 @@ int api_account_get(struct api_call *);
 int api_account_edit(struct api_call *);
 int api_account_secret(struct api_call *);
 int api_account_token(struct api_call *);
+int api_account_history(struct api_call *);
 
 /* account.keys, account.keyAdd, account.keyEdit, account.keyDelete
  * (api_key.c). */
@@ -205,6 +206,7 @@ int api_cron_presets(struct api_call *);
 int api_cron_run(struct api_call *);
 int api_cron_log(struct api_call *);
 int api_cron_logs(struct api_call *);
+int api_cron_history(struct api_call *);
 int api_cron_failures(struct api_call *);
 /* cron.list of one group's jobs (group.items); GROUP 0 = all. */
 int api_cron_list_group(struct api_call *, uint64_t group);

@@ -176,6 +176,26 @@ static const struct oa_param oa_cron_failures[] = {
 	OA_END
 };
 
+#define OA_HISTORY_PARAMS \
+	{ "limit", OA_INT, 1, OA_LIST_MAX, 0, NULL, "at most this many (default 50)" }, \
+	{ "before", OA_INT, 1, INT64_MAX, 0, NULL, "only events older than this event id (paging)" }
+
+static const struct oa_param oa_cron_history[] = {
+	OA_PID("id", "the job's id (also of a deleted job)"),
+	OA_HISTORY_PARAMS,
+	OA_END
+};
+
+static const struct oa_param oa_account_history[] = {
+	OA_HISTORY_PARAMS,
+	{ "object", OA_SCHEMA, 0, 0, 0, "{'enum':['job','group','account']}",
+	    "only events of this kind of object" },
+	{ "objectId", OA_ID, 0, 0, 0, NULL, "only events of the object with this id" },
+	{ "action", OA_STR, 0, 64, 0, NULL,
+	    "only events of this action (cron.edit) or target (cron)" },
+	OA_END
+};
+
 static const struct oa_param oa_task_list[] = { OA_PID("job", "the job's id"), OA_END };
 
 #define OA_TASK_PARAMS(req) \
@@ -352,6 +372,8 @@ static const struct oa_action oa_actions[] = {
 	    "'jobId':{'type':'integer'},'running':{'const':true}}}]}" },
 	{ "cron", "failures", "Failed executions (Log status 1-5 and 7), newest first",
 	    oa_cron_failures, OA_ARRAY(OA_REF("Log")) },
+	{ "cron", "history", "A job's history of changes, newest first", oa_cron_history,
+	    OA_ARRAY(OA_REF("Event")) },
 
 	{ "task", "list", "A job's tasks, in order", oa_task_list, OA_ARRAY(OA_REF("Task")) },
 	{ "task", "get", "One task", oa_id_task, OA_REF("Task") },
@@ -388,6 +410,8 @@ static const struct oa_action oa_actions[] = {
 	    OA_REF("Key") },
 	{ "account", "keyDelete", "Deletes a key: its token stops working at once; answers it with "
 	    "id null", oa_id_key, OA_REF("Key") },
+	{ "account", "history", "The account's history of changes, newest first",
+	    oa_account_history, OA_ARRAY(OA_REF("Event")) },
 
 	{ "server", "time", "The server's Unix time", oa_none, "{'type':'integer'}" },
 	{ "server", "timezones", "The IANA zone names the server knows", oa_none,
@@ -460,6 +484,20 @@ static const struct {
 	    "'id':{'type':['integer','null'],'description':'null in the answer of a delete'},"
 	    "'name':{'type':'string'},'description':{'type':'string'},"
 	    "'jobCount':{'type':'integer','minimum':0}}}" },
+	{ "Event", "{'type':'object','additionalProperties':false,"
+	    "'required':['id','time','account','actor','by','key','user','client','action','object',"
+	    "'objectId','changes'],'properties':{'id':{'type':'integer','minimum':1},"
+	    "'time':{'type':'integer'},'account':{'type':'integer','description':"
+	    "'whose history the event is in'},'actor':{'enum':['api','webcronctl']},"
+	    "'by':{'type':['integer','null'],'description':'the calling account (an admin acting "
+	    "with asUser); null for webcronctl'},'key':{'type':['string','null'],'description':"
+	    "'token: the token of the account'},'user':{'type':['string','null'],'description':"
+	    "'webcronctl: the local user'},'client':{'type':['string','null']},"
+	    "'action':{'type':'string'},'object':{'enum':['job','group','account']},"
+	    "'objectId':{'type':'integer'},'changes':{'type':'array','items':{'type':'object',"
+	    "'additionalProperties':false,'required':['field'],'properties':{"
+	    "'field':{'type':'string'},'old':{},'new':{},'changed':{'const':true,'description':"
+	    "'a secret: changed, never shown'}}}}}}" },
 	{ "Log", "{'type':'object','additionalProperties':false,"
 	    "'required':['id','jobId','no','time','startTime','executionTime','jitter','trigger',"
 	    "'attempt','status','httpStatus','ip','downloaded','result','error','timings','tasks'],"

@@ -63,6 +63,10 @@ const struct config_key config_keys[] = {
 	  "answer errors with 400/401/403/404/409/422 instead of 200" },
 	{ "api", "strict_params", CONFIG_BOOL, C(strict_params), 0, 1, "no", 1,
 	  "refuse unknown API parameters (code 22) instead of naming them in warnings" },
+	{ "api", "history_days", CONFIG_INT, C(history_days), 1, 36500, "90", 1,
+	  "days an event of the history of changes is kept" },
+	{ "api", "history_max", CONFIG_INT, C(history_max), 1, 10000000, "10000", 1,
+	  "events of the history of changes kept per account; the oldest go first" },
 
 	{ "jobs", "default_timezone", CONFIG_ZONE, C(default_timezone), 0, 0, "UTC", 1,
 	  "time zone of new accounts" },

@@ -46,6 +46,8 @@ struct config {
 	int rate_burst;
 	int strict_http_status;
 	int strict_params;		/* unknown API parameters are code 22 */
+	int history_days;	/* the history of changes: days kept */
+	int history_max;	/* and events kept per account */
 
 	/* [jobs] */
 	char *default_timezone;

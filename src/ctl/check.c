@@ -13,6 +13,7 @@
 #include "ctl/check.h"
 #include "store/execlog.h"
 #include "store/group.h"
+#include "store/history.h"
 #include "store/job.h"
 #include "store/record.h"
 #include "store/store.h"
@@ -363,6 +364,92 @@ check_failures(struct check *k)
 	store_iter_close(&it);
 }
 
+/* Each history event is readable, of an account that exists, counted in
+ * its account's count, and a job's is in the job index; each job index
+ * entry names an event of that job in that account's history. */
+static void
+check_history(struct check *k)
+{
+	struct store_iter it;
+	uint64_t account = 0, counted = 0, seen = 0;
+	int have_count = 0;
+
+	store_iter_open(k->t, DB_HISTORY, NULL, 0, &it);
+	for (;;) {
+		int more = store_iter_next(k->t, &it) == 1;
+		uint64_t a = 0, id;
+		struct history_event e;
+
+		if (more && it.key.mv_size != 16) {
+			check_fault(k, "history: a key of the wrong size");
+			continue;
+		}
+		if (more)
+			a = record_get_u64(it.key.mv_data);
+		if (!more || a != account) {
+			if (account && (!have_count || counted != seen))
+				check_fault(k, "history: account %llu counts %llu events of %llu",
+				    (unsigned long long)account, (unsigned long long)counted,
+				    (unsigned long long)seen);
+			if (!more)
+				break;
+			account = a;
+			counted = seen = 0;
+			have_count = 0;
+			if (!check_has(k, DB_ACCOUNTS, a, 0, 8))
+				check_fault(k, "history: kept for account %llu, which does not exist",
+				    (unsigned long long)a);
+		}
+		id = record_get_u64((const uint8_t *)it.key.mv_data + 8);
+		if (id == 0) {
+			have_count = it.val.mv_size == 8;
+			counted = have_count ? record_get_u64(it.val.mv_data) : 0;
+			continue;
+		}
+		seen++;
+		if (history_decode(it.val.mv_data, it.val.mv_size, &e) == -1) {
+			check_fault(k, "history: event %llu of account %llu is corrupt",
+			    (unsigned long long)id, (unsigned long long)a);
+			continue;
+		}
+		if (e.object && strcmp(e.object, "job") == 0 &&
+		    !check_has(k, DB_HISTORY_BY_JOB, e.object_id, id, 16))
+			check_fault(k, "history: event %llu of job %llu is not in history_by_job",
+			    (unsigned long long)id, (unsigned long long)e.object_id);
+		history_event_free(&e);
+	}
+	store_iter_close(&it);
+
+	store_iter_open(k->t, DB_HISTORY_BY_JOB, NULL, 0, &it);
+	while (store_iter_next(k->t, &it) == 1) {
+		uint8_t key[16];
+		struct history_event e;
+		uint64_t job, id;
+		MDB_val v;
+
+		if (it.key.mv_size != 16 || it.val.mv_size != 8) {
+			check_fault(k, "history_by_job: an entry of the wrong size");
+			continue;
+		}
+		job = record_get_u64(it.key.mv_data);
+		id = record_get_u64((const uint8_t *)it.key.mv_data + 8);
+		memcpy(key, it.val.mv_data, 8);
+		memcpy(key + 8, (const uint8_t *)it.key.mv_data + 8, 8);
+		if (store_get(k->t, DB_HISTORY, key, sizeof(key), &v) != STORE_OK) {
+			check_fault(k, "history_by_job: event %llu of job %llu does not exist",
+			    (unsigned long long)id, (unsigned long long)job);
+			continue;
+		}
+		if (history_decode(v.mv_data, v.mv_size, &e) == -1)
+			continue;	/* reported above */
+		if (e.object == NULL || strcmp(e.object, "job") != 0 || e.object_id != job)
+			check_fault(k, "history_by_job: event %llu is not of job %llu",
+			    (unsigned long long)id, (unsigned long long)job);
+		history_event_free(&e);
+	}
+	store_iter_close(&it);
+}
+
 int
 check_store(struct store *st, FILE *out, unsigned long *faults)
 {
@@ -386,6 +473,7 @@ check_store(struct store *st, FILE *out, unsigned long *faults)
 	check_groups(&k, &groups);
 	check_logs(&k);
 	check_failures(&k);
+	check_history(&k);
 	rc = t.err;
 	store_abort(&t);
 	fprintf(out, "%lu accounts, %lu jobs, %lu groups, %lu keys: %lu fault%s\n", accounts, jobs,

@@ -4,6 +4,7 @@
  */
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "util/json.h"
 #include "conf/config.h"
 #include "store/group.h"
+#include "store/history.h"
 #include "store/job.h"
 #include "util/log.h"
 #include "store/record.h"
@@ -474,6 +476,100 @@ ctl_import(struct ctl *ctl)
 	return 0;
 }
 
+/* ---- the history of webcronctl's changes (store/history.h)
+ *
+ * A writing command runs inside one batch (store.h): its own transaction
+ * is a child, and the events of the accounts it changed (those it marked
+ * in the change feed) are written in the batch too, so the change and its
+ * record commit together. */
+
+struct ctl_history {
+	uint64_t feed;			/* the change feed before the command */
+	struct account old;		/* account ARGV[0] before, when it names one */
+	int has_old;
+};
+
+static int
+ctl_history_begin(struct ctl *ctl, struct ctl_history *h)
+{
+	struct store_txn t;
+	uint64_t id;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	if ((rc = store_batch_begin(ctl->store)) != STORE_OK)
+		return ctl_fail("begin", rc);
+	if ((rc = store_begin(ctl->store, 0, &t)) != STORE_OK) {
+		store_batch_abort(ctl->store);
+		return ctl_fail("begin", rc);
+	}
+	h->feed = changefeed_last_in(&t);
+	if (ctl->argc >= 1 && strspn(ctl->argv[0], "0123456789") == strlen(ctl->argv[0]) &&
+	    (id = strtoull(ctl->argv[0], NULL, 10)) != 0 && account_load(&t, id, &h->old) == STORE_OK)
+		h->has_old = 1;
+	store_abort(&t);
+	return 0;
+}
+
+static int
+ctl_history_end(struct ctl *ctl, struct ctl_history *h, const char *action, int failed)
+{
+	struct passwd *pw = getpwuid(getuid());
+	struct history_event e;
+	struct store_txn t;
+	struct account a;
+	uint64_t *ids;
+	size_t n, i, k;
+	int rc, found;
+
+	if (failed) {
+		store_batch_abort(ctl->store);
+		goto done;
+	}
+	if ((rc = store_begin(ctl->store, 1, &t)) != STORE_OK) {
+		store_batch_abort(ctl->store);
+		failed = ctl_fail("history", rc);
+		goto done;
+	}
+	ids = changefeed_since(&t, h->feed, &n);
+	for (i = 0; i < n && t.err == 0; i++) {
+		for (k = 0; k < i && ids[k] != ids[i]; k++)
+			;
+		if (k < i)
+			continue;	/* marked twice */
+		found = account_load(&t, ids[i], &a) == STORE_OK;
+		t.err = found ? t.err : 0;
+		/* a deleted account's history went with it: nowhere to keep
+		 * the event */
+		if (!found)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.account = ids[i];
+		e.time = (int64_t)time(NULL);
+		e.actor = xstrdup("webcronctl");
+		e.user = xstrdup(pw && pw->pw_name ? pw->pw_name : "?");
+		e.action = xstrdup(action);
+		e.object = xstrdup("account");
+		e.object_id = ids[i];
+		history_diff_account(&e, h->has_old && h->old.id == ids[i] ? &h->old : NULL, &a);
+		history_put(&t, &e, ctl->cfg.history_max, ctl->cfg.history_days);
+		history_event_free(&e);
+		account_free(&a);
+	}
+	free(ids);
+	if ((rc = store_commit(&t)) != STORE_OK) {
+		store_batch_abort(ctl->store);
+		failed = ctl_fail("history", rc);
+		goto done;
+	}
+	if ((rc = store_batch_commit(ctl->store)) != STORE_OK)
+		failed = ctl_fail("commit", rc);
+done:
+	if (h->has_old)
+		account_free(&h->old);
+	return failed;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -518,7 +614,18 @@ main(int argc, char *argv[])
 	}
 	ctl.argc = argc - words;
 	ctl.argv = argv + words;
-	rc = ctl_commands[i].fn(&ctl);
+	if (ctl_commands[i].writes) {
+		struct ctl_history h;
+		char action[64];
+
+		snprintf(action, sizeof(action), "%s%s%s", ctl_commands[i].word1,
+		    ctl_commands[i].word2 ? "." : "", ctl_commands[i].word2 ? ctl_commands[i].word2 : "");
+		if ((rc = ctl_history_begin(&ctl, &h)) == 0) {
+			rc = ctl_commands[i].fn(&ctl);
+			rc = ctl_history_end(&ctl, &h, action, rc) ? 1 : rc;
+		}
+	} else
+		rc = ctl_commands[i].fn(&ctl);
 	store_close(ctl.store);
 	config_free(&ctl.cfg);
 	return rc;

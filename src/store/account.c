@@ -67,7 +67,7 @@ const struct account_field account_fields[] = {
 	    rules_email, NULL, API | MOVE },
 	/* set by account.secret alone; shown as hasSecret */
 	{ "secret", NULL, 8, TEXT, A(secret), 0, ACCOUNT_SECRET_MAX, NULL, 0, NULL, NULL,
-	    rules_header_text, account_show_secret, MOVE },
+	    rules_header_text, account_show_secret, MOVE | ACCOUNT_FF_SECRET },
 	/* unknown parameters are code 22 for this account (SPEC 3.1 warnings) */
 	{ "strictParams", NULL, 40, BOOL, A(strict_params), 0, 1, NULL, 0, NULL, NULL, NULL, NULL,
 	    API | MOVE },

@@ -90,6 +90,7 @@ enum account_field_type {
 #define ACCOUNT_FF_CONF_DEFAULT	0x040	/* a new account takes its config key's value */
 #define ACCOUNT_FF_ZERO_OK	0x080	/* 0 too, below its config key's range: "the
 					 * server's" */
+#define ACCOUNT_FF_SECRET	0x100	/* the history says it changed, never its value */
 
 struct account_view;
 

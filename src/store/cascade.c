@@ -9,6 +9,7 @@
 #include "store/cascade.h"
 #include "store/execlog.h"
 #include "store/group.h"
+#include "store/history.h"
 #include "store/job.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -74,5 +75,6 @@ cascade_account_delete(struct store_txn *t, const struct account *a, int64_t now
 	free(jobs.v);
 	free(groups.v);
 	apikey_delete_account(t, a->id);
+	history_delete_account(t, a->id);
 	account_delete(t, a);
 }

@@ -21,8 +21,8 @@ struct store_txn;
  * and uncounts it from its account. Errors are sticky in T. */
 void cascade_job_remove(struct store_txn *t, const struct job *j, int64_t now);
 
-/* Deletes A with its token, its jobs (as cascade_job_remove) and its
- * groups. Errors are sticky in T. */
+/* Deletes A with its token, its jobs (as cascade_job_remove), its
+ * groups and its history. Errors are sticky in T. */
 void cascade_account_delete(struct store_txn *t, const struct account *a, int64_t now);
 
 #endif

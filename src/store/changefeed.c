@@ -51,6 +51,32 @@ changefeed_counter(struct store_txn *t)
 }
 
 uint64_t
+changefeed_last_in(struct store_txn *t)
+{
+	return changefeed_counter(t);
+}
+
+uint64_t *
+changefeed_since(struct store_txn *t, uint64_t after, size_t *n)
+{
+	uint64_t last = changefeed_counter(t), i, *ids;
+	char key[32];
+
+	*n = 0;
+	if (last <= after)
+		return NULL;
+	ids = xcalloc((size_t)(last - after), sizeof(*ids));
+	for (i = after + 1; i <= last; i++) {
+		int klen = changefeed_key(key, sizeof(key), i);
+		MDB_val v;
+
+		if (store_get(t, DB_META, key, (size_t)klen, &v) == STORE_OK && v.mv_size == 8)
+			ids[(*n)++] = record_get_u64(v.mv_data);
+	}
+	return ids;
+}
+
+uint64_t
 changefeed_last(struct store *st)
 {
 	struct store_txn t;

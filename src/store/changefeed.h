@@ -10,6 +10,7 @@
 #ifndef WEBCRON_CHANGEFEED_H
 #define WEBCRON_CHANGEFEED_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct store;
@@ -25,6 +26,12 @@ uint64_t changefeed_last(struct store *st);
 /* Calls FN for each account recorded after *SEEN, and moves *SEEN on.
  * Opens and closes its own read transaction before calling FN. Returns the
  * number of accounts, or -1 on a store error. */
+/* In T: the last change recorded (0 = none), and the accounts recorded
+ * after AFTER (a malloc'd array of *N ids, in order, repeats kept; NULL
+ * when none): what webcronctl's own command changed. */
+uint64_t changefeed_last_in(struct store_txn *t);
+uint64_t *changefeed_since(struct store_txn *t, uint64_t after, size_t *n);
+
 int changefeed_poll(struct store *st, uint64_t *seen, void (*fn)(uint64_t account, void *arg),
 	void *arg);
 

@@ -157,6 +157,7 @@ enum job_field_type {
 #define JOB_FF_HIDDEN	0x20	/* not in the Job object */
 #define JOB_FF_LIVE	0x40	/* shown from the state or the view: changes
 				 * without a write of the record */
+#define JOB_FF_SECRET	0x80	/* never shown in the history: "changed" only */
 
 struct job_field {
 	const char *name;	/* SPEC's spelling: the JSON key and parameter */

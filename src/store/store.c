@@ -58,6 +58,8 @@ static const struct {
 	[DB_FAILURES]	= { "failures", 0 },
 	[DB_NOTICES]	= { "notices", 0 },
 	[DB_KEYS]	= { "keys", 0 },
+	[DB_HISTORY]	= { "history", 0 },
+	[DB_HISTORY_BY_JOB] = { "history_by_job", 0 },
 };
 
 const char *

@@ -35,6 +35,9 @@ enum store_db {
 	DB_FAILURES,		/* u64 account || u64 log id -> u64 job (failed logs) */
 	DB_NOTICES,		/* u64 notice id -> webhook notice not delivered yet (outbox) */
 	DB_KEYS,		/* u64 account || u64 key id -> key record (apikey.h) */
+	DB_HISTORY,		/* u64 account || u64 event id -> event record (history.h);
+				 * u64 account || 0 -> u64 count of its events */
+	DB_HISTORY_BY_JOB,	/* u64 job || u64 event id -> u64 account */
 	DB_COUNT
 };
 

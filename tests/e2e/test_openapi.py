@@ -381,6 +381,10 @@ class Answers(DaemonCase):
                                  "expiresAt": None}, post=True)
         call("server.time", token=key["token"])
         call("account.keyDelete", {"id": key["key"]["id"]}, post=True)
+        call("cron.history", {"id": job["id"]})
+        call("cron.history", {"id": fast["id"], "limit": 2})
+        call("account.history")
+        call("account.history", {"object": "group", "action": "group", "limit": 3}, post=True)
         call("account.token", post=True)
         admin = self.admin
         call("user.list", token=admin)

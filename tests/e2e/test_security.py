@@ -107,6 +107,7 @@ ROUTES = {
     "cron.log":       ({"id": "job"}, {"execution": "1"}, 30),
     "cron.logs":      ({"id": "job"}, {}, 30),
     "cron.failures":  ({"id": "job"}, {}, 30),
+    "cron.history":   ({"id": "job"}, {}, 30),
     "task.list":      ({"job": "job"}, {}, 30),
     "task.get":       ({"id": "task"}, {}, 30),
     "task.add":       ({"job": "job"}, {"action": "echo", "payload": "x"}, 30),
@@ -131,6 +132,7 @@ ROUTES = {
     "account.keyAdd": ({"group": "group"}, {"name": "a-key", "scopes": "read"}, 30),
     "account.keyEdit": ({"id": "key"}, {"name": "taken"}, 30),
     "account.keyDelete": ({"id": "key"}, {}, 30),
+    "account.history": ({}, {}, None),
     "server.time":    ({}, {}, None),
     "server.timezones": ({}, {}, None),
     "server.useragent": ({}, {}, None),
@@ -244,6 +246,7 @@ class Matrix(SecCase):
             "failures": self.ok("cron.failures", token),
             "upcoming": self.ok("cron.upcoming", token),
             "keys": self.ok("account.keys", token),
+            "history": self.ok("account.history", token, {"limit": 1000}),
         }
 
     def assertBUnchanged(self, context):

@@ -23,6 +23,10 @@
 #include <unistd.h>
 
 #include "store/outbox.h"
+#include "conf/config.h"
+#include "ctl/check.h"
+#include "store/account.h"
+#include "store/history.h"
 #include "store/record.h"
 #include "store/store.h"
 
@@ -730,6 +734,91 @@ test_backup(void **state)
 	assert_true(strlen(err) > 0);
 }
 
+/* An event of job JOB in ACCOUNT's history, at time WHEN. */
+static void
+put_event(struct store_txn *t, uint64_t account, uint64_t job, int64_t when, int64_t max)
+{
+	struct history_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.account = account;
+	e.time = when;
+	e.actor = strdup("api");
+	e.action = strdup("cron.edit");
+	e.object = strdup("job");
+	e.object_id = job;
+	history_put(t, &e, max, 90);
+	history_event_free(&e);
+}
+
+static int
+count_event(const struct history_event *e, void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* history: trimmed by count and by age on insert; webcronctl check sees
+ * an index entry without its event, and an event without its entry. */
+static void
+test_history(void **state)
+{
+	struct fixture *f = *state;
+	char token[TOKEN_LEN + 1];
+	struct config cfg;
+	struct account a;
+	struct store_txn t;
+	unsigned long faults;
+	uint8_t key[16], val[8];
+	FILE *out = fopen("/dev/null", "w");
+	int i, n;
+
+	f->st = open_store(f->db, MAP, 0);
+	config_defaults(&cfg);
+	account_init(&a, &cfg);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	assert_int_equal(account_create(&t, &a, 1000, token), 0);
+	put_event(&t, a.id, 5, 1000, 100);		/* too old once the others come */
+	for (i = 0; i < 6; i++)
+		put_event(&t, a.id, 5, 1000 + 91 * 86400 + i, 4);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	n = 0;
+	assert_int_equal(history_each(&t, a.id, 0, count_event, &n), STORE_OK);
+	assert_int_equal(n, 4);
+	n = 0;
+	assert_int_equal(history_each_job(&t, a.id, 5, 0, count_event, &n), STORE_OK);
+	assert_int_equal(n, 4);
+	n = 0;
+	assert_int_equal(history_each_job(&t, a.id + 1, 5, 0, count_event, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	store_abort(&t);
+	assert_int_equal(check_store(f->st, out, &faults), STORE_OK);
+	assert_int_equal(faults, 0);
+
+	/* the newest event's index entry gone: one fault */
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	record_key_u64(key, 5);
+	record_key_u64(key + 8, 7);
+	store_del(&t, DB_HISTORY_BY_JOB, key, sizeof(key));
+	assert_int_equal(store_commit(&t), STORE_OK);
+	assert_int_equal(check_store(f->st, out, &faults), STORE_OK);
+	assert_int_equal(faults, 1);
+	/* an entry for an event that is not there: one more */
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	record_key_u64(key + 8, 99);
+	record_key_u64(val, a.id);
+	store_put(&t, DB_HISTORY_BY_JOB, key, sizeof(key), val, sizeof(val));
+	assert_int_equal(store_commit(&t), STORE_OK);
+	assert_int_equal(check_store(f->st, out, &faults), STORE_OK);
+	assert_int_equal(faults, 2);
+
+	account_free(&a);
+	config_free(&cfg);
+	fclose(out);
+}
+
 int
 main(void)
 {
@@ -749,6 +838,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_schema_from_the_future, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
