@@ -325,8 +325,10 @@ server_http_new(struct server *srv)
 	evhttp_set_max_body_size(http, SERVER_BODY_HARD_MAX);
 	evhttp_set_timeout(http, srv->cfg.idle_timeout);
 	/* every method, those libevent does not know (its 1 << 15) included;
-	 * server_request refuses the others in the envelope */
-	evhttp_set_allowed_methods(http, 0xffff);
+	 * server_request refuses the others in the envelope. But CONNECT:
+	 * libevent reads its body until the connection closes (a tunnel), so
+	 * no callback would ever answer it; refused by libevent at once. */
+	evhttp_set_allowed_methods(http, 0xffff & ~EVHTTP_REQ_CONNECT);
 	evhttp_set_default_content_type(http, "application/json");
 	evhttp_set_gencb(http, server_request, srv);
 	return http;

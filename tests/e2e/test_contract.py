@@ -4,6 +4,7 @@ length is code 25, a task's bad action is blamed on `action`, every answer
 taken from one-element arrays, and unknown parameters are named in
 `warnings` or, with strictParams, refused."""
 import json
+import socket
 import unittest
 
 from webcron import DaemonCase, raw_exchange
@@ -91,6 +92,16 @@ class Envelope(ContractCase):
             env = json.loads(body)
             self.assertEqual(env["status"], "error", method)
             self.assertIsInstance(env["code"], int)
+        self.ok("cron.list")
+
+    def test_connect_is_refused_at_once(self):
+        # libevent would read a CONNECT's body until the connection closed
+        # (a tunnel): refused at once instead, not left hanging (a socket
+        # timeout fails the test)
+        with socket.create_connection(("127.0.0.1", self.d.port), timeout=5) as s:
+            s.sendall(b"CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n")
+            answer = s.recv(4096)
+        self.assertRegex(answer, rb"^HTTP/1\.1 [45]\d\d ", answer[:300])
         self.ok("cron.list")
 
     def test_body_over_256k_gets_413_envelope(self):
