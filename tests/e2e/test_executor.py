@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -269,7 +270,11 @@ class Failures(ExecCase):
         self.assertEqual(second["body"], first["body"])
         self.assertTrue(verify_signature(second["headers"], second["body"]))
         self.assertGreaterEqual(second["time"] - first["time"], 3.5)   # 5 s, in whole seconds
-        # delivered: nothing left to resume at the next start
+        # delivered (the receiver has it before the daemon has read the
+        # answer: wait for the daemon to know): nothing left to resume at
+        # the next start
+        wait_until("the delivery to be taken in", lambda: re.search(
+            r"(?m)^webcron_notices_pending 0$", self.d.request("GET", "/metrics").raw.decode()))
         self.assertEqual(self.d.stop(), 0)
         self.d.start()
         self.ok("cron.get", {"id": j["id"]})
