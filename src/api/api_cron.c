@@ -25,14 +25,18 @@
 #define CRON_NEXT_MAX		100
 #define CRON_UPCOMING_HOURS	168
 
-/* Writes J for the account acted for, with its computed fields. */
+/* Writes J for the account acted for, with its computed fields; UA is the
+ * server's User-Agent (config_user_agent), NULL to make it here. */
 static void
-api_cron_json(struct api_call *c, const struct job *j, int id_null)
+api_cron_json_ua(struct api_call *c, const struct job *j, int id_null, const char *ua)
 {
-	char ua[512];
+	char own[512];
 	struct job_view v;
 
-	config_user_agent(c->api->cfg, ua, sizeof(ua));
+	if (ua == NULL) {
+		config_user_agent(c->api->cfg, own, sizeof(own));
+		ua = own;
+	}
 	memset(&v, 0, sizeof(v));
 	v.zone = job_zone(j, c->acct);
 	v.now = c->now;
@@ -49,6 +53,12 @@ api_cron_json(struct api_call *c, const struct job *j, int id_null)
 	v.id_null = id_null;
 	v.user_agent = ua;
 	job_json(c->g, j, &v);
+}
+
+static void
+api_cron_json(struct api_call *c, const struct job *j, int id_null)
+{
+	api_cron_json_ua(c, j, id_null, NULL);
 }
 
 /* Reads the job named by `id` (the caller's own) into J, in a transaction
@@ -98,6 +108,7 @@ struct cron_list {
 	int status;		/* -1 = any */
 	int64_t skip;
 	int64_t limit;
+	char ua[512];		/* the server's User-Agent, made once */
 };
 
 static int
@@ -124,7 +135,7 @@ api_cron_list_one(struct job *j, void *arg)
 		l->skip--;
 		return 0;
 	}
-	api_cron_json(l->c, j, 0);
+	api_cron_json_ua(l->c, j, 0, l->ua);
 	return --l->limit == 0;
 }
 
@@ -170,8 +181,11 @@ api_cron_list_group(struct api_call *c, uint64_t group)
 	}
 	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
 		return call_store_error(c, rc, "job");
+	config_user_agent(c->api->cfg, l.ua, sizeof(l.ua));
 	yajl_gen_array_open(c->g);
-	rc = job_each_page(&t, c->acct->id, l.group, (uint64_t)after, skip, api_cron_list_one, &l);
+	/* only a keyword needs the jobs' texts: the others are read light */
+	rc = (l.keyword && *l.keyword ? job_each_page : job_each_page_light)(&t, c->acct->id,
+	    l.group, (uint64_t)after, skip, api_cron_list_one, &l);
 	store_abort(&t);
 	if (rc != STORE_OK)
 		return call_store_error(c, rc, "job");
@@ -184,11 +198,22 @@ api_cron_get(struct api_call *c)
 {
 	struct store_txn t;
 	struct job j;
+	uint64_t id;
+	int rc;
 
-	if (api_cron_load(c, &t, 0, &j) == -1)
+	if (call_id(c, "id", &id) == -1)
 		return -1;
-	store_abort(&t);
+	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
+		return call_store_error(c, rc, "job");
+	/* read light: shown before the transaction ends */
+	if ((rc = job_load_light(&t, c->acct->id, id, &j)) != STORE_OK) {
+		store_abort(&t);
+		if (rc == STORE_NOTFOUND)
+			return call_error(c, API_NOT_FOUND, "id", "job %llu not found", (unsigned long long)id);
+		return call_store_error(c, rc, "job");
+	}
 	api_cron_json(c, &j, 0);
+	store_abort(&t);
 	job_free(&j);
 	return 0;
 }
