@@ -295,6 +295,9 @@ api_free(struct api *api)
 		return;
 	if (api->writer)
 		api_writer_stop(api);
+	if (api->spare_gen)
+		yajl_gen_free(api->spare_gen);
+	buf_free(&api->spare_body);
 	free(api);
 }
 
@@ -417,6 +420,48 @@ api_log(const struct api_pending *p, int http, double ms)
 	log_info_text(line, o);
 }
 
+/* Answers up to this size leave their generator and envelope buffer to
+ * the next request; a bigger one frees them. */
+#define API_SPARE_MAX	(256 * 1024)
+
+/* A generator for a request: the spare one, emptied, or a new one. */
+static yajl_gen
+api_gen_new(struct api *api)
+{
+	yajl_gen g = api->spare_gen;
+
+	if (g == NULL)
+		return json_gen_new();
+	api->spare_gen = NULL;
+	return g;
+}
+
+/* Keeps C's generator and envelope buffer as the spare ones, or frees
+ * them. */
+static void
+api_spare_keep(struct api *api, struct api_call *c)
+{
+	const unsigned char *out;
+	size_t len = 0;
+
+	if (c->g) {
+		yajl_gen_get_buf(c->g, &out, &len);
+		if (api->spare_gen == NULL && len <= API_SPARE_MAX) {
+			yajl_gen_clear(c->g);
+			yajl_gen_reset(c->g, NULL);
+			api->spare_gen = c->g;
+		} else
+			yajl_gen_free(c->g);
+		c->g = NULL;
+	}
+	if (api->spare_body.data == NULL && c->body.cap <= API_SPARE_MAX) {
+		buf_reset(&c->body);
+		api->spare_body = c->body;
+	} else
+		buf_free(&c->body);
+	memset(&c->body, 0, sizeof(c->body));
+}
+
 /* Sends the answer of P (its hooks first), counts and logs it, and frees
  * P. On the loop thread. */
 static void
@@ -445,6 +490,10 @@ api_done(struct api *api, struct api_pending *p)
 	}
 	api_changes_free(p);
 	c->api = api;
+	if (c->body.data == NULL) {
+		c->body = api->spare_body;
+		memset(&api->spare_body, 0, sizeof(api->spare_body));
+	}
 	http = call_finish(c);
 	/* after the reply REQ may be gone (a client that left): nothing
 	 * below reads it */
@@ -452,9 +501,7 @@ api_done(struct api *api, struct api_pending *p)
 	    http == 503 ? c->retry_after : 0);
 	api_count(api, c);
 	api_log(p, http, (api->hooks.monotonic(api->hooks.arg) - p->t0) * 1000);
-	if (c->g)
-		yajl_gen_free(c->g);
-	buf_free(&c->body);
+	api_spare_keep(api, c);
 	params_free(&c->params);
 	account_free(&c->caller);
 	account_free(&c->target);
@@ -709,7 +756,7 @@ api_handle(struct api *api, struct evhttp_request *req)
 	}
 	if (api_as_user(c) == -1)
 		goto reply;
-	c->g = json_gen_new();
+	c->g = api_gen_new(api);
 	/* a write goes to the writer thread and is answered after its
 	 * commit; cron.run fires through the scheduler, which is the loop's */
 	if ((c->route->flags & API_WRITE) && api->writer && c->route->handler != api_cron_run) {

@@ -98,6 +98,11 @@ struct api {
 	struct writer *writer;
 	struct api *wapi;		/* the context handlers see on the writer thread */
 	struct api_pending *writing;	/* the write running there (its thread's alone) */
+	/* the answer's generator and envelope of the last request, kept
+	 * for the next one (the loop thread's): a 40 KB cron.list then
+	 * neither grows nor frees them at every request */
+	yajl_gen spare_gen;
+	struct buf spare_body;
 };
 
 /* A handler writes one JSON value to c->g and returns 0, or returns the
