@@ -480,8 +480,60 @@ job_decode(const void *data, size_t len, struct job *j)
 	return rc == 0 ? 0 : -1;
 }
 
+/* What a job read light holds, as remembered (points_fields_*) by the
+ * digest of its record: the expression and the timezone follow each
+ * other in TEXT, each ended by a NUL. */
+struct job_light {
+	uint64_t account, group;
+	int64_t starts_at, expires_at, paused_until, created_at;
+	int status;
+	unsigned char expression_len, timezone_len;
+	char text[POINTS_FIELDS_MAX - 6 * 8 - 8];
+};
+_Static_assert(sizeof(struct job_light) <= POINTS_FIELDS_MAX, "job_light outgrows its slot");
+
+/* J's light fields into L: 0, or -1 when they do not fit. */
+static int
+job_light_make(const struct job *j, struct job_light *l)
+{
+	size_t el = strlen(j->expression), tl = strlen(j->timezone);
+
+	if (el > 255 || tl > 255 || el + tl + 2 > sizeof(l->text))
+		return -1;
+	memset(l, 0, sizeof(*l));
+	l->account = j->account;
+	l->group = j->group;
+	l->starts_at = j->starts_at;
+	l->expires_at = j->expires_at;
+	l->paused_until = j->paused_until;
+	l->created_at = j->created_at;
+	l->status = j->status;
+	l->expression_len = (unsigned char)el;
+	l->timezone_len = (unsigned char)tl;
+	memcpy(l->text, j->expression, el + 1);
+	memcpy(l->text + el + 1, j->timezone, tl + 1);
+	return 0;
+}
+
+static void
+job_light_use(const struct job_light *l, struct job *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->account = l->account;
+	j->group = l->group;
+	j->starts_at = l->starts_at;
+	j->expires_at = l->expires_at;
+	j->paused_until = l->paused_until;
+	j->created_at = l->created_at;
+	j->status = l->status;
+	j->expression = xstrndup(l->text, l->expression_len);
+	j->timezone = xstrndup(l->text + l->expression_len + 1, l->timezone_len);
+	j->st.last_status = -1;
+}
+
 /* The numbers of the record, its expression and its timezone; the other
- * texts stay NULL and the tasks unread (a job read light). */
+ * texts stay NULL and the tasks unread (a job read light). Only the
+ * fields of struct job_light count: those that choose and show a job. */
 static int
 job_decode_light(const void *data, size_t len, struct job *j)
 {
@@ -610,6 +662,7 @@ job_peek(const void *data, size_t len, struct job_peek *p)
 static int
 job_read(struct store_txn *t, uint64_t id, struct job *out, int light)
 {
+	uint64_t digest;
 	uint8_t key[8];
 	MDB_val v;
 	int rc;
@@ -618,14 +671,25 @@ job_read(struct store_txn *t, uint64_t id, struct job *out, int light)
 	record_key_u64(key, id);
 	if ((rc = store_get(t, DB_JOBS, key, sizeof(key), &v)) != STORE_OK)
 		return rc;
-	if ((light ? job_decode_light : job_decode)(v.mv_data, v.mv_size, out) == -1)
-		goto corrupt;
+	digest = points_digest(0, v.mv_data, v.mv_size);
 	if (light) {
+		struct points *p = store_points(t->store);
+		struct job_light l;
+
+		if (points_fields_get(p, id, digest, &l, sizeof(l)))
+			job_light_use(&l, out);
+		else {
+			if (job_decode_light(v.mv_data, v.mv_size, out) == -1)
+				goto corrupt;
+			if (p && job_light_make(out, &l) == 0)
+				points_fields_put(p, id, digest, &l, sizeof(l));
+		}
 		out->record = v.mv_data;
 		out->record_len = v.mv_size;
-	}
+	} else if (job_decode(v.mv_data, v.mv_size, out) == -1)
+		goto corrupt;
 	out->id = id;
-	out->digest = points_digest(0, v.mv_data, v.mv_size);
+	out->digest = digest;
 	rc = store_get(t, DB_JOBSTATE, key, sizeof(key), &v);
 	if (rc == STORE_OK && job_state_decode(v.mv_data, v.mv_size, &out->st) == -1)
 		goto corrupt;
