@@ -6,6 +6,7 @@
  */
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,6 +445,9 @@ api_free(struct api *api)
 		idmap_each(api->key_use, api_key_free_use, NULL);
 		idmap_free(api->key_use);
 	}
+	if (api->spare_gen)
+		yajl_gen_free(api->spare_gen);
+	buf_free(&api->spare_body);
 	free(api);
 }
 
@@ -510,6 +514,106 @@ api_changes_free(struct api_pending *p)
 	p->nchanges = 0;
 }
 
+/* Appends S to the line LINE of CAP bytes, at *O. */
+static void
+api_log_add(char *line, size_t cap, size_t *o, const char *s, size_t n)
+{
+	if (n > cap - *o)
+		n = cap - *o;
+	memcpy(line + *o, s, n);
+	*o += n;
+}
+
+static void
+api_log_int(char *line, size_t cap, size_t *o, int64_t v)
+{
+	char num[24];
+
+	api_log_add(line, cap, o, num, json_int_text(num, v));
+}
+
+/* The access log line of C, exactly as
+ * "api %s %s code=%d http=%d %.1fms client=%s" would be, made without
+ * printf: one line per request. */
+static void
+api_log(const struct api_pending *p, int http, double ms)
+{
+	const struct api_call *c = &p->c;
+	char line[512];
+	size_t o = 0;
+	const char *name = c->route ? p->name : "-";
+	double t = ms * 10, r = floor(t);
+
+	api_log_add(line, sizeof(line), &o, "api ", 4);
+	api_log_add(line, sizeof(line), &o, p->method, strlen(p->method));
+	api_log_add(line, sizeof(line), &o, " ", 1);
+	api_log_add(line, sizeof(line), &o, name, strlen(name));
+	api_log_add(line, sizeof(line), &o, " code=", 6);
+	api_log_int(line, sizeof(line), &o, c->code);
+	api_log_add(line, sizeof(line), &o, " http=", 6);
+	api_log_int(line, sizeof(line), &o, http);
+	api_log_add(line, sizeof(line), &o, " ", 1);
+	/* %.1f by hand, but for a value near a tie (where the exact binary
+	 * value decides) or out of range */
+	if (t >= 0 && t < 1e15 && fabs(t - r - 0.5) > 1e-6) {
+		int64_t tenths = (int64_t)r + (t - r > 0.5);
+
+		api_log_int(line, sizeof(line), &o, tenths / 10);
+		api_log_add(line, sizeof(line), &o, ".", 1);
+		api_log_int(line, sizeof(line), &o, tenths % 10);
+	} else {
+		char num[64];
+		int n = snprintf(num, sizeof(num), "%.1f", ms);
+
+		api_log_add(line, sizeof(line), &o, num, n > 0 ? (size_t)n : 0);
+	}
+	api_log_add(line, sizeof(line), &o, "ms client=", 10);
+	api_log_add(line, sizeof(line), &o, c->client_text, strlen(c->client_text));
+	log_info_text(line, o);
+}
+
+/* Answers up to this size leave their generator and envelope buffer to
+ * the next request; a bigger one frees them. */
+#define API_SPARE_MAX	(256 * 1024)
+
+/* A generator for a request: the spare one, emptied, or a new one. */
+static yajl_gen
+api_gen_new(struct api *api)
+{
+	yajl_gen g = api->spare_gen;
+
+	if (g == NULL)
+		return json_gen_new();
+	api->spare_gen = NULL;
+	return g;
+}
+
+/* Keeps C's generator and envelope buffer as the spare ones, or frees
+ * them. */
+static void
+api_spare_keep(struct api *api, struct api_call *c)
+{
+	const unsigned char *out;
+	size_t len = 0;
+
+	if (c->g) {
+		yajl_gen_get_buf(c->g, &out, &len);
+		if (api->spare_gen == NULL && len <= API_SPARE_MAX) {
+			yajl_gen_clear(c->g);
+			yajl_gen_reset(c->g, NULL);
+			api->spare_gen = c->g;
+		} else
+			yajl_gen_free(c->g);
+		c->g = NULL;
+	}
+	if (api->spare_body.data == NULL && c->body.cap <= API_SPARE_MAX) {
+		buf_reset(&c->body);
+		api->spare_body = c->body;
+	} else
+		buf_free(&c->body);
+	memset(&c->body, 0, sizeof(c->body));
+}
+
 /* Sends the answer of P (its hooks first), counts and logs it, and frees
  * P. On the loop thread. */
 static void
@@ -538,18 +642,18 @@ api_done(struct api *api, struct api_pending *p)
 	}
 	api_changes_free(p);
 	c->api = api;
+	if (c->body.data == NULL) {
+		c->body = api->spare_body;
+		memset(&api->spare_body, 0, sizeof(api->spare_body));
+	}
 	http = call_finish(c);
 	/* after the reply REQ may be gone (a client that left): nothing
 	 * below reads it */
 	call_send(c->req, http, (const unsigned char *)c->body.data, c->body.len,
 	    http == 503 ? c->retry_after : 0);
 	api_count(api, c);
-	log_info("api %s %s code=%d http=%d %.1fms client=%s", p->method,
-	    c->route ? p->name : "-", c->code, http,
-	    (api->hooks.monotonic(api->hooks.arg) - p->t0) * 1000, c->client_text);
-	if (c->g)
-		yajl_gen_free(c->g);
-	buf_free(&c->body);
+	api_log(p, http, (api->hooks.monotonic(api->hooks.arg) - p->t0) * 1000);
+	api_spare_keep(api, c);
 	params_free(&c->params);
 	account_free(&c->caller);
 	account_free(&c->target);
@@ -823,7 +927,7 @@ api_handle(struct api *api, struct evhttp_request *req)
 	}
 	if (api_as_user(c) == -1)
 		goto reply;
-	c->g = json_gen_new();
+	c->g = api_gen_new(api);
 	/* a write goes to the writer thread and is answered after its
 	 * commit; cron.run fires through the scheduler, which is the loop's */
 	if ((c->route->flags & API_WRITE) && api->writer && c->route->handler != api_cron_run) {

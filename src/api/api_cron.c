@@ -26,24 +26,35 @@
 #define CRON_UPCOMING_HOURS	168
 #define CRON_NEXT_RUNS_MAX	50	/* cron.get's nextRuns */
 
-static void api_cron_json_runs(struct api_call *c, const struct job *j, int id_null,
-    int next_runs);
+static void api_cron_json_full(struct api_call *c, const struct job *j, int id_null,
+    const char *ua, int next_runs);
 
-/* Writes J for the account acted for, with its computed fields. */
 static void
-api_cron_json(struct api_call *c, const struct job *j, int id_null)
+api_cron_json_ua(struct api_call *c, const struct job *j, int id_null, const char *ua)
 {
-	api_cron_json_runs(c, j, id_null, 0);
+	api_cron_json_full(c, j, id_null, ua, 0);
 }
 
-/* The same, with NEXT_RUNS fire times in "nextRuns" (0: left out). */
 static void
 api_cron_json_runs(struct api_call *c, const struct job *j, int id_null, int next_runs)
 {
-	char ua[512];
+	api_cron_json_full(c, j, id_null, NULL, next_runs);
+}
+
+/* Writes J for the account acted for, with its computed fields; UA is the
+ * server's User-Agent (config_user_agent), NULL to make it here; with
+ * NEXT_RUNS fire times in "nextRuns" (0: left out). */
+static void
+api_cron_json_full(struct api_call *c, const struct job *j, int id_null, const char *ua,
+    int next_runs)
+{
+	char own[512];
 	struct job_view v;
 
-	config_user_agent(c->api->cfg, ua, sizeof(ua));
+	if (ua == NULL) {
+		config_user_agent(c->api->cfg, own, sizeof(own));
+		ua = own;
+	}
 	memset(&v, 0, sizeof(v));
 	v.zone = job_zone(j, c->acct);
 	v.now = c->now;
@@ -61,6 +72,12 @@ api_cron_json_runs(struct api_call *c, const struct job *j, int id_null, int nex
 	v.user_agent = ua;
 	v.next_runs = next_runs;
 	job_json(c->g, j, &v);
+}
+
+static void
+api_cron_json(struct api_call *c, const struct job *j, int id_null)
+{
+	api_cron_json_ua(c, j, id_null, NULL);
 }
 
 /* Reads the job named by `id` (the caller's own) into J, in a transaction
@@ -115,6 +132,7 @@ struct cron_list {
 	int status;		/* -1 = any */
 	int64_t skip;
 	int64_t limit;
+	char ua[512];		/* the server's User-Agent, made once */
 };
 
 static int
@@ -141,7 +159,7 @@ api_cron_list_one(struct job *j, void *arg)
 		l->skip--;
 		return 0;
 	}
-	api_cron_json(l->c, j, 0);
+	api_cron_json_ua(l->c, j, 0, l->ua);
 	return --l->limit == 0;
 }
 
@@ -192,8 +210,11 @@ api_cron_list_group(struct api_call *c, uint64_t group)
 	}
 	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
 		return call_store_error(c, rc, "job");
+	config_user_agent(c->api->cfg, l.ua, sizeof(l.ua));
 	yajl_gen_array_open(c->g);
-	rc = job_each_page(&t, c->acct->id, l.group, (uint64_t)after, skip, api_cron_list_one, &l);
+	/* only a keyword needs the jobs' texts: the others are read light */
+	rc = (l.keyword && *l.keyword ? job_each_page : job_each_page_light)(&t, c->acct->id,
+	    l.group, (uint64_t)after, skip, api_cron_list_one, &l);
 	store_abort(&t);
 	if (rc != STORE_OK)
 		return call_store_error(c, rc, "job");
@@ -229,13 +250,28 @@ api_cron_get(struct api_call *c)
 	struct store_txn t;
 	struct job j;
 	int next_runs;
+	uint64_t id;
+	int rc;
 
 	if (api_cron_next_runs(c, &next_runs) == -1)
 		return -1;
-	if (api_cron_load(c, &t, 0, &j) == -1)
+	if (call_id(c, "id", &id) == -1)
 		return -1;
-	store_abort(&t);
+	if ((rc = store_begin(c->api->store, 0, &t)) != STORE_OK)
+		return call_store_error(c, rc, "job");
+	/* read light: shown before the transaction ends */
+	if ((rc = job_load_light(&t, c->acct->id, id, &j)) != STORE_OK) {
+		store_abort(&t);
+		if (rc == STORE_NOTFOUND)
+			return call_error(c, API_NOT_FOUND, "id", "job %llu not found", (unsigned long long)id);
+		return call_store_error(c, rc, "job");
+	}
+	if (call_group_allowed(c, j.group) == -1) {	/* a key limited to a group */
+		store_abort(&t);
+		return -1;
+	}
 	api_cron_json_runs(c, &j, 0, next_runs);
+	store_abort(&t);
 	job_free(&j);
 	return 0;
 }

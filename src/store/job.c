@@ -179,6 +179,11 @@ job_field(const char *name)
 /* The row of each record tag, so that decoding a record costs one lookup
  * per field, not a walk of the table. Derived from job_fields[] once. */
 static const struct job_field *job_fields_by_tag[256];
+/* The rows shown live (JOB_FF_LIVE), in the table's order: what job_json
+ * fills into a remembered text. */
+#define JOB_LIVE_MAX	16
+static const struct job_field *job_fields_live[JOB_LIVE_MAX];
+static size_t job_nlive;
 static int job_fields_indexed;
 
 void
@@ -188,9 +193,15 @@ job_fields_index(void)
 
 	if (job_fields_indexed)
 		return;
-	for (f = job_fields; f->name; f++)
+	for (f = job_fields; f->name; f++) {
 		if (f->tag != 0)
 			job_fields_by_tag[f->tag] = f;
+		if ((f->flags & JOB_FF_LIVE) && !(f->flags & JOB_FF_HIDDEN)) {
+			if (job_nlive == JOB_LIVE_MAX)
+				fatalx("job_fields: more than %d live fields", JOB_LIVE_MAX);
+			job_fields_live[job_nlive++] = f;
+		}
+	}
 	job_fields_indexed = 1;
 }
 
@@ -355,6 +366,7 @@ job_copy(struct job *dst, const struct job *src)
 
 	*dst = *src;
 	dst->digest = 0;
+	dst->record = NULL;
 	for (f = job_fields; f->name; f++)
 		if (f->type == JOB_FT_TEXT)
 			*(char **)job_field_ptr(dst, f) = xstrdup(*(char *const *)job_field_cptr(src, f));
@@ -475,6 +487,101 @@ job_decode(const void *data, size_t len, struct job *j)
 	return rc == 0 ? 0 : -1;
 }
 
+/* What a job read light holds, as remembered (points_fields_*) by the
+ * digest of its record: the expression and the timezone follow each
+ * other in TEXT, each ended by a NUL. */
+struct job_light {
+	uint64_t account, group;
+	int64_t starts_at, expires_at, paused_until, created_at;
+	int status;
+	unsigned char expression_len, timezone_len;
+	char text[POINTS_FIELDS_MAX - 6 * 8 - 8];
+};
+_Static_assert(sizeof(struct job_light) <= POINTS_FIELDS_MAX, "job_light outgrows its slot");
+
+/* J's light fields into L: 0, or -1 when they do not fit. */
+static int
+job_light_make(const struct job *j, struct job_light *l)
+{
+	size_t el = strlen(j->expression), tl = strlen(j->timezone);
+
+	if (el > 255 || tl > 255 || el + tl + 2 > sizeof(l->text))
+		return -1;
+	memset(l, 0, sizeof(*l));
+	l->account = j->account;
+	l->group = j->group;
+	l->starts_at = j->starts_at;
+	l->expires_at = j->expires_at;
+	l->paused_until = j->paused_until;
+	l->created_at = j->created_at;
+	l->status = j->status;
+	l->expression_len = (unsigned char)el;
+	l->timezone_len = (unsigned char)tl;
+	memcpy(l->text, j->expression, el + 1);
+	memcpy(l->text + el + 1, j->timezone, tl + 1);
+	return 0;
+}
+
+static void
+job_light_use(const struct job_light *l, struct job *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->account = l->account;
+	j->group = l->group;
+	j->starts_at = l->starts_at;
+	j->expires_at = l->expires_at;
+	j->paused_until = l->paused_until;
+	j->created_at = l->created_at;
+	j->status = l->status;
+	j->expression = xstrndup(l->text, l->expression_len);
+	j->timezone = xstrndup(l->text + l->expression_len + 1, l->timezone_len);
+	j->st.last_status = -1;
+}
+
+/* The numbers of the record, its expression and its timezone; the other
+ * texts stay NULL and the tasks unread (a job read light). Only the
+ * fields of struct job_light count: those that choose and show a job. */
+static int
+job_decode_light(const void *data, size_t len, struct job *j)
+{
+	struct record_reader r;
+	struct record_val v;
+	uint8_t tag;
+	int rc;
+
+	job_defaults(j, 0);
+	if (record_open(&r, data, len) == -1)
+		rc = -1;
+	else {
+		while ((rc = record_next(&r, &tag, &v)) == 1) {
+			const struct job_field *f;
+			void *p;
+
+			if (tag == J_TASK || (f = job_field_by_tag(tag)) == NULL)
+				continue;
+			p = job_field_ptr(j, f);
+			switch (f->type) {
+			case JOB_FT_TEXT:
+				if (f->offset == J(expression) || f->offset == J(timezone))
+					record_set_str((char **)p, &v);
+				break;
+			case JOB_FT_INT:
+			case JOB_FT_BOOL:
+			case JOB_FT_ENUM: *(int *)p = (int)v.u; break;
+			case JOB_FT_TIME:
+			case JOB_FT_STAMP: *(int64_t *)p = v.i; break;
+			case JOB_FT_ID: *(uint64_t *)p = v.u; break;
+			case JOB_FT_VIEW: break;
+			}
+		}
+	}
+	if (j->expression == NULL)
+		j->expression = xstrdup("");
+	if (j->timezone == NULL)
+		j->timezone = xstrdup("");
+	return rc == 0 ? 0 : -1;
+}
+
 static void
 job_state_encode(const struct job_state *s, struct buf *b)
 {
@@ -561,9 +668,10 @@ job_peek(const void *data, size_t len, struct job_peek *p)
 	return rc == 0 ? 0 : -1;
 }
 
-int
-job_load(struct store_txn *t, uint64_t id, struct job *out)
+static int
+job_read(struct store_txn *t, uint64_t id, struct job *out, int light)
 {
+	uint64_t digest;
 	uint8_t key[8];
 	MDB_val v;
 	int rc;
@@ -572,10 +680,25 @@ job_load(struct store_txn *t, uint64_t id, struct job *out)
 	record_key_u64(key, id);
 	if ((rc = store_get(t, DB_JOBS, key, sizeof(key), &v)) != STORE_OK)
 		return rc;
-	if (job_decode(v.mv_data, v.mv_size, out) == -1)
+	digest = points_digest(0, v.mv_data, v.mv_size);
+	if (light) {
+		struct points *p = store_points(t->store);
+		struct job_light l;
+
+		if (points_fields_get(p, id, digest, &l, sizeof(l)))
+			job_light_use(&l, out);
+		else {
+			if (job_decode_light(v.mv_data, v.mv_size, out) == -1)
+				goto corrupt;
+			if (p && job_light_make(out, &l) == 0)
+				points_fields_put(p, id, digest, &l, sizeof(l));
+		}
+		out->record = v.mv_data;
+		out->record_len = v.mv_size;
+	} else if (job_decode(v.mv_data, v.mv_size, out) == -1)
 		goto corrupt;
 	out->id = id;
-	out->digest = points_digest(0, v.mv_data, v.mv_size);
+	out->digest = digest;
 	rc = store_get(t, DB_JOBSTATE, key, sizeof(key), &v);
 	if (rc == STORE_OK && job_state_decode(v.mv_data, v.mv_size, &out->st) == -1)
 		goto corrupt;
@@ -588,6 +711,24 @@ corrupt:
 	log_warnx("store: job %llu: corrupt record", (unsigned long long)id);
 	job_free(out);
 	return STORE_FAILED;
+}
+
+int
+job_load(struct store_txn *t, uint64_t id, struct job *out)
+{
+	return job_read(t, id, out, 0);
+}
+
+int
+job_load_light(struct store_txn *t, uint64_t account, uint64_t id, struct job *out)
+{
+	int rc = job_read(t, id, out, 1);
+
+	if (rc == STORE_OK && out->account != account) {
+		job_free(out);
+		return STORE_NOTFOUND;
+	}
+	return rc;
 }
 
 int
@@ -816,7 +957,7 @@ job_of_task(struct store_txn *t, uint64_t task_id, uint64_t *job_id)
  * AFTER, passing over the first SKIP entries by their keys alone. */
 static int
 job_each_indexed(struct store_txn *t, enum store_db db, uint64_t owner, uint64_t after,
-    uint64_t skip, int (*fn)(struct job *, void *), void *arg)
+    uint64_t skip, int light, int (*fn)(struct job *, void *), void *arg)
 {
 	struct store_iter it;
 	uint8_t prefix[8], from[16];
@@ -846,7 +987,7 @@ job_each_indexed(struct store_txn *t, enum store_db db, uint64_t owner, uint64_t
 			continue;
 		}
 		id = record_get_u64((const uint8_t *)it.key.mv_data + 8);
-		if ((rc = job_load(t, id, &j)) != STORE_OK) {
+		if ((rc = job_read(t, id, &j, light)) != STORE_OK) {
 			log_warnx("store: %s: job %llu is indexed but cannot be read",
 			    store_db_name(db), (unsigned long long)id);
 			if (rc == STORE_NOTFOUND)
@@ -865,13 +1006,13 @@ job_each_indexed(struct store_txn *t, enum store_db db, uint64_t owner, uint64_t
 int
 job_each(struct store_txn *t, uint64_t account, int (*fn)(struct job *, void *), void *arg)
 {
-	return job_each_indexed(t, DB_JOBS_BY_ACCOUNT, account, 0, 0, fn, arg);
+	return job_each_indexed(t, DB_JOBS_BY_ACCOUNT, account, 0, 0, 0, fn, arg);
 }
 
 int
 job_each_in_group(struct store_txn *t, uint64_t group, int (*fn)(struct job *, void *), void *arg)
 {
-	return job_each_indexed(t, DB_JOBS_BY_GROUP, group, 0, 0, fn, arg);
+	return job_each_indexed(t, DB_JOBS_BY_GROUP, group, 0, 0, 0, fn, arg);
 }
 
 int
@@ -879,8 +1020,17 @@ job_each_page(struct store_txn *t, uint64_t account, uint64_t group, uint64_t af
     uint64_t skip, int (*fn)(struct job *, void *), void *arg)
 {
 	if (group)
-		return job_each_indexed(t, DB_JOBS_BY_GROUP, group, after, skip, fn, arg);
-	return job_each_indexed(t, DB_JOBS_BY_ACCOUNT, account, after, skip, fn, arg);
+		return job_each_indexed(t, DB_JOBS_BY_GROUP, group, after, skip, 0, fn, arg);
+	return job_each_indexed(t, DB_JOBS_BY_ACCOUNT, account, after, skip, 0, fn, arg);
+}
+
+int
+job_each_page_light(struct store_txn *t, uint64_t account, uint64_t group, uint64_t after,
+    uint64_t skip, int (*fn)(struct job *, void *), void *arg)
+{
+	if (group)
+		return job_each_indexed(t, DB_JOBS_BY_GROUP, group, after, skip, 1, fn, arg);
+	return job_each_indexed(t, DB_JOBS_BY_ACCOUNT, account, after, skip, 1, fn, arg);
 }
 
 uint64_t
@@ -1254,42 +1404,150 @@ job_json_fields(yajl_gen g, const struct job *j, const struct job_view *v, int t
 	yajl_gen_map_close(g);
 }
 
+/* The value of live field F as job_json_fields writes it, made here
+ * without yajl (the fields are read at every job of every read), into
+ * OUT: its length, or 0 when it is not made here. */
+#define JOB_LIVE_TEXT_MAX	32
+static size_t
+job_live_value(const struct job_field *f, const struct job *j, const struct job_view *v,
+    char out[JOB_LIVE_TEXT_MAX])
+{
+	int64_t n, ms;
+	size_t o;
+
+	if (f->show == job_show_status)
+		n = v->status;
+	else if (f->show == job_show_fail)
+		n = j->st.fail;
+	else if (f->show == job_show_last_run)
+		n = j->st.last_run;
+	else if (f->show == job_show_next_run)
+		n = v->next_run;
+	else if (f->show == job_show_paused)
+		n = j->paused_until > v->now ? j->paused_until : 0;
+	else if (f->show == job_show_points)
+		return json_int_text(out, job_points(j, v));
+	else if (f->show == job_show_last_status) {
+		if (j->st.last_status < 0)
+			n = 0;
+		else
+			return json_int_text(out, j->st.last_status);
+	} else if (f->show == job_show_processing) {
+		memcpy(out, v->processing ? "true" : "false", v->processing ? 4 : 5);
+		return v->processing ? 4 : 5;
+	} else if (f->show == job_show_last_duration) {
+		if (j->st.last_status < 0)
+			n = 0;
+		else {
+			/* "%.3f" of a whole number of milliseconds (as the state
+			 * stores it); anything else goes through yajl */
+			double d = j->st.last_duration;
+
+			if (!(d >= 0 && d < 1e12))
+				return 0;
+			ms = (int64_t)(d * 1000 + 0.5);
+			if ((double)ms / 1000 != d)
+				return 0;
+			o = json_int_text(out, ms / 1000);
+			out[o++] = '.';
+			out[o++] = (char)('0' + ms / 100 % 10);
+			out[o++] = (char)('0' + ms / 10 % 10);
+			out[o++] = (char)('0' + ms % 10);
+			return o;
+		}
+	} else
+		return 0;
+	/* times and the last status: 0 / never is null */
+	if (n == 0 && f->show != job_show_status && f->show != job_show_fail) {
+		memcpy(out, "null", 4);
+		return 4;
+	}
+	return json_int_text(out, n);
+}
+
+/* The value of live field F written by its show hook through yajl, as
+ * {"name":value}: a number, null or a boolean, which holds no ',' or '}'.
+ * Appended to OUT. */
+static void
+job_live_value_yajl(const struct job_field *f, const struct job *j, const struct job_view *v,
+    struct buf *out)
+{
+	yajl_gen lg = json_gen_new();
+	const unsigned char *text;
+	const char *val;
+	size_t len;
+
+	yajl_gen_map_open(lg);
+	f->show(lg, j, v);
+	yajl_gen_map_close(lg);
+	yajl_gen_get_buf(lg, &text, &len);
+	val = strstr((const char *)text, "\":") + 2;
+	buf_add(out, val, strcspn(val, ",}"));
+	yajl_gen_free(lg);
+}
+
 /* TEXT (J's template) with the live fields' values of now filled in,
- * written to G as one value. The live values are written by yajl, as
- * {"status":0,"fail":0,...}: numbers, null and booleans, which hold no
- * ',' or '}', taken in the template's order. */
+ * written to G as one value; the marks are the live fields in the
+ * table's order. */
 static void
 job_json_fill(yajl_gen g, const struct job *j, const struct job_view *v, const char *text,
     size_t len)
 {
-	const struct job_field *f;
-	const unsigned char *live;
-	const char *p, *end = text + len, *mark, *val;
+	const char *p, *end = text + len, *mark;
+	char stack[4096], val[JOB_LIVE_TEXT_MAX];
 	struct buf out = BUF_INIT;
-	yajl_gen lg = json_gen_new();
-	size_t llen, n;
+	size_t o = 0, i = 0, n;
+	int onstack = len + job_nlive * JOB_LIVE_TEXT_MAX <= sizeof(stack);
 
-	yajl_gen_map_open(lg);
-	for (f = job_fields; f->name; f++)
-		if ((f->flags & JOB_FF_LIVE) && !(f->flags & JOB_FF_HIDDEN))
-			f->show(lg, j, v);
-	yajl_gen_map_close(lg);
-	yajl_gen_get_buf(lg, &live, &llen);
-	val = (const char *)live;
+	/* the output goes to the stack when it fits and every value is made
+	 * by hand; else to OUT */
 	for (p = text; p < end; p = mark + 1) {
-		if ((mark = memchr(p, '\1', (size_t)(end - p))) == NULL) {
-			buf_add(&out, p, (size_t)(end - p));
+		if ((mark = memchr(p, '\1', (size_t)(end - p))) == NULL)
+			mark = end;
+		n = (size_t)(mark - p);
+		if (onstack) {
+			memcpy(stack + o, p, n);
+			o += n;
+		} else
+			buf_add(&out, p, n);
+		if (mark == end)
 			break;
+		if (i == job_nlive)
+			break;	/* not a template of this build's table */
+		n = job_live_value(job_fields_live[i], j, v, val);
+		if (n == 0 && onstack) {
+			buf_add(&out, stack, o);
+			onstack = 0;
 		}
-		buf_add(&out, p, (size_t)(mark - p));
-		val = strstr(val, "\":") + 2;
-		n = strcspn(val, ",}");
-		buf_add(&out, val, n);
-		val += n;
+		if (n == 0)
+			job_live_value_yajl(job_fields_live[i], j, v, &out);
+		else if (onstack) {
+			memcpy(stack + o, val, n);
+			o += n;
+		} else
+			buf_add(&out, val, n);
+		i++;
 	}
-	yajl_gen_number(g, out.data, out.len);
+	if (onstack)
+		yajl_gen_number(g, stack, o);
+	else
+		yajl_gen_number(g, out.data ? out.data : "", out.len);
 	buf_free(&out);
-	yajl_gen_free(lg);
+}
+
+/* J as read from the store, fully: a job read light decodes its record
+ * into FULL, which the caller frees. */
+static const struct job *
+job_full(const struct job *j, struct job *full)
+{
+	if (j->record == NULL)
+		return j;
+	if (job_decode(j->record, j->record_len, full) == -1)
+		log_warnx("store: job %llu: corrupt record", (unsigned long long)j->id);
+	full->id = j->id;
+	full->st = j->st;
+	full->digest = j->digest;
+	return full;
 }
 
 void
@@ -1299,10 +1557,16 @@ job_json(yajl_gen g, const struct job *j, const struct job_view *v)
 	uint64_t digest;
 	size_t len;
 
+	struct job full;
+
+	memset(&full, 0, sizeof(full));
+	if (!job_fields_indexed)
+		job_fields_index();
 	/* a job read from the store: its record's fields as they were shown
 	 * last time, and the live ones of now */
 	if (v->points == NULL || j->digest == 0 || v->id_null || v->next_runs) {
-		job_json_fields(g, j, v, 0);
+		job_json_fields(g, job_full(j, &full), v, 0);
+		job_free(&full);
 		return;
 	}
 	digest = points_digest(j->digest, &v->zone, sizeof(v->zone));
@@ -1312,7 +1576,8 @@ job_json(yajl_gen g, const struct job *j, const struct job_view *v)
 		yajl_gen t = json_gen_new();
 		const unsigned char *made;
 
-		job_json_fields(t, j, v, 1);
+		job_json_fields(t, job_full(j, &full), v, 1);
+		job_free(&full);
 		yajl_gen_get_buf(t, &made, &len);
 		points_text_put(v->points, j->id, digest, (const char *)made, len);
 		yajl_gen_free(t);

@@ -123,6 +123,12 @@ struct job {
 	uint64_t digest;	/* of the stored record it was loaded from; 0 = none
 				 * (new, copied or changed since): the key of what
 				 * reads remember of it (points.h) */
+	/* A job read light (job_load_light): its stored record, valid while
+	 * the read transaction lasts. Only its numbers, expression and
+	 * timezone are decoded (the other texts are NULL, and it has no
+	 * tasks): job_json decodes the rest only if it must. */
+	const void *record;
+	size_t record_len;
 };
 
 struct job_view;
@@ -216,6 +222,10 @@ int  job_load(struct store_txn *t, uint64_t id, struct job *out);
 /* Loads job ID when it belongs to ACCOUNT; another account's job is
  * STORE_NOTFOUND, exactly like a missing one. */
 int  job_load_owned(struct store_txn *t, uint64_t account, uint64_t id, struct job *out);
+/* job_load_owned for a job that is only shown (job_json) before T ends:
+ * read light (struct job's `record`), without copying the texts its
+ * remembered Job object holds. Never copy or write such a job. */
+int  job_load_light(struct store_txn *t, uint64_t account, uint64_t id, struct job *out);
 
 /* Gives J an id and its creation time, writes it with its indexes and
  * counts it in its account. Errors are sticky in T. */
@@ -254,6 +264,10 @@ int  job_each_in_group(struct store_txn *t, uint64_t group, int (*fn)(struct job
  * costs its own jobs, not the ones before it. Returns STORE_OK or an
  * error. */
 int  job_each_page(struct store_txn *t, uint64_t account, uint64_t group, uint64_t after,
+	uint64_t skip, int (*fn)(struct job *, void *), void *arg);
+/* The same with each job read light (job_load_light), for FN that only
+ * filters on numbers and shows the job with job_json. */
+int  job_each_page_light(struct store_txn *t, uint64_t account, uint64_t group, uint64_t after,
 	uint64_t skip, int (*fn)(struct job *, void *), void *arg);
 /* The number of jobs in GROUP. */
 uint64_t job_count_in_group(struct store_txn *t, uint64_t group);

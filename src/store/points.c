@@ -36,6 +36,12 @@ struct points {
 		char *text;
 		size_t len;
 	} text[POINTS_TEXTS];
+	struct {
+		uint64_t id;		/* 0 = empty */
+		uint64_t digest;
+		size_t len;
+		unsigned char data[POINTS_FIELDS_MAX];
+	} fields[POINTS_TEXTS];
 };
 
 struct points *
@@ -231,6 +237,31 @@ points_text_get(struct points *p, uint64_t id, uint64_t digest, size_t *len)
 		return NULL;
 	*len = p->text[i].len;
 	return p->text[i].text;
+}
+
+int
+points_fields_get(struct points *p, uint64_t id, uint64_t digest, void *out, size_t len)
+{
+	size_t i = (size_t)(id % POINTS_TEXTS);
+
+	if (p == NULL || p->fields[i].id != id || id == 0 || p->fields[i].digest != digest ||
+	    p->fields[i].len != len)
+		return 0;
+	memcpy(out, p->fields[i].data, len);
+	return 1;
+}
+
+void
+points_fields_put(struct points *p, uint64_t id, uint64_t digest, const void *data, size_t len)
+{
+	size_t i = (size_t)(id % POINTS_TEXTS);
+
+	if (p == NULL || len > POINTS_FIELDS_MAX)
+		return;
+	memcpy(p->fields[i].data, data, len);
+	p->fields[i].len = len;
+	p->fields[i].id = id;
+	p->fields[i].digest = digest;
 }
 
 void

@@ -60,6 +60,13 @@ const char *points_text_get(struct points *p, uint64_t id, uint64_t digest, size
 /* Remembers LEN bytes of TEXT (copied) for job ID and DIGEST. */
 void points_text_put(struct points *p, uint64_t id, uint64_t digest, const char *text,
 	size_t len);
+/* LEN bytes (at most POINTS_FIELDS_MAX) remembered for job ID and DIGEST:
+ * the fields of its record a read needs (job.c), so that a record seen
+ * before is not decoded again. The get returns 1 with OUT filled, or 0. */
+#define POINTS_FIELDS_MAX	160
+int  points_fields_get(struct points *p, uint64_t id, uint64_t digest, void *out, size_t len);
+void points_fields_put(struct points *p, uint64_t id, uint64_t digest, const void *data,
+	size_t len);
 /* A digest of LEN bytes of DATA, continuing H (0 to start). */
 uint64_t points_digest(uint64_t h, const void *data, size_t len);
 

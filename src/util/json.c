@@ -57,11 +57,12 @@ json_strn(yajl_gen g, const char *s, size_t len)
 
 /* yajl formats integers with sprintf; this is the API's hottest number
  * path (ids, times), so it is done by hand. */
-void
-json_int(yajl_gen g, int64_t v)
+size_t
+json_int_text(char *out, int64_t v)
 {
 	char buf[24], *p = buf + sizeof(buf);
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n;
 
 	do {
 		*--p = (char)('0' + u % 10);
@@ -69,7 +70,17 @@ json_int(yajl_gen g, int64_t v)
 	} while (u);
 	if (v < 0)
 		*--p = '-';
-	yajl_gen_number(g, p, (size_t)(buf + sizeof(buf) - p));
+	n = (size_t)(buf + sizeof(buf) - p);
+	memcpy(out, p, n);
+	return n;
+}
+
+void
+json_int(yajl_gen g, int64_t v)
+{
+	char buf[24];
+
+	yajl_gen_number(g, buf, json_int_text(buf, v));
 }
 
 void

@@ -72,6 +72,58 @@ log_verbosity(void)
 static void log_vwrite(int, const char *, va_list, const char *)
     __attribute__((format(printf, 2, 0)));
 
+/* The time stamp of a line on stderr, "2026-01-02T03:04:05.678Z", into
+ * OUT (at least 32 bytes, terminated): its length. */
+static size_t
+log_stamp(char *out)
+{
+	/* per thread: the store's writer thread logs too */
+	static _Thread_local time_t last;
+	static _Thread_local char when[32];
+	static _Thread_local size_t whenlen;
+	struct timespec ts;
+	long ms;
+
+	/* one line per API request: format the second once */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != last || whenlen == 0) {
+		struct tm tm;
+
+		gmtime_r(&ts.tv_sec, &tm);
+		whenlen = strftime(when, sizeof(when) - 6, "%Y-%m-%dT%H:%M:%S", &tm);
+		last = ts.tv_sec;
+	}
+	ms = ts.tv_nsec / 1000000;
+	memcpy(out, when, whenlen);
+	out[whenlen] = '.';
+	out[whenlen + 1] = (char)('0' + ms / 100);
+	out[whenlen + 2] = (char)('0' + ms / 10 % 10);
+	out[whenlen + 3] = (char)('0' + ms % 10);
+	out[whenlen + 4] = 'Z';
+	out[whenlen + 5] = '\0';
+	return whenlen + 5;
+}
+
+void
+log_info_text(const char *msg, size_t len)
+{
+	char line[1024];
+	size_t n;
+
+	if (!log_foreground) {
+		syslog(LOG_INFO, "%.*s", (int)len, msg);
+		return;
+	}
+	n = log_stamp(line);
+	line[n++] = ' ';
+	if (len > sizeof(line) - n - 1)
+		len = sizeof(line) - n - 1;
+	memcpy(line + n, msg, len);
+	n += len;
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
+}
+
 static void
 log_vwrite(int pri, const char *fmt, va_list ap, const char *suffix)
 {
@@ -79,22 +131,10 @@ log_vwrite(int pri, const char *fmt, va_list ap, const char *suffix)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_foreground) {
-		/* per thread: the store's writer thread logs too */
-		static _Thread_local time_t last;
-		static _Thread_local char when[32];
-		struct timespec ts;
+		char when[32];
 
-		/* one line per API request: format the second once */
-		clock_gettime(CLOCK_REALTIME, &ts);
-		if (ts.tv_sec != last) {
-			struct tm tm;
-
-			gmtime_r(&ts.tv_sec, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-			last = ts.tv_sec;
-		}
-		fprintf(stderr, "%s.%03ldZ %s%s%s\n", when, ts.tv_nsec / 1000000, msg,
-		    suffix ? ": " : "", suffix ? suffix : "");
+		log_stamp(when);
+		fprintf(stderr, "%s %s%s%s\n", when, msg, suffix ? ": " : "", suffix ? suffix : "");
 		if (pri <= LOG_WARNING)
 			fflush(stderr);
 	} else {

@@ -25,6 +25,10 @@ void log_flush(void);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* appends strerror(errno) */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_info of a line the caller made (LEN bytes of MSG, no newline): the
+ * API's access log, one line per request, written without printf. A line
+ * longer than about 1 KB is cut. */
+void log_info_text(const char *msg, size_t len);
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
