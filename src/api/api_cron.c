@@ -268,6 +268,7 @@ api_cron_get(struct api_call *c)
 	}
 	if (call_group_allowed(c, j.group) == -1) {	/* a key limited to a group */
 		store_abort(&t);
+		job_free(&j);
 		return -1;
 	}
 	api_cron_json_runs(c, &j, 0, next_runs);
