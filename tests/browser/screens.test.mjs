@@ -107,6 +107,8 @@ test('groups: add, rename in place, move a job into it, delete', async () => {
   await page.getByRole('heading', {name: /^Edit/}).waitFor();
   await page.getByLabel('Group', {exact: true}).selectOption({label: 'backups'});
   await page.getByRole('button', {name: 'Save'}).click();
+  // the job's page, once the save is answered (not the form's own heading)
+  await page.waitForURL(`${d.origin}/jobs/${jobId}`);
   await page.getByRole('heading', {name: 'grouped job'}).waitFor();
   assert.equal((await api('cron.get', {id: jobId})).group, g.id);
   await page.goto(`${d.origin}/jobs?group=${g.id}`);
