@@ -34,8 +34,11 @@ check() {	# NAME COMMAND PATTERN...
 check "bench/cron-next runs" "$srcdir/bench/cron-next" \
 	"^parse .* ns mean" "next mix   UTC .* median"
 check "bench/fire --quick runs" "$srcdir/bench/fire --quick" \
-	"runs 1000" "all_started_after_ms" "jitter_p99_ms" "executions/s: [0-9]" "loaded 20000 jobs"
-check "bench/api --quick runs" "$srcdir/bench/api --quick" "cron.get" "baseline"
+	"runs 1000" "all_started_after_ms" "jitter_p99_ms" "executions/s: [0-9]" "loaded 20000 jobs" \
+	"/healthz said ok" "load / raw walk: [0-9]"
+check "bench/api --quick runs" "$srcdir/bench/api --quick" "cron.get" "baseline" \
+	"cron.add / lmdb single commit: [0-9]" "cron.add / lmdb group commit: [0-9]" \
+	"cron.get cpu / baseline cpu: [0-9]"
 check "bench/dashboard --quick runs" "$srcdir/bench/dashboard --quick" \
 	"first visit: .* KB transferred" "jobs table: [0-9]* ms median" "yardstick: .* / yardstick: [0-9]"
 exit $fail

@@ -238,19 +238,25 @@ server_bind(struct server *srv)
 	return 0;
 }
 
-/* GET /healthz: 200 when the store answers, 503 otherwise. */
+/* GET /healthz: 200 when the store answers, 503 otherwise; while the
+ * schedule loads at start-up, 200 with "loading" and the progress. */
 static void
 server_healthz(struct server *srv, struct evhttp_request *req)
 {
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 	struct store_txn t;
+	uint64_t loaded, total;
 	int ok = store_begin(srv->store, 0, &t) == STORE_OK;
 
 	if (ok)
 		store_abort(&t);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
-	evbuffer_add_printf(out, "{\"status\":\"%s\"}", ok ? "ok" : "unavailable");
+	if (ok && srv->sched && sched_load_progress(srv->sched, &loaded, &total))
+		evbuffer_add_printf(out, "{\"status\":\"loading\",\"loaded\":%llu,\"total\":%llu}",
+		    (unsigned long long)loaded, (unsigned long long)total);
+	else
+		evbuffer_add_printf(out, "{\"status\":\"%s\"}", ok ? "ok" : "unavailable");
 	evhttp_send_reply(req, ok ? 200 : 503, ok ? "OK" : "Service Unavailable", out);
 }
 

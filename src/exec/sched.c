@@ -28,7 +28,9 @@
 #include "engine/tz.h"
 
 #define SCHED_ARM_MAX		60	/* seconds: re-read the wall clock at least this often */
-#define SCHED_LOAD_SLICE	20000	/* jobs read per loop turn at start-up */
+#define SCHED_LOAD_SLICE	20000	/* at most this many jobs read per loop turn at start-up */
+#define SCHED_LOAD_BUDGET	0.005	/* and for at most this long (seconds), so
+					 * that the API answers meanwhile */
 
 /* A compiled schedule shared by every job with the same normalized text. */
 struct shared_cron {
@@ -109,6 +111,8 @@ struct sched {
 	int64_t load_now;
 	double load_t0;
 	size_t load_fires;
+	uint64_t load_seen;		/* job records read so far */
+	uint64_t load_total;		/* job records when the load began */
 };
 
 /* ---- shared schedules */
@@ -886,11 +890,12 @@ sched_fire_cmp(const void *a, const void *b)
 	return x->job < y->job ? -1 : x->job > y->job;
 }
 
-/* Reads up to MAX jobs after s->load_after into the heap, with the fires
- * they missed up to s->load_now, and submits those. Returns 1 when jobs
- * remain, 0 when the load is done, -1 when the store cannot be read. */
+/* Reads up to MAX jobs after s->load_after into the heap, for at most
+ * BUDGET seconds (0: no limit), with the fires they missed up to
+ * s->load_now, and submits those. Returns 1 when jobs remain, 0 when the
+ * load is done, -1 when the store cannot be read. */
 static int
-sched_load_slice(struct sched *s, size_t max)
+sched_load_slice(struct sched *s, size_t max, double budget)
 {
 	struct store_txn t;
 	struct store_iter it;
@@ -899,11 +904,14 @@ sched_load_slice(struct sched *s, size_t max)
 	const char *lo = NULL, *hi = NULL;
 	size_t nfires = 0, cap = 0, nexpired = 0, seen = 0, i;
 	int64_t now = s->load_now;
+	double until = budget > 0 ? sched_monotonic() + budget : 0;
 	uint8_t from[8];
 	int rc, more = 0;
 
 	if ((rc = store_begin(s->env.store, 0, &t)) != STORE_OK)
 		return -1;
+	if (s->load_total == 0)
+		s->load_total = store_count(&t, DB_JOBS);
 	store_iter_open(&t, DB_JOBS, NULL, 0, &it);
 	if (s->load_after) {
 		record_key_u64(from, s->load_after + 1);
@@ -916,10 +924,13 @@ sched_load_slice(struct sched *s, size_t max)
 		uint64_t id;
 		int64_t baseline;
 
-		if (seen++ == max) {
+		if (seen == max || (until > 0 && seen % 64 == 0 && seen > 0 &&
+		    sched_monotonic() >= until)) {
 			more = 1;
 			break;
 		}
+		seen++;
+		s->load_seen++;
 		if (lo == NULL || (const char *)it.val.mv_data < lo)
 			lo = it.val.mv_data;
 		if ((const char *)it.val.mv_data + it.val.mv_size > hi)
@@ -997,7 +1008,7 @@ sched_load_next(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (s->stopped)
 		return;
-	if ((rc = sched_load_slice(s, SCHED_LOAD_SLICE)) == -1)
+	if ((rc = sched_load_slice(s, SCHED_LOAD_SLICE, SCHED_LOAD_BUDGET)) == -1)
 		log_warnx("sched: the jobs after %llu cannot be read from the store; "
 		    "they are not scheduled", (unsigned long long)s->load_after);
 	if (rc == 1)
@@ -1018,6 +1029,8 @@ sched_load_accounts(struct sched *s, int64_t now)
 	s->load_now = now;
 	s->load_after = 0;
 	s->load_fires = 0;
+	s->load_seen = 0;
+	s->load_total = 0;
 	s->load_t0 = sched_monotonic();
 	if ((rc = store_begin(s->env.store, 0, &t)) != STORE_OK)
 		return -1;
@@ -1044,7 +1057,7 @@ sched_load(struct sched *s, int64_t now)
 	if (sched_load_accounts(s, now) == -1)
 		return -1;
 	s->loading = 1;
-	while ((rc = sched_load_slice(s, SCHED_LOAD_SLICE)) == 1)
+	while ((rc = sched_load_slice(s, SCHED_LOAD_SLICE, 0)) == 1)
 		;
 	if (rc == -1) {
 		s->loading = 0;
@@ -1059,10 +1072,21 @@ int
 sched_load_start(struct sched *s, int64_t now)
 {
 	const struct timeval soon = { 0, 0 };
+	int rc;
 
 	if (sched_load_accounts(s, now) == -1)
 		return -1;
 	s->loading = 1;
+	/* the first slice now: a small store is loaded before the daemon
+	 * listens, a large one a budget's worth */
+	if ((rc = sched_load_slice(s, SCHED_LOAD_SLICE, SCHED_LOAD_BUDGET)) != 1) {
+		if (rc == -1)
+			log_warnx("sched: the jobs after %llu cannot be read from the store; "
+			    "they are not scheduled", (unsigned long long)s->load_after);
+		sched_load_done(s);
+		sched_arm(s);
+		return 0;
+	}
 	if (s->load == NULL)
 		s->load = evtimer_new(s->env.base, sched_load_next, s);
 	event_add(s->load, &soon);
@@ -1072,6 +1096,14 @@ sched_load_start(struct sched *s, int64_t now)
 int
 sched_loading(const struct sched *s)
 {
+	return s->loading;
+}
+
+int
+sched_load_progress(const struct sched *s, uint64_t *loaded, uint64_t *total)
+{
+	*loaded = s->load_seen;
+	*total = s->load_total > s->load_seen ? s->load_total : s->load_seen;
 	return s->loading;
 }
 

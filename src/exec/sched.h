@@ -45,7 +45,8 @@ void sched_free(struct sched *);
 int  sched_load(struct sched *, int64_t now);
 /* The same on the event loop: the accounts now, then the jobs in slices
  * of some thousands per loop turn, so that the API answers meanwhile. The
- * jobs are placed and caught up as at NOW; a fire that comes during the
+ * jobs are placed and caught up as at NOW (the first slice before it
+ * returns, each for at most a few milliseconds); a fire that comes during the
  * load runs once, at the timer's next tick after its slice. A job the API
  * changes before its slice is read by the slice. Returns 0, or -1 when
  * the accounts cannot be read (logged); a later slice that cannot be read
@@ -53,6 +54,9 @@ int  sched_load(struct sched *, int64_t now);
 int  sched_load_start(struct sched *, int64_t now);
 /* 1 while sched_load_start's slices are still being read. */
 int  sched_loading(const struct sched *);
+/* The same, with the job records read so far in *LOADED and those in the
+ * store when the load began (or *LOADED, if more) in *TOTAL. */
+int  sched_load_progress(const struct sched *, uint64_t *loaded, uint64_t *total);
 
 /* A job was written (or deleted) by a committed transaction: its place in
  * the heap follows. A (the job's account) gives the zone of a job without
