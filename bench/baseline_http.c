@@ -32,10 +32,10 @@
 #include <event2/listener.h>
 
 /* As in src/daemon/server.c and src/api/api.h. */
-#define BODY_MAX	(64 * 1024)
-#define BODY_HARD_MAX	(4 * BODY_MAX)
-#define HEADERS_MAX	8192
-#define IDLE_TIMEOUT	60	/* [server] idle_timeout's default */
+#define BODY_MAX (64 * 1024)
+#define BODY_HARD_MAX (4 * BODY_MAX)
+#define HEADERS_MAX 8192
+#define IDLE_TIMEOUT 60 /* [server] idle_timeout's default */
 
 static const char default_body[] =
     "{\"status\":\"success\",\"code\":0,\"data\":{\"id\":1,\"name\":\"bench1\","
@@ -134,8 +134,7 @@ main(int argc, char **argv)
 	evhttp_set_max_headers_size(http, HEADERS_MAX);
 	evhttp_set_max_body_size(http, BODY_HARD_MAX);
 	evhttp_set_timeout(http, IDLE_TIMEOUT);
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
 	evhttp_set_default_content_type(http, "application/json");
 	evhttp_set_gencb(http, answer, NULL);
 

@@ -20,27 +20,46 @@
 #include "engine/tz.h"
 
 static const char *const mix[] = {
-	"* * * * *", "*/15 * * * *", "0 2 * * *", "30 2 * * *", "0 8 * * 1-5",
-	"0 0 1 * *", "0 0 L * *", "*/5 9-17 * * 1-5", "*/10 * * * * *", "0 0 13 * 5",
-	"0 15 10 ? * 6L", "0 0 12 15W * ?", "0 0 29 2 *", "@every 90m", "0 0,12 1 */2 *",
-	"5 4 * * sun", "0 0 * * 0", "0 */6 * * *", "0 9 * * 1#1", "0 0 1 1 *",
+	"* * * * *",
+	"*/15 * * * *",
+	"0 2 * * *",
+	"30 2 * * *",
+	"0 8 * * 1-5",
+	"0 0 1 * *",
+	"0 0 L * *",
+	"*/5 9-17 * * 1-5",
+	"*/10 * * * * *",
+	"0 0 13 * 5",
+	"0 15 10 ? * 6L",
+	"0 0 12 15W * ?",
+	"0 0 29 2 *",
+	"@every 90m",
+	"0 0,12 1 */2 *",
+	"5 4 * * sun",
+	"0 0 * * 0",
+	"0 */6 * * *",
+	"0 9 * * 1#1",
+	"0 0 1 1 *",
 };
 #define NMIX (sizeof mix / sizeof mix[0])
 
-static int64_t now_ns(void)
+static int64_t
+now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int cmp64(const void *a, const void *b)
+static int
+cmp64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 	return x < y ? -1 : x > y;
 }
 
-static int64_t timer_cost(void)
+static int64_t
+timer_cost(void)
 {
 	enum { N = 100001 };
 	static int64_t d[N];
@@ -52,7 +71,8 @@ static int64_t timer_cost(void)
 	return d[N / 2];
 }
 
-static void bench_parse(void)
+static void
+bench_parse(void)
 {
 	enum { ROUNDS = 20000 };
 	struct cron *c;
@@ -69,17 +89,23 @@ static void bench_parse(void)
 }
 
 static const char *const rare[] = {
-	"0 0 29 2 *", "0 0 0 ? 2 1#5", "0 0 0 29 2 1", "0 0 12 31W * ?", "0 0 0 1 1 * */25",
+	"0 0 29 2 *",
+	"0 0 0 ? 2 1#5",
+	"0 0 0 29 2 1",
+	"0 0 12 31W * ?",
+	"0 0 0 1 1 * */25",
 };
 #define NRARE (sizeof rare / sizeof rare[0])
 
 /* cron_next() over the expressions EXPRS, each chained from its own last
  * fire time, starting in 2024 (so the chains cross DST days) and restarted
  * after 20 years. */
-static void bench_next(const char *label, const char *const *exprs, size_t n,
+static void
+bench_next(const char *label, const char *const *exprs, size_t n,
     const char *zone_name, int64_t overhead)
 {
-	enum { SAMPLES = 400000, NMAX = 32 };
+	enum { SAMPLES = 400000,
+		NMAX = 32 };
 	static int64_t d[SAMPLES];
 	const struct tz *zone = tz_get(zone_name);
 	struct cron *c[NMAX];
@@ -95,7 +121,7 @@ static void bench_next(const char *label, const char *const *exprs, size_t n,
 			abort();
 		at[i] = start + (int64_t)i * 7919;
 	}
-	for (int i = 0; i < 10000; i++) {          /* warm the caches and the zone */
+	for (int i = 0; i < 10000; i++) { /* warm the caches and the zone */
 		int64_t t;
 		cron_next(c[i % n], zone, NULL, at[i % n], &t);
 	}
@@ -124,12 +150,14 @@ static void bench_next(const char *label, const char *const *exprs, size_t n,
 		cron_free(c[i]);
 }
 
-int main(void)
+int
+main(void)
 {
 	int64_t overhead = timer_cost();
 
 	printf("schedule engine: mix of %zu expressions, rare set of %zu; timer cost %lld ns "
-	    "subtracted\n", NMIX, NRARE, (long long)overhead);
+	       "subtracted\n",
+	    NMIX, NRARE, (long long)overhead);
 	bench_parse();
 	bench_next("mix", mix, NMIX, "UTC", overhead);
 	bench_next("mix", mix, NMIX, "America/New_York", overhead);

@@ -101,8 +101,7 @@ report(struct store *st, int64_t planned)
 	while (store_iter_next(&t, &it) == 1) {
 		struct execlog l;
 
-		if (it.key.mv_size != 16 || execlog_load(&t, record_get_u64(it.key.mv_data),
-		    record_get_u64((const uint8_t *)it.key.mv_data + 8), &l) != STORE_OK)
+		if (it.key.mv_size != 16 || execlog_load(&t, record_get_u64(it.key.mv_data), record_get_u64((const uint8_t *)it.key.mv_data + 8), &l) != STORE_OK)
 			continue;
 		if (planned == 0 || l.time == planned) {
 			if (r.n == r.cap) {

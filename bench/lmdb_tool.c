@@ -81,7 +81,7 @@ puts_per_s(const char *dir, double secs, long b)
 		for (j = 0; j < b; j++, i++) {
 			MDB_val kv = { sizeof(key), key }, vv = { sizeof(val), val };
 
-			for (k = 0; k < 8; k++)	/* big-endian: ids in order, like webcrond's */
+			for (k = 0; k < 8; k++) /* big-endian: ids in order, like webcrond's */
 				key[k] = (unsigned char)((uint64_t)(i + 1) >> (56 - 8 * k));
 			if ((rc = mdb_put(txn, dbi, &kv, &vv, 0)) != 0)
 				fail("put", rc);

@@ -18,12 +18,13 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: webcrond [-dnOvV] [-f file]\n"
-	    "  -f file  the config file (default %s/webcrond.conf)\n"
-	    "  -d       stay in the foreground and log to stderr\n"
-	    "  -n       check the config file and exit\n"
-	    "  -O       print the API's OpenAPI document and exit\n"
-	    "  -v       more log output (repeat for more)\n"
-	    "  -V       print the version and exit\n", SYSCONFDIR);
+	                "  -f file  the config file (default %s/webcrond.conf)\n"
+	                "  -d       stay in the foreground and log to stderr\n"
+	                "  -n       check the config file and exit\n"
+	                "  -O       print the API's OpenAPI document and exit\n"
+	                "  -v       more log output (repeat for more)\n"
+	                "  -V       print the version and exit\n",
+	    SYSCONFDIR);
 	exit(2);
 }
 

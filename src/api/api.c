@@ -34,66 +34,66 @@
 #include "store/writer.h"
 
 const struct api_route api_routes[] = {
-	{ "cron",	"list",		api_cron_list,		0,	SCOPE_READ },
-	{ "cron",	"get",		api_cron_get,		0,	SCOPE_READ },
-	{ "cron",	"add",		api_cron_add,		API_WRITE,	SCOPE_WRITE },
-	{ "cron",	"edit",		api_cron_edit,		API_WRITE,	SCOPE_WRITE },
-	{ "cron",	"delete",	api_cron_delete,	API_WRITE,	SCOPE_WRITE },
-	{ "cron",	"enable",	api_cron_enable,	API_WRITE,	SCOPE_WRITE },
-	{ "cron",	"disable",	api_cron_disable,	API_WRITE,	SCOPE_WRITE },
-	{ "cron",	"toggle",	api_cron_toggle,	API_WRITE,	SCOPE_WRITE },
-	{ "cron",	"pause",	api_cron_pause,		API_WRITE,	SCOPE_WRITE },
-	{ "cron",	"duplicate",	api_cron_duplicate,	API_WRITE,	SCOPE_WRITE },
-	{ "cron",	"next",		api_cron_next,		0,	SCOPE_READ },
-	{ "cron",	"upcoming",	api_cron_upcoming,	0,	SCOPE_READ },
-	{ "cron",	"validate",	api_cron_validate,	0,	SCOPE_READ },
-	{ "cron",	"presets",	api_cron_presets,	0,	SCOPE_READ },
-	{ "cron",	"run",		api_cron_run,		API_WRITE,	SCOPE_RUN },
-	{ "cron",	"log",		api_cron_log,		0,	SCOPE_READ },
-	{ "cron",	"logs",		api_cron_logs,		0,	SCOPE_READ },
-	{ "cron",	"failures",	api_cron_failures,	0,	SCOPE_READ },
-	{ "cron",	"history",	api_cron_history,	0,	SCOPE_READ },
+	{ "cron", "list", api_cron_list, 0, SCOPE_READ },
+	{ "cron", "get", api_cron_get, 0, SCOPE_READ },
+	{ "cron", "add", api_cron_add, API_WRITE, SCOPE_WRITE },
+	{ "cron", "edit", api_cron_edit, API_WRITE, SCOPE_WRITE },
+	{ "cron", "delete", api_cron_delete, API_WRITE, SCOPE_WRITE },
+	{ "cron", "enable", api_cron_enable, API_WRITE, SCOPE_WRITE },
+	{ "cron", "disable", api_cron_disable, API_WRITE, SCOPE_WRITE },
+	{ "cron", "toggle", api_cron_toggle, API_WRITE, SCOPE_WRITE },
+	{ "cron", "pause", api_cron_pause, API_WRITE, SCOPE_WRITE },
+	{ "cron", "duplicate", api_cron_duplicate, API_WRITE, SCOPE_WRITE },
+	{ "cron", "next", api_cron_next, 0, SCOPE_READ },
+	{ "cron", "upcoming", api_cron_upcoming, 0, SCOPE_READ },
+	{ "cron", "validate", api_cron_validate, 0, SCOPE_READ },
+	{ "cron", "presets", api_cron_presets, 0, SCOPE_READ },
+	{ "cron", "run", api_cron_run, API_WRITE, SCOPE_RUN },
+	{ "cron", "log", api_cron_log, 0, SCOPE_READ },
+	{ "cron", "logs", api_cron_logs, 0, SCOPE_READ },
+	{ "cron", "failures", api_cron_failures, 0, SCOPE_READ },
+	{ "cron", "history", api_cron_history, 0, SCOPE_READ },
 
-	{ "task",	"list",		api_task_list,		0,	SCOPE_READ },
-	{ "task",	"get",		api_task_get,		0,	SCOPE_READ },
-	{ "task",	"add",		api_task_add,		API_WRITE,	SCOPE_WRITE },
-	{ "task",	"edit",		api_task_edit,		API_WRITE,	SCOPE_WRITE },
-	{ "task",	"delete",	api_task_delete,	API_WRITE,	SCOPE_WRITE },
+	{ "task", "list", api_task_list, 0, SCOPE_READ },
+	{ "task", "get", api_task_get, 0, SCOPE_READ },
+	{ "task", "add", api_task_add, API_WRITE, SCOPE_WRITE },
+	{ "task", "edit", api_task_edit, API_WRITE, SCOPE_WRITE },
+	{ "task", "delete", api_task_delete, API_WRITE, SCOPE_WRITE },
 
-	{ "group",	"list",		api_group_list,		0,	SCOPE_READ },
-	{ "group",	"get",		api_group_get,		0,	SCOPE_READ },
-	{ "group",	"lookup",	api_group_lookup,	0,	SCOPE_READ },
-	{ "group",	"add",		api_group_add,		API_WRITE | API_ACCOUNT,	SCOPE_WRITE },
-	{ "group",	"edit",		api_group_edit,		API_WRITE,	SCOPE_WRITE },
-	{ "group",	"delete",	api_group_delete,	API_WRITE,	SCOPE_WRITE },
-	{ "group",	"vanish",	api_group_vanish,	API_WRITE,	SCOPE_WRITE },
-	{ "group",	"empty",	api_group_empty,	API_WRITE,	SCOPE_WRITE },
-	{ "group",	"items",	api_group_items,	0,	SCOPE_READ },
-	{ "group",	"enable",	api_group_enable,	API_WRITE,	SCOPE_WRITE },
-	{ "group",	"disable",	api_group_disable,	API_WRITE,	SCOPE_WRITE },
+	{ "group", "list", api_group_list, 0, SCOPE_READ },
+	{ "group", "get", api_group_get, 0, SCOPE_READ },
+	{ "group", "lookup", api_group_lookup, 0, SCOPE_READ },
+	{ "group", "add", api_group_add, API_WRITE | API_ACCOUNT, SCOPE_WRITE },
+	{ "group", "edit", api_group_edit, API_WRITE, SCOPE_WRITE },
+	{ "group", "delete", api_group_delete, API_WRITE, SCOPE_WRITE },
+	{ "group", "vanish", api_group_vanish, API_WRITE, SCOPE_WRITE },
+	{ "group", "empty", api_group_empty, API_WRITE, SCOPE_WRITE },
+	{ "group", "items", api_group_items, 0, SCOPE_READ },
+	{ "group", "enable", api_group_enable, API_WRITE, SCOPE_WRITE },
+	{ "group", "disable", api_group_disable, API_WRITE, SCOPE_WRITE },
 
-	{ "account",	"get",		api_account_get,	0,	SCOPE_READ },
-	{ "account",	"edit",		api_account_edit,	API_WRITE | API_ACCOUNT,	SCOPE_WRITE },
-	{ "account",	"secret",	api_account_secret,	API_WRITE,	SCOPE_TOKEN },
-	{ "account",	"token",	api_account_token,	API_WRITE,	SCOPE_TOKEN },
-	{ "account",	"keys",		api_key_list,		0,	SCOPE_TOKEN },
-	{ "account",	"keyAdd",	api_key_add,		API_WRITE,	SCOPE_TOKEN },
-	{ "account",	"keyEdit",	api_key_edit,		API_WRITE,	SCOPE_TOKEN },
-	{ "account",	"keyDelete",	api_key_delete,		API_WRITE,	SCOPE_TOKEN },
-	{ "account",	"history",	api_account_history,	0,	SCOPE_READ },
+	{ "account", "get", api_account_get, 0, SCOPE_READ },
+	{ "account", "edit", api_account_edit, API_WRITE | API_ACCOUNT, SCOPE_WRITE },
+	{ "account", "secret", api_account_secret, API_WRITE, SCOPE_TOKEN },
+	{ "account", "token", api_account_token, API_WRITE, SCOPE_TOKEN },
+	{ "account", "keys", api_key_list, 0, SCOPE_TOKEN },
+	{ "account", "keyAdd", api_key_add, API_WRITE, SCOPE_TOKEN },
+	{ "account", "keyEdit", api_key_edit, API_WRITE, SCOPE_TOKEN },
+	{ "account", "keyDelete", api_key_delete, API_WRITE, SCOPE_TOKEN },
+	{ "account", "history", api_account_history, 0, SCOPE_READ },
 
-	{ "server",	"time",		api_server_time,	0,	SCOPE_READ },
-	{ "server",	"timezones",	api_server_timezones,	0,	SCOPE_READ },
-	{ "server",	"useragent",	api_server_useragent,	0,	SCOPE_READ },
-	{ "server",	"ip",		api_server_ip,		0,	SCOPE_READ },
-	{ "server",	"info",		api_server_info,	0,	SCOPE_READ },
+	{ "server", "time", api_server_time, 0, SCOPE_READ },
+	{ "server", "timezones", api_server_timezones, 0, SCOPE_READ },
+	{ "server", "useragent", api_server_useragent, 0, SCOPE_READ },
+	{ "server", "ip", api_server_ip, 0, SCOPE_READ },
+	{ "server", "info", api_server_info, 0, SCOPE_READ },
 
-	{ "user",	"list",		api_user_list,		API_ADMIN,	SCOPE_ADMIN },
-	{ "user",	"get",		api_user_get,		API_ADMIN,	SCOPE_ADMIN },
-	{ "user",	"add",		api_user_add,		API_ADMIN | API_WRITE,	SCOPE_ADMIN },
-	{ "user",	"edit",		api_user_edit,		API_ADMIN | API_WRITE,	SCOPE_ADMIN },
-	{ "user",	"delete",	api_user_delete,	API_ADMIN | API_WRITE,	SCOPE_ADMIN },
-	{ "user",	"token",	api_user_token,		API_ADMIN | API_WRITE,	SCOPE_ADMIN },
+	{ "user", "list", api_user_list, API_ADMIN, SCOPE_ADMIN },
+	{ "user", "get", api_user_get, API_ADMIN, SCOPE_ADMIN },
+	{ "user", "add", api_user_add, API_ADMIN | API_WRITE, SCOPE_ADMIN },
+	{ "user", "edit", api_user_edit, API_ADMIN | API_WRITE, SCOPE_ADMIN },
+	{ "user", "delete", api_user_delete, API_ADMIN | API_WRITE, SCOPE_ADMIN },
+	{ "user", "token", api_user_token, API_ADMIN | API_WRITE, SCOPE_ADMIN },
 	{ NULL, NULL, NULL, 0, 0 }
 };
 
@@ -215,7 +215,7 @@ api_authenticate(struct api_call *c)
 	record_key_u64(tkey + 1, c->caller.id);
 	rate = account_rate(&c->caller, cfg);
 	if (!ratelimit_take(c->api->rl, tkey, sizeof(tkey), rate,
-	    c->caller.lim.rate_limit > 0 ? rate : cfg->rate_burst, now, &wait))
+	        c->caller.lim.rate_limit > 0 ? rate : cfg->rate_burst, now, &wait))
 		return api_rate_refused(c, wait);
 	return 0;
 }
@@ -233,16 +233,20 @@ api_key_permits(struct api_call *c)
 		return 0;
 	if (r->scope == SCOPE_TOKEN)
 		return call_error(c, API_DENIED, "token", "permission denied: %s.%s is for the account's "
-		    "token, not for keys", r->target, r->action);
+		                                          "token, not for keys",
+		    r->target, r->action);
 	if ((k->scopes & r->scope) != r->scope)
 		return call_error(c, API_DENIED, "token", "permission denied: this key lacks the scope "
-		    "\"%s\" that %s.%s needs", apikey_scope_name(r->scope), r->target, r->action);
+		                                          "\"%s\" that %s.%s needs",
+		    apikey_scope_name(r->scope), r->target, r->action);
 	if (*k->allow && (!c->client_known || !apikey_allows(k->allow, c->client.b)))
 		return call_error(c, API_DENIED, "token", "permission denied: this key may not be used "
-		    "from the address %s", c->client_text);
+		                                          "from the address %s",
+		    c->client_text);
 	if (k->group && (r->flags & API_ACCOUNT))
 		return call_error(c, API_DENIED, "group", "permission denied: this key is limited to group "
-		    "%llu and %s.%s acts on the whole account", (unsigned long long)k->group,
+		                                          "%llu and %s.%s acts on the whole account",
+		    (unsigned long long)k->group,
 		    r->target, r->action);
 	return 0;
 }
@@ -394,7 +398,6 @@ api_route_find(const char *path, char *name, size_t namelen)
 			return r;
 	return NULL;
 }
-
 
 static const char *
 api_method(struct evhttp_request *req)
@@ -574,7 +577,7 @@ api_log(const struct api_pending *p, int http, double ms)
 
 /* Answers up to this size leave their generator and envelope buffer to
  * the next request; a bigger one frees them. */
-#define API_SPARE_MAX	(256 * 1024)
+#define API_SPARE_MAX (256 * 1024)
 
 /* A generator for a request: the spare one, emptied, or a new one. */
 static yajl_gen
@@ -739,7 +742,7 @@ api_w_monotonic(void *arg)
 {
 	struct api *api = arg;
 
-	return api->hooks.monotonic(api->hooks.arg);	/* a clock: any thread */
+	return api->hooks.monotonic(api->hooks.arg); /* a clock: any thread */
 }
 
 static int64_t
@@ -779,7 +782,7 @@ api_write_audited(struct api_pending *p)
 		return;
 	p->c.route->handler(&p->c);
 	if (audit_end(a, &p->c) == -1)
-		api_changes_free(p);	/* the write is not in the batch */
+		api_changes_free(p); /* the write is not in the batch */
 }
 
 static void
@@ -909,8 +912,8 @@ api_handle(struct api *api, struct evhttp_request *req)
 		goto reply;
 	}
 	if (params_parse(&c->params, evhttp_uri_get_query(uri),
-	    (const char *)evbuffer_pullup(in, -1), bodylen,
-	    evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type"), &perr) == -1) {
+	        (const char *)evbuffer_pullup(in, -1), bodylen,
+	        evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type"), &perr) == -1) {
 		c->strict_malformed = perr.malformed;
 		call_error(c, API_INVALID, perr.field, "%s", perr.message);
 		goto reply;

@@ -28,21 +28,21 @@ struct ratelimit;
 struct store;
 struct writer;
 
-#define API_BODY_MAX	(64 * 1024)	/* larger API bodies get 413 */
+#define API_BODY_MAX (64 * 1024) /* larger API bodies get 413 */
 
 /* What cron.run asked of the executor came to (api_hooks.run_now). */
 struct api_run {
-	uint64_t execution;	/* the new execution's log id */
-	int refused;		/* 0, or API_RUNNING, API_DAILY or API_STORAGE */
-	unsigned active;	/* API_RUNNING: executions of the job queued or running */
-	int store_status;	/* API_STORAGE: the store's status (STORE_*) */
+	uint64_t execution; /* the new execution's log id */
+	int refused;        /* 0, or API_RUNNING, API_DAILY or API_STORAGE */
+	unsigned active;    /* API_RUNNING: executions of the job queued or running */
+	int store_status;   /* API_STORAGE: the store's status (STORE_*) */
 };
 
 /* The executor's figures for server.info. */
 struct api_figures {
-	size_t inflight;	/* executions running */
-	size_t queued;		/* executions waiting for a slot */
-	size_t scheduled;	/* jobs with a next fire time */
+	size_t inflight;  /* executions running */
+	size_t queued;    /* executions waiting for a slot */
+	size_t scheduled; /* jobs with a next fire time */
 };
 
 /* What the API needs from above, filled by the daemon. Each hook gets ARG
@@ -75,34 +75,34 @@ struct api_hooks {
 	int64_t (*now)(void *arg);
 };
 
-#define API_COUNTED_ROUTES	96	/* more than api_routes[] holds; more are counted as no route */
-#define API_COUNTED_CODES	64	/* envelope codes are 0..50 */
-#define API_COUNTED_SCOPES	5	/* token, read, write, run, admin */
+#define API_COUNTED_ROUTES 96 /* more than api_routes[] holds; more are counted as no route */
+#define API_COUNTED_CODES 64  /* envelope codes are 0..50 */
+#define API_COUNTED_SCOPES 5  /* token, read, write, run, admin */
 
 /* Requests answered, read by the daemon for /metrics. */
 struct api_counters {
 	/* [route + 1][code]: row 0 is "no such route" */
 	uint64_t requests[API_COUNTED_ROUTES + 1][API_COUNTED_CODES];
-	uint64_t rate_limited;		/* code 50 */
+	uint64_t rate_limited; /* code 50 */
 	/* code 13, by the scope of the route refused: [0] token, then
 	 * read, write, run, admin (api_scope_index) */
 	uint64_t denied[API_COUNTED_SCOPES];
-	uint64_t http5xx;		/* HTTP 500 and more, rate limits aside */
+	uint64_t http5xx; /* HTTP 500 and more, rate limits aside */
 };
 
 /* The API's context: one per daemon. */
 struct api {
-	const struct config *cfg;	/* the daemon's; replaced in place on reload */
+	const struct config *cfg; /* the daemon's; replaced in place on reload */
 	struct store *store;
-	struct ratelimit *rl;		/* buckets per account and per address */
-	time_t started;			/* for uptime */
+	struct ratelimit *rl; /* buckets per account and per address */
+	time_t started;       /* for uptime */
 	struct api_hooks hooks;
 	struct api_counters counters;
 	/* group commit (api_writer_start): NULL until started, and in tests
 	 * and tools, where writes run in their callback */
 	struct writer *writer;
-	struct api *wapi;		/* the context handlers see on the writer thread */
-	struct api_pending *writing;	/* the write running there (its thread's alone) */
+	struct api *wapi;            /* the context handlers see on the writer thread */
+	struct api_pending *writing; /* the write running there (its thread's alone) */
 	/* keys' last use (key id -> struct api_key_use), the loop's: written
 	 * to their records by api_keys_flush; NULL on the writer's context */
 	struct idmap *key_use;
@@ -118,16 +118,16 @@ struct api_key_use {
 	uint64_t account;
 	int64_t at;
 	char from[64];
-	int dirty;		/* newer than the record by a minute, or another address */
+	int dirty; /* newer than the record by a minute, or another address */
 };
 
 /* A handler writes one JSON value to c->g and returns 0, or returns the
  * result of call_error() (-1). */
 typedef int (*api_handler)(struct api_call *c);
 
-#define API_ADMIN	0x01	/* admin tokens only (code 13 otherwise) */
-#define API_WRITE	0x02	/* changes the store */
-#define API_ACCOUNT	0x04	/* acts on the whole account: not for a key limited to a group */
+#define API_ADMIN 0x01   /* admin tokens only (code 13 otherwise) */
+#define API_WRITE 0x02   /* changes the store */
+#define API_ACCOUNT 0x04 /* acts on the whole account: not for a key limited to a group */
 
 struct api_route {
 	const char *target;
@@ -145,7 +145,7 @@ extern const struct api_route api_routes[];
 /* A context on CFG, STORE and RL (which the caller keeps, and which must
  * outlive it), with HOOKS copied. Never NULL. */
 struct api *api_new(const struct config *cfg, struct store *store, struct ratelimit *rl,
-	time_t started, const struct api_hooks *hooks);
+    time_t started, const struct api_hooks *hooks);
 void api_free(struct api *);
 
 /* Answers one request under /api/: at once, or for a write (the route's
@@ -158,12 +158,12 @@ void api_handle(struct api *api, struct evhttp_request *req);
  * For a timer of the daemon's, and at its stop: a request never writes. */
 void api_keys_flush(struct api *api);
 /* The index of scope S (store/apikey.h) in api_counters.denied. */
-int  api_scope_index(unsigned s);
+int api_scope_index(unsigned s);
 
 /* Writes go to a writer thread (store/writer.h) from now on, in batches
  * of at most BATCH_MAX. Returns 0, or -1 (logged; writes then stay on
  * the loop thread, one synced commit each). */
-int  api_writer_start(struct api *api, struct event_base *base, size_t batch_max);
+int api_writer_start(struct api *api, struct event_base *base, size_t batch_max);
 /* Answers every write in flight and stops the thread (before the
  * requests go away). */
 void api_writer_stop(struct api *api);

@@ -21,10 +21,10 @@
 #include "store/store.h"
 #include "engine/tz.h"
 
-#define CRON_LIST_MAX		1000
-#define CRON_NEXT_MAX		100
-#define CRON_UPCOMING_HOURS	168
-#define CRON_NEXT_RUNS_MAX	50	/* cron.get's nextRuns */
+#define CRON_LIST_MAX 1000
+#define CRON_NEXT_MAX 100
+#define CRON_UPCOMING_HOURS 168
+#define CRON_NEXT_RUNS_MAX 50 /* cron.get's nextRuns */
 
 static void api_cron_json_full(struct api_call *c, const struct job *j, int id_null,
     const char *ua, int next_runs);
@@ -99,7 +99,7 @@ api_cron_load(struct api_call *c, struct store_txn *t, int write, struct job *j)
 			return call_error(c, API_NOT_FOUND, "id", "job %llu not found", (unsigned long long)id);
 		return call_store_error(c, rc, "job");
 	}
-	if (call_group_allowed(c, j->group) == -1) {	/* a key limited to a group */
+	if (call_group_allowed(c, j->group) == -1) { /* a key limited to a group */
 		store_abort(t);
 		job_free(j);
 		return -1;
@@ -129,10 +129,10 @@ struct cron_list {
 	struct api_call *c;
 	const char *keyword;
 	uint64_t group;
-	int status;		/* -1 = any */
+	int status; /* -1 = any */
 	int64_t skip;
 	int64_t limit;
-	char ua[512];		/* the server's User-Agent, made once */
+	char ua[512]; /* the server's User-Agent, made once */
 };
 
 static int
@@ -266,7 +266,7 @@ api_cron_get(struct api_call *c)
 			return call_error(c, API_NOT_FOUND, "id", "job %llu not found", (unsigned long long)id);
 		return call_store_error(c, rc, "job");
 	}
-	if (call_group_allowed(c, j.group) == -1) {	/* a key limited to a group */
+	if (call_group_allowed(c, j.group) == -1) { /* a key limited to a group */
 		store_abort(&t);
 		job_free(&j);
 		return -1;
@@ -406,9 +406,21 @@ api_cron_set_status(struct api_call *c, int toggle, int status)
 	return api_cron_commit(c, &t, &j, 0);
 }
 
-int api_cron_enable(struct api_call *c) { return api_cron_set_status(c, 0, JOB_ACTIVE); }
-int api_cron_disable(struct api_call *c) { return api_cron_set_status(c, 0, JOB_DISABLED); }
-int api_cron_toggle(struct api_call *c) { return api_cron_set_status(c, 1, 0); }
+int
+api_cron_enable(struct api_call *c)
+{
+	return api_cron_set_status(c, 0, JOB_ACTIVE);
+}
+int
+api_cron_disable(struct api_call *c)
+{
+	return api_cron_set_status(c, 0, JOB_DISABLED);
+}
+int
+api_cron_toggle(struct api_call *c)
+{
+	return api_cron_set_status(c, 1, 0);
+}
 
 int
 api_cron_pause(struct api_call *c)
@@ -671,9 +683,7 @@ api_cron_run(struct api_call *c)
 	if (c->api->hooks.run_now(c->api->hooks.arg, &j, payload, c->now, &r) == -1) {
 		switch (r.refused) {
 		case API_RUNNING:
-			call_error(c, API_RUNNING, "id", j.single ?
-			    "job %llu is running and may not overlap itself (single)" :
-			    "job %llu is running %u times already (instances)",
+			call_error(c, API_RUNNING, "id", j.single ? "job %llu is running and may not overlap itself (single)" : "job %llu is running %u times already (instances)",
 			    (unsigned long long)j.id, r.active);
 			break;
 		case API_DAILY:
@@ -699,8 +709,8 @@ api_cron_run(struct api_call *c)
 struct log_walk {
 	struct api_call *c;
 	int64_t limit;
-	int status;		/* -1 = any */
-	int failures;		/* only failed logs */
+	int status;   /* -1 = any */
+	int failures; /* only failed logs */
 };
 
 static int
@@ -737,7 +747,8 @@ api_cron_log_list(struct api_call *c, int failures)
 		w.status = (int)v;
 	if (failures && !params_get(&c->params, "id") && c->key && c->key->group)
 		return call_error(c, API_DENIED, "id", "permission denied: this key is limited to group %llu: "
-		    "give the id of one of its jobs", (unsigned long long)c->key->group);
+		                                       "give the id of one of its jobs",
+		    (unsigned long long)c->key->group);
 	if (!failures || params_get(&c->params, "id")) {
 		if (api_cron_load(c, &t, 0, &j) == -1)
 			return -1;
@@ -752,7 +763,7 @@ api_cron_log_list(struct api_call *c, int failures)
 		return call_store_error(c, rc, "log");
 	yajl_gen_array_open(c->g);
 	rc = id ? execlog_each(&t, id, (uint64_t)before, api_cron_log_one, &w) :
-	    execlog_each_failure(&t, c->acct->id, (uint64_t)before, api_cron_log_one, &w);
+	          execlog_each_failure(&t, c->acct->id, (uint64_t)before, api_cron_log_one, &w);
 	store_abort(&t);
 	if (rc != STORE_OK)
 		return call_store_error(c, rc, "log");

@@ -32,7 +32,7 @@ api_group_load(struct api_call *c, struct store_txn *t, int write, struct group 
 			return call_error(c, API_NOT_FOUND, "id", "group %llu not found", (unsigned long long)id);
 		return call_store_error(c, rc, "group");
 	}
-	if (call_group_allowed(c, g->id) == -1) {	/* a key limited to a group */
+	if (call_group_allowed(c, g->id) == -1) { /* a key limited to a group */
 		store_abort(t);
 		group_free(g);
 		return -1;
@@ -67,7 +67,7 @@ api_group_apply(struct api_call *c, struct group *g, int adding)
 struct group_walk {
 	struct api_call *c;
 	struct store_txn *t;
-	const char *name;	/* lookup: exact name */
+	const char *name; /* lookup: exact name */
 };
 
 static int
@@ -78,7 +78,7 @@ api_group_list_one(struct group *g, void *arg)
 	if (w->name && strcmp(g->name, w->name) != 0)
 		return 0;
 	if (w->c->key && w->c->key->group && g->id != w->c->key->group)
-		return 0;	/* a key limited to a group sees that group */
+		return 0; /* a key limited to a group sees that group */
 	group_json(w->c->g, g, job_count_in_group(w->t, g->id), 0);
 	return 0;
 }
@@ -196,7 +196,10 @@ api_group_edit(struct api_call *c)
 }
 
 /* What group.delete, vanish, empty, enable and disable do to each job. */
-enum group_op { GROUP_UNGROUP, GROUP_DELETE, GROUP_ENABLE, GROUP_DISABLE };
+enum group_op { GROUP_UNGROUP,
+	GROUP_DELETE,
+	GROUP_ENABLE,
+	GROUP_DISABLE };
 
 struct job_list {
 	struct job *v;
@@ -281,11 +284,31 @@ api_group_jobs(struct api_call *c, enum group_op op, int remove)
 	return 0;
 }
 
-int api_group_delete(struct api_call *c) { return api_group_jobs(c, GROUP_UNGROUP, 1); }
-int api_group_vanish(struct api_call *c) { return api_group_jobs(c, GROUP_DELETE, 1); }
-int api_group_empty(struct api_call *c) { return api_group_jobs(c, GROUP_DELETE, 0); }
-int api_group_enable(struct api_call *c) { return api_group_jobs(c, GROUP_ENABLE, 0); }
-int api_group_disable(struct api_call *c) { return api_group_jobs(c, GROUP_DISABLE, 0); }
+int
+api_group_delete(struct api_call *c)
+{
+	return api_group_jobs(c, GROUP_UNGROUP, 1);
+}
+int
+api_group_vanish(struct api_call *c)
+{
+	return api_group_jobs(c, GROUP_DELETE, 1);
+}
+int
+api_group_empty(struct api_call *c)
+{
+	return api_group_jobs(c, GROUP_DELETE, 0);
+}
+int
+api_group_enable(struct api_call *c)
+{
+	return api_group_jobs(c, GROUP_ENABLE, 0);
+}
+int
+api_group_disable(struct api_call *c)
+{
+	return api_group_jobs(c, GROUP_DISABLE, 0);
+}
 
 int
 api_group_items(struct api_call *c)

@@ -12,14 +12,14 @@
 #include "store/job.h"
 #include "store/store.h"
 
-#define HISTORY_LIMIT_MAX	1000
+#define HISTORY_LIMIT_MAX 1000
 
 struct history_walk {
 	struct api_call *c;
 	int64_t limit;
-	const char *object;	/* NULL = any */
-	uint64_t object_id;	/* 0 = any */
-	const char *action;	/* "cron.edit", or a target ("cron"); NULL = any */
+	const char *object; /* NULL = any */
+	uint64_t object_id; /* 0 = any */
+	const char *action; /* "cron.edit", or a target ("cron"); NULL = any */
 	int found;
 };
 

@@ -20,7 +20,7 @@
 #include "util/idmap.h"
 #include "util/json.h"
 
-#define APIKEY_EXPIRES_MAX	253402300799LL	/* 9999-12-31T23:59:59Z */
+#define APIKEY_EXPIRES_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
 
 static const struct param *
 api_key_param(struct api_call *c, const char *name)

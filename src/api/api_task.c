@@ -34,7 +34,7 @@ api_task_load(struct api_call *c, struct store_txn *t, int write, int by_job, st
 		goto fail;
 	if ((rc = job_load_owned(t, c->acct->id, job_id, j)) != STORE_OK)
 		goto fail;
-	if (call_group_allowed(c, j->group) == -1) {	/* a key limited to a group */
+	if (call_group_allowed(c, j->group) == -1) { /* a key limited to a group */
 		store_abort(t);
 		job_free(j);
 		return -1;

@@ -25,9 +25,9 @@ struct audit_jobs {
 
 struct audit {
 	struct store_txn t;
-	const char *object;		/* the kind acted on: "job", "group", "account" */
-	uint64_t next_job, next_group, next_account;	/* the counters before */
-	struct audit_jobs jobs;		/* before */
+	const char *object;                          /* the kind acted on: "job", "group", "account" */
+	uint64_t next_job, next_group, next_account; /* the counters before */
+	struct audit_jobs jobs;                      /* before */
 	struct group group;
 	int has_group;
 	struct account account;
@@ -72,7 +72,7 @@ audit_load_job(struct audit *a, uint64_t account, uint64_t id)
 		audit_job_add(&a->jobs, &j);
 		job_free(&j);
 	}
-	a->t.err = 0;	/* a job not found is the handler's to answer */
+	a->t.err = 0; /* a job not found is the handler's to answer */
 }
 
 struct audit *

@@ -28,13 +28,23 @@ static const struct {
 	int code;
 	int http;
 } api_strict[] = {
-	{ API_INTERNAL, 500 }, { API_STORAGE, 500 },
-	{ API_NO_TOKEN, 401 }, { API_BAD_TOKEN, 401 },
-	{ API_SUSPENDED, 403 }, { API_DENIED, 403 },
-	{ API_UNKNOWN, 404 }, { API_MISSING, 400 },
-	{ API_INVALID, 422 }, { API_SCHEDULE, 422 }, { API_TIMEZONE, 422 }, { API_URL, 422 },
-	{ API_NOT_FOUND, 404 }, { API_RUNNING, 409 },
-	{ API_LIMIT, 409 }, { API_DAILY, 409 }, { API_RATE, 503 },
+	{ API_INTERNAL, 500 },
+	{ API_STORAGE, 500 },
+	{ API_NO_TOKEN, 401 },
+	{ API_BAD_TOKEN, 401 },
+	{ API_SUSPENDED, 403 },
+	{ API_DENIED, 403 },
+	{ API_UNKNOWN, 404 },
+	{ API_MISSING, 400 },
+	{ API_INVALID, 422 },
+	{ API_SCHEDULE, 422 },
+	{ API_TIMEZONE, 422 },
+	{ API_URL, 422 },
+	{ API_NOT_FOUND, 404 },
+	{ API_RUNNING, 409 },
+	{ API_LIMIT, 409 },
+	{ API_DAILY, 409 },
+	{ API_RATE, 503 },
 };
 
 int
@@ -53,7 +63,7 @@ call_error(struct api_call *c, int code, const char *field, const char *fmt, ...
 {
 	va_list ap;
 
-	if (c->code)	/* the first error is the one that explains */
+	if (c->code) /* the first error is the one that explains */
 		return -1;
 	c->code = code;
 	snprintf(c->field, sizeof(c->field), "%s", field ? field : "");

@@ -26,61 +26,61 @@ struct evhttp_request;
 
 /* The envelope's error codes (SPEC 3.2). */
 enum api_code {
-	API_OK		= 0,
-	API_INTERNAL	= 1,
-	API_STORAGE	= 2,
-	API_NO_TOKEN	= 10,
-	API_BAD_TOKEN	= 11,
-	API_SUSPENDED	= 12,
-	API_DENIED	= 13,
-	API_UNKNOWN	= 20,
-	API_MISSING	= 21,
-	API_INVALID	= 22,
-	API_SCHEDULE	= 23,
-	API_TIMEZONE	= 24,
-	API_URL		= 25,
-	API_NOT_FOUND	= 30,
-	API_RUNNING	= 31,
-	API_LIMIT	= 40,
-	API_DAILY	= 41,
-	API_RATE	= 50,
+	API_OK = 0,
+	API_INTERNAL = 1,
+	API_STORAGE = 2,
+	API_NO_TOKEN = 10,
+	API_BAD_TOKEN = 11,
+	API_SUSPENDED = 12,
+	API_DENIED = 13,
+	API_UNKNOWN = 20,
+	API_MISSING = 21,
+	API_INVALID = 22,
+	API_SCHEDULE = 23,
+	API_TIMEZONE = 24,
+	API_URL = 25,
+	API_NOT_FOUND = 30,
+	API_RUNNING = 31,
+	API_LIMIT = 40,
+	API_DAILY = 41,
+	API_RATE = 50,
 };
 
 struct api_call {
-	struct api *api;		/* the API's context (api.h) */
+	struct api *api; /* the API's context (api.h) */
 	struct evhttp_request *req;
 	const struct api_route *route;
 	struct params params;
-	struct account caller;		/* the token's account */
-	struct account target;		/* asUser's account, when given */
-	struct account *acct;		/* the account acted for: &caller or &target */
+	struct account caller; /* the token's account */
+	struct account target; /* asUser's account, when given */
+	struct account *acct;  /* the account acted for: &caller or &target */
 	/* the key whose token authenticated the call (the history records
 	 * it), or NULL for the account's own token */
 	const struct apikey *key;
-	struct apikey keyrec;		/* what key points at */
-	yajl_gen g;			/* the handler writes the "data" value here */
-	struct buf body;		/* the answer, made by call_finish() */
-	int64_t now;			/* wall clock, Unix seconds */
+	struct apikey keyrec; /* what key points at */
+	yajl_gen g;           /* the handler writes the "data" value here */
+	struct buf body;      /* the answer, made by call_finish() */
+	int64_t now;          /* wall clock, Unix seconds */
 
 	/* the answer, when it is an error */
 	int code;
 	char field[PARAMS_NAME_MAX + 1];
 	char message[512];
-	int http_status;		/* 0 = from the code */
+	int http_status; /* 0 = from the code */
 	int retry_after;
 
-	struct cidr_addr client;	/* after trusted_proxies */
-	int client_known;		/* 0 for a unix socket without X-Forwarded-For */
+	struct cidr_addr client; /* after trusted_proxies */
+	int client_known;        /* 0 for a unix socket without X-Forwarded-For */
 	char client_text[64];
-	int strict_malformed;		/* HTTP 400 rather than 422 in strict mode */
-	int params_checked;		/* call_params_check passed before a write */
+	int strict_malformed; /* HTTP 400 rather than 422 in strict mode */
+	int params_checked;   /* call_params_check passed before a write */
 };
 
 /* Records an error for the reply; FIELD may be NULL. Returns -1 so that a
  * handler can `return call_error(...)`. Only the first error of a call
  * counts. */
 int call_error(struct api_call *c, int code, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* An error with its own HTTP status HTTP; like call_error, only the first
  * error of a call counts, status included. Returns -1. */
 int call_error_http(struct api_call *c, int http, int code, const char *message);
@@ -142,7 +142,7 @@ int call_finish(struct api_call *c);
 /* Sends BODY (LEN bytes of JSON) as the answer to REQ with status HTTP;
  * RETRY_AFTER > 0 adds that header. */
 void call_send(struct evhttp_request *req, int http, const unsigned char *body, size_t len,
-	int retry_after);
+    int retry_after);
 
 /* Answers REQ with an error envelope and HTTP status HTTP (paths outside
  * /api/, pages refused to an address). */

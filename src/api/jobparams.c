@@ -108,7 +108,7 @@ jp_schedule(struct api_call *c, struct job *j, int adding)
 		}
 	} else if (nfields) {
 		if (cron_from_fields(fields[0], fields[1], fields[2], fields[3], fields[4], fields[5],
-		    normal, sizeof(normal), &e) == -1) {
+		        normal, sizeof(normal), &e) == -1) {
 			jp_cron_error(c, strcmp(e.field, "expression") == 0 ? "minute" : e.field, &e);
 			goto done;
 		}
@@ -212,7 +212,7 @@ jp_status(struct api_call *c, struct job *j)
 		return call_error(c, API_INVALID, "status",
 		    "status may be set to 0 (active) or 1 (disabled); 2-4 are set by the server");
 	if (v == JOB_ACTIVE && j->status != JOB_ACTIVE)
-		j->st.fail = 0;		/* re-enabled: failures start over */
+		j->st.fail = 0; /* re-enabled: failures start over */
 	j->status = (int)v;
 	return 0;
 }
@@ -304,7 +304,8 @@ jp_field(struct api_call *c, struct job *j, const struct job_field *f)
 			/* a date without a zone is in the job's: timezone comes
 			 * before the times in job_fields */
 			return call_error(c, API_INVALID, f->name, "%s must be Unix seconds or ISO 8601, "
-			    "e.g. 2027-05-06, 2027-05-06T08:00:00+02:00 or 2027-05-06T06:00:00Z", f->name);
+			                                           "e.g. 2027-05-06, 2027-05-06T08:00:00+02:00 or 2027-05-06T06:00:00Z",
+			    f->name);
 		*(int64_t *)field = v;
 		return 0;
 	case JOB_FT_BOOL:
@@ -381,7 +382,8 @@ jobparams_task(struct api_call *c, struct job_task *t, int adding)
 	}
 	params_fold("payload", 7, folded);
 	if ((p = params_get(&c->params, folded)) != NULL) {
-		const char *text = p->kind == PARAM_JSON ? p->json : p->kind == PARAM_NULL ? "" : NULL;
+		const char *text = p->kind == PARAM_JSON ? p->json : p->kind == PARAM_NULL ? "" :
+		                                                                             NULL;
 
 		if (text == NULL && call_str(c, "payload", JOB_PAYLOAD_MAX + 1, &text) == -1)
 			return -1;
@@ -431,7 +433,7 @@ jp_task_object(struct api_call *c, size_t i, yajl_val o, struct job_task *t)
 				t->payload = xstrdup(YAJL_GET_STRING(v));
 			else if (YAJL_IS_NULL(v))
 				t->payload = xstrdup("");
-			else	/* an object payload is kept as JSON text */
+			else /* an object payload is kept as JSON text */
 				t->payload = json_tree_text(v);
 		} else if (strcmp(name, "timeoffset") == 0) {
 			if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0 ||
@@ -530,7 +532,8 @@ jobparams_check(struct api_call *c, const struct job *j)
 	w.expires_at = j->expires_at;
 	w.anchor = j->starts_at ? j->starts_at : (j->created_at ? j->created_at : c->now);
 	if (cron_min_gap(cr, job_zone(j, a), &w, j->starts_at > c->now ? j->starts_at : c->now,
-	    &gap) == 0 && gap < a->lim.min_interval) {
+	        &gap) == 0 &&
+	    gap < a->lim.min_interval) {
 		cron_free(cr);
 		return call_error(c, API_INVALID, "expression",
 		    "the schedule fires %lld seconds apart; this account allows one run per %d seconds at most (minInterval)",
@@ -618,11 +621,25 @@ jobparams_duration(const char *s, int64_t *out)
 		const char *unit;
 		int64_t secs;
 	} units[] = {
-		{ "s", 1 }, { "sec", 1 }, { "secs", 1 }, { "second", 1 }, { "seconds", 1 },
-		{ "m", 60 }, { "min", 60 }, { "mins", 60 }, { "minute", 60 }, { "minutes", 60 },
-		{ "h", 3600 }, { "hour", 3600 }, { "hours", 3600 },
-		{ "d", 86400 }, { "day", 86400 }, { "days", 86400 },
-		{ "w", 604800 }, { "week", 604800 }, { "weeks", 604800 },
+		{ "s", 1 },
+		{ "sec", 1 },
+		{ "secs", 1 },
+		{ "second", 1 },
+		{ "seconds", 1 },
+		{ "m", 60 },
+		{ "min", 60 },
+		{ "mins", 60 },
+		{ "minute", 60 },
+		{ "minutes", 60 },
+		{ "h", 3600 },
+		{ "hour", 3600 },
+		{ "hours", 3600 },
+		{ "d", 86400 },
+		{ "day", 86400 },
+		{ "days", 86400 },
+		{ "w", 604800 },
+		{ "week", 604800 },
+		{ "weeks", 604800 },
 	};
 	int64_t total = 0;
 	int parts = 0;
@@ -646,7 +663,7 @@ jobparams_duration(const char *s, int64_t *out)
 			s++;
 		ulen = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 		if (ulen == 0) {
-			total += n;	/* bare seconds */
+			total += n; /* bare seconds */
 		} else {
 			for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 				if (strlen(units[i].unit) == ulen && strncasecmp(units[i].unit, s, ulen) == 0)

@@ -34,23 +34,23 @@
 #include "util/version.h"
 
 /* The bounds that the handlers keep to themselves (api_cron.c). */
-#define OA_LIST_MAX	1000	/* cron.list, cron.upcoming, cron.logs, user.list: limit */
-#define OA_NEXT_MAX	100	/* cron.next, cron.validate: count */
-#define OA_HOURS_MAX	168	/* cron.upcoming: hours */
-#define OA_PAGE_MAX	1000000
+#define OA_LIST_MAX 1000 /* cron.list, cron.upcoming, cron.logs, user.list: limit */
+#define OA_NEXT_MAX 100  /* cron.next, cron.validate: count */
+#define OA_HOURS_MAX 168 /* cron.upcoming: hours */
+#define OA_PAGE_MAX 1000000
 
-#define OA_REF(name)	"{'$ref':'#/components/schemas/" name "'}"
-#define OA_ARRAY(s)	"{'type':'array','items':" s "}"
+#define OA_REF(name) "{'$ref':'#/components/schemas/" name "'}"
+#define OA_ARRAY(s) "{'type':'array','items':" s "}"
 
 enum oa_type {
-	OA_ID = 1,	/* an object id, a whole number >= 1 */
-	OA_INT,		/* a whole number MIN..MAX */
-	OA_STR,		/* text of at most MAX bytes */
+	OA_ID = 1, /* an object id, a whole number >= 1 */
+	OA_INT,    /* a whole number MIN..MAX */
+	OA_STR,    /* text of at most MAX bytes */
 	OA_BOOL,
-	OA_SCHEMA,	/* SCHEMA, a JSON text */
-	OA_JOB,		/* the job's fields, the schedule and the aliases */
-	OA_SCHEDULE,	/* the schedule alone (cron.validate) */
-	OA_LIMITS,	/* the account's limits, one by one or as `limits` */
+	OA_SCHEMA,   /* SCHEMA, a JSON text */
+	OA_JOB,      /* the job's fields, the schedule and the aliases */
+	OA_SCHEDULE, /* the schedule alone (cron.validate) */
+	OA_LIMITS,   /* the account's limits, one by one or as `limits` */
 };
 
 struct oa_param {
@@ -62,16 +62,21 @@ struct oa_param {
 	const char *description;
 };
 
-#define OA_END	{ NULL, 0, 0, 0, 0, NULL, NULL }
+#define OA_END \
+	{ \
+		NULL, 0, 0, 0, 0, NULL, NULL \
+	}
 #define OA_PID(name, what) \
-	{ name, OA_ID, 0, 0, 1, NULL, what }
+	{ \
+		name, OA_ID, 0, 0, 1, NULL, what \
+	}
 
 struct oa_action {
 	const char *target;
 	const char *action;
 	const char *summary;
 	const struct oa_param *params;
-	const char *data;	/* the schema of the answer's data */
+	const char *data; /* the schema of the answer's data */
 };
 
 /* ---- the parameters of each action (handlers in api_<target>.c) */
@@ -85,10 +90,12 @@ static const struct oa_param oa_id_account[] = { OA_PID("id", "the account's id"
 
 #define OA_LIST_PARAMS \
 	{ "keyword", OA_STR, 0, 255, 0, NULL, \
-	    "jobs whose name or URL contains it (ignoring case), or whose id it is" }, \
-	{ "status", OA_INT, 0, JOB_FAILED, 0, NULL, "jobs with this status" }, \
-	{ "page", OA_INT, 1, OA_PAGE_MAX, 0, NULL, "1-based page of `limit` jobs" }, \
-	{ "limit", OA_INT, 1, OA_LIST_MAX, 0, NULL, "jobs per page (default 1000)" }
+		"jobs whose name or URL contains it (ignoring case), or whose id it is" }, \
+	    { "status", OA_INT, 0, JOB_FAILED, 0, NULL, "jobs with this status" }, \
+	    { "page", OA_INT, 1, OA_PAGE_MAX, 0, NULL, "1-based page of `limit` jobs" }, \
+	{ \
+		"limit", OA_INT, 1, OA_LIST_MAX, 0, NULL, "jobs per page (default 1000)" \
+	}
 
 static const struct oa_param oa_cron_list[] = {
 	{ "group", OA_INT, 0, INT64_MAX, 0, NULL, "jobs of this group (0: every job)" },
@@ -161,8 +168,10 @@ static const struct oa_param oa_cron_run[] = {
 
 #define OA_LOG_PARAMS \
 	{ "limit", OA_INT, 1, OA_LIST_MAX, 0, NULL, "at most this many (default 50)" }, \
-	{ "before", OA_INT, 1, INT64_MAX, 0, NULL, "only logs older than this log id (paging)" }, \
-	{ "status", OA_INT, 0, 8, 0, NULL, "only logs with this Log status" }
+	    { "before", OA_INT, 1, INT64_MAX, 0, NULL, "only logs older than this log id (paging)" }, \
+	{ \
+		"status", OA_INT, 0, 8, 0, NULL, "only logs with this Log status" \
+	}
 
 static const struct oa_param oa_cron_logs[] = {
 	OA_PID("id", "the job's id"),
@@ -178,7 +187,9 @@ static const struct oa_param oa_cron_failures[] = {
 
 #define OA_HISTORY_PARAMS \
 	{ "limit", OA_INT, 1, OA_LIST_MAX, 0, NULL, "at most this many (default 50)" }, \
-	{ "before", OA_INT, 1, INT64_MAX, 0, NULL, "only events older than this event id (paging)" }
+	{ \
+		"before", OA_INT, 1, INT64_MAX, 0, NULL, "only events older than this event id (paging)" \
+	}
 
 static const struct oa_param oa_cron_history[] = {
 	OA_PID("id", "the job's id (also of a deleted job)"),
@@ -200,17 +211,19 @@ static const struct oa_param oa_task_list[] = { OA_PID("job", "the job's id"), O
 
 #define OA_TASK_PARAMS(req) \
 	{ "action", OA_STR, 0, 64, req, NULL, \
-	    "`http`, or a task class of the server's config (code 22 otherwise)" }, \
-	{ "payload", OA_SCHEMA, 0, 0, 0, \
-	    "{'type':['string','object']}", \
-	    "http: a URL, or an object with url, method, headers, body, timeout; " \
-	    "a task class: passed to it. At most 16 KiB" }, \
-	{ "timeOffset", OA_INT, 0, JOB_OFFSET_MAX, 0, NULL, \
-	    "seconds after the previous step ended" }, \
-	{ "continueOnFailure", OA_BOOL, 0, 0, 0, NULL, "a failure of this step does not stop the run" }, \
-	{ "sequence", OA_INT, 1, INT32_MAX, 0, NULL, "position, 1-based (default: last)" }
-#define OA_STR_(x)	OA_STR__(x)
-#define OA_STR__(x)	#x
+		"`http`, or a task class of the server's config (code 22 otherwise)" }, \
+	    { "payload", OA_SCHEMA, 0, 0, 0, \
+		    "{'type':['string','object']}", \
+		    "http: a URL, or an object with url, method, headers, body, timeout; " \
+		    "a task class: passed to it. At most 16 KiB" }, \
+	    { "timeOffset", OA_INT, 0, JOB_OFFSET_MAX, 0, NULL, \
+		    "seconds after the previous step ended" }, \
+	    { "continueOnFailure", OA_BOOL, 0, 0, 0, NULL, "a failure of this step does not stop the run" }, \
+	{ \
+		"sequence", OA_INT, 1, INT32_MAX, 0, NULL, "position, 1-based (default: last)" \
+	}
+#define OA_STR_(x) OA_STR__(x)
+#define OA_STR__(x) #x
 
 static const struct oa_param oa_task_add[] = {
 	OA_PID("job", "the job's id"),
@@ -250,13 +263,15 @@ static const struct oa_param oa_group_items[] = {
 
 #define OA_ACCOUNT_PARAMS(namereq) \
 	{ "name", OA_STR, 0, ACCOUNT_NAME_MAX, namereq, NULL, NULL }, \
-	{ "email", OA_STR, 0, ACCOUNT_EMAIL_MAX, 0, NULL, NULL }, \
-	{ "timezone", OA_STR, 0, ACCOUNT_TIMEZONE_MAX, 0, NULL, "IANA zone; code 24 when unknown" }, \
-	{ "notifyUrl", OA_STR, 0, ACCOUNT_NOTIFY_URL_MAX, 0, NULL, \
-	    "http(s) URL that gets signed failure notices; code 25 when refused" }, \
-	{ "notifyEmail", OA_STR, 0, ACCOUNT_EMAIL_MAX, 0, NULL, NULL }, \
-	{ "strictParams", OA_BOOL, 0, 0, 0, NULL, \
-	    "refuse unknown parameters with code 22 (else they are named in warnings)" }
+	    { "email", OA_STR, 0, ACCOUNT_EMAIL_MAX, 0, NULL, NULL }, \
+	    { "timezone", OA_STR, 0, ACCOUNT_TIMEZONE_MAX, 0, NULL, "IANA zone; code 24 when unknown" }, \
+	    { "notifyUrl", OA_STR, 0, ACCOUNT_NOTIFY_URL_MAX, 0, NULL, \
+		    "http(s) URL that gets signed failure notices; code 25 when refused" }, \
+	    { "notifyEmail", OA_STR, 0, ACCOUNT_EMAIL_MAX, 0, NULL, NULL }, \
+	{ \
+		"strictParams", OA_BOOL, 0, 0, 0, NULL, \
+		    "refuse unknown parameters with code 22 (else they are named in warnings)" \
+	}
 
 static const struct oa_param oa_account_edit[] = {
 	OA_ACCOUNT_PARAMS(0),
@@ -269,21 +284,23 @@ static const struct oa_param oa_account_secret[] = {
 	OA_END
 };
 
-#define OA_SCOPES	"{'type':['array','string'],'items':{'enum':['read','write','run','admin']}," \
-	"'description':'an array, or names with commas between'}"
-#define OA_ALLOW	"{'type':['array','string','null'],'items':{'type':'string'}," \
-	"'description':'addresses and CIDR ranges (an array, or commas between); empty: any'}"
+#define OA_SCOPES "{'type':['array','string'],'items':{'enum':['read','write','run','admin']}," \
+	          "'description':'an array, or names with commas between'}"
+#define OA_ALLOW "{'type':['array','string','null'],'items':{'type':'string'}," \
+	         "'description':'addresses and CIDR ranges (an array, or commas between); empty: any'}"
 
 #define OA_KEY_PARAMS(req) \
 	{ "name", OA_STR, 1, APIKEY_NAME_MAX, req, NULL, NULL }, \
-	{ "scopes", OA_SCHEMA, 0, 0, req, OA_SCOPES, \
-	    "what the key may do; admin only for admin accounts" }, \
-	{ "group", OA_SCHEMA, 0, 0, 0, "{'type':['integer','null'],'minimum':0}", \
-	    "the one group the key may act on (null or 0: every group)" }, \
-	{ "allow", OA_SCHEMA, 0, 0, 0, OA_ALLOW, \
-	    "the client addresses (after trusted_proxies) the key works from" }, \
-	{ "expiresAt", OA_SCHEMA, 0, 0, 0, "{'type':['integer','null'],'minimum':0}", \
-	    "Unix time the key stops working (0 or null: never)" }
+	    { "scopes", OA_SCHEMA, 0, 0, req, OA_SCOPES, \
+		    "what the key may do; admin only for admin accounts" }, \
+	    { "group", OA_SCHEMA, 0, 0, 0, "{'type':['integer','null'],'minimum':0}", \
+		    "the one group the key may act on (null or 0: every group)" }, \
+	    { "allow", OA_SCHEMA, 0, 0, 0, OA_ALLOW, \
+		    "the client addresses (after trusted_proxies) the key works from" }, \
+	{ \
+		"expiresAt", OA_SCHEMA, 0, 0, 0, "{'type':['integer','null'],'minimum':0}", \
+		    "Unix time the key stops working (0 or null: never)" \
+	}
 
 static const struct oa_param oa_key_add[] = {
 	OA_KEY_PARAMS(1),
@@ -306,8 +323,10 @@ static const struct oa_param oa_user_list[] = {
 
 #define OA_ADMIN_PARAMS \
 	{ "status", OA_INT, ACCOUNT_ACTIVE, ACCOUNT_SUSPENDED, 0, NULL, "0 active, 1 suspended" }, \
-	{ "admin", OA_BOOL, 0, 0, 0, NULL, NULL }, \
-	{ "limits", OA_LIMITS, 0, 0, 0, NULL, NULL }
+	    { "admin", OA_BOOL, 0, 0, 0, NULL, NULL }, \
+	{ \
+		"limits", OA_LIMITS, 0, 0, 0, NULL, NULL \
+	}
 
 static const struct oa_param oa_user_add[] = {
 	OA_ACCOUNT_PARAMS(1),
@@ -343,9 +362,9 @@ static const struct oa_action oa_actions[] = {
 	    OA_ARRAY("{'type':'integer'}") },
 	{ "cron", "upcoming", "The account's next fires, by time", oa_cron_upcoming,
 	    OA_ARRAY("{'type':'object','additionalProperties':false,"
-	    "'required':['id','name','time','expression'],'properties':{'id':{'type':'integer'},"
-	    "'name':{'type':'string'},'time':{'type':'integer'},"
-	    "'expression':{'type':'string','description':'the schedule of the job'}}}") },
+	             "'required':['id','name','time','expression'],'properties':{'id':{'type':'integer'},"
+	             "'name':{'type':'string'},'time':{'type':'integer'},"
+	             "'expression':{'type':'string','description':'the schedule of the job'}}}") },
 	{ "cron", "validate", "Checks a schedule and lists its next fire times; stores nothing",
 	    oa_cron_validate,
 	    "{'type':'object','additionalProperties':false,"
@@ -355,21 +374,23 @@ static const struct oa_action oa_actions[] = {
 	    "'nextRuns':{'type':'array','items':{'type':'integer'}}}}" },
 	{ "cron", "presets", "Named schedules", oa_none,
 	    OA_ARRAY("{'type':'object','additionalProperties':false,"
-	    "'required':['name','expression','description'],'properties':{"
-	    "'name':{'type':'string'},'expression':{'type':'string'},"
-	    "'description':{'type':'string'}}}") },
+	             "'required':['name','expression','description'],'properties':{"
+	             "'name':{'type':'string'},'expression':{'type':'string'},"
+	             "'description':{'type':'string'}}}") },
 	{ "cron", "run", "Runs a job now, whatever its status (code 31 while it runs and may not "
-	    "overlap, 41 past the daily limit)", oa_cron_run,
+	                 "overlap, 41 past the daily limit)",
+	    oa_cron_run,
 	    "{'type':'object','additionalProperties':false,'required':['time','execution'],"
 	    "'properties':{'time':{'type':'integer'},'execution':{'type':'integer',"
 	    "'description':'the id of the Log the run writes'}}}" },
 	{ "cron", "logs", "A job's executions, newest first", oa_cron_logs,
 	    OA_ARRAY(OA_REF("Log")) },
 	{ "cron", "log", "One execution: its Log once it ended, `running` while the job runs "
-	    "(code 30 otherwise)", oa_cron_log,
+	                 "(code 30 otherwise)",
+	    oa_cron_log,
 	    "{'oneOf':[" OA_REF("Log") ",{'type':'object','additionalProperties':false,"
-	    "'required':['id','jobId','running'],'properties':{'id':{'type':'integer'},"
-	    "'jobId':{'type':'integer'},'running':{'const':true}}}]}" },
+	                               "'required':['id','jobId','running'],'properties':{'id':{'type':'integer'},"
+	                               "'jobId':{'type':'integer'},'running':{'const':true}}}]}" },
 	{ "cron", "failures", "Failed executions (Log status 1-5 and 7), newest first",
 	    oa_cron_failures, OA_ARRAY(OA_REF("Log")) },
 	{ "cron", "history", "A job's history of changes, newest first", oa_cron_history,
@@ -409,7 +430,8 @@ static const struct oa_action oa_actions[] = {
 	{ "account", "keyEdit", "Changes a key; absent fields keep their value", oa_key_edit,
 	    OA_REF("Key") },
 	{ "account", "keyDelete", "Deletes a key: its token stops working at once; answers it with "
-	    "id null", oa_id_key, OA_REF("Key") },
+	                          "id null",
+	    oa_id_key, OA_REF("Key") },
 	{ "account", "history", "The account's history of changes, newest first",
 	    oa_account_history, OA_ARRAY(OA_REF("Event")) },
 
@@ -420,7 +442,7 @@ static const struct oa_action oa_actions[] = {
 	    "{'type':'string'}" },
 	{ "server", "ip", "Egress addresses, so that users can allow them", oa_none,
 	    OA_ARRAY("{'type':'object','additionalProperties':false,'required':['v4','v6'],"
-	    "'properties':{'v4':{'type':['string','null']},'v6':{'type':['string','null']}}}") },
+	             "'properties':{'v4':{'type':['string','null']},'v6':{'type':['string','null']}}}") },
 	{ "server", "info", "Version, node and uptime; for admins also counts", oa_none,
 	    "{'type':'object','additionalProperties':false,'required':['version','node','uptime'],"
 	    "'properties':{'version':{'type':'string'},"
@@ -439,7 +461,8 @@ static const struct oa_action oa_actions[] = {
 	    "'properties':{'account':" OA_REF("Account") ",'token':" OA_REF("Token") "}}" },
 	{ "user", "edit", "Changes an account", oa_user_edit, OA_REF("Account") },
 	{ "user", "delete", "Deletes an account with its jobs, groups and logs; answers it with "
-	    "id null", oa_id_account, OA_REF("Account") },
+	                    "id null",
+	    oa_id_account, OA_REF("Account") },
 	{ "user", "token", "A new token for an account", oa_id_account, OA_REF("TokenAnswer") },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
@@ -452,78 +475,78 @@ static const struct {
 } oa_objects[] = {
 	{ "Token", "{'type':'string','pattern':'^[A-Za-z0-9]{32}$'}" },
 	{ "TokenAnswer", "{'type':'object','additionalProperties':false,'required':['token'],"
-	    "'properties':{'token':" OA_REF("Token") "}}" },
+	                 "'properties':{'token':" OA_REF("Token") "}}" },
 	{ "Key", "{'type':'object','additionalProperties':false,'required':['id','name','scopes',"
-	    "'group','allow','expiresAt','createdAt','lastUsedAt','lastUsedFrom'],'properties':{"
-	    "'id':{'type':['integer','null'],'description':'null in the answer of a delete'},"
-	    "'name':{'type':'string'},"
-	    "'scopes':{'type':'array','items':{'enum':['read','write','run','admin']}},"
-	    "'group':{'type':['integer','null']},"
-	    "'allow':{'type':'array','items':{'type':'string'}},"
-	    "'expiresAt':{'type':['integer','null']},'createdAt':{'type':'integer'},"
-	    "'lastUsedAt':{'type':['integer','null'],'description':'to the minute'},"
-	    "'lastUsedFrom':{'type':['string','null']}}}" },
+	         "'group','allow','expiresAt','createdAt','lastUsedAt','lastUsedFrom'],'properties':{"
+	         "'id':{'type':['integer','null'],'description':'null in the answer of a delete'},"
+	         "'name':{'type':'string'},"
+	         "'scopes':{'type':'array','items':{'enum':['read','write','run','admin']}},"
+	         "'group':{'type':['integer','null']},"
+	         "'allow':{'type':'array','items':{'type':'string'}},"
+	         "'expiresAt':{'type':['integer','null']},'createdAt':{'type':'integer'},"
+	         "'lastUsedAt':{'type':['integer','null'],'description':'to the minute'},"
+	         "'lastUsedFrom':{'type':['string','null']}}}" },
 	{ "KeyAnswer", "{'type':'object','additionalProperties':false,'required':['key','token'],"
-	    "'properties':{'key':" OA_REF("Key") ",'token':" OA_REF("Token") "}}" },
+	               "'properties':{'key':" OA_REF("Key") ",'token':" OA_REF("Token") "}}" },
 	{ "Task", "{'type':'object','additionalProperties':false,"
-	    "'required':['id','job','sequence','action','payload','timeOffset','continueOnFailure'],"
-	    "'properties':{"
-	    "'id':{'type':['integer','null'],'description':'null in the answer of a delete'},"
-	    "'job':{'type':'integer'},'sequence':{'type':'integer','minimum':1},"
-	    "'action':{'type':'string'},'payload':{'type':'string'},"
-	    "'timeOffset':{'type':'integer','minimum':0,'maximum':" OA_STR_(JOB_OFFSET_MAX) "},"
-	    "'continueOnFailure':{'type':'boolean'}}}" },
+	          "'required':['id','job','sequence','action','payload','timeOffset','continueOnFailure'],"
+	          "'properties':{"
+	          "'id':{'type':['integer','null'],'description':'null in the answer of a delete'},"
+	          "'job':{'type':'integer'},'sequence':{'type':'integer','minimum':1},"
+	          "'action':{'type':'string'},'payload':{'type':'string'},"
+	          "'timeOffset':{'type':'integer','minimum':0,'maximum':" OA_STR_(JOB_OFFSET_MAX) "},"
+	                                                                                          "'continueOnFailure':{'type':'boolean'}}}" },
 	{ "TaskInput", "{'type':'object','required':['action'],'description':"
-	    "'one element of the tasks parameter of cron.add and cron.edit','properties':{"
-	    "'action':{'type':'string','maxLength':64},"
-	    "'payload':{'type':['string','object','null']},"
-	    "'timeOffset':{'type':'integer','minimum':0,'maximum':" OA_STR_(JOB_OFFSET_MAX) "},"
-	    "'continueOnFailure':{'type':'boolean'}}}" },
+	               "'one element of the tasks parameter of cron.add and cron.edit','properties':{"
+	               "'action':{'type':'string','maxLength':64},"
+	               "'payload':{'type':['string','object','null']},"
+	               "'timeOffset':{'type':'integer','minimum':0,'maximum':" OA_STR_(JOB_OFFSET_MAX) "},"
+	                                                                                               "'continueOnFailure':{'type':'boolean'}}}" },
 	{ "Group", "{'type':'object','additionalProperties':false,"
-	    "'required':['id','name','description','jobCount'],'properties':{"
-	    "'id':{'type':['integer','null'],'description':'null in the answer of a delete'},"
-	    "'name':{'type':'string'},'description':{'type':'string'},"
-	    "'jobCount':{'type':'integer','minimum':0}}}" },
+	           "'required':['id','name','description','jobCount'],'properties':{"
+	           "'id':{'type':['integer','null'],'description':'null in the answer of a delete'},"
+	           "'name':{'type':'string'},'description':{'type':'string'},"
+	           "'jobCount':{'type':'integer','minimum':0}}}" },
 	{ "Event", "{'type':'object','additionalProperties':false,"
-	    "'required':['id','time','account','actor','by','key','user','client','action','object',"
-	    "'objectId','changes'],'properties':{'id':{'type':'integer','minimum':1},"
-	    "'time':{'type':'integer'},'account':{'type':'integer','description':"
-	    "'whose history the event is in'},'actor':{'enum':['api','webcronctl']},"
-	    "'by':{'type':['integer','null'],'description':'the calling account (an admin acting "
-	    "with asUser); null for webcronctl'},'key':{'type':['string','null'],'description':"
-	    "'token: the token of the account'},'user':{'type':['string','null'],'description':"
-	    "'webcronctl: the local user'},'client':{'type':['string','null']},"
-	    "'action':{'type':'string'},'object':{'enum':['job','group','account']},"
-	    "'objectId':{'type':'integer'},'changes':{'type':'array','items':{'type':'object',"
-	    "'additionalProperties':false,'required':['field'],'properties':{"
-	    "'field':{'type':'string'},'old':{},'new':{},'changed':{'const':true,'description':"
-	    "'a secret: changed, never shown'}}}}}}" },
+	           "'required':['id','time','account','actor','by','key','user','client','action','object',"
+	           "'objectId','changes'],'properties':{'id':{'type':'integer','minimum':1},"
+	           "'time':{'type':'integer'},'account':{'type':'integer','description':"
+	           "'whose history the event is in'},'actor':{'enum':['api','webcronctl']},"
+	           "'by':{'type':['integer','null'],'description':'the calling account (an admin acting "
+	           "with asUser); null for webcronctl'},'key':{'type':['string','null'],'description':"
+	           "'token: the token of the account'},'user':{'type':['string','null'],'description':"
+	           "'webcronctl: the local user'},'client':{'type':['string','null']},"
+	           "'action':{'type':'string'},'object':{'enum':['job','group','account']},"
+	           "'objectId':{'type':'integer'},'changes':{'type':'array','items':{'type':'object',"
+	           "'additionalProperties':false,'required':['field'],'properties':{"
+	           "'field':{'type':'string'},'old':{},'new':{},'changed':{'const':true,'description':"
+	           "'a secret: changed, never shown'}}}}}}" },
 	{ "Log", "{'type':'object','additionalProperties':false,"
-	    "'required':['id','jobId','no','time','startTime','executionTime','jitter','trigger',"
-	    "'attempt','status','httpStatus','ip','downloaded','result','error','timings','tasks'],"
-	    "'properties':{'id':{'type':'integer','description':'the execution id'},"
-	    "'jobId':{'type':'integer'},'no':{'type':'integer','description':'the job run count'},"
-	    "'time':{'type':'integer','description':'planned fire time'},"
-	    "'startTime':{'type':'number'},'executionTime':{'type':'number'},"
-	    "'jitter':{'type':'integer','description':'milliseconds, start minus planned'},"
-	    "'trigger':{'enum':['schedule','manual','retry','catchup']},"
-	    "'attempt':{'type':'integer','minimum':1},"
-	    "'status':{'type':'integer','minimum':0,'maximum':8,'description':"
-	    "'0 success, 1 bad HTTP status, 2 timeout, 3 connection or DNS error, 4 pattern matched, "
-	    "5 destination blocked, 6 skipped (still running), 7 task failed, 8 cancelled'},"
-	    "'httpStatus':{'type':['integer','null']},'ip':{'type':['string','null']},"
-	    "'downloaded':{'type':'integer','minimum':0},"
-	    "'result':{'type':['string','null']},'error':{'type':['string','null']},"
-	    "'timings':{'type':'object','additionalProperties':false,"
-	    "'required':['dns','connect','tls','firstByte'],'properties':{"
-	    "'dns':{'type':'number'},'connect':{'type':'number'},'tls':{'type':'number'},"
-	    "'firstByte':{'type':'number'}}},"
-	    "'tasks':{'type':'array','items':{'type':'object','additionalProperties':false,"
-	    "'required':['sequence','action','status','startTime','executionTime','output','error'],"
-	    "'properties':{'sequence':{'type':'integer'},'action':{'type':'string'},"
-	    "'status':{'type':'integer'},'startTime':{'type':'number'},"
-	    "'executionTime':{'type':'number'},'output':{'type':['string','null']},"
-	    "'error':{'type':['string','null']}}}}}}" },
+	         "'required':['id','jobId','no','time','startTime','executionTime','jitter','trigger',"
+	         "'attempt','status','httpStatus','ip','downloaded','result','error','timings','tasks'],"
+	         "'properties':{'id':{'type':'integer','description':'the execution id'},"
+	         "'jobId':{'type':'integer'},'no':{'type':'integer','description':'the job run count'},"
+	         "'time':{'type':'integer','description':'planned fire time'},"
+	         "'startTime':{'type':'number'},'executionTime':{'type':'number'},"
+	         "'jitter':{'type':'integer','description':'milliseconds, start minus planned'},"
+	         "'trigger':{'enum':['schedule','manual','retry','catchup']},"
+	         "'attempt':{'type':'integer','minimum':1},"
+	         "'status':{'type':'integer','minimum':0,'maximum':8,'description':"
+	         "'0 success, 1 bad HTTP status, 2 timeout, 3 connection or DNS error, 4 pattern matched, "
+	         "5 destination blocked, 6 skipped (still running), 7 task failed, 8 cancelled'},"
+	         "'httpStatus':{'type':['integer','null']},'ip':{'type':['string','null']},"
+	         "'downloaded':{'type':'integer','minimum':0},"
+	         "'result':{'type':['string','null']},'error':{'type':['string','null']},"
+	         "'timings':{'type':'object','additionalProperties':false,"
+	         "'required':['dns','connect','tls','firstByte'],'properties':{"
+	         "'dns':{'type':'number'},'connect':{'type':'number'},'tls':{'type':'number'},"
+	         "'firstByte':{'type':'number'}}},"
+	         "'tasks':{'type':'array','items':{'type':'object','additionalProperties':false,"
+	         "'required':['sequence','action','status','startTime','executionTime','output','error'],"
+	         "'properties':{'sequence':{'type':'integer'},'action':{'type':'string'},"
+	         "'status':{'type':'integer'},'startTime':{'type':'number'},"
+	         "'executionTime':{'type':'number'},'output':{'type':['string','null']},"
+	         "'error':{'type':['string','null']}}}}}}" },
 	{ NULL, NULL }
 };
 
@@ -580,11 +603,11 @@ static const struct {
 	{ "lastRun", "{'type':['integer','null'],'description':'planned time of the last run'}" },
 	{ "nextRun", "{'type':['integer','null'],'description':'null when the job is not active'}" },
 	{ "nextRuns", "{'type':'array','items':{'type':'integer'},"
-	    "'description':'cron.get with nextRuns only: nextRun and the fire times after it'}" },
+	              "'description':'cron.get with nextRuns only: nextRun and the fire times after it'}" },
 	{ "lastStatus", "{'type':['integer','null'],'description':'Log status of the last run'}" },
 	{ "lastDuration", "{'type':['number','null'],'description':'seconds'}" },
 	{ "lastHttpStatus", "{'type':['integer','null'],"
-	    "'description':'HTTP status of the last run, null without one'}" },
+	                    "'description':'HTTP status of the last run, null without one'}" },
 	{ "isProcessing", "{'type':'boolean'}" },
 	{ "points", "{'type':'integer','minimum':0,'description':'fires in the calendar day of the job, in its zone'}" },
 	{ NULL, NULL }
@@ -689,19 +712,19 @@ oa_job_field_input(yajl_gen g, const struct job_field *f)
 
 	if (strcmp(f->name, "group") == 0)
 		oa_text(g, "{'type':['integer','null'],'minimum':0,"
-		    "'description':'a group id of the account; null or 0: none'}");
+		           "'description':'a group id of the account; null or 0: none'}");
 	else if (strcmp(f->name, "httpHeaders") == 0)
 		oa_text(g, "{'oneOf':[{'type':'string','description':'Name: value lines'},"
-		    "{'type':'array','items':{'type':'string'}},"
-		    "{'type':'object','additionalProperties':{'type':'string'}}]}");
+		           "{'type':'array','items':{'type':'string'}},"
+		           "{'type':'object','additionalProperties':{'type':'string'}}]}");
 	else if (strcmp(f->name, "expression") == 0)
 		oa_text(g, "{'type':'string','maxLength':" OA_STR_(CRON_TEXT_MAX) ","
-		    "'description':'a cron expression (5, 6 or 7 fields, macros, ; between rules)'}");
+		                                                                  "'description':'a cron expression (5, 6 or 7 fields, macros, ; between rules)'}");
 	else if (strcmp(f->name, "status") == 0)
 		oa_int_schema(g, JOB_ACTIVE, JOB_DISABLED, "0 active, 1 disabled");
 	else if (strcmp(f->name, "tasks") == 0)
 		oa_text(g, "{'type':'array','items':" OA_REF("TaskInput") ","
-		    "'description':'replaces every task of the job'}");
+		                                                          "'description':'replaces every task of the job'}");
 	else if (f->flags & JOB_FF_API_OWN)
 		oa_undocumented(g, f->name);
 	else {
@@ -782,8 +805,7 @@ oa_job_field_output(yajl_gen g, const struct job_field *f)
 		yajl_gen_map_close(g);
 		break;
 	case JOB_FT_INT:
-		oa_int_schema(g, f->min, f->max, strcmp(f->name, "status") == 0 ?
-		    "0 active, 1 disabled, 2 expired, 3 inactive (daily limit), 4 failed" : NULL);
+		oa_int_schema(g, f->min, f->max, strcmp(f->name, "status") == 0 ? "0 active, 1 disabled, 2 expired, 3 inactive (daily limit), 4 failed" : NULL);
 		break;
 	case JOB_FT_BOOL:
 		oa_text(g, "{'type':'boolean'}");
@@ -804,9 +826,7 @@ oa_job_field_output(yajl_gen g, const struct job_field *f)
 		oa_text(g, "{'type':'integer','description':'Unix seconds'}");
 		break;
 	case JOB_FT_ID:
-		oa_text(g, strcmp(f->name, "id") == 0 ?
-		    "{'type':['integer','null'],'description':'null in the answer of a delete'}" :
-		    "{'type':['integer','null']}");
+		oa_text(g, strcmp(f->name, "id") == 0 ? "{'type':['integer','null'],'description':'null in the answer of a delete'}" : "{'type':['integer','null']}");
 		break;
 	case JOB_FT_VIEW:
 		break;
@@ -867,22 +887,22 @@ oa_schema_account(yajl_gen g)
 	oa_ktext(g, "email", "{'type':'string'}");
 	oa_ktext(g, "timezone", "{'type':'string'}");
 	oa_ktext(g, "status", "{'type':'integer','minimum':0,'maximum':1,"
-	    "'description':'0 active, 1 suspended'}");
+	                      "'description':'0 active, 1 suspended'}");
 	oa_ktext(g, "admin", "{'type':'boolean'}");
 	oa_ktext(g, "notifyUrl", "{'type':'string'}");
 	oa_ktext(g, "notifyEmail", "{'type':'string'}");
 	oa_ktext(g, "hasSecret", "{'type':'boolean'}");
 	oa_ktext(g, "strictParams", "{'type':'boolean','description':"
-	    "'unknown parameters are code 22 (else named in warnings)'}");
+	                            "'unknown parameters are code 22 (else named in warnings)'}");
 	json_key(g, "limits");
 	oa_text(g, OA_REF("Limits"));
 	oa_ktext(g, "usage", "{'type':'object','additionalProperties':false,"
-	    "'required':['jobs','executionsToday'],'properties':{"
-	    "'jobs':{'type':'integer','minimum':0},'executionsToday':{'type':'integer','minimum':0}}}");
+	                     "'required':['jobs','executionsToday'],'properties':{"
+	                     "'jobs':{'type':'integer','minimum':0},'executionsToday':{'type':'integer','minimum':0}}}");
 	oa_ktext(g, "createdAt", "{'type':'integer'}");
 	yajl_gen_map_close(g);
 	oa_ktext(g, "required", "['id','name','email','timezone','status','admin','notifyUrl',"
-	    "'notifyEmail','hasSecret','strictParams','limits','usage','createdAt']");
+	                        "'notifyEmail','hasSecret','strictParams','limits','usage','createdAt']");
 	yajl_gen_map_close(g);
 }
 
@@ -958,7 +978,7 @@ static void oa_emit_text(yajl_gen, const void *);
 
 struct oa_each {
 	yajl_gen g;
-	int query;	/* as query parameters; else as properties */
+	int query; /* as query parameters; else as properties */
 };
 
 static void
@@ -1060,7 +1080,8 @@ oa_each_aliases(struct oa_each *e, int schedule_only)
 		}
 		oa_emit(e, oa_aliases[i].alias, 0, oa_aliases[i].description, oa_emit_text,
 		    strcmp(oa_aliases[i].name, "expression") == 0 ?
-		    "{'type':'string','maxLength':" OA_STR_(CRON_TEXT_MAX) "}" : oa_list_schema);
+		        "{'type':'string','maxLength':" OA_STR_(CRON_TEXT_MAX) "}" :
+		        oa_list_schema);
 	}
 }
 
@@ -1129,9 +1150,9 @@ oa_params_schema(yajl_gen g, const struct oa_action *a)
 	json_key(g, "properties");
 	yajl_gen_map_open(g);
 	oa_ktext(g, "token", "{'allOf':[" OA_REF("Token") "],'description':"
-	    "'the token in the body: instead of Authorization: Bearer or ?token='}");
+	                                                  "'the token in the body: instead of Authorization: Bearer or ?token='}");
 	oa_ktext(g, "asUser", "{'type':'integer','minimum':1,'description':"
-	    "'admins: act as this account'}");
+	                      "'admins: act as this account'}");
 	oa_each_param(&e, a);
 	yajl_gen_map_close(g);
 	oa_required(g, a);
@@ -1178,7 +1199,7 @@ oa_answer_schema(yajl_gen g, const struct api_route *r, const struct oa_action *
 	else
 		oa_undocumented(g, r->target);
 	oa_ktext(g, "warnings", "{'type':'array','items':{'type':'string'},"
-	    "'description':'parameters that were ignored'}");
+	                        "'description':'parameters that were ignored'}");
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 	oa_text(g, OA_REF("Error"));
@@ -1204,8 +1225,7 @@ oa_operation(yajl_gen g, const struct api_route *r, const struct oa_action *a, i
 	json_kstr(g, "operationId", name);
 	if (r->flags & (API_ADMIN | API_WRITE)) {
 		json_key(g, "description");
-		json_str(g, (r->flags & API_ADMIN) ? "Admin tokens only (code 13 otherwise)." :
-		    "Changes the store: answered once it is on disk.");
+		json_str(g, (r->flags & API_ADMIN) ? "Admin tokens only (code 13 otherwise)." : "Changes the store: answered once it is on disk.");
 	}
 	/* what an API key needs for it ("token": the account's token only) */
 	json_kstr(g, "x-webcron-scope", apikey_scope_name(r->scope));
@@ -1346,9 +1366,9 @@ oa_components(yajl_gen g)
 	json_key(g, "responses");
 	yajl_gen_map_open(g);
 	oa_ktext(g, "Error", "{'description':'An error envelope with its HTTP status: 413 (body over "
-	    "64 KiB), 500, 503 (rate limit, with Retry-After), 507 (storage full), or with "
-	    "strict_http_status 400, 401, 403, 404, 409, 422',"
-	    "'content':{'application/json':{'schema':" OA_REF("Error") "}}}");
+	                     "64 KiB), 500, 503 (rate limit, with Retry-After), 507 (storage full), or with "
+	                     "strict_http_status 400, 401, 403, 404, 409, 422',"
+	                     "'content':{'application/json':{'schema':" OA_REF("Error") "}}}");
 	for (r = api_routes; r->target; r++) {
 		oa_schema_name(name, sizeof(name), r, "Answer");
 		json_key(g, name);
@@ -1367,13 +1387,13 @@ oa_components(yajl_gen g)
 	yajl_gen_map_close(g);
 
 	oa_ktext(g, "parameters", "{'asUser':{'name':'asUser','in':'query','description':"
-	    "'admin tokens: act as this account (code 13 for others, 30 when it does not exist)',"
-	    "'schema':{'type':'integer','minimum':1}}}");
+	                          "'admin tokens: act as this account (code 13 for others, 30 when it does not exist)',"
+	                          "'schema':{'type':'integer','minimum':1}}}");
 	oa_ktext(g, "securitySchemes", "{"
-	    "'bearer':{'type':'http','scheme':'bearer','description':"
-	    "'Authorization: Bearer <token>; the token parameter wins when both are given'},"
-	    "'token':{'type':'apiKey','in':'query','name':'token','description':"
-	    "'?token=<token>; the same parameter may come in a form or JSON body'}}");
+	                               "'bearer':{'type':'http','scheme':'bearer','description':"
+	                               "'Authorization: Bearer <token>; the token parameter wins when both are given'},"
+	                               "'token':{'type':'apiKey','in':'query','name':'token','description':"
+	                               "'?token=<token>; the same parameter may come in a form or JSON body'}}");
 	yajl_gen_map_close(g);
 }
 

@@ -24,11 +24,11 @@ static const struct {
 	const char *name;
 	int invert;
 } params_aliases[] = {
-	{ "dayofmonth",		"day",		0 },
-	{ "dayofweek",		"weekday",	0 },
-	{ "cronexpression",	"expression",	0 },
-	{ "isactive",		"status",	1 },
-	{ "enabled",		"status",	1 },
+	{ "dayofmonth", "day", 0 },
+	{ "dayofweek", "weekday", 0 },
+	{ "cronexpression", "expression", 0 },
+	{ "isactive", "status", 1 },
+	{ "enabled", "status", 1 },
 };
 
 int
@@ -118,7 +118,7 @@ params_get(const struct params *ps, const char *name)
 
 	for (i = 0; i < ps->n; i++)
 		if (strcmp(ps->v[i].name, name) == 0) {
-			ps->v[i].read = 1;	/* the array is the caller's, not const */
+			ps->v[i].read = 1; /* the array is the caller's, not const */
 			return &ps->v[i];
 		}
 	return NULL;
@@ -216,7 +216,7 @@ params_store(struct params *ps, const char *name, size_t nlen, enum param_kind k
 	int same, full;
 
 	if (params_fold(name, nlen, folded) == -1)
-		goto ignore;	/* no parameter of ours is spelled like that */
+		goto ignore; /* no parameter of ours is spelled like that */
 	snprintf(given, sizeof(given), "%.*s", (int)(nlen > PARAMS_NAME_MAX ? PARAMS_NAME_MAX : nlen), name);
 	/* VALUE may point into the request body, unterminated */
 	if (kind == PARAM_STR)
@@ -361,8 +361,7 @@ params_add_form(struct params *ps, const char *s, size_t len, enum param_source 
 				params_urldecode(eq + 1, (size_t)(pair_end - eq - 1), &value);
 			else
 				buf_reset(&value);
-			if (name.len && params_add(ps, buf_str(&name), name.len, buf_str(&value),
-			    value.len, source, err) == -1) {
+			if (name.len && params_add(ps, buf_str(&name), name.len, buf_str(&value), value.len, source, err) == -1) {
 				rc = -1;
 				break;
 			}
@@ -383,11 +382,11 @@ params_add_form(struct params *ps, const char *s, size_t len, enum param_source 
 struct params_json {
 	struct params *ps;
 	struct params_error *err;
-	int depth;			/* containers open */
-	struct buf key;			/* the member being read */
-	yajl_gen raw;			/* the member's container, re-written */
+	int depth;      /* containers open */
+	struct buf key; /* the member being read */
+	yajl_gen raw;   /* the member's container, re-written */
 	int is_array;
-	int complex;			/* the array holds containers or nulls */
+	int complex; /* the array holds containers or nulls */
 	char **items;
 	size_t nitems;
 };
@@ -419,7 +418,7 @@ pj_scalar(struct params_json *pj, enum param_kind kind, const char *s, size_t le
 		return pj_fail(pj, "the JSON body must be an object");
 	if (pj->depth == 1) {
 		if (params_store(pj->ps, buf_str(&pj->key), pj->key.len, kind, s, len, NULL, 0,
-		    NULL, PARAM_BODY_JSON, pj->err) == -1)
+		        NULL, PARAM_BODY_JSON, pj->err) == -1)
 			return 0;
 		return 1;
 	}
@@ -538,10 +537,26 @@ pj_close(struct params_json *pj, int is_map)
 	return rc == 0;
 }
 
-static int pj_start_map(void *ctx) { return pj_open(ctx, 1); }
-static int pj_end_map(void *ctx) { return pj_close(ctx, 1); }
-static int pj_start_array(void *ctx) { return pj_open(ctx, 0); }
-static int pj_end_array(void *ctx) { return pj_close(ctx, 0); }
+static int
+pj_start_map(void *ctx)
+{
+	return pj_open(ctx, 1);
+}
+static int
+pj_end_map(void *ctx)
+{
+	return pj_close(ctx, 1);
+}
+static int
+pj_start_array(void *ctx)
+{
+	return pj_open(ctx, 0);
+}
+static int
+pj_end_array(void *ctx)
+{
+	return pj_close(ctx, 0);
+}
 
 static int
 pj_map_key(void *ctx, const unsigned char *s, size_t len)
@@ -637,8 +652,7 @@ params_parse(struct params *ps, const char *query, const char *body, size_t body
 	/* A body that starts like JSON is JSON whatever its Content-Type says:
 	 * `curl -d '{...}'` labels it as a form, and no form field starts
 	 * with a brace. */
-	if (body[i] == '{' || body[i] == '[' || (content_type &&
-	    (params_is_type(content_type, "application/json") || strstr(content_type, "+json"))))
+	if (body[i] == '{' || body[i] == '[' || (content_type && (params_is_type(content_type, "application/json") || strstr(content_type, "+json"))))
 		return params_add_json(ps, body, bodylen, err);
 	return params_add_form(ps, body, bodylen, PARAM_FORM, err);
 }

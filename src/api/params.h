@@ -13,29 +13,31 @@
 
 #include <stddef.h>
 
-#define PARAMS_MAX		256	/* distinct names per request */
-#define PARAMS_NAME_MAX		64	/* bytes of a name */
-#define PARAMS_JSON_DEPTH	32	/* nesting of a JSON body */
+#define PARAMS_MAX 256       /* distinct names per request */
+#define PARAMS_NAME_MAX 64   /* bytes of a name */
+#define PARAMS_JSON_DEPTH 32 /* nesting of a JSON body */
 
 enum param_kind {
-	PARAM_STR,		/* one value: str */
-	PARAM_LIST,		/* several scalar values: items (str holds the last one) */
-	PARAM_JSON,		/* a JSON object, or an array holding objects or arrays */
-	PARAM_NULL,		/* JSON null */
+	PARAM_STR,  /* one value: str */
+	PARAM_LIST, /* several scalar values: items (str holds the last one) */
+	PARAM_JSON, /* a JSON object, or an array holding objects or arrays */
+	PARAM_NULL, /* JSON null */
 };
 
-enum param_source { PARAM_QUERY = 0, PARAM_FORM = 1, PARAM_BODY_JSON = 2 };
+enum param_source { PARAM_QUERY = 0,
+	PARAM_FORM = 1,
+	PARAM_BODY_JSON = 2 };
 
 struct param {
-	char *name;		/* folded */
-	char *given;		/* as the client wrote it (for messages) */
+	char *name;  /* folded */
+	char *given; /* as the client wrote it (for messages) */
 	enum param_kind kind;
 	enum param_source source;
-	char *str;		/* PARAM_STR; numbers and booleans of JSON as text */
-	char **items;		/* PARAM_LIST */
+	char *str;    /* PARAM_STR; numbers and booleans of JSON as text */
+	char **items; /* PARAM_LIST */
 	size_t nitems;
-	char *json;		/* PARAM_LIST and PARAM_JSON from a JSON body: the raw value */
-	int read;		/* looked up by params_get: a parameter some reader knows */
+	char *json; /* PARAM_LIST and PARAM_JSON from a JSON body: the raw value */
+	int read;   /* looked up by params_get: a parameter some reader knows */
 };
 
 struct params {
@@ -44,9 +46,9 @@ struct params {
 };
 
 struct params_error {
-	char field[PARAMS_NAME_MAX + 1];	/* "" when no one parameter is at fault */
+	char field[PARAMS_NAME_MAX + 1]; /* "" when no one parameter is at fault */
 	char message[200];
-	int malformed;		/* 1 when the body itself is broken (HTTP 400 in strict mode) */
+	int malformed; /* 1 when the body itself is broken (HTTP 400 in strict mode) */
 };
 
 /* Folds NAME (LEN bytes) into OUT. Returns 0, or -1 when it is empty or
@@ -55,18 +57,18 @@ int params_fold(const char *name, size_t len, char out[PARAMS_NAME_MAX + 1]);
 
 /* Adds the pairs of an application/x-www-form-urlencoded string. */
 int params_add_form(struct params *, const char *s, size_t len, enum param_source,
-	struct params_error *);
+    struct params_error *);
 /* Adds the members of a JSON object. */
 int params_add_json(struct params *, const char *s, size_t len, struct params_error *);
 /* Adds one value (already decoded). */
 int params_add(struct params *, const char *name, size_t nlen, const char *value,
-	size_t vlen, enum param_source, struct params_error *);
+    size_t vlen, enum param_source, struct params_error *);
 
 /* Parses everything of one request: QUERY (may be NULL), and BODY of
  * CONTENT_TYPE (may be NULL: the body is sniffed: '{' means JSON).
  * Returns 0, or -1 with ERR filled. PARAMS must be zeroed first. */
 int params_parse(struct params *, const char *query, const char *body, size_t bodylen,
-	const char *content_type, struct params_error *err);
+    const char *content_type, struct params_error *err);
 
 /* The parameter called NAME (already folded), or NULL. A parameter found
  * is marked read: the ones no handler, field table or the dispatcher
@@ -79,7 +81,7 @@ const struct param *params_unread(const struct params *, size_t n);
  * split on commas (blanks around items dropped, empty items kept out).
  * *ITEMS is malloc'd (free with params_list_free). Returns 0, or -1 for a
  * PARAM_JSON or PARAM_NULL value. */
-int  params_list(const struct param *p, char ***items, size_t *n);
+int params_list(const struct param *p, char ***items, size_t *n);
 void params_list_free(char **items, size_t n);
 
 void params_free(struct params *);

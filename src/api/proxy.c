@@ -44,7 +44,7 @@ proxy_forwarded(const struct config *cfg, struct evhttp_request *req,
 		char *s = items[i], *end;
 		struct cidr_addr a;
 
-		if (xff == NULL) {	/* Forwarded: for=1.2.3.4;proto=https */
+		if (xff == NULL) { /* Forwarded: for=1.2.3.4;proto=https */
 			char *f = strcasestr(s, "for=");
 
 			if (f == NULL)
@@ -60,7 +60,7 @@ proxy_forwarded(const struct config *cfg, struct evhttp_request *req,
 		end = s + strlen(s);
 		while (end > s && (isspace((unsigned char)end[-1]) || end[-1] == '"'))
 			*--end = '\0';
-		if (*s == '[') {	/* [v6] or [v6]:port */
+		if (*s == '[') { /* [v6] or [v6]:port */
 			char *close = strchr(s, ']');
 
 			if (close == NULL)
@@ -69,7 +69,7 @@ proxy_forwarded(const struct config *cfg, struct evhttp_request *req,
 			s++;
 		} else if (strchr(s, '.') && (end = strchr(s, ':')) != NULL &&
 		    strchr(end + 1, ':') == NULL)
-			*end = '\0';	/* v4:port */
+			*end = '\0'; /* v4:port */
 		if (cidr_addr_parse(s, &a) == -1)
 			break;
 		*out = a;

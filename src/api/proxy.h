@@ -18,6 +18,6 @@ struct evhttp_request;
  * address to OUT and its text to TEXT. Returns 1, or 0 when there is no
  * address (a unix socket without a forwarding header; TEXT is "unix"). */
 int proxy_client_address(const struct config *cfg, struct evhttp_request *req, struct cidr_addr *out,
-	char *text, size_t len);
+    char *text, size_t len);
 
 #endif

@@ -18,7 +18,7 @@
 
 struct bucket {
 	uint8_t key[RATELIMIT_KEY_MAX];
-	uint8_t keylen;		/* 0 = free slot */
+	uint8_t keylen; /* 0 = free slot */
 	float rate;
 	float burst;
 	double tokens;
@@ -27,19 +27,30 @@ struct bucket {
 
 struct ratelimit {
 	struct bucket *slots;
-	size_t cap;		/* a power of two */
+	size_t cap; /* a power of two */
 	size_t count;
 	size_t max;
 	uint64_t k0, k1;
 };
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND do { \
-	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
-	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
-	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
-	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
-} while (0)
+#define SIPROUND \
+	do { \
+		v0 += v1; \
+		v1 = ROTL(v1, 13); \
+		v1 ^= v0; \
+		v0 = ROTL(v0, 32); \
+		v2 += v3; \
+		v3 = ROTL(v3, 16); \
+		v3 ^= v2; \
+		v0 += v3; \
+		v3 = ROTL(v3, 21); \
+		v3 ^= v0; \
+		v2 += v1; \
+		v1 = ROTL(v1, 17); \
+		v1 ^= v2; \
+		v2 = ROTL(v2, 32); \
+	} while (0)
 
 static uint64_t
 siphash13(uint64_t k0, uint64_t k1, const uint8_t *in, size_t len)
@@ -61,7 +72,9 @@ siphash13(uint64_t k0, uint64_t k1, const uint8_t *in, size_t len)
 	SIPROUND;
 	v0 ^= b;
 	v2 ^= 0xff;
-	SIPROUND; SIPROUND; SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 

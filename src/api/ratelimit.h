@@ -25,11 +25,11 @@ void ratelimit_free(struct ratelimit *);
  * allowed. When the table is full and KEY is new, the request is refused
  * (fail closed) with *WAIT = 1. */
 int ratelimit_take(struct ratelimit *, const void *key, size_t keylen, double rate,
-	double burst, double now, double *wait);
+    double burst, double now, double *wait);
 
 /* Like ratelimit_take, but only looks: 1 when a request would be allowed. */
 int ratelimit_peek(struct ratelimit *, const void *key, size_t keylen, double rate,
-	double burst, double now, double *wait);
+    double burst, double now, double *wait);
 
 /* Forgets KEY (e.g. when an account's token is rotated nothing changes,
  * but a deleted account's bucket can go). */

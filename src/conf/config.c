@@ -22,99 +22,99 @@
 #include "engine/tz.h"
 #include "util/version.h"
 
-#define C(f)	offsetof(struct config, f)
-#define T(f)	offsetof(struct config_task_class, f)
+#define C(f) offsetof(struct config, f)
+#define T(f) offsetof(struct config_task_class, f)
 
 const struct config_key config_keys[] = {
 	{ "server", "listen", CONFIG_LISTEN, C(listen), 0, 0, "127.0.0.1:8080", 0,
-	  "addresses to serve the API on: host:port, [v6]:port or unix:/path, comma separated; port 0 picks a free port" },
+	    "addresses to serve the API on: host:port, [v6]:port or unix:/path, comma separated; port 0 picks a free port" },
 	{ "server", "port_file", CONFIG_PATH, C(port_file), 0, 0, "", 0,
-	  "file to write the first bound TCP port to once the daemon answers (written to a temp file, then renamed)" },
+	    "file to write the first bound TCP port to once the daemon answers (written to a temp file, then renamed)" },
 	{ "server", "data_dir", CONFIG_STR, C(data_dir), 1, 0, "/var/lib/webcrond", 0,
-	  "directory of the LMDB environment" },
+	    "directory of the LMDB environment" },
 	{ "server", "map_size", CONFIG_SIZE, C(map_size), 65536, (int64_t)1 << 40, "1G", 0,
-	  "largest size the database may grow to (K, M, G, T suffixes)" },
+	    "largest size the database may grow to (K, M, G, T suffixes)" },
 	{ "server", "user", CONFIG_STR, C(user), 0, 0, "", 0,
-	  "drop privileges to this user after binding when started as root" },
+	    "drop privileges to this user after binding when started as root" },
 	{ "server", "trusted_proxies", CONFIG_CIDRS, C(trusted_proxies), 0, 0, "", 1,
-	  "CIDRs of reverse proxies whose X-Forwarded-For / Forwarded headers are believed" },
+	    "CIDRs of reverse proxies whose X-Forwarded-For / Forwarded headers are believed" },
 	{ "server", "tls_cert", CONFIG_PATH, C(tls_cert), 0, 0, "", 0,
-	  "PEM certificate chain: serve HTTPS on every TCP listener" },
+	    "PEM certificate chain: serve HTTPS on every TCP listener" },
 	{ "server", "tls_key", CONFIG_PATH, C(tls_key), 0, 0, "", 0,
-	  "PEM private key for tls_cert" },
+	    "PEM private key for tls_cert" },
 	{ "server", "idle_timeout", CONFIG_INT, C(idle_timeout), 1, 3600, "60", 1,
-	  "seconds before an idle or stalled client connection is closed" },
+	    "seconds before an idle or stalled client connection is closed" },
 	{ "server", "request_timeout", CONFIG_INT, C(request_timeout), 1, 3600, "30", 1,
-	  "seconds a request may take to arrive whole, from its first byte" },
+	    "seconds a request may take to arrive whole, from its first byte" },
 	{ "server", "metrics_allow", CONFIG_CIDRS, C(metrics_allow), 0, 0, "127.0.0.1/32, ::1/128", 1,
-	  "CIDRs that may read /metrics" },
+	    "CIDRs that may read /metrics" },
 	{ "server", "shutdown_grace", CONFIG_INT, C(shutdown_grace), 0, 3600, "30", 1,
-	  "seconds running executions may take to finish after SIGTERM" },
+	    "seconds running executions may take to finish after SIGTERM" },
 	{ "server", "dashboard", CONFIG_BOOL, C(dashboard), 0, 1, "yes", 1,
-	  "serve the browser dashboard at / (no: only the API, /healthz and /metrics)" },
+	    "serve the browser dashboard at / (no: only the API, /healthz and /metrics)" },
 	{ "server", "name", CONFIG_STR, C(name), 0, 0, "", 0,
-	  "this server's name in server.info (node), /metrics and the log; empty = the host name" },
+	    "this server's name in server.info (node), /metrics and the log; empty = the host name" },
 
 	{ "api", "rate_limit", CONFIG_INT, C(rate_limit), 1, 1000000, "10", 1,
-	  "API requests per second per token (and per address for bad tokens)" },
+	    "API requests per second per token (and per address for bad tokens)" },
 	{ "api", "rate_burst", CONFIG_INT, C(rate_burst), 1, 1000000, "10", 1,
-	  "requests a token may make at once before the rate applies" },
+	    "requests a token may make at once before the rate applies" },
 	{ "api", "strict_http_status", CONFIG_BOOL, C(strict_http_status), 0, 1, "no", 1,
-	  "answer errors with 400/401/403/404/409/422 instead of 200" },
+	    "answer errors with 400/401/403/404/409/422 instead of 200" },
 	{ "api", "strict_params", CONFIG_BOOL, C(strict_params), 0, 1, "no", 1,
-	  "refuse unknown API parameters (code 22) instead of naming them in warnings" },
+	    "refuse unknown API parameters (code 22) instead of naming them in warnings" },
 	{ "api", "history_days", CONFIG_INT, C(history_days), 1, 36500, "90", 1,
-	  "days an event of the history of changes is kept" },
+	    "days an event of the history of changes is kept" },
 	{ "api", "history_max", CONFIG_INT, C(history_max), 1, 10000000, "10000", 1,
-	  "events of the history of changes kept per account; the oldest go first" },
+	    "events of the history of changes kept per account; the oldest go first" },
 
 	{ "jobs", "default_timezone", CONFIG_ZONE, C(default_timezone), 0, 0, "UTC", 1,
-	  "time zone of new accounts" },
+	    "time zone of new accounts" },
 	{ "jobs", "user_agent", CONFIG_STR, C(user_agent), 1, 0, "webcron/%v", 1,
-	  "default User-Agent of outgoing requests; %v is the version" },
+	    "default User-Agent of outgoing requests; %v is the version" },
 	{ "jobs", "allow_private_targets", CONFIG_BOOL, C(allow_private_targets), 0, 1, "no", 1,
-	  "allow jobs to call loopback, private, link-local and other internal addresses" },
+	    "allow jobs to call loopback, private, link-local and other internal addresses" },
 	{ "jobs", "allowed_targets", CONFIG_CIDRS, C(allowed_targets), 0, 0, "", 1,
-	  "CIDRs jobs may call even though they are internal" },
+	    "CIDRs jobs may call even though they are internal" },
 	{ "jobs", "max_concurrent", CONFIG_INT, C(max_concurrent), 1, 1000000, "1024", 1,
-	  "executions in flight in the whole server" },
+	    "executions in flight in the whole server" },
 	{ "jobs", "egress_ipv4", CONFIG_ADDRS4, C(egress_ipv4), 0, 0, "", 1,
-	  "IPv4 addresses targets see requests from, listed by server.ip" },
+	    "IPv4 addresses targets see requests from, listed by server.ip" },
 	{ "jobs", "egress_ipv6", CONFIG_ADDRS6, C(egress_ipv6), 0, 0, "", 1,
-	  "IPv6 addresses targets see requests from, listed by server.ip" },
+	    "IPv6 addresses targets see requests from, listed by server.ip" },
 	{ "jobs", "sendmail", CONFIG_CMD, C(sendmail), 0, 0, "", 1,
-	  "command that reads a mail on stdin for e-mail notices, e.g. /usr/sbin/sendmail -t" },
+	    "command that reads a mail on stdin for e-mail notices, e.g. /usr/sbin/sendmail -t" },
 	{ "jobs", "log_max_age", CONFIG_INT, C(log_max_age), 1, 36500, "30", 1,
-	  "days an execution log is kept" },
+	    "days an execution log is kept" },
 
 	{ "limits", "max_jobs", CONFIG_INT, C(lim_max_jobs), 0, 100000000, "100", 1,
-	  "jobs per account" },
+	    "jobs per account" },
 	{ "limits", "max_tasks", CONFIG_INT, C(lim_max_tasks), 0, 1000, "20", 1,
-	  "tasks per job" },
+	    "tasks per job" },
 	{ "limits", "max_timeout", CONFIG_INT, C(lim_max_timeout), 1, 86400, "900", 1,
-	  "largest request timeout a job may set, seconds" },
+	    "largest request timeout a job may set, seconds" },
 	{ "limits", "min_interval", CONFIG_INT, C(lim_min_interval), 1, 86400, "60", 1,
-	  "smallest gap between two fires of a job, seconds" },
+	    "smallest gap between two fires of a job, seconds" },
 	{ "limits", "max_concurrent", CONFIG_INT, C(lim_max_concurrent), 1, 1000000, "10", 1,
-	  "executions of one account in flight at once" },
+	    "executions of one account in flight at once" },
 	{ "limits", "daily_executions", CONFIG_INT, C(lim_daily_executions), 0, 1000000000, "0", 1,
-	  "executions per account per day; 0 = no limit" },
+	    "executions per account per day; 0 = no limit" },
 	{ "limits", "log_retention", CONFIG_INT, C(lim_log_retention), 0, 100000, "100", 1,
-	  "execution logs kept per job" },
+	    "execution logs kept per job" },
 
 	{ "cluster", "router", CONFIG_PATH, C(router), 0, 0, "", 0,
-	  "HAProxy's admin socket (stats socket ... level admin): this shard's tokens are kept in its map; empty = no router" },
+	    "HAProxy's admin socket (stats socket ... level admin): this shard's tokens are kept in its map; empty = no router" },
 	{ "cluster", "router_map", CONFIG_PATH, C(router_map), 0, 0, "", 0,
-	  "the token map's path as HAProxy knows it (the file of map() in its config)" },
+	    "the token map's path as HAProxy knows it (the file of map() in its config)" },
 	{ "cluster", "router_backend", CONFIG_STR, C(router_backend), 0, 0, "", 0,
-	  "this shard's backend name in HAProxy's config, the value of its tokens in the map; empty = [server] name" },
+	    "this shard's backend name in HAProxy's config, the value of its tokens in the map; empty = [server] name" },
 
 	{ "task.*", "exec", CONFIG_PATH, T(exec), 0, 0, "", 1,
-	  "absolute path of the program run for this task class (required)" },
+	    "absolute path of the program run for this task class (required)" },
 	{ "task.*", "timeout", CONFIG_INT, T(timeout), 1, 86400, "900", 1,
-	  "seconds before the program is killed" },
+	    "seconds before the program is killed" },
 	{ "task.*", "user", CONFIG_STR, T(user), 0, 0, "", 1,
-	  "run the program as this user (when the daemon runs as root)" },
+	    "run the program as this user (when the daemon runs as root)" },
 	{ NULL, NULL, 0, 0, 0, 0, NULL, 0, NULL }
 };
 
@@ -122,18 +122,18 @@ struct config_seen {
 	char section[64];
 	const char *name;
 	int line;
-	char *text;		/* the value so far (lists grow by repeating the key) */
+	char *text; /* the value so far (lists grow by repeating the key) */
 };
 
 struct config_parse {
 	struct config *cfg;
 	const char *file;
-	FILE *fp;		/* NULL when parsing a string */
-	const char *text;	/* the rest of the string */
+	FILE *fp;         /* NULL when parsing a string */
+	const char *text; /* the rest of the string */
 	int line;
-	int in_section;		/* a [section] line was seen */
+	int in_section; /* a [section] line was seen */
 	int failed;
-	int err_line;		/* 0 when the error belongs to no one line */
+	int err_line; /* 0 when the error belongs to no one line */
 	char err[384];
 	struct config_seen *seen;
 	size_t nseen;
@@ -149,7 +149,7 @@ config_fail(struct config_parse *p, const char *section, const char *name, const
 	char why[256];
 	va_list ap;
 
-	if (p->failed)	/* the first error is the one to fix first */
+	if (p->failed) /* the first error is the one to fix first */
 		return;
 	p->failed = 1;
 	va_start(ap, fmt);
@@ -183,7 +183,7 @@ config_section_line(struct config_parse *p, const char *s)
 	size_t n = strcspn(s + 1, "]");
 
 	if (s[1 + n] != ']' || n >= sizeof(name))
-		return 0;	/* inih reports the syntax error */
+		return 0; /* inih reports the syntax error */
 	memcpy(name, s + 1, n);
 	name[n] = '\0';
 	p->in_section = 1;
@@ -335,10 +335,22 @@ config_parse_size(const char *s, int64_t *out)
 		return -1;
 	switch (toupper((unsigned char)*end)) {
 	case '\0': break;
-	case 'K': shift = 10; end++; break;
-	case 'M': shift = 20; end++; break;
-	case 'G': shift = 30; end++; break;
-	case 'T': shift = 40; end++; break;
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 'T':
+		shift = 40;
+		end++;
+		break;
 	default: return -1;
 	}
 	if (shift && (*end == 'B' || *end == 'b'))
@@ -534,8 +546,7 @@ config_task_section(struct config_parse *p, const char *section)
 	for (i = 0; i < cfg->ntask_classes; i++)
 		if (strcmp(cfg->task_classes[i].name, name) == 0)
 			return &cfg->task_classes[i];
-	if (*name == '\0' || strlen(name) > 32 || strspn(name,
-	    "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name)) {
+	if (*name == '\0' || strlen(name) > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(name)) {
 		config_fail(p, NULL, NULL, "[%.60s]: a task class name is 1-32 characters of a-z, 0-9, _ and -", section);
 		return NULL;
 	}
@@ -646,8 +657,7 @@ config_check(struct config_parse *p)
 	size_t i;
 
 	if (*cfg->name == '\0') {
-		if (gethostname(host, sizeof(host)) == -1 || (host[sizeof(host) - 1] = '\0',
-		    !config_name_ok(host)))
+		if (gethostname(host, sizeof(host)) == -1 || (host[sizeof(host) - 1] = '\0', !config_name_ok(host)))
 			snprintf(host, sizeof(host), "webcrond");
 		free(cfg->name);
 		cfg->name = xstrdup(host);
@@ -767,7 +777,7 @@ config_keep_restart_keys(struct config *newcfg, const struct config *old)
 			*(int *)nf = *(int *)of;
 			break;
 		case CONFIG_CIDRS:
-			break;	/* every CIDR key reloads */
+			break; /* every CIDR key reloads */
 		default:
 			if (strcmp(*(char **)nf, *(char **)of) != 0)
 				log_warnx("config: [%s] %s changed; it takes effect after a restart",
@@ -791,7 +801,9 @@ config_free(struct config *cfg)
 		if (strcmp(k->section, "task.*") == 0)
 			continue;
 		switch (k->type) {
-		case CONFIG_INT: case CONFIG_BOOL: case CONFIG_SIZE:
+		case CONFIG_INT:
+		case CONFIG_BOOL:
+		case CONFIG_SIZE:
 			break;
 		case CONFIG_CIDRS:
 			cidr_list_free((struct cidr_list *)f);

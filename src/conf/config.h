@@ -15,11 +15,11 @@
 #include "util/cidr.h"
 
 struct config_task_class {
-	char *name;		/* from [task.NAME] */
-	char *exec;		/* absolute path of the program */
-	int   timeout;		/* seconds */
-	char *user;		/* run as this user when the daemon is root; "" = same */
-	int   line;		/* where the section starts, for messages */
+	char *name;  /* from [task.NAME] */
+	char *exec;  /* absolute path of the program */
+	int timeout; /* seconds */
+	char *user;  /* run as this user when the daemon is root; "" = same */
+	int line;    /* where the section starts, for messages */
 };
 
 struct config {
@@ -38,16 +38,16 @@ struct config {
 	int request_timeout;
 	struct cidr_list metrics_allow;
 	int shutdown_grace;
-	int dashboard;			/* serve the browser UI at / */
-	char *name;		/* never empty after loading: the host name by default */
+	int dashboard; /* serve the browser UI at / */
+	char *name;    /* never empty after loading: the host name by default */
 
 	/* [api] */
 	int rate_limit;
 	int rate_burst;
 	int strict_http_status;
-	int strict_params;		/* unknown API parameters are code 22 */
-	int history_days;	/* the history of changes: days kept */
-	int history_max;	/* and events kept per account */
+	int strict_params; /* unknown API parameters are code 22 */
+	int history_days;  /* the history of changes: days kept */
+	int history_max;   /* and events kept per account */
 
 	/* [jobs] */
 	char *default_timezone;
@@ -70,9 +70,9 @@ struct config {
 	int lim_log_retention;
 
 	/* [cluster] */
-	char *router;		/* HAProxy's admin socket; "" = no router */
+	char *router; /* HAProxy's admin socket; "" = no router */
 	char *router_map;
-	char *router_backend;	/* never empty after loading: name by default */
+	char *router_backend; /* never empty after loading: name by default */
 
 	/* [task.NAME] */
 	struct config_task_class *task_classes;
@@ -80,27 +80,27 @@ struct config {
 };
 
 enum config_type {
-	CONFIG_STR,		/* any text */
-	CONFIG_INT,		/* integer within [min, max] */
-	CONFIG_BOOL,		/* yes/no, true/false, on/off, 1/0 */
-	CONFIG_SIZE,		/* bytes with an optional K, M, G or T suffix */
-	CONFIG_CIDRS,		/* comma-separated addresses or CIDR ranges */
-	CONFIG_LISTEN,		/* comma-separated host:port or unix:/path */
-	CONFIG_ZONE,		/* an IANA time zone name */
-	CONFIG_ADDRS4,		/* comma-separated literal IPv4 addresses */
-	CONFIG_ADDRS6,		/* comma-separated literal IPv6 addresses */
-	CONFIG_PATH,		/* an absolute path, or empty */
-	CONFIG_CMD,		/* a command line whose first word is an absolute path */
+	CONFIG_STR,    /* any text */
+	CONFIG_INT,    /* integer within [min, max] */
+	CONFIG_BOOL,   /* yes/no, true/false, on/off, 1/0 */
+	CONFIG_SIZE,   /* bytes with an optional K, M, G or T suffix */
+	CONFIG_CIDRS,  /* comma-separated addresses or CIDR ranges */
+	CONFIG_LISTEN, /* comma-separated host:port or unix:/path */
+	CONFIG_ZONE,   /* an IANA time zone name */
+	CONFIG_ADDRS4, /* comma-separated literal IPv4 addresses */
+	CONFIG_ADDRS6, /* comma-separated literal IPv6 addresses */
+	CONFIG_PATH,   /* an absolute path, or empty */
+	CONFIG_CMD,    /* a command line whose first word is an absolute path */
 };
 
 struct config_key {
-	const char *section;	/* "task.*" for task class keys */
+	const char *section; /* "task.*" for task class keys */
 	const char *name;
 	enum config_type type;
-	size_t offset;		/* into struct config, or struct config_task_class */
+	size_t offset; /* into struct config, or struct config_task_class */
 	int64_t min, max;
 	const char *def;
-	int reload;		/* 1 = a SIGHUP applies a change; 0 = needs a restart */
+	int reload; /* 1 = a SIGHUP applies a change; 0 = needs a restart */
 	const char *help;
 };
 
@@ -113,12 +113,12 @@ void config_defaults(struct config *cfg);
 /* Reads PATH into CFG (defaults first). Returns 0, or -1 with a message in
  * ERR like "webcrond.conf:12: [server] idle_timeout: 0 is out of range
  * 1-3600"; CFG is then freed and must not be used. */
-int  config_load(const char *path, struct config *cfg, char *err, size_t errlen);
+int config_load(const char *path, struct config *cfg, char *err, size_t errlen);
 
 /* Parses TEXT as if it were the file NAME; the same contract as
  * config_load (used by the unit tests and the fuzzer). */
-int  config_load_string(const char *name, const char *text, struct config *cfg,
-	char *err, size_t errlen);
+int config_load_string(const char *name, const char *text, struct config *cfg,
+    char *err, size_t errlen);
 
 /* Copies the keys that need a restart from OLD into NEW, logging each one
  * that differs. Used on SIGHUP. */
@@ -133,6 +133,6 @@ const struct config_task_class *config_task_class(const struct config *cfg, cons
 void config_user_agent(const struct config *cfg, char *out, size_t len);
 
 /* Splits a size like "1G" / "64K" / "1048576" into bytes. Returns 0 or -1. */
-int  config_parse_size(const char *s, int64_t *out);
+int config_parse_size(const char *s, int64_t *out);
 
 #endif

@@ -97,7 +97,8 @@ listen_addr_parse(const char *spec, struct listen_addr *a, char *why, size_t why
 	}
 bad:
 	snprintf(why, whylen, "\"%.60s\" is not host:port, [v6]:port or unix:/path "
-	    "(the host must be a literal address)", spec);
+	                      "(the host must be a literal address)",
+	    spec);
 	return -1;
 }
 

@@ -10,10 +10,10 @@
 #include <sys/un.h>
 
 struct listen_addr {
-	int family;			/* AF_INET, AF_INET6 or AF_UNIX */
+	int family; /* AF_INET, AF_INET6 or AF_UNIX */
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	char text[128];			/* as configured, for messages */
+	char text[128]; /* as configured, for messages */
 };
 
 /* Parses one entry: "127.0.0.1:8080", "[::1]:0", "*:8080" (all IPv4),
@@ -22,6 +22,6 @@ struct listen_addr {
 int listen_addr_parse(const char *spec, struct listen_addr *out, char *why, size_t whylen);
 /* Parses a comma-separated list; *OUT is malloc'd. Returns 0 or -1. */
 int listen_addr_parse_list(const char *list, struct listen_addr **out, size_t *n,
-	char *why, size_t whylen);
+    char *why, size_t whylen);
 
 #endif

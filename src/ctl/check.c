@@ -38,7 +38,7 @@ check_fault(struct check *k, const char *fmt, ...)
 	vfprintf(k->out, fmt, ap);
 	va_end(ap);
 	fputc('\n', k->out);
-	k->t->err = 0;		/* a failed read is a fault to report, not the end */
+	k->t->err = 0; /* a failed read is a fault to report, not the end */
 }
 
 static int
@@ -74,8 +74,7 @@ check_accounts(struct check *k, unsigned long *n)
 			check_fault(k, "account %llu: the record cannot be read", (unsigned long long)id);
 			continue;
 		}
-		if (a.has_token && (store_get(k->t, DB_TOKENS, a.token_digest, TOKEN_DIGEST, &v) != STORE_OK ||
-		    v.mv_size != 8 || record_get_u64(v.mv_data) != id))
+		if (a.has_token && (store_get(k->t, DB_TOKENS, a.token_digest, TOKEN_DIGEST, &v) != STORE_OK || v.mv_size != 8 || record_get_u64(v.mv_data) != id))
 			check_fault(k, "account %llu: its token is not in the token index", (unsigned long long)id);
 		k->t->err = 0;
 		jobs = 0;
@@ -100,7 +99,8 @@ check_tokens(struct check *k)
 	store_iter_open(k->t, DB_TOKENS, NULL, 0, &it);
 	while (store_iter_next(k->t, &it) == 1) {
 		uint64_t id = it.val.mv_size == 8 || it.val.mv_size == 16 ?
-		    record_get_u64(it.val.mv_data) : 0;
+		    record_get_u64(it.val.mv_data) :
+		    0;
 		struct account a;
 
 		if (id && it.val.mv_size == 16) {
@@ -145,7 +145,8 @@ check_keys(struct check *k, unsigned long *n)
 	while (store_iter_next(k->t, &it) == 1) {
 		uint64_t account = it.key.mv_size == 16 ? record_get_u64(it.key.mv_data) : 0;
 		uint64_t id = it.key.mv_size == 16 ?
-		    record_get_u64((const uint8_t *)it.key.mv_data + 8) : 0;
+		    record_get_u64((const uint8_t *)it.key.mv_data + 8) :
+		    0;
 		struct account a;
 		struct apikey ak;
 		MDB_val v;
@@ -441,7 +442,7 @@ check_history(struct check *k)
 			continue;
 		}
 		if (history_decode(v.mv_data, v.mv_size, &e) == -1)
-			continue;	/* reported above */
+			continue; /* reported above */
 		if (e.object == NULL || strcmp(e.object, "job") != 0 || e.object_id != job)
 			check_fault(k, "history_by_job: event %llu is not of job %llu",
 			    (unsigned long long)id, (unsigned long long)job);

@@ -60,7 +60,7 @@
 #include "util/url.h"
 
 /* The longest a run can have lasted, seconds (far beyond any timeout). */
-#define TR_DURATION_MAX	1e9
+#define TR_DURATION_MAX 1e9
 
 /* Where errors go while a document is read. */
 struct tr_in {
@@ -69,18 +69,18 @@ struct tr_in {
 };
 
 enum tr_kind {
-	TR_TEXT,	/* char *: MIN..MAX bytes */
-	TR_INT,		/* int: MIN..MAX */
-	TR_BOOL,	/* int: true or false */
-	TR_TIME,	/* int64_t: Unix seconds, null for 0 (unset) */
-	TR_STAMP,	/* int64_t: Unix seconds, 0..JOB_TIME_MAX, never null */
-	TR_COUNT,	/* uint64_t: MIN..MAX */
+	TR_TEXT,  /* char *: MIN..MAX bytes */
+	TR_INT,   /* int: MIN..MAX */
+	TR_BOOL,  /* int: true or false */
+	TR_TIME,  /* int64_t: Unix seconds, null for 0 (unset) */
+	TR_STAMP, /* int64_t: Unix seconds, 0..JOB_TIME_MAX, never null */
+	TR_COUNT, /* uint64_t: MIN..MAX */
 };
 
 struct tr_field {
-	const char *name;	/* the API's spelling */
+	const char *name; /* the API's spelling */
 	enum tr_kind kind;
-	size_t offset;		/* into the object's struct */
+	size_t offset; /* into the object's struct */
 	int64_t min, max;
 	/* TR_TEXT: checks *VALUE (a copy), which it may replace with its
 	 * normal form. Returns 0, or -1 with the error recorded. */
@@ -101,10 +101,10 @@ static int tr_check_action(struct tr_in *, const char *, const char *, char **);
  * those it marks ACCOUNT_FF_MOVE, by their type. */
 
 static const struct tr_field tr_group_fields[] = {
-	{ "name",		TR_TEXT,  G(name),		1, GROUP_NAME_MAX, NULL, NULL },
-	{ "description",	TR_TEXT,  G(description),	0, GROUP_DESCRIPTION_MAX, NULL, NULL },
-	{ "createdAt",		TR_STAMP, G(created_at),	0, JOB_TIME_MAX, NULL, NULL },
-	{ "updatedAt",		TR_STAMP, G(updated_at),	0, JOB_TIME_MAX, NULL, NULL },
+	{ "name", TR_TEXT, G(name), 1, GROUP_NAME_MAX, NULL, NULL },
+	{ "description", TR_TEXT, G(description), 0, GROUP_DESCRIPTION_MAX, NULL, NULL },
+	{ "createdAt", TR_STAMP, G(created_at), 0, JOB_TIME_MAX, NULL, NULL },
+	{ "updatedAt", TR_STAMP, G(updated_at), 0, JOB_TIME_MAX, NULL, NULL },
 };
 static const char *const tr_group_extra[] = { "id", NULL };
 
@@ -114,22 +114,22 @@ static const char *const tr_group_extra[] = { "id", NULL };
 static const char *const tr_job_extra[] = { "state", NULL };
 
 static const struct tr_field tr_task_fields[] = {
-	{ "action",		TR_TEXT,  T(action),		1, 64, tr_check_action, NULL },
-	{ "payload",		TR_TEXT,  T(payload),		0, JOB_PAYLOAD_MAX, NULL, NULL },
-	{ "timeOffset",		TR_INT,   T(time_offset),	0, JOB_OFFSET_MAX, NULL, NULL },
-	{ "continueOnFailure",	TR_BOOL,  T(continue_on_failure), 0, 1, NULL, NULL },
+	{ "action", TR_TEXT, T(action), 1, 64, tr_check_action, NULL },
+	{ "payload", TR_TEXT, T(payload), 0, JOB_PAYLOAD_MAX, NULL, NULL },
+	{ "timeOffset", TR_INT, T(time_offset), 0, JOB_OFFSET_MAX, NULL, NULL },
+	{ "continueOnFailure", TR_BOOL, T(continue_on_failure), 0, 1, NULL, NULL },
 };
 static const char *const tr_task_extra[] = { "id", NULL };
 
 /* The job's state but lastStatus, lastDuration and lastHttpStatus (and its
  * count of kept logs, which are not moved: it starts at 0). */
 static const struct tr_field tr_state_fields[] = {
-	{ "fail",		TR_INT,   S(fail),		0, INT_MAX, NULL, NULL },
-	{ "runs",		TR_COUNT, S(runs),		0, INT64_MAX, NULL, NULL },
-	{ "lastRun",		TR_STAMP, S(last_run),		0, JOB_TIME_MAX, NULL, NULL },
-	{ "lastFire",		TR_STAMP, S(last_fire),		0, JOB_TIME_MAX, NULL, NULL },
-	{ "since",		TR_STAMP, S(since),		0, JOB_TIME_MAX, NULL, NULL },
-	{ "notified",		TR_BOOL,  S(notified),		0, 1, NULL, NULL },
+	{ "fail", TR_INT, S(fail), 0, INT_MAX, NULL, NULL },
+	{ "runs", TR_COUNT, S(runs), 0, INT64_MAX, NULL, NULL },
+	{ "lastRun", TR_STAMP, S(last_run), 0, JOB_TIME_MAX, NULL, NULL },
+	{ "lastFire", TR_STAMP, S(last_fire), 0, JOB_TIME_MAX, NULL, NULL },
+	{ "since", TR_STAMP, S(since), 0, JOB_TIME_MAX, NULL, NULL },
+	{ "notified", TR_BOOL, S(notified), 0, 1, NULL, NULL },
 };
 static const char *const tr_state_extra[] = { "lastStatus", "lastDuration", "lastHttpStatus",
 	NULL };
@@ -161,8 +161,7 @@ tr_fail(struct tr_in *in, const char *where, const char *key, const char *fmt, .
 static int
 tr_store_fail(char *err, size_t errlen, int rc)
 {
-	snprintf(err, errlen, "%s", rc == STORE_FULL ? "storage is full" :
-	    "storage error (see the message above)");
+	snprintf(err, errlen, "%s", rc == STORE_FULL ? "storage is full" : "storage error (see the message above)");
 	return -1;
 }
 
@@ -182,7 +181,7 @@ tr_fields_json(yajl_gen g, const void *base, const struct tr_field *f, size_t n)
 		case TR_BOOL: json_kbool(g, f[i].name, *(const int *)p); break;
 		case TR_TIME: json_kintnull(g, f[i].name, *(const int64_t *)p); break;
 		case TR_STAMP: json_kint(g, f[i].name, *(const int64_t *)p); break;
-		case TR_COUNT: json_kint(g, f[i].name, (int64_t)*(const uint64_t *)p); break;
+		case TR_COUNT: json_kint(g, f[i].name, (int64_t) * (const uint64_t *)p); break;
 		}
 	}
 }
@@ -205,12 +204,11 @@ tr_job_fields_json(yajl_gen g, const struct job *j, unsigned last)
 		case JOB_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
 		case JOB_FT_ENUM:
 			i = *(const int *)p;
-			json_kstr(g, f->name, f->names[i >= f->min && i <= f->max ? i :
-			    (int)f->default_value]);
+			json_kstr(g, f->name, f->names[i >= f->min && i <= f->max ? i : (int)f->default_value]);
 			break;
 		case JOB_FT_TIME: json_kintnull(g, f->name, *(const int64_t *)p); break;
 		case JOB_FT_STAMP: json_kint(g, f->name, *(const int64_t *)p); break;
-		case JOB_FT_ID: json_kintnull(g, f->name, (int64_t)*(const uint64_t *)p); break;
+		case JOB_FT_ID: json_kintnull(g, f->name, (int64_t) * (const uint64_t *)p); break;
 		case JOB_FT_VIEW: break;
 		}
 	}
@@ -243,7 +241,7 @@ tr_account_fields_json(yajl_gen g, const struct account *a, const char *object, 
 		case ACCOUNT_FT_INT: json_kint(g, f->name, *(const int *)p); break;
 		case ACCOUNT_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
 		case ACCOUNT_FT_I64: json_kint(g, f->name, *(const int64_t *)p); break;
-		case ACCOUNT_FT_U64: json_kint(g, f->name, (int64_t)*(const uint64_t *)p); break;
+		case ACCOUNT_FT_U64: json_kint(g, f->name, (int64_t) * (const uint64_t *)p); break;
 		case ACCOUNT_FT_DIGEST:
 			if (!a->has_token) {
 				json_knull(g, f->name);
@@ -701,12 +699,12 @@ struct tr_id {
 
 struct tr_doc {
 	struct account a;
-	struct group *groups;	/* ids: the document's until written */
+	struct group *groups; /* ids: the document's until written */
 	size_t ngroups;
-	struct tr_id *group_ids;	/* sorted by old id */
-	struct job *jobs;	/* group: the document's group id */
+	struct tr_id *group_ids; /* sorted by old id */
+	struct job *jobs;        /* group: the document's group id */
 	size_t njobs;
-	struct apikey *keys;	/* group: the document's group id */
+	struct apikey *keys; /* group: the document's group id */
 	size_t nkeys;
 };
 
@@ -875,7 +873,7 @@ tr_account_fields_read(struct tr_in *in, yajl_val o, const char *where, struct a
 			}
 			a->has_token = 1;
 			break;
-bad_digest:
+		bad_digest:
 			return tr_fail(in, where, f->name,
 			    "must be the token's SHA-256 as %d hexadecimal digits, or null", 2 * TOKEN_DIGEST);
 		}
@@ -1089,7 +1087,7 @@ tr_tasks_read(struct tr_in *in, yajl_val arr, const char *jwhere, struct job *j)
 			return -1;
 		if (strcmp(t->action, "http") == 0 && tr_http_payload(in, where, t->payload) == -1)
 			return -1;
-		t->id = 0;	/* job_insert numbers it */
+		t->id = 0; /* job_insert numbers it */
 	}
 	return 0;
 }
@@ -1127,7 +1125,7 @@ tr_state_read(struct tr_in *in, yajl_val o, const char *jwhere, struct job_state
 			return -1;
 		s->last_http_status = (int)x;
 	}
-	s->logs = 0;		/* logs are not moved */
+	s->logs = 0; /* logs are not moved */
 	return 0;
 }
 
@@ -1214,7 +1212,9 @@ tr_doc_read(struct tr_in *in, yajl_val root, struct tr_doc *d)
 	v = tr_find(root, "format");
 	if (v == NULL || !YAJL_IS_STRING(v) || strcmp(v->u.string, TRANSFER_FORMAT) != 0)
 		return tr_fail(in, NULL, "format", "%s%s%s: not an account exported by webcronctl export "
-		    "(expected \"%s\")", v == NULL ? "missing" : YAJL_IS_STRING(v) ? "\"" : "not a string",
+		                                   "(expected \"%s\")",
+		    v == NULL ? "missing" : YAJL_IS_STRING(v) ? "\"" :
+		                                                "not a string",
 		    v && YAJL_IS_STRING(v) ? v->u.string : "", v && YAJL_IS_STRING(v) ? "\"" : "",
 		    TRANSFER_FORMAT);
 	v = tr_find(root, "version");
@@ -1278,7 +1278,7 @@ tr_parse_error(struct tr_in *in, const char *text, size_t len)
 
 	if (h == NULL)
 		fatalx("yajl_alloc failed");
-	yajl_config(h, yajl_allow_comments, 1);	/* as yajl_tree_parse */
+	yajl_config(h, yajl_allow_comments, 1); /* as yajl_tree_parse */
 	s = yajl_parse(h, (const unsigned char *)text, len);
 	if (s == yajl_status_ok)
 		s = yajl_complete_parse(h);
@@ -1318,8 +1318,9 @@ tr_write(struct store *st, struct tr_doc *d, struct tr_in *in, uint64_t *new_acc
 
 			store_abort(&t);
 			return tr_fail(in, "account", "tokenSha256", "the account's token is already in use on "
-			    "this server, by account %llu: the document was imported before, or comes from "
-			    "this server; nothing was imported", (unsigned long long)owner);
+			                                             "this server, by account %llu: the document was imported before, or comes from "
+			                                             "this server; nothing was imported",
+			    (unsigned long long)owner);
 		}
 		if (rc != STORE_NOTFOUND)
 			goto fail;
@@ -1329,15 +1330,16 @@ tr_write(struct store *st, struct tr_doc *d, struct tr_in *in, uint64_t *new_acc
 		if (rc == STORE_OK) {
 			store_abort(&t);
 			return tr_fail(in, "keys", "tokenSha256", "keys[%zu]: the key is already in use on this "
-			    "server: the document was imported before, or comes from this server; nothing was "
-			    "imported", i);
+			                                          "server: the document was imported before, or comes from this server; nothing was "
+			                                          "imported",
+			    i);
 		}
 		if (rc != STORE_NOTFOUND)
 			goto fail;
 	}
 	if ((d->a.id = store_next_id(&t, "account")) == 0)
 		goto fail;
-	d->a.jobs = 0;		/* job_insert counts them */
+	d->a.jobs = 0; /* job_insert counts them */
 	d->a.exec_day = 0;
 	d->a.exec_today = 0;
 	if (d->a.has_token) {
@@ -1345,13 +1347,13 @@ tr_write(struct store *st, struct tr_doc *d, struct tr_in *in, uint64_t *new_acc
 		store_put_new(&t, DB_TOKENS, d->a.token_digest, TOKEN_DIGEST, key, sizeof(key));
 	}
 	account_save(&t, &d->a, d->a.updated_at);
-	changefeed_mark(&t, d->a.id);	/* a running daemon schedules it */
+	changefeed_mark(&t, d->a.id); /* a running daemon schedules it */
 	for (i = 0; i < d->ngroups && t.err == 0; i++) {
 		struct group *g = &d->groups[i];
 		int64_t created = g->created_at, updated = g->updated_at;
 
 		g->account = d->a.id;
-		group_insert(&t, g, created);	/* a new id */
+		group_insert(&t, g, created); /* a new id */
 		if (updated != created)
 			group_update(&t, g, updated);
 	}
@@ -1365,7 +1367,7 @@ tr_write(struct store *st, struct tr_doc *d, struct tr_in *in, uint64_t *new_acc
 		j->account = d->a.id;
 		for (k = 0; k < j->ntasks; k++)
 			j->tasks[k].id = 0;
-		job_insert(&t, j, created);	/* new job and task ids, indexes, the count */
+		job_insert(&t, j, created); /* new job and task ids, indexes, the count */
 		if (t.err)
 			break;
 		/* job_insert starts the schedule at the creation time; the
@@ -1382,7 +1384,7 @@ tr_write(struct store *st, struct tr_doc *d, struct tr_in *in, uint64_t *new_acc
 		if (ak->group)
 			ak->group = d->groups[tr_id_find(d, ak->group)->index].id;
 		ak->account = d->a.id;
-		apikey_insert(&t, ak);	/* a new id, the same digest */
+		apikey_insert(&t, ak); /* a new id, the same digest */
 	}
 	if (t.err)
 		goto fail;

@@ -17,11 +17,11 @@
 struct store;
 
 /* What the document says it is; other values are refused. */
-#define TRANSFER_FORMAT		"webcron-account"
-#define TRANSFER_VERSION	1
+#define TRANSFER_FORMAT "webcron-account"
+#define TRANSFER_VERSION 1
 
 /* The largest document transfer_import reads, in bytes. */
-#define TRANSFER_MAX		(512L * 1024 * 1024)
+#define TRANSFER_MAX (512L * 1024 * 1024)
 
 /* Writes account ACCOUNT with its groups, jobs and tasks to OUT as one
  * JSON document, read in one transaction. Nothing is written unless the

@@ -50,7 +50,7 @@ static int ctl_import(struct ctl *);
 
 static const struct {
 	const char *word1;
-	const char *word2;	/* NULL for one-word commands */
+	const char *word2; /* NULL for one-word commands */
 	int (*fn)(struct ctl *);
 	int writes;
 	const char *usage;
@@ -59,7 +59,7 @@ static const struct {
 	{ "user", "token", ctl_user_token, 1, "user token ID" },
 	{ "user", "list", ctl_user_list, 0, "user list" },
 	{ "user", "digests", ctl_user_digests, 0,
-	  "user digests (SHA-256 of each account's token, for a router's map)" },
+	    "user digests (SHA-256 of each account's token, for a router's map)" },
 	{ "user", "suspend", ctl_user_suspend, 1, "user suspend ID" },
 	{ "user", "resume", ctl_user_resume, 1, "user resume ID" },
 	{ "user", "delete", ctl_user_delete, 1, "user delete ID" },
@@ -102,7 +102,8 @@ ctl_fail(const char *what, int status)
 {
 	fprintf(stderr, "webcronctl: %s: %s\n", what,
 	    status == STORE_NOTFOUND ? "not found" :
-	    status == STORE_FULL ? "storage is full" : "storage error (see above)");
+	        status == STORE_FULL ? "storage is full" :
+	                               "storage error (see above)");
 	return 1;
 }
 
@@ -466,7 +467,7 @@ ctl_import(struct ctl *ctl)
 	store_abort(&t);
 	for (i = 0; i < cc.n; i++)
 		fprintf(stderr, "webcronctl: import: warning: tasks of class \"%s\", which this "
-		    "server's config does not define ([task.%s]), will fail until it does\n",
+		                "server's config does not define ([task.%s]), will fail until it does\n",
 		    cc.names[i], cc.names[i]);
 	if (cc.more)
 		fprintf(stderr, "webcronctl: import: warning: and %zu more undefined task classes\n",
@@ -484,8 +485,8 @@ ctl_import(struct ctl *ctl)
  * record commit together. */
 
 struct ctl_history {
-	uint64_t feed;			/* the change feed before the command */
-	struct account old;		/* account ARGV[0] before, when it names one */
+	uint64_t feed;      /* the change feed before the command */
+	struct account old; /* account ARGV[0] before, when it names one */
 	int has_old;
 };
 
@@ -536,7 +537,7 @@ ctl_history_end(struct ctl *ctl, struct ctl_history *h, const char *action, int 
 		for (k = 0; k < i && ids[k] != ids[i]; k++)
 			;
 		if (k < i)
-			continue;	/* marked twice */
+			continue; /* marked twice */
 		found = account_load(&t, ids[i], &a) == STORE_OK;
 		t.err = found ? t.err : 0;
 		/* a deleted account's history went with it: nowhere to keep
@@ -607,7 +608,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (store_open(ctl.cfg.data_dir, ctl.cfg.map_size, 0,
-	    &ctl.store, err, sizeof(err)) == -1) {
+	        &ctl.store, err, sizeof(err)) == -1) {
 		fprintf(stderr, "webcronctl: %s\n", err);
 		config_free(&ctl.cfg);
 		return 1;

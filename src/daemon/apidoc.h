@@ -13,6 +13,6 @@ struct evhttp_request;
 /* Answers REQ with the document. */
 void apidoc_serve(struct evhttp_request *req);
 /* Writes the document to FP. Returns 0, or -1 when the write fails. */
-int  apidoc_print(FILE *fp);
+int apidoc_print(FILE *fp);
 
 #endif

@@ -35,19 +35,20 @@
 #include "util/log.h"
 #include "daemon/tls.h"
 
-#define CONN_ACCEPT_PAUSE_MS	100	/* after accept() failed */
-#define CONN_LOG_EVERY		10	/* seconds between log lines about it */
+#define CONN_ACCEPT_PAUSE_MS 100 /* after accept() failed */
+#define CONN_LOG_EVERY 10        /* seconds between log lines about it */
 
 struct conn {
-	TAILQ_ENTRY(conn) entry;
+	TAILQ_ENTRY(conn)
+	entry;
 	struct conn *next_fresh;
 	struct conns *owner;
-	struct bufferevent *bev;	/* one reference is ours */
-	struct evhttp_connection *evcon;	/* NULL until adopted */
+	struct bufferevent *bev;         /* one reference is ours */
+	struct evhttp_connection *evcon; /* NULL until adopted */
 	struct evbuffer_cb_entry *watch;
-	time_t started;			/* when the request arriving began */
-	int arriving;			/* a request has begun, not yet read whole */
-	int shut;			/* shut down at the deadline */
+	time_t started; /* when the request arriving began */
+	int arriving;   /* a request has begun, not yet read whole */
+	int shut;       /* shut down at the deadline */
 };
 
 /* What a bufferevent hook needs: the plain and the TLS evhttp each get one. */
@@ -62,16 +63,17 @@ struct conn_listener {
 	struct evconnlistener *lev;
 	struct event *resume;
 	char *name;
-	time_t logged;			/* last log line about accept() */
-	uint64_t unlogged;		/* failures since */
+	time_t logged;     /* last log line about accept() */
+	uint64_t unlogged; /* failures since */
 };
 
 struct conns {
 	struct event_base *base;
 	int timeout;
-	TAILQ_HEAD(, conn) all;
-	struct idmap *byevcon;		/* adopted connections */
-	struct conn *fresh;		/* made, not yet adopted */
+	TAILQ_HEAD(, conn)
+	all;
+	struct idmap *byevcon; /* adopted connections */
+	struct conn *fresh;    /* made, not yet adopted */
 	struct event *adopt;
 	struct event *sweep;
 	struct conn_kind *kinds[2];
@@ -148,9 +150,9 @@ conn_bev(struct event_base *base, void *arg)
 	struct conn *cn;
 
 	bev = kind->ctx != NULL ? tls_bev_new(base, kind->ctx) :
-	    bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	                          bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL || (cn = calloc(1, sizeof(*cn))) == NULL)
-		return bev;	/* untracked: evhttp's own timeouts only */
+		return bev; /* untracked: evhttp's own timeouts only */
 	cn->owner = c;
 	cn->bev = bev;
 	bufferevent_incref(bev);
@@ -201,7 +203,7 @@ conn_sweep(evutil_socket_t fd, short what, void *arg)
 	for (cn = TAILQ_FIRST(&c->all); cn != NULL; cn = next) {
 		next = TAILQ_NEXT(cn, entry);
 		if (cn->evcon == NULL)
-			continue;	/* not adopted yet */
+			continue; /* not adopted yet */
 		if (conn_evcon(cn) != cn->evcon) {
 			conn_release(cn);
 			continue;
@@ -259,7 +261,7 @@ conn_accept_error(struct evconnlistener *lev, void *arg)
 	for (l = conn_listeners; l != NULL && l->lev != lev; l = l->next)
 		;
 	if (l == NULL) {
-		evconnlistener_disable(lev);	/* cannot happen: never spin */
+		evconnlistener_disable(lev); /* cannot happen: never spin */
 		return;
 	}
 	l->owner->accept_errors++;
@@ -332,7 +334,7 @@ conns_listen(struct conns *c, struct evhttp_bound_socket *bound, const char *nam
 	    (l->name = strdup(name)) == NULL ||
 	    (l->resume = event_new(c->base, -1, 0, conn_resume, l)) == NULL) {
 		log_warnx("listen %s: cannot watch the listener", name);
-		return -1;	/* L is lost: the daemon does not start */
+		return -1; /* L is lost: the daemon does not start */
 	}
 	l->owner = c;
 	l->lev = lev;
@@ -347,7 +349,7 @@ conns_unlisten(struct conns *c)
 {
 	struct conn_listener **lp, *l;
 
-	for (lp = &conn_listeners; (l = *lp) != NULL; ) {
+	for (lp = &conn_listeners; (l = *lp) != NULL;) {
 		if (l->owner != c) {
 			lp = &l->next;
 			continue;

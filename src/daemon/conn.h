@@ -32,9 +32,9 @@ void conns_set_timeout(struct conns *, int request_timeout);
 
 /* HTTP's connections go through CONNS; with CTX, they speak TLS. Returns
  * 0, or -1 (with a log line) when out of memory. */
-int  conns_attach(struct conns *, struct evhttp *http, SSL_CTX *ctx);
+int conns_attach(struct conns *, struct evhttp *http, SSL_CTX *ctx);
 /* Watches the listener of BOUND; NAME is for the log. Returns 0 or -1. */
-int  conns_listen(struct conns *, struct evhttp_bound_socket *bound, const char *name);
+int conns_listen(struct conns *, struct evhttp_bound_socket *bound, const char *name);
 /* The evhttp objects were freed, and their listeners with them: forget
  * those (a paused one must not be resumed). */
 void conns_unlisten(struct conns *);
@@ -43,8 +43,8 @@ void conns_unlisten(struct conns *);
 void conns_dispatched(struct conns *, struct evhttp_request *req);
 
 /* For /metrics. */
-size_t   conns_open(const struct conns *);
-uint64_t conns_timed_out(const struct conns *);	/* closed at the deadline */
+size_t conns_open(const struct conns *);
+uint64_t conns_timed_out(const struct conns *); /* closed at the deadline */
 uint64_t conns_accept_errors(const struct conns *);
 
 #endif

@@ -20,10 +20,10 @@
 #include "daemon/dashboard.h"
 #include "daemon/server.h"
 
-#define DASHBOARD_CSP	"default-src 'self'; script-src 'self'; style-src 'self'; " \
-	"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; " \
-	"base-uri 'none'; form-action 'self'"
-#define DASHBOARD_ASSETS	"/assets/"
+#define DASHBOARD_CSP "default-src 'self'; script-src 'self'; style-src 'self'; " \
+	              "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; " \
+	              "base-uri 'none'; form-action 'self'"
+#define DASHBOARD_ASSETS "/assets/"
 
 /* The app's screens: each is served index.html. A trailing "/#" matches
  * one path segment of digits (an id). */
@@ -142,8 +142,7 @@ dashboard_send(struct evhttp_request *req, const struct dashboard_asset *a, int 
 
 	evhttp_remove_header(h, "Content-Type");
 	evhttp_add_header(h, "Content-Type", a->type);
-	evhttp_add_header(h, "Cache-Control", immutable ?
-	    "public, max-age=31536000, immutable" : "no-cache");
+	evhttp_add_header(h, "Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache");
 	evhttp_add_header(h, "Vary", "Accept-Encoding");
 	/* index.html names the hash of every asset: it is its version too */
 	snprintf(etag, sizeof(etag), "\"%s%s\"", dashboard_hash, gz ? "-gz" : "");

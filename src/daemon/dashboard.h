@@ -12,8 +12,8 @@ struct server;
 
 /* One file of web/, as it is and gzipped. */
 struct dashboard_asset {
-	const char *name;		/* its path under web/, e.g. "js/app.js" */
-	const char *type;		/* Content-Type */
+	const char *name; /* its path under web/, e.g. "js/app.js" */
+	const char *type; /* Content-Type */
 	const unsigned char *plain;
 	size_t plain_len;
 	const unsigned char *gz;

@@ -26,19 +26,20 @@
 #include "util/log.h"
 #include "util/token.h"
 
-#define ROUTER_TIMEOUT		5	/* seconds an exchange may take */
-#define ROUTER_PROBE_EVERY	5	/* seconds between looks at "show info" when idle */
-#define ROUTER_ANSWER_MAX	65536	/* bytes of an answer read; "show info" is ~1 KB */
+#define ROUTER_TIMEOUT 5        /* seconds an exchange may take */
+#define ROUTER_PROBE_EVERY 5    /* seconds between looks at "show info" when idle */
+#define ROUTER_ANSWER_MAX 65536 /* bytes of an answer read; "show info" is ~1 KB */
 
 enum router_kind {
-	ROUTER_PUT,	/* "set map": the digest is ours (then "add map" when new) */
-	ROUTER_ADD,	/* "add map": the digest was in no entry */
-	ROUTER_GET,	/* "get map": a digest no longer ours; whose is it? */
-	ROUTER_DEL,	/* "del map": ... ours still: it goes */
+	ROUTER_PUT, /* "set map": the digest is ours (then "add map" when new) */
+	ROUTER_ADD, /* "add map": the digest was in no entry */
+	ROUTER_GET, /* "get map": a digest no longer ours; whose is it? */
+	ROUTER_DEL, /* "del map": ... ours still: it goes */
 };
 
 struct router_op {
-	TAILQ_ENTRY(router_op) entry;
+	TAILQ_ENTRY(router_op)
+	entry;
 	enum router_kind kind;
 	char hex[TOKEN_DIGEST * 2 + 1];
 };
@@ -49,24 +50,24 @@ TAILQ_HEAD(router_queue, router_op);
 struct router_key {
 	uint64_t account;
 	uint8_t digest[TOKEN_DIGEST];
-	int seen;		/* router_keys_sync: still in the store */
+	int seen; /* router_keys_sync: still in the store */
 };
 
 struct router {
 	struct event_base *base;
 	const struct config *cfg;
 	struct store *store;
-	struct idmap *tokens;		/* account id -> its digest (TOKEN_DIGEST bytes) */
-	struct idmap *keys;		/* key id -> struct router_key (store/apikey.h) */
-	struct router_queue queue;	/* changes not yet acknowledged by HAProxy */
-	struct bufferevent *bev;	/* the exchange in flight, or NULL */
-	int probing;			/* ... and it is "show info" */
-	struct event *tick;		/* every second: retries, probes */
-	int failing;			/* the last exchange failed: probe, then retry */
-	int known;			/* pid and uptime below are HAProxy's */
+	struct idmap *tokens;      /* account id -> its digest (TOKEN_DIGEST bytes) */
+	struct idmap *keys;        /* key id -> struct router_key (store/apikey.h) */
+	struct router_queue queue; /* changes not yet acknowledged by HAProxy */
+	struct bufferevent *bev;   /* the exchange in flight, or NULL */
+	int probing;               /* ... and it is "show info" */
+	struct event *tick;        /* every second: retries, probes */
+	int failing;               /* the last exchange failed: probe, then retry */
+	int known;                 /* pid and uptime below are HAProxy's */
 	long pid;
 	long uptime;
-	int idle_ticks;			/* seconds since the last probe */
+	int idle_ticks; /* seconds since the last probe */
 	uint64_t failures;
 };
 
@@ -152,8 +153,10 @@ router_failed(struct router *r, const char *why)
 	if (!r->failing)
 		log_warnx("router: %s: %s%s%s; retrying every second", r->cfg->router,
 		    r->probing ? "show info" : op && op->kind == ROUTER_DEL ? "del map" :
-		    op && op->kind == ROUTER_GET ? "get map" :
-		    op && op->kind == ROUTER_ADD ? "add map" : "set map", *why ? ": " : "",
+		        op && op->kind == ROUTER_GET                        ? "get map" :
+		        op && op->kind == ROUTER_ADD                        ? "add map" :
+		                                                              "set map",
+		    *why ? ": " : "",
 		    log_escape(safe, sizeof(safe), why, strlen(why)));
 	r->failing = 1;
 	r->probing = 0;
@@ -227,19 +230,19 @@ router_answered(struct router *r, const char *text)
 		 * other shard has set the digest to itself, it is not ours to
 		 * delete. */
 		if (strstr(text, "found=yes") == NULL) {
-			ok = 1;		/* in no entry */
+			ok = 1; /* in no entry */
 		} else if (router_value_is(text, r->cfg->router_backend)) {
 			op->kind = ROUTER_DEL;
 			return;
 		} else if (strstr(text, "value=\"") != NULL)
-			ok = 1;		/* another shard's now */
+			ok = 1; /* another shard's now */
 	}
 	if (!ok && op->kind == ROUTER_PUT && strncmp(text, "entry not found", 15) == 0) {
-		op->kind = ROUTER_ADD;	/* a digest new to the map */
+		op->kind = ROUTER_ADD; /* a digest new to the map */
 		return;
 	}
 	if (!ok && op->kind == ROUTER_DEL && strncmp(text, "Key not found", 13) == 0)
-		ok = 1;			/* gone already */
+		ok = 1; /* gone already */
 	if (!ok) {
 		text += strspn(text, "\r\n");
 		router_failed(r, text);

@@ -32,7 +32,7 @@ struct router;
  * and starts pushing them. Returns NULL with *FAILED set when the tokens
  * cannot be read (logged). */
 struct router *router_new(struct event_base *base, const struct config *cfg, struct store *st,
-	int *failed);
+    int *failed);
 void router_free(struct router *);
 
 /* Account A was written (with DELETED, removed) by a committed

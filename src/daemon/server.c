@@ -41,25 +41,25 @@
 
 /* Buckets kept for the API rate limits; beyond this, new addresses are
  * refused until old buckets have refilled (see ratelimit.h). */
-#define SERVER_BUCKETS		(256 * 1024)
+#define SERVER_BUCKETS (256 * 1024)
 /* evhttp drops bodies past this without reading them, with a plain 413
  * of its own (libevent 2.1 has no hook there: the request does not exist
  * for us before its body is read); the API answers bodies over
  * API_BODY_MAX and up to this with its own 413 envelope. Kept well above
  * API_BODY_MAX so that any body a client may mean to send gets the
  * envelope, and bounded, since a body is held whole before it is judged. */
-#define SERVER_BODY_HARD_MAX	(16 * API_BODY_MAX)
+#define SERVER_BODY_HARD_MAX (16 * API_BODY_MAX)
 /* The methods answered; evhttp lets every method through (its own refusal
  * is an HTML 501) and server_request answers the others with a 405
  * envelope. */
-#define SERVER_METHODS		(EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | \
-	EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS)
-#define SERVER_ALLOW		"GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS"
-#define SERVER_HEADERS_MAX	8192
+#define SERVER_METHODS (EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | \
+    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS)
+#define SERVER_ALLOW "GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS"
+#define SERVER_HEADERS_MAX 8192
 /* Writes in one group commit at most: a batch holds LMDB's write lock,
  * which the scheduler's fire records wait for, and a child transaction's
  * pages stay dirty in the parent until the commit. */
-#define SERVER_WRITE_BATCH	64
+#define SERVER_WRITE_BATCH 64
 
 double
 server_monotonic(void)
@@ -382,7 +382,7 @@ server_reload(struct server *srv)
 		return;
 	}
 	if (httpc_set_egress(srv->httpc, fresh.egress_ipv4, fresh.egress_ipv6, err,
-	    sizeof(err)) == -1) {
+	        sizeof(err)) == -1) {
 		log_warnx("reload: %s; keeping the configuration in use", err);
 		config_free(&fresh);
 		return;
@@ -564,12 +564,12 @@ server_start(struct server *srv)
 	srv->conns = conns_new(srv->base, srv->cfg.request_timeout);
 	server_policy(srv);
 	if (httpc_set_egress(srv->httpc, srv->cfg.egress_ipv4, srv->cfg.egress_ipv6, err,
-	    sizeof(err)) == -1) {
+	        sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
 	}
 	server_exec_new(srv);
-	srv->ctl_seen = changefeed_last(srv->store);	/* the loads below see all before */
+	srv->ctl_seen = changefeed_last(srv->store); /* the loads below see all before */
 	srv->router = router_new(srv->base, &srv->cfg, srv->store, &failed);
 	if (failed)
 		return -1;
@@ -580,7 +580,8 @@ server_start(struct server *srv)
 	notify_resume(srv->notify);
 	for (i = 0; i < srv->nfds; i++) {
 		struct evhttp **h = srv->tls && srv->addrs[i].family != AF_UNIX ?
-		    &srv->https : &srv->http;
+		    &srv->https :
+		    &srv->http;
 
 		struct evhttp_bound_socket *bound;
 

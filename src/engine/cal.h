@@ -14,31 +14,35 @@
 #include <stdint.h>
 
 /* 1 when Y is a leap year, else 0. */
-static inline int cal_is_leap(int64_t y)
+static inline int
+cal_is_leap(int64_t y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
 /* Days in month M (1..12) of year Y. */
-static inline int cal_days_in_month(int64_t y, int m)
+static inline int
+cal_days_in_month(int64_t y, int m)
 {
 	static const uint8_t len[13] = { 0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	return m == 2 ? 28 + cal_is_leap(y) : len[m];
 }
 
 /* The day number of Y-M-D (M 1..12, D 1..31; not range checked). */
-static inline int64_t cal_days_from_civil(int64_t y, int m, int d)
+static inline int64_t
+cal_days_from_civil(int64_t y, int m, int d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;                                   /* [0, 399] */
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;  /* [0, 365] */
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
+	int64_t yoe = y - era * 400;                                  /* [0, 399] */
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* [0, 146096] */
 	return era * 146097 + doe - 719468;
 }
 
 /* The civil date of day number Z. */
-static inline void cal_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+static inline void
+cal_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	z += 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -52,15 +56,17 @@ static inline void cal_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 }
 
 /* Weekday of day number Z: 0 = Sunday .. 6 = Saturday. */
-static inline int cal_weekday(int64_t z)
+static inline int
+cal_weekday(int64_t z)
 {
-	int64_t w = (z + 4) % 7;   /* day 0 was a Thursday */
+	int64_t w = (z + 4) % 7; /* day 0 was a Thursday */
 	return (int)(w < 0 ? w + 7 : w);
 }
 
 /* Floor division (B > 0), for splitting possibly negative second counts
  * into days: -1 s is day -1, not day 0. */
-static inline int64_t cal_floor_div(int64_t a, int64_t b)
+static inline int64_t
+cal_floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
 	return (a % b != 0 && a < 0) ? q - 1 : q;

@@ -15,14 +15,14 @@
 #include <stdint.h>
 
 struct tz;
-struct cron;                         /* compiled, immutable */
+struct cron; /* compiled, immutable */
 
-#define CRON_TEXT_MAX   1024         /* longest accepted expression or field, bytes */
-#define CRON_FORMAT_MAX 4096         /* a normalized expression always fits in this */
-#define CRON_YEAR_MIN   1970
-#define CRON_YEAR_MAX   2199         /* no fire time lies after this year */
-#define CRON_RULES_MAX  32           /* rules joined by ';' */
-#define CRON_GAP_FIRES  1000         /* fires cron_min_gap() looks at */
+#define CRON_TEXT_MAX 1024   /* longest accepted expression or field, bytes */
+#define CRON_FORMAT_MAX 4096 /* a normalized expression always fits in this */
+#define CRON_YEAR_MIN 1970
+#define CRON_YEAR_MAX 2199  /* no fire time lies after this year */
+#define CRON_RULES_MAX 32   /* rules joined by ';' */
+#define CRON_GAP_FIRES 1000 /* fires cron_min_gap() looks at */
 
 /* What a parse error is about: FIELD is "expression" for the expression as
  * a whole (field count, macros, length, "never fires"), else "second",
@@ -120,9 +120,9 @@ int cron_min_gap(const struct cron *c, const struct tz *zone,
 
 /* The suggested schedules offered by cron.presets. */
 struct cron_preset {
-	const char *name;          /* a stable identifier, e.g. "every_5_minutes" */
-	const char *expression;    /* normalized */
-	const char *description;   /* cron_describe() of the expression */
+	const char *name;        /* a stable identifier, e.g. "every_5_minutes" */
+	const char *expression;  /* normalized */
+	const char *description; /* cron_describe() of the expression */
 };
 
 /* The presets, a constant table; *COUNT receives their number. Never

@@ -18,23 +18,26 @@
 
 /* Like snprintf: LEN counts everything, BUF holds what fits. */
 struct out {
-	char  *buf;
+	char *buf;
 	size_t cap, len;
 };
 
-static void put(struct out *o, const char *s, size_t n)
+static void
+put(struct out *o, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++, o->len++)
 		if (o->len + 1 < o->cap)
 			o->buf[o->len] = s[i];
 }
 
-static void puts_(struct out *o, const char *s)
+static void
+puts_(struct out *o, const char *s)
 {
 	put(o, s, strlen(s));
 }
 
-static void putu(struct out *o, int64_t v)
+static void
+putu(struct out *o, int64_t v)
 {
 	char d[24];
 	int n = 0;
@@ -49,14 +52,16 @@ static void putu(struct out *o, int64_t v)
 	}
 }
 
-static void put2(struct out *o, int v)
+static void
+put2(struct out *o, int v)
 {
 	char d[2] = { (char)('0' + v / 10 % 10), (char)('0' + v % 10) };
 	put(o, d, 2);
 }
 
 /* "1 minute" / "5 minutes" */
-static void put_count(struct out *o, int64_t n, const char *unit)
+static void
+put_count(struct out *o, int64_t n, const char *unit)
 {
 	putu(o, n);
 	put(o, " ", 1);
@@ -65,7 +70,8 @@ static void put_count(struct out *o, int64_t n, const char *unit)
 		put(o, "s", 1);
 }
 
-static void put_ordinal(struct out *o, int n)
+static void
+put_ordinal(struct out *o, int n)
 {
 	static const char *const words[] = { "", "first", "second", "third", "fourth", "fifth" };
 	if (n >= 1 && n <= 5) {
@@ -74,7 +80,8 @@ static void put_ordinal(struct out *o, int n)
 	}
 	putu(o, n);
 	puts_(o, n % 10 == 1 && n % 100 != 11 ? "st" : n % 10 == 2 && n % 100 != 12 ? "nd" :
-	    n % 10 == 3 && n % 100 != 13 ? "rd" : "th");
+	        n % 10 == 3 && n % 100 != 13                                        ? "rd" :
+	                                                                              "th");
 }
 
 static const char *const weekday_words[7] = {
@@ -87,7 +94,11 @@ static const char *const month_words[13] = {
 
 /* ---- the normalized field text, read back ---- */
 
-enum elem_kind { E_STAR, E_STAR_STEP, E_VALUE, E_RANGE, E_SPECIAL };
+enum elem_kind { E_STAR,
+	E_STAR_STEP,
+	E_VALUE,
+	E_RANGE,
+	E_SPECIAL };
 
 struct elem {
 	enum elem_kind kind;
@@ -99,11 +110,12 @@ struct elem {
 struct field {
 	const char *text;
 	size_t len;
-	int n;                  /* elements read, or -1 when more than ELEMS_MAX */
+	int n; /* elements read, or -1 when more than ELEMS_MAX */
 	struct elem e[ELEMS_MAX];
 };
 
-static int num(const char *s, size_t n, size_t *i)
+static int
+num(const char *s, size_t n, size_t *i)
 {
 	int v = 0;
 	while (*i < n && s[*i] >= '0' && s[*i] <= '9')
@@ -111,7 +123,8 @@ static int num(const char *s, size_t n, size_t *i)
 	return v;
 }
 
-static void read_field(const struct cron *c, const struct cron_rule *r, enum cron_field f,
+static void
+read_field(const struct cron *c, const struct cron_rule *r, enum cron_field f,
     struct field *fd)
 {
 	static const char *const absent[CRON_F_COUNT] = { "0", "*", "*", "*", "*", "*", "*" };
@@ -124,7 +137,7 @@ static void read_field(const struct cron *c, const struct cron_rule *r, enum cro
 		fd->len = 1;
 	}
 	fd->n = 0;
-	for (size_t i = 0; i < fd->len; ) {
+	for (size_t i = 0; i < fd->len;) {
 		size_t j = i;
 		while (j < fd->len && fd->text[j] != ',')
 			j++;
@@ -154,16 +167,17 @@ static void read_field(const struct cron *c, const struct cron_rule *r, enum cro
 					e->step = num(s, n, &k);
 				}
 			}
-			if (k != n)                 /* 15W, 5L, 1#2 */
+			if (k != n) /* 15W, 5L, 1#2 */
 				e->kind = E_SPECIAL;
 		} else {
-			e->kind = E_SPECIAL;        /* L, L-n, LW */
+			e->kind = E_SPECIAL; /* L, L-n, LW */
 		}
 		i = j + 1;
 	}
 }
 
-static int only_values(const struct field *fd)
+static int
+only_values(const struct field *fd)
 {
 	if (fd->n < 1)
 		return 0;
@@ -173,18 +187,21 @@ static int only_values(const struct field *fd)
 	return 1;
 }
 
-static int is_one(const struct field *fd, enum elem_kind kind)
+static int
+is_one(const struct field *fd, enum elem_kind kind)
 {
 	return fd->n == 1 && fd->e[0].kind == kind;
 }
 
-static int is_value(const struct field *fd, int v)
+static int
+is_value(const struct field *fd, int v)
 {
 	return is_one(fd, E_VALUE) && fd->e[0].a == v;
 }
 
 /* The field's values, sorted and without repeats (weekday 7 is 0). */
-static int sorted_values(const struct field *fd, int *v)
+static int
+sorted_values(const struct field *fd, int *v)
 {
 	int n = 0;
 	for (int i = 0; i < fd->n; i++) {
@@ -201,7 +218,8 @@ static int sorted_values(const struct field *fd, int *v)
 }
 
 /* "a", "a and b", "a, b and c" with each item printed by ITEM. */
-static void put_list(struct out *o, const int *v, int n, void (*item)(struct out *, int))
+static void
+put_list(struct out *o, const int *v, int n, void (*item)(struct out *, int))
 {
 	for (int i = 0; i < n; i++) {
 		if (i > 0)
@@ -210,17 +228,20 @@ static void put_list(struct out *o, const int *v, int n, void (*item)(struct out
 	}
 }
 
-static void item_num(struct out *o, int v)
+static void
+item_num(struct out *o, int v)
 {
 	putu(o, v);
 }
 
-static void item_weekday(struct out *o, int v)
+static void
+item_weekday(struct out *o, int v)
 {
 	puts_(o, weekday_words[v % 7]);
 }
 
-static void item_month(struct out *o, int v)
+static void
+item_month(struct out *o, int v)
 {
 	puts_(o, month_words[v]);
 }
@@ -230,7 +251,8 @@ static void item_month(struct out *o, int v)
 /* At most this many listed times are spelled out ("At 08:00 and 17:00"). */
 #define TIMES_MAX 6
 
-static void put_clock(struct out *o, int h, int m, int s, int with_seconds)
+static void
+put_clock(struct out *o, int h, int m, int s, int with_seconds)
 {
 	put2(o, h);
 	put(o, ":", 1);
@@ -244,7 +266,8 @@ static void put_clock(struct out *o, int h, int m, int s, int with_seconds)
 /* A clause of the generic time sentence for one field: "every minute",
  * "every 5 minutes", "at minute 5", "at minutes 0-30/5"; capitalized
  * when it starts the sentence. */
-static void put_clause(struct out *o, const struct field *fd, const char *unit, int first)
+static void
+put_clause(struct out *o, const struct field *fd, const char *unit, int first)
 {
 	if (is_one(fd, E_STAR) || is_one(fd, E_STAR_STEP)) {
 		puts_(o, first ? "Every " : "every ");
@@ -262,7 +285,8 @@ static void put_clause(struct out *o, const struct field *fd, const char *unit, 
 	put(o, fd->text, fd->len);
 }
 
-static void describe_time(struct out *o, const struct field *S, const struct field *M,
+static void
+describe_time(struct out *o, const struct field *S, const struct field *M,
     const struct field *H)
 {
 	int sv[ELEMS_MAX], mv[ELEMS_MAX], hv[ELEMS_MAX];
@@ -383,7 +407,8 @@ static void describe_time(struct out *o, const struct field *S, const struct fie
 
 /* ---- days ---- */
 
-static void describe_dom(struct out *o, const struct field *D)
+static void
+describe_dom(struct out *o, const struct field *D)
 {
 	int v[ELEMS_MAX];
 
@@ -439,7 +464,8 @@ static void describe_dom(struct out *o, const struct field *D)
 }
 
 /* OR_MODE: the day field is restricted too, so this completes "..., and". */
-static void describe_dow(struct out *o, const struct field *W, int or_mode)
+static void
+describe_dow(struct out *o, const struct field *W, int or_mode)
 {
 	int v[ELEMS_MAX];
 
@@ -478,7 +504,8 @@ static void describe_dow(struct out *o, const struct field *W, int or_mode)
 	put(o, W->text, W->len);
 }
 
-static void describe_fields(struct out *o, const struct cron *c, const struct cron_rule *r)
+static void
+describe_fields(struct out *o, const struct cron *c, const struct cron_rule *r)
 {
 	struct field f[CRON_F_COUNT];
 	int v[ELEMS_MAX];
@@ -533,7 +560,8 @@ static void describe_fields(struct out *o, const struct cron *c, const struct cr
 	}
 }
 
-static void describe_every(struct out *o, int64_t secs)
+static void
+describe_every(struct out *o, int64_t secs)
 {
 	static const char *const units[4] = { "day", "hour", "minute", "second" };
 	static const int64_t size[4] = { 86400, 3600, 60, 1 };
@@ -552,7 +580,7 @@ static void describe_every(struct out *o, int64_t secs)
 		if (done)
 			puts_(o, done == nparts - 1 ? " and " : ", ");
 		if (nparts == 1 && part[k] == 1 && k == 0)
-			puts_(o, "24 hours");       /* real time, not calendar days */
+			puts_(o, "24 hours"); /* real time, not calendar days */
 		else if (nparts == 1 && part[k] == 1)
 			puts_(o, units[k]);
 		else
@@ -561,7 +589,8 @@ static void describe_every(struct out *o, int64_t secs)
 	}
 }
 
-static void put_datetime(struct out *o, int64_t y, int m, int d, int h, int mi, int s)
+static void
+put_datetime(struct out *o, int64_t y, int m, int d, int h, int mi, int s)
 {
 	putu(o, y);
 	put(o, "-", 1);
@@ -572,7 +601,8 @@ static void put_datetime(struct out *o, int64_t y, int m, int d, int h, int mi, 
 	put_clock(o, h, mi, s, 1);
 }
 
-static void describe_rule(struct out *o, const struct cron *c, const struct cron_rule *r)
+static void
+describe_rule(struct out *o, const struct cron *c, const struct cron_rule *r)
 {
 	if (r->kind == CRON_RULE_EVERY) {
 		describe_every(o, r->every);
@@ -594,7 +624,8 @@ static void describe_rule(struct out *o, const struct cron *c, const struct cron
 	}
 }
 
-size_t cron_describe(const struct cron *c, char *buf, size_t len)
+size_t
+cron_describe(const struct cron *c, char *buf, size_t len)
 {
 	struct out o = { buf, len, 0 };
 
@@ -617,30 +648,31 @@ size_t cron_describe(const struct cron *c, char *buf, size_t len)
 /* The descriptions are what cron_describe() prints; test_cron_parse checks
  * that they stay in step. */
 static const struct cron_preset presets[] = {
-	{ "every_minute",     "* * * * *",    "Every minute" },
-	{ "every_5_minutes",  "*/5 * * * *",  "Every 5 minutes" },
+	{ "every_minute", "* * * * *", "Every minute" },
+	{ "every_5_minutes", "*/5 * * * *", "Every 5 minutes" },
 	{ "every_10_minutes", "*/10 * * * *", "Every 10 minutes" },
 	{ "every_15_minutes", "*/15 * * * *", "Every 15 minutes" },
 	{ "every_30_minutes", "*/30 * * * *", "Every 30 minutes" },
-	{ "hourly",           "0 * * * *",    "Every hour" },
-	{ "every_2_hours",    "0 */2 * * *",  "Every 2 hours" },
-	{ "every_6_hours",    "0 */6 * * *",  "Every 6 hours" },
-	{ "every_12_hours",   "0 */12 * * *", "Every 12 hours" },
-	{ "daily",            "0 0 * * *",    "At 00:00" },
-	{ "daily_0200",       "0 2 * * *",    "At 02:00" },
-	{ "twice_daily",      "0 0,12 * * *", "At 00:00 and 12:00" },
-	{ "weekdays_0800",    "0 8 * * 1-5",  "At 08:00, Monday through Friday" },
-	{ "weekends_1000",    "0 10 * * 0,6", "At 10:00, only on Sunday and Saturday" },
-	{ "weekly",           "0 0 * * 0",    "At 00:00, only on Sunday" },
-	{ "weekly_monday_0900", "0 9 * * 1",  "At 09:00, only on Monday" },
-	{ "monthly",          "0 0 1 * *",    "At 00:00 on day 1 of the month" },
-	{ "monthly_last_day", "0 0 L * *",    "At 00:00 on the last day of the month" },
-	{ "quarterly",        "0 0 1 1,4,7,10 *",
+	{ "hourly", "0 * * * *", "Every hour" },
+	{ "every_2_hours", "0 */2 * * *", "Every 2 hours" },
+	{ "every_6_hours", "0 */6 * * *", "Every 6 hours" },
+	{ "every_12_hours", "0 */12 * * *", "Every 12 hours" },
+	{ "daily", "0 0 * * *", "At 00:00" },
+	{ "daily_0200", "0 2 * * *", "At 02:00" },
+	{ "twice_daily", "0 0,12 * * *", "At 00:00 and 12:00" },
+	{ "weekdays_0800", "0 8 * * 1-5", "At 08:00, Monday through Friday" },
+	{ "weekends_1000", "0 10 * * 0,6", "At 10:00, only on Sunday and Saturday" },
+	{ "weekly", "0 0 * * 0", "At 00:00, only on Sunday" },
+	{ "weekly_monday_0900", "0 9 * * 1", "At 09:00, only on Monday" },
+	{ "monthly", "0 0 1 * *", "At 00:00 on day 1 of the month" },
+	{ "monthly_last_day", "0 0 L * *", "At 00:00 on the last day of the month" },
+	{ "quarterly", "0 0 1 1,4,7,10 *",
 	    "At 00:00 on day 1 of the month, only in January, April, July and October" },
-	{ "yearly",           "0 0 1 1 *",    "At 00:00 on January 1" },
+	{ "yearly", "0 0 1 1 *", "At 00:00 on January 1" },
 };
 
-const struct cron_preset *cron_presets(size_t *count)
+const struct cron_preset *
+cron_presets(size_t *count)
 {
 	*count = sizeof presets / sizeof presets[0];
 	return presets;

@@ -38,7 +38,8 @@
  * R matches, into *OUT. Returns 0, or -1 when there is none up to the end
  * of CRON_YEAR_MAX.
  */
-static int civil_next(const struct cron_rule *r, int64_t c, int64_t *out)
+static int
+civil_next(const struct cron_rule *r, int64_t c, int64_t *out)
 {
 	int64_t y, cache_y = -1;
 	int m, d, cache_m = 0;
@@ -145,7 +146,8 @@ static int civil_next(const struct cron_rule *r, int64_t c, int64_t *out)
  * The first fire time of field rule R after instant AFTER in ZONE. Returns
  * 0 with *OUT, or 1 when there is none.
  */
-static int rule_next(const struct cron_rule *r, const struct tz *zone, int64_t after,
+static int
+rule_next(const struct cron_rule *r, const struct tz *zone, int64_t after,
     int64_t *out)
 {
 	int64_t t0 = after + 1, c;
@@ -205,7 +207,8 @@ static int rule_next(const struct cron_rule *r, const struct tz *zone, int64_t a
 	return 1;
 }
 
-static int every_next(const struct cron_rule *r, const struct cron_window *win,
+static int
+every_next(const struct cron_rule *r, const struct cron_window *win,
     int64_t after, int64_t *out)
 {
 	int64_t anchor = 0, t;
@@ -228,7 +231,8 @@ static int every_next(const struct cron_rule *r, const struct cron_window *win,
 	return 0;
 }
 
-int cron_next(const struct cron *c, const struct tz *zone,
+int
+cron_next(const struct cron *c, const struct tz *zone,
     const struct cron_window *win, int64_t after, int64_t *next)
 {
 	int64_t lo = after, best = INT64_MAX;
@@ -270,7 +274,8 @@ int cron_next(const struct cron *c, const struct tz *zone,
 	return 0;
 }
 
-int cron_min_gap(const struct cron *c, const struct tz *zone,
+int
+cron_min_gap(const struct cron *c, const struct tz *zone,
     const struct cron_window *win, int64_t from, int64_t *gap)
 {
 	int64_t prev, t, best = INT64_MAX;
@@ -282,7 +287,7 @@ int cron_min_gap(const struct cron *c, const struct tz *zone,
 			break;
 		if (t - prev < best)
 			best = t - prev;
-		if (best <= 1)      /* nothing fires more often than every second */
+		if (best <= 1) /* nothing fires more often than every second */
 			break;
 		prev = t;
 	}

@@ -25,18 +25,18 @@
 
 struct field_def {
 	const char *name;
-	int lo, hi;        /* accepted values */
-	int star_hi;       /* last value '*' reaches (weekday: 6, not 7) */
+	int lo, hi;  /* accepted values */
+	int star_hi; /* last value '*' reaches (weekday: 6, not 7) */
 };
 
 static const struct field_def field_defs[CRON_F_COUNT] = {
-	[CRON_F_SECOND]  = { "second",  0, 59, 59 },
-	[CRON_F_MINUTE]  = { "minute",  0, 59, 59 },
-	[CRON_F_HOUR]    = { "hour",    0, 23, 23 },
-	[CRON_F_DAY]     = { "day",     1, 31, 31 },
-	[CRON_F_MONTH]   = { "month",   1, 12, 12 },
+	[CRON_F_SECOND] = { "second", 0, 59, 59 },
+	[CRON_F_MINUTE] = { "minute", 0, 59, 59 },
+	[CRON_F_HOUR] = { "hour", 0, 23, 23 },
+	[CRON_F_DAY] = { "day", 1, 31, 31 },
+	[CRON_F_MONTH] = { "month", 1, 12, 12 },
 	[CRON_F_WEEKDAY] = { "weekday", 0, 7, 6 },
-	[CRON_F_YEAR]    = { "year",    CRON_YEAR_MIN, CRON_YEAR_MAX, CRON_YEAR_MAX },
+	[CRON_F_YEAR] = { "year", CRON_YEAR_MIN, CRON_YEAR_MAX, CRON_YEAR_MAX },
 };
 
 static const char month_names[12][4] = {
@@ -49,8 +49,8 @@ static const char weekday_names[7][4] = { "SUN", "MON", "TUE", "WED", "THU", "FR
 
 /* ---- errors ---- */
 
-__attribute__((format(printf, 3, 4)))
-static int fail(struct cron_error *err, const char *field, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int
+fail(struct cron_error *err, const char *field, const char *fmt, ...)
 {
 	if (err) {
 		va_list ap;
@@ -64,7 +64,8 @@ static int fail(struct cron_error *err, const char *field, const char *fmt, ...)
 
 /* S[0..N) as printable ASCII for a message: quotes and backslashes and
  * non-printable bytes escaped, at most 40 input bytes then "...". */
-static const char *quote(char *dst, size_t cap, const char *s, size_t n)
+static const char *
+quote(char *dst, size_t cap, const char *s, size_t n)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n && o + 8 < cap; i++) {
@@ -94,12 +95,13 @@ static const char *quote(char *dst, size_t cap, const char *s, size_t n)
 /* ---- output text ---- */
 
 struct tbuf {
-	char  *p;
+	char *p;
 	size_t len, cap;
-	int    full;          /* something did not fit */
+	int full; /* something did not fit */
 };
 
-static void tb_putc(struct tbuf *b, char c)
+static void
+tb_putc(struct tbuf *b, char c)
 {
 	if (b->len + 1 < b->cap)
 		b->p[b->len++] = c;
@@ -107,7 +109,8 @@ static void tb_putc(struct tbuf *b, char c)
 		b->full = 1;
 }
 
-static void tb_put(struct tbuf *b, const char *s, size_t n)
+static void
+tb_put(struct tbuf *b, const char *s, size_t n)
 {
 	if (b->len + n < b->cap) {
 		memcpy(b->p + b->len, s, n);
@@ -117,7 +120,8 @@ static void tb_put(struct tbuf *b, const char *s, size_t n)
 	}
 }
 
-static void tb_putu(struct tbuf *b, uint64_t v)
+static void
+tb_putu(struct tbuf *b, uint64_t v)
 {
 	char d[24];
 	int n = 0;
@@ -129,7 +133,8 @@ static void tb_putu(struct tbuf *b, uint64_t v)
 		tb_putc(b, d[--n]);
 }
 
-static void tb_put2(struct tbuf *b, unsigned v)
+static void
+tb_put2(struct tbuf *b, unsigned v)
 {
 	tb_putc(b, (char)('0' + v / 10 % 10));
 	tb_putc(b, (char)('0' + v % 10));
@@ -137,27 +142,32 @@ static void tb_put2(struct tbuf *b, unsigned v)
 
 /* ---- lexing ---- */
 
-static int is_blank(char c)
+static int
+is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static int is_digit(char c)
+static int
+is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-static int is_alpha(char c)
+static int
+is_alpha(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-static char up(char c)
+static char
+up(char c)
 {
 	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
 }
 
-static int name_eq(const char *s, size_t n, const char *name)
+static int
+name_eq(const char *s, size_t n, const char *name)
 {
 	size_t i;
 	for (i = 0; i < n && name[i]; i++)
@@ -167,7 +177,8 @@ static int name_eq(const char *s, size_t n, const char *name)
 }
 
 /* Digits at S[*I]: their value (saturated at 999999999) and count. */
-static int lex_digits(const char *s, size_t n, size_t *i, long *out)
+static int
+lex_digits(const char *s, size_t n, size_t *i, long *out)
 {
 	size_t start = *i;
 	long v = 0;
@@ -184,11 +195,12 @@ static int lex_digits(const char *s, size_t n, size_t *i, long *out)
 
 struct parse_ctx {
 	struct cron_error *err;
-	const char *elem;      /* the list element being parsed, for messages */
+	const char *elem; /* the list element being parsed, for messages */
 	size_t elem_len;
 };
 
-static int bad_value(struct parse_ctx *cx, enum cron_field f)
+static int
+bad_value(struct parse_ctx *cx, enum cron_field f)
 {
 	char q[200];
 	const char *s = cx->elem;
@@ -212,15 +224,15 @@ static int bad_value(struct parse_ctx *cx, enum cron_field f)
 		if (n > 0 && up(s[n - 1]) == 'W' && d == n - 1 && d > 0)
 			return fail(cx->err, field_defs[f].name,
 			    "\"W\" is only allowed in the day field");
-		if (n > 0 && ((d == 0 && up(s[0]) == 'L' && (n == 1 || s[1] == '-' ||
-		    (n == 2 && up(s[1]) == 'W'))) || (d > 0 && d == n - 1 && up(s[d]) == 'L')))
+		if (n > 0 && ((d == 0 && up(s[0]) == 'L' && (n == 1 || s[1] == '-' || (n == 2 && up(s[1]) == 'W'))) || (d > 0 && d == n - 1 && up(s[d]) == 'L')))
 			return fail(cx->err, field_defs[f].name,
 			    "\"L\" is only allowed in the day and weekday fields");
 	}
 	return fail(cx->err, field_defs[f].name, "invalid value \"%s\"", quote(q, sizeof q, s, n));
 }
 
-static int out_of_range(struct parse_ctx *cx, enum cron_field f, long v, int lo, int hi)
+static int
+out_of_range(struct parse_ctx *cx, enum cron_field f, long v, int lo, int hi)
 {
 	if (v >= 999999999)
 		return fail(cx->err, field_defs[f].name, "value in \"%s\" is out of range %d-%d",
@@ -232,7 +244,8 @@ static int out_of_range(struct parse_ctx *cx, enum cron_field f, long v, int lo,
  * A value at S[*I]: digits, or in the month and weekday fields a
  * three-letter name. Returns 0 with *OUT, or -1 with the error set.
  */
-static int lex_value(struct parse_ctx *cx, enum cron_field f, const char *s, size_t n,
+static int
+lex_value(struct parse_ctx *cx, enum cron_field f, const char *s, size_t n,
     size_t *i, int *out)
 {
 	const struct field_def *fd = &field_defs[f];
@@ -280,20 +293,21 @@ static int lex_value(struct parse_ctx *cx, enum cron_field f, const char *s, siz
 /* ---- one field ---- */
 
 struct field_out {
-	int fixed;       /* only plain values */
-	int star;        /* the whole field is '*' (or '?') */
+	int fixed; /* only plain values */
+	int star;  /* the whole field is '*' (or '?') */
 	int elems;
-	int question;    /* a '?' was seen */
+	int question; /* a '?' was seen */
 };
 
-static void set_bit(struct cron_rule *r, enum cron_field f, int v)
+static void
+set_bit(struct cron_rule *r, enum cron_field f, int v)
 {
 	switch (f) {
-	case CRON_F_SECOND:  r->second |= UINT64_C(1) << v; break;
-	case CRON_F_MINUTE:  r->minute |= UINT64_C(1) << v; break;
-	case CRON_F_HOUR:    r->hour |= UINT32_C(1) << v; break;
-	case CRON_F_DAY:     r->dom |= UINT32_C(1) << v; break;
-	case CRON_F_MONTH:   r->month |= (uint16_t)(1u << v); break;
+	case CRON_F_SECOND: r->second |= UINT64_C(1) << v; break;
+	case CRON_F_MINUTE: r->minute |= UINT64_C(1) << v; break;
+	case CRON_F_HOUR: r->hour |= UINT32_C(1) << v; break;
+	case CRON_F_DAY: r->dom |= UINT32_C(1) << v; break;
+	case CRON_F_MONTH: r->month |= (uint16_t)(1u << v); break;
 	case CRON_F_WEEKDAY: r->dow |= (uint8_t)(1u << (v % 7)); break;
 	case CRON_F_YEAR:
 		v -= CRON_YEAR_MIN;
@@ -306,7 +320,8 @@ static void set_bit(struct cron_rule *r, enum cron_field f, int v)
 /* Values A, A+STEP, ... through B of field F. A range whose start is above
  * its end wraps around the field (22-2 = 22,23,0,1,2), the step counting
  * on across the wrap; the caller refuses that for the year. */
-static void fill(struct cron_rule *r, enum cron_field f, int a, int b, int step)
+static void
+fill(struct cron_rule *r, enum cron_field f, int a, int b, int step)
 {
 	const struct field_def *fd = &field_defs[f];
 	int lo = fd->lo, hi = fd->star_hi;
@@ -331,11 +346,11 @@ static void fill(struct cron_rule *r, enum cron_field f, int a, int b, int step)
 		}
 		uint64_t m = (b >= 63 ? ~UINT64_C(0) : ~(~UINT64_C(0) << (b + 1))) & (~UINT64_C(0) << a);
 		switch (f) {
-		case CRON_F_SECOND:  r->second |= m; break;
-		case CRON_F_MINUTE:  r->minute |= m; break;
-		case CRON_F_HOUR:    r->hour |= (uint32_t)m; break;
-		case CRON_F_DAY:     r->dom |= (uint32_t)m; break;
-		case CRON_F_MONTH:   r->month |= (uint16_t)m; break;
+		case CRON_F_SECOND: r->second |= m; break;
+		case CRON_F_MINUTE: r->minute |= m; break;
+		case CRON_F_HOUR: r->hour |= (uint32_t)m; break;
+		case CRON_F_DAY: r->dom |= (uint32_t)m; break;
+		case CRON_F_MONTH: r->month |= (uint16_t)m; break;
 		case CRON_F_WEEKDAY: r->dow |= (uint8_t)((m | m >> 7) & 0x7f); break;
 		default: break;
 		}
@@ -356,14 +371,15 @@ static void fill(struct cron_rule *r, enum cron_field f, int a, int b, int step)
 	}
 }
 
-static int parse_step(struct parse_ctx *cx, enum cron_field f, const char *s, size_t n,
+static int
+parse_step(struct parse_ctx *cx, enum cron_field f, const char *s, size_t n,
     size_t *i, int *step)
 {
 	const struct field_def *fd = &field_defs[f];
 	int max = fd->star_hi - fd->lo + 1;
 	long v;
 
-	(*i)++;                                    /* the '/' */
+	(*i)++; /* the '/' */
 	if (lex_digits(s, n, i, &v) == 0)
 		return bad_value(cx, f);
 	if (v < 1 || v > max) {
@@ -377,7 +393,8 @@ static int parse_step(struct parse_ctx *cx, enum cron_field f, const char *s, si
 
 /* Day-of-month specials: L, L-n, LW, nW. Returns 1 when the element was
  * one (and was handled), 0 when it is not, -1 on error. */
-static int parse_day_special(struct parse_ctx *cx, const char *s, size_t n,
+static int
+parse_day_special(struct parse_ctx *cx, const char *s, size_t n,
     struct cron_rule *r, struct tbuf *tb)
 {
 	long v;
@@ -428,7 +445,8 @@ static int parse_day_special(struct parse_ctx *cx, const char *s, size_t n,
 }
 
 /* Weekday specials: d#n and dL. Same returns as parse_day_special(). */
-static int parse_weekday_special(struct parse_ctx *cx, const char *s, size_t n,
+static int
+parse_weekday_special(struct parse_ctx *cx, const char *s, size_t n,
     struct cron_rule *r, struct tbuf *tb)
 {
 	size_t i = 0;
@@ -467,7 +485,8 @@ static int parse_weekday_special(struct parse_ctx *cx, const char *s, size_t n,
 
 /* One list element of field F: '*', '?', "*\/n", a, a-b, a-b/n, a/n, or a
  * special. Sets its bits in R and appends its normalized text to TB. */
-static int parse_element(struct parse_ctx *cx, enum cron_field f, const char *s, size_t n,
+static int
+parse_element(struct parse_ctx *cx, enum cron_field f, const char *s, size_t n,
     struct cron_rule *r, struct tbuf *tb, struct field_out *fo)
 {
 	const struct field_def *fd = &field_defs[f];
@@ -559,7 +578,8 @@ static int parse_element(struct parse_ctx *cx, enum cron_field f, const char *s,
 
 /* Field F's text S[0..N) (no blanks inside) into R; its normalized text is
  * appended to TB. */
-static int parse_field(struct parse_ctx *cx, enum cron_field f, const char *s, size_t n,
+static int
+parse_field(struct parse_ctx *cx, enum cron_field f, const char *s, size_t n,
     struct cron_rule *r, struct tbuf *tb, struct field_out *fo)
 {
 	size_t start = tb->len;
@@ -568,7 +588,7 @@ static int parse_field(struct parse_ctx *cx, enum cron_field f, const char *s, s
 	fo->fixed = 1;
 	if (n == 0)
 		return fail(cx->err, field_defs[f].name, "is empty");
-	for (size_t i = 0; i <= n; ) {
+	for (size_t i = 0; i <= n;) {
 		size_t j = i;
 		while (j < n && s[j] != ',')
 			j++;
@@ -591,7 +611,8 @@ static int parse_field(struct parse_ctx *cx, enum cron_field f, const char *s, s
 
 /* Weekday bits rotated so that bit k is the weekday of day k+1 of a month
  * starting on weekday F, then repeated over 31 days. */
-static void compile_weekdays(struct cron_rule *r)
+static void
+compile_weekdays(struct cron_rule *r)
 {
 	for (int f = 0; f < 7; f++) {
 		uint64_t p = ((unsigned)r->dow >> f | (unsigned)r->dow << (7 - f)) & 0x7f;
@@ -608,7 +629,8 @@ static void compile_weekdays(struct cron_rule *r)
 }
 
 /* The leap years 1970..2199 as a year bitset, built on the fly (cheap). */
-static int years_have_leap(const struct cron_rule *r)
+static int
+years_have_leap(const struct cron_rule *r)
 {
 	for (int y = CRON_YEAR_MIN; y <= CRON_YEAR_MAX; y++)
 		if (cal_is_leap(y) && cron_year_has(r, y))
@@ -623,7 +645,8 @@ static int years_have_leap(const struct cron_rule *r)
  * at the at most 14 (length, weekday) kinds a month takes over 1970..2199,
  * or at the rule's own years when it restricts them.
  */
-static int rule_can_fire(const struct cron_rule *r)
+static int
+rule_can_fire(const struct cron_rule *r)
 {
 	int dom_star = r->flags & CRON_R_DOM_STAR, dow_star = r->flags & CRON_R_DOW_STAR;
 	int all_years = r->flags & CRON_R_ALL_YEARS;
@@ -634,8 +657,7 @@ static int rule_can_fire(const struct cron_rule *r)
 	if (!dow_star && r->dow != 0)
 		return 1;
 	/* Every month has a 1st to 4th and a last of each weekday. */
-	if (!dow_star && (r->dow_last | r->dow_nth[1] | r->dow_nth[2] | r->dow_nth[3] |
-	    r->dow_nth[4]))
+	if (!dow_star && (r->dow_last | r->dow_nth[1] | r->dow_nth[2] | r->dow_nth[3] | r->dow_nth[4]))
 		return 1;
 	if (dow_star && !(r->flags & CRON_R_DOM_SPECIAL)) {
 		int leap = all_years || years_have_leap(r);
@@ -686,7 +708,8 @@ struct rule_fields {
  * and appends the rule's normalized text to OUT. SCRATCH holds the
  * per-field normalized texts while the output form is decided.
  */
-static int compile_fields(struct parse_ctx *cx, const struct rule_fields *rf,
+static int
+compile_fields(struct parse_ctx *cx, const struct rule_fields *rf,
     struct cron_rule *r, struct tbuf *out)
 {
 	char scratch[CRON_FORMAT_MAX];
@@ -696,13 +719,13 @@ static int compile_fields(struct parse_ctx *cx, const struct rule_fields *rf,
 
 	for (int f = 0; f < CRON_F_COUNT; f++) {
 		off[f] = sb.len;
-		if (rf->text[f] == NULL) {       /* year absent */
+		if (rf->text[f] == NULL) { /* year absent */
 			tb_putc(&sb, '*');
 			fill(r, (enum cron_field)f, field_defs[f].lo, field_defs[f].star_hi, 1);
 			memset(&fo[f], 0, sizeof fo[f]);
 			fo[f].star = 1;
 		} else if (parse_field(cx, (enum cron_field)f, rf->text[f], rf->len[f], r, &sb,
-		    &fo[f]) < 0) {
+		               &fo[f]) < 0) {
 			return -1;
 		}
 		len[f] = sb.len - off[f];
@@ -741,24 +764,25 @@ static const struct {
 	const char *name;
 	const char *fields;
 } macros[] = {
-	{ "@YEARLY",   "0 0 1 1 *" },
+	{ "@YEARLY", "0 0 1 1 *" },
 	{ "@ANNUALLY", "0 0 1 1 *" },
-	{ "@MONTHLY",  "0 0 1 * *" },
-	{ "@WEEKLY",   "0 0 * * 0" },
-	{ "@DAILY",    "0 0 * * *" },
+	{ "@MONTHLY", "0 0 1 * *" },
+	{ "@WEEKLY", "0 0 * * 0" },
+	{ "@DAILY", "0 0 * * *" },
 	{ "@MIDNIGHT", "0 0 * * *" },
-	{ "@HOURLY",   "0 * * * *" },
+	{ "@HOURLY", "0 * * * *" },
 };
 
 /* Splits S[0..N) at blanks into at most 7 fields of RF (5 fields: minute
  * first, 6 or 7: second first). Returns 0, or -1 for a wrong count. */
-static int split_fields(struct parse_ctx *cx, const char *s, size_t n, struct rule_fields *rf)
+static int
+split_fields(struct parse_ctx *cx, const char *s, size_t n, struct rule_fields *rf)
 {
 	const char *tok[7];
 	size_t tlen[7];
 	int count = 0;
 
-	for (size_t i = 0; i < n; ) {
+	for (size_t i = 0; i < n;) {
 		while (i < n && is_blank(s[i]))
 			i++;
 		if (i == n)
@@ -789,7 +813,8 @@ static int split_fields(struct parse_ctx *cx, const char *s, size_t n, struct ru
 }
 
 /* "@every 1h30m": d, h, m, s each at most once, in that order. */
-static int parse_every(struct parse_ctx *cx, const char *s, size_t n, struct cron_rule *r,
+static int
+parse_every(struct parse_ctx *cx, const char *s, size_t n, struct cron_rule *r,
     struct tbuf *out)
 {
 	static const char units[] = "dhms";
@@ -800,7 +825,7 @@ static int parse_every(struct parse_ctx *cx, const char *s, size_t n, struct cro
 
 	if (n == 0)
 		return fail(cx->err, "expression", "@every needs a duration such as 90m or 1h30m");
-	for (size_t i = 0; i < n; ) {
+	for (size_t i = 0; i < n;) {
 		long v;
 		int digits = lex_digits(s, n, &i, &v);
 		const char *u = i < n ? strchr(units, s[i] | 0x20) : NULL;
@@ -831,7 +856,8 @@ static int parse_every(struct parse_ctx *cx, const char *s, size_t n, struct cro
 }
 
 /* Exactly N digits at S[*I]. */
-static int fixed_digits(const char *s, size_t len, size_t *i, int n, int *out)
+static int
+fixed_digits(const char *s, size_t len, size_t *i, int n, int *out)
 {
 	int v = 0;
 	for (int k = 0; k < n; k++, (*i)++) {
@@ -847,13 +873,14 @@ static int fixed_digits(const char *s, size_t len, size_t *i, int n, int *out)
  * +hh:mm, +hhmm, +hh), as @at, startsAt and expiresAt take it. */
 struct iso_time {
 	int Y, M, D, h, mi, sec;
-	int zoned;		/* a zone was given: OFF seconds east of UTC */
+	int zoned; /* a zone was given: OFF seconds east of UTC */
 	int off;
 };
 
 /* Reads S[0..N) into T. Returns 0, or -1 when S is not of that form (the
  * ranges of the fields are the caller's to check). */
-static int scan_iso(const char *s, size_t n, struct iso_time *t)
+static int
+scan_iso(const char *s, size_t n, struct iso_time *t)
 {
 	size_t i = 0;
 
@@ -895,13 +922,15 @@ static int scan_iso(const char *s, size_t n, struct iso_time *t)
 	return i == n ? 0 : -1;
 }
 
-static int iso_valid(const struct iso_time *t)
+static int
+iso_valid(const struct iso_time *t)
 {
 	return t->M >= 1 && t->M <= 12 && t->D >= 1 && t->D <= cal_days_in_month(t->Y, t->M) &&
 	    t->h <= 23 && t->mi <= 59 && t->sec <= 59;
 }
 
-int cron_parse_time(const char *text, const struct tz *zone, int64_t *out)
+int
+cron_parse_time(const char *text, const struct tz *zone, int64_t *out)
 {
 	struct iso_time it;
 	int64_t local, at[2];
@@ -926,7 +955,8 @@ int cron_parse_time(const char *text, const struct tz *zone, int64_t *out)
  * instant; without, a wall-clock time in the job's zone, compiled as a
  * fixed-time rule so that the daylight-saving policy applies to it.
  */
-static int parse_at(struct parse_ctx *cx, const char *s, size_t n, struct cron_rule *r,
+static int
+parse_at(struct parse_ctx *cx, const char *s, size_t n, struct cron_rule *r,
     struct tbuf *out)
 {
 	char q[200];
@@ -992,7 +1022,8 @@ bad:
 }
 
 /* A macro rule S[0..N) (S[0] == '@'). */
-static int parse_macro(struct parse_ctx *cx, const char *s, size_t n, struct cron_rule *r,
+static int
+parse_macro(struct parse_ctx *cx, const char *s, size_t n, struct cron_rule *r,
     struct tbuf *out)
 {
 	char q[200];
@@ -1026,7 +1057,8 @@ static int parse_macro(struct parse_ctx *cx, const char *s, size_t n, struct cro
 }
 
 /* One rule S[0..N), already trimmed and not empty. */
-static int parse_rule(struct parse_ctx *cx, const char *s, size_t n, struct cron_rule *r,
+static int
+parse_rule(struct parse_ctx *cx, const char *s, size_t n, struct cron_rule *r,
     struct tbuf *out)
 {
 	memset(r, 0, sizeof *r);
@@ -1043,7 +1075,8 @@ static int parse_rule(struct parse_ctx *cx, const char *s, size_t n, struct cron
 	return 0;
 }
 
-static void trim(const char **s, size_t *n)
+static void
+trim(const char **s, size_t *n)
 {
 	while (*n && is_blank(**s)) {
 		(*s)++;
@@ -1053,7 +1086,8 @@ static void trim(const char **s, size_t *n)
 		(*n)--;
 }
 
-int cron_parse(const char *text, struct cron **out, struct cron_error *err)
+int
+cron_parse(const char *text, struct cron **out, struct cron_error *err)
 {
 	struct cron_rule rules[CRON_RULES_MAX];
 	char textbuf[CRON_FORMAT_MAX];
@@ -1080,7 +1114,7 @@ int cron_parse(const char *text, struct cron **out, struct cron_error *err)
 			tb_put(&tb, "@manual", 7);
 		}
 	}
-	for (size_t i = 0; !manual && i <= len; ) {
+	for (size_t i = 0; !manual && i <= len;) {
 		size_t j = i;
 		while (j < len && text[j] != ';')
 			j++;
@@ -1123,12 +1157,14 @@ int cron_parse(const char *text, struct cron **out, struct cron_error *err)
 	return 0;
 }
 
-void cron_free(struct cron *c)
+void
+cron_free(struct cron *c)
 {
 	free(c);
 }
 
-size_t cron_format(const struct cron *c, char *buf, size_t len)
+size_t
+cron_format(const struct cron *c, char *buf, size_t len)
 {
 	if (len) {
 		size_t n = c->text_len < len ? c->text_len : len - 1;
@@ -1138,12 +1174,14 @@ size_t cron_format(const struct cron *c, char *buf, size_t len)
 	return c->text_len;
 }
 
-int cron_is_manual(const struct cron *c)
+int
+cron_is_manual(const struct cron *c)
 {
 	return c->manual;
 }
 
-int cron_is_fixed_time(const struct cron *c)
+int
+cron_is_fixed_time(const struct cron *c)
 {
 	if (c->manual || c->nrules == 0)
 		return 0;
@@ -1161,7 +1199,8 @@ int cron_is_fixed_time(const struct cron *c)
  * between two values ("2 1") is an error rather than a guess at "21" or
  * "2,1". Returns 0 with the text in *S and *N (*S is NULL when absent),
  * or -1 when too long or blank inside a value. */
-static int field_arg(const char *in, const char *name, char *buf, const char **s, size_t *n,
+static int
+field_arg(const char *in, const char *name, char *buf, const char **s, size_t *n,
     struct cron_error *err)
 {
 	size_t k = 0;
@@ -1191,7 +1230,8 @@ static int field_arg(const char *in, const char *name, char *buf, const char **s
 	return 0;
 }
 
-int cron_from_fields(const char *second, const char *minute, const char *hour,
+int
+cron_from_fields(const char *second, const char *minute, const char *hour,
     const char *day, const char *month, const char *weekday,
     char *out, size_t outlen, struct cron_error *err)
 {

@@ -28,32 +28,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TZ_DEFAULT_DIR   "/usr/share/zoneinfo"
-#define TZ_PATH_MAX      4096
-#define TZ_NAME_MAX      255          /* longest IANA name is ~30 bytes */
-#define TZ_FILE_MAX      (1 << 20)    /* real TZif files are under 4 KB */
-#define TZ_FOOTER_MAX    255          /* real footers are under 50 bytes */
-#define TZ_WALK_DEPTH    4            /* America/Argentina/Buenos_Aires is 3 */
-#define TZ_HORIZON_YEAR  2199         /* footer rules are expanded up to here */
-#define TZ_FIRST_RULE_YEAR 1900       /* earliest year a footer is expanded from */
+#define TZ_DEFAULT_DIR "/usr/share/zoneinfo"
+#define TZ_PATH_MAX 4096
+#define TZ_NAME_MAX 255         /* longest IANA name is ~30 bytes */
+#define TZ_FILE_MAX (1 << 20)   /* real TZif files are under 4 KB */
+#define TZ_FOOTER_MAX 255       /* real footers are under 50 bytes */
+#define TZ_WALK_DEPTH 4         /* America/Argentina/Buenos_Aires is 3 */
+#define TZ_HORIZON_YEAR 2199    /* footer rules are expanded up to here */
+#define TZ_FIRST_RULE_YEAR 1900 /* earliest year a footer is expanded from */
 
 /* The bucket index (see struct tz): 2^25 s (388 days) per bucket from
  * 1900-01-01 to past the horizon, for zones with at least TZ_INDEX_MIN
  * transitions; smaller ones are searched whole. */
-#define TZ_INDEX_FROM    ((int64_t)-2208988800)  /* 1900-01-01T00:00:00Z */
-#define TZ_INDEX_SHIFT   25
-#define TZ_INDEX_BUCKETS 284                     /* to 2201-12-22, past 2200-01-02 */
-#define TZ_INDEX_TO      (TZ_INDEX_FROM + ((int64_t)TZ_INDEX_BUCKETS << TZ_INDEX_SHIFT))
-#define TZ_INDEX_MIN     16
+#define TZ_INDEX_FROM ((int64_t)-2208988800) /* 1900-01-01T00:00:00Z */
+#define TZ_INDEX_SHIFT 25
+#define TZ_INDEX_BUCKETS 284 /* to 2201-12-22, past 2200-01-02 */
+#define TZ_INDEX_TO (TZ_INDEX_FROM + ((int64_t)TZ_INDEX_BUCKETS << TZ_INDEX_SHIFT))
+#define TZ_INDEX_MIN 16
 
 /* RFC 8536 section 3.2: utoff SHOULD be in -89999..93599 (-24:59:59 to
  * +25:59:59). Larger values are refused so that date arithmetic on them
  * cannot overflow and local_to_utc's search window stays bounded. */
-#define TZ_OFFSET_MIN    (-89999)
-#define TZ_OFFSET_MAX    93599
+#define TZ_OFFSET_MIN (-89999)
+#define TZ_OFFSET_MAX 93599
 
-#define SECS_PER_DAY     86400
-#define TZ_LOCAL_LIMIT   ((int64_t)1 << 62) /* tz_local_to_utc clamps to this */
+#define SECS_PER_DAY 86400
+#define TZ_LOCAL_LIMIT ((int64_t)1 << 62) /* tz_local_to_utc clamps to this */
 
 struct tz_type {
 	int32_t offset;
@@ -72,57 +72,57 @@ struct tz_type {
  * lookup one or two.
  */
 struct tz {
-	const char           *name;
-	size_t                count;  /* transitions */
-	const int64_t        *at;     /* count instants, strictly ascending */
-	const struct tz_type *type;   /* count + 1: type[i] holds in [at[i-1], at[i]) */
-	const uint32_t       *index;  /* NULL, or TZ_INDEX_BUCKETS + 1 entries:
+	const char *name;
+	size_t count;               /* transitions */
+	const int64_t *at;          /* count instants, strictly ascending */
+	const struct tz_type *type; /* count + 1: type[i] holds in [at[i-1], at[i]) */
+	const uint32_t *index;      /* NULL, or TZ_INDEX_BUCKETS + 1 entries:
 	                               * the span index at each bucket's start */
 };
 
 /* A zone being built: same layout, writable, with its capacity. */
 struct tz_builder {
-	struct tz       *zone;
-	int64_t         *at;
-	struct tz_type  *type;
-	uint32_t        *index;   /* NULL when cap < TZ_INDEX_MIN */
-	size_t           count;
-	size_t           cap;
+	struct tz *zone;
+	int64_t *at;
+	struct tz_type *type;
+	uint32_t *index; /* NULL when cap < TZ_INDEX_MIN */
+	size_t count;
+	size_t cap;
 };
 
 /* One transition produced by a footer rule, before sorting. */
 struct tz_event {
-	int64_t        at;
-	size_t         seq;   /* generation order, breaks ties */
+	int64_t at;
+	size_t seq; /* generation order, breaks ties */
 	struct tz_type type;
 };
 
 /* A date in a POSIX TZ rule: Jn, n or Mm.w.d, and the local time of day. */
 struct tz_rule_date {
-	char    kind;         /* 'J', 'D' (zero-based n) or 'M' */
-	int     n;
-	int     month, week, wday;
-	int32_t time;         /* seconds after local midnight, -167h..167h */
+	char kind; /* 'J', 'D' (zero-based n) or 'M' */
+	int n;
+	int month, week, wday;
+	int32_t time; /* seconds after local midnight, -167h..167h */
 };
 
 /* A parsed POSIX TZ string (the TZif footer). */
 struct tz_rule {
-	struct tz_type      std;
-	struct tz_type      dst;
-	bool                has_dst;
-	struct tz_rule_date start;    /* std -> dst, in local standard time */
-	struct tz_rule_date end;      /* dst -> std, in local daylight time */
+	struct tz_type std;
+	struct tz_type dst;
+	bool has_dst;
+	struct tz_rule_date start; /* std -> dst, in local standard time */
+	struct tz_rule_date end;   /* dst -> std, in local daylight time */
 };
 
 struct tzif_header {
-	uint8_t  version;     /* 0 for version 1, else '2', '3', '4' */
+	uint8_t version; /* 0 for version 1, else '2', '3', '4' */
 	uint32_t isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt;
 };
 
 struct name_list {
-	char   **v;
-	size_t   n;
-	size_t   cap;
+	char **v;
+	size_t n;
+	size_t cap;
 };
 
 static const struct tz_type utc_type = { 0, 0 };
@@ -137,15 +137,15 @@ static char tz_dir[TZ_PATH_MAX] = TZ_DEFAULT_DIR;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
-	struct tz **slots;    /* open addressing, linear probing */
-	size_t      cap;      /* power of two, or 0 */
-	size_t      used;
+	struct tz **slots; /* open addressing, linear probing */
+	size_t cap;        /* power of two, or 0 */
+	size_t used;
 } cache;
 
 static struct {
-	char       **names;
-	size_t       count;
-	bool         built;
+	char **names;
+	size_t count;
+	bool built;
 } zone_list;
 
 /* The list returned when building it failed (out of memory). */
@@ -154,7 +154,8 @@ static const char *const fallback_list[] = { "UTC" };
 /* ---- POSIX TZ strings (RFC 8536 section 3.3) ---- */
 
 /* Reads 1 to MAXDIGITS decimal digits at *P into *OUT. */
-static int parse_num(const char **p, int maxdigits, int *out)
+static int
+parse_num(const char **p, int maxdigits, int *out)
 {
 	int v = 0, i = 0;
 
@@ -170,7 +171,8 @@ static int parse_num(const char **p, int maxdigits, int *out)
 }
 
 /* [+-]hh[:mm[:ss]] with hours up to MAXHOURS, into seconds. */
-static int parse_hms(const char **p, int maxhours, int32_t *out)
+static int
+parse_hms(const char **p, int maxhours, int32_t *out)
 {
 	int sign = 1, h, m = 0, s = 0;
 
@@ -194,7 +196,8 @@ static int parse_hms(const char **p, int maxhours, int32_t *out)
 
 /* A zone abbreviation: three or more letters, or <...> of [A-Za-z0-9+-].
  * The text is not kept: spans carry offsets, not abbreviations. */
-static int parse_abbr(const char **p)
+static int
+parse_abbr(const char **p)
 {
 	const char *s = *p;
 	size_t n = 0;
@@ -223,7 +226,8 @@ static int parse_abbr(const char **p)
 
 /* POSIX writes offsets west of UTC ("EST5"); spans store them east, within
  * the range the rest of the module relies on. */
-static int parse_posix_offset(const char **p, int32_t *out)
+static int
+parse_posix_offset(const char **p, int32_t *out)
 {
 	int32_t west;
 
@@ -236,7 +240,8 @@ static int parse_posix_offset(const char **p, int32_t *out)
 
 /* Jn, n or Mm.w.d, then an optional /time (RFC 8536 3.3.1 allows hours
  * -167..167, so a rule can say "Saturday at 24:00" or "Thursday 50:00"). */
-static int parse_rule_date(const char **p, struct tz_rule_date *out)
+static int
+parse_rule_date(const char **p, struct tz_rule_date *out)
 {
 	int32_t t = 2 * 3600;
 
@@ -269,7 +274,8 @@ static int parse_rule_date(const char **p, struct tz_rule_date *out)
 }
 
 /* Parses the NUL-terminated POSIX TZ string S. */
-static int parse_posix_tz(const char *s, struct tz_rule *out)
+static int
+parse_posix_tz(const char *s, struct tz_rule *out)
 {
 	const char *p = s;
 
@@ -301,7 +307,8 @@ static int parse_posix_tz(const char *s, struct tz_rule *out)
 
 /* The instant at which rule date R falls in YEAR, its time of day read on
  * a clock OFFSET seconds east of UTC. */
-static int64_t rule_instant(const struct tz_rule_date *r, int64_t year,
+static int64_t
+rule_instant(const struct tz_rule_date *r, int64_t year,
     int32_t offset)
 {
 	int64_t jan1 = cal_days_from_civil(year, 1, 1);
@@ -335,7 +342,8 @@ static int64_t rule_instant(const struct tz_rule_date *r, int64_t year,
  * nothing are dropped, so adjacent spans always differ; a transition at the
  * same instant as the previous one replaces it, which is how a footer that
  * keeps DST all year ("EST5EDT4,0/0,J365/25") collapses into one span. */
-static void builder_push(struct tz_builder *b, int64_t t, struct tz_type type)
+static void
+builder_push(struct tz_builder *b, int64_t t, struct tz_type type)
 {
 	if (b->count > 0 && b->at[b->count - 1] >= t)
 		b->count--;
@@ -347,7 +355,8 @@ static void builder_push(struct tz_builder *b, int64_t t, struct tz_type type)
 	b->count++;
 }
 
-static int builder_init(struct tz_builder *b, const char *name, size_t cap)
+static int
+builder_init(struct tz_builder *b, const char *name, size_t cap)
 {
 	size_t namelen = strlen(name) + 1;
 	size_t at_off = (sizeof(struct tz) + namelen + 7) & ~(size_t)7;
@@ -373,7 +382,8 @@ static int builder_init(struct tz_builder *b, const char *name, size_t cap)
 	return 0;
 }
 
-static int event_cmp(const struct tz_event *a, const struct tz_event *b)
+static int
+event_cmp(const struct tz_event *a, const struct tz_event *b)
 {
 	if (a->at != b->at)
 		return a->at < b->at ? -1 : 1;
@@ -386,7 +396,8 @@ static int event_cmp(const struct tz_event *a, const struct tz_event *b)
  * that keeps DST all year ends it at every new year and starts it again at
  * the same instant, and without the next year's start the last span would
  * wrongly say standard time for ever. */
-static int builder_extend(struct tz_builder *b, const struct tz_rule *rule,
+static int
+builder_extend(struct tz_builder *b, const struct tz_rule *rule,
     int64_t last, int64_t first_year)
 {
 	struct tz_event *ev = NULL;
@@ -402,10 +413,12 @@ static int builder_extend(struct tz_builder *b, const struct tz_rule *rule,
 		goto out;
 	for (y = first_year; y <= TZ_HORIZON_YEAR + 1; y++) {
 		ev[n] = (struct tz_event){ rule_instant(&rule->start, y,
-		    rule->std.offset), n, rule->dst };
+			                       rule->std.offset),
+			n, rule->dst };
 		n++;
 		ev[n] = (struct tz_event){ rule_instant(&rule->end, y,
-		    rule->dst.offset), n, rule->std };
+			                       rule->dst.offset),
+			n, rule->std };
 		n++;
 	}
 	/* Insertion sort: real rules come out in order already (linear time);
@@ -436,7 +449,8 @@ out:
  * it. The step is arithmetic rather than a branch, because gcc compiles
  * the ternary form to a jump: with queries spread over the years, that jump
  * is mispredicted about every other step and costs more than the search. */
-static size_t span_index(const struct tz *zone, int64_t t)
+static size_t
+span_index(const struct tz *zone, int64_t t)
 {
 	const int64_t *base = zone->at;
 	size_t n = zone->count;
@@ -463,18 +477,21 @@ static size_t span_index(const struct tz *zone, int64_t t)
 
 /* ---- TZif (RFC 8536) ---- */
 
-static uint32_t be32(const uint8_t *p)
+static uint32_t
+be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-static int64_t be64(const uint8_t *p)
+static int64_t
+be64(const uint8_t *p)
 {
 	return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
 }
 
-static int tzif_read_header(const uint8_t *p, size_t avail,
+static int
+tzif_read_header(const uint8_t *p, size_t avail,
     struct tzif_header *h)
 {
 	if (avail < 44 || memcmp(p, "TZif", 4) != 0)
@@ -493,14 +510,16 @@ static int tzif_read_header(const uint8_t *p, size_t avail,
 
 /* Size of the data block that follows header H. Counts are 32-bit and the
  * factors small, so the 64-bit sum cannot overflow. */
-static uint64_t tzif_block_size(const struct tzif_header *h, unsigned timesize)
+static uint64_t
+tzif_block_size(const struct tzif_header *h, unsigned timesize)
 {
 	return (uint64_t)h->timecnt * timesize + h->timecnt +
 	    (uint64_t)h->typecnt * 6 + h->charcnt +
 	    (uint64_t)h->leapcnt * (timesize + 4) + h->isstdcnt + h->isutcnt;
 }
 
-int tz_parse_tzif(const uint8_t *data, size_t len, const char *name,
+int
+tz_parse_tzif(const uint8_t *data, size_t len, const char *name,
     struct tz **out)
 {
 	struct tzif_header h;
@@ -582,7 +601,7 @@ int tz_parse_tzif(const uint8_t *data, size_t len, const char *name,
 
 	if (h.timecnt > 0) {
 		last = timesize == 8 ? be64(times + (size_t)(h.timecnt - 1) * 8) :
-		    (int32_t)be32(times + (size_t)(h.timecnt - 1) * 4);
+		                       (int32_t)be32(times + (size_t)(h.timecnt - 1) * 4);
 	}
 	first_year = TZ_FIRST_RULE_YEAR;
 	if (h.timecnt > 0 && last > INT64_MIN / 2) {
@@ -606,7 +625,7 @@ int tz_parse_tzif(const uint8_t *data, size_t len, const char *name,
 	b.type[0] = types[0];
 	for (i = 0; i < h.timecnt; i++) {
 		int64_t t = timesize == 8 ? be64(times + i * 8) :
-		    (int32_t)be32(times + i * 4);
+		                            (int32_t)be32(times + i * 4);
 
 		if (idx[i] >= h.typecnt || (i > 0 && t <= prev))
 			goto out;
@@ -615,7 +634,7 @@ int tz_parse_tzif(const uint8_t *data, size_t len, const char *name,
 	}
 	if (has_footer && rule.has_dst &&
 	    builder_extend(&b, &rule, h.timecnt > 0 ? last : INT64_MIN,
-	    first_year) == -1)
+	        first_year) == -1)
 		goto out;
 
 	b.zone->count = b.count;
@@ -625,8 +644,7 @@ int tz_parse_tzif(const uint8_t *data, size_t len, const char *name,
 	if (b.index != NULL) {
 		/* Built with the plain search, before it is switched on. */
 		for (i = 0; i <= TZ_INDEX_BUCKETS; i++) {
-			b.index[i] = (uint32_t)span_index(b.zone, TZ_INDEX_FROM +
-			    ((int64_t)i << TZ_INDEX_SHIFT));
+			b.index[i] = (uint32_t)span_index(b.zone, TZ_INDEX_FROM + ((int64_t)i << TZ_INDEX_SHIFT));
 		}
 		b.zone->index = b.index;
 	}
@@ -638,13 +656,15 @@ out:
 	return rc;
 }
 
-void tz_free(struct tz *zone)
+void
+tz_free(struct tz *zone)
 {
 	if (zone != &utc_zone)
 		free(zone);
 }
 
-void tz_span_at(const struct tz *zone, int64_t t, struct tz_span *out)
+void
+tz_span_at(const struct tz *zone, int64_t t, struct tz_span *out)
 {
 	size_t i = span_index(zone, t);
 
@@ -654,12 +674,14 @@ void tz_span_at(const struct tz *zone, int64_t t, struct tz_span *out)
 	out->is_dst = zone->type[i].is_dst;
 }
 
-int32_t tz_offset_at(const struct tz *zone, int64_t t)
+int32_t
+tz_offset_at(const struct tz *zone, int64_t t)
 {
 	return zone->type[span_index(zone, t)].offset;
 }
 
-int tz_local_to_utc(const struct tz *zone, int64_t local, int64_t out[2])
+int
+tz_local_to_utc(const struct tz *zone, int64_t local, int64_t out[2])
 {
 	int64_t gap_end = 0;
 	size_t i, n = 0;
@@ -698,7 +720,8 @@ int tz_local_to_utc(const struct tz *zone, int64_t local, int64_t out[2])
 /* ---- names and files ---- */
 
 /* Whether NAME is TOP or a path below it. */
-static bool is_under(const char *name, const char *top)
+static bool
+is_under(const char *name, const char *top)
 {
 	size_t n = strlen(top);
 
@@ -709,7 +732,8 @@ static bool is_under(const char *name, const char *top)
  * trees, the host's own zone, zic's default rules, and "Factory" (the
  * "local time unknown" placeholder). tz_get refuses them too, so that the
  * names it accepts are exactly those tz_list offers. */
-static bool zone_name_excluded(const char *name)
+static bool
+zone_name_excluded(const char *name)
 {
 	return is_under(name, "right") || is_under(name, "posix") ||
 	    strcmp(name, "posixrules") == 0 || strcmp(name, "localtime") == 0 ||
@@ -719,7 +743,8 @@ static bool zone_name_excluded(const char *name)
 /* The character set has no '.', so "." and ".." components cannot occur;
  * with no leading '/', no empty components and a bounded length, the name
  * can only reach files below the tzdata directory. */
-static bool zone_name_valid(const char *name)
+static bool
+zone_name_valid(const char *name)
 {
 	size_t i;
 
@@ -731,8 +756,8 @@ static bool zone_name_valid(const char *name)
 		if (i >= TZ_NAME_MAX)
 			return false;
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '/' || c == '_' || c == '+' ||
-		    c == '-'))
+		        (c >= '0' && c <= '9') || c == '/' || c == '_' || c == '+' ||
+		        c == '-'))
 			return false;
 		if (c == '/' && (name[i + 1] == '/' || name[i + 1] == '\0'))
 			return false;
@@ -740,7 +765,8 @@ static bool zone_name_valid(const char *name)
 	return !zone_name_excluded(name);
 }
 
-static int read_file(const char *path, uint8_t **data, size_t *len)
+static int
+read_file(const char *path, uint8_t **data, size_t *len)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
@@ -776,7 +802,8 @@ out:
 }
 
 /* Reads and parses the file of zone NAME, which must be valid. */
-static int tz_load(const char *name, struct tz **out)
+static int
+tz_load(const char *name, struct tz **out)
 {
 	char path[TZ_PATH_MAX];
 	uint8_t *data = NULL;
@@ -797,7 +824,8 @@ out:
 /* ---- the cache ---- */
 
 /* FNV-1a: names are short and few; anything uniform enough will do. */
-static size_t name_hash(const char *s)
+static size_t
+name_hash(const char *s)
 {
 	uint64_t h = 14695981039346656037u;
 
@@ -808,21 +836,23 @@ static size_t name_hash(const char *s)
 	return (size_t)h;
 }
 
-static struct tz *cache_find(const char *name)
+static struct tz *
+cache_find(const char *name)
 {
 	size_t i;
 
 	if (cache.cap == 0)
 		return NULL;
 	for (i = name_hash(name) & (cache.cap - 1); cache.slots[i] != NULL;
-	    i = (i + 1) & (cache.cap - 1)) {
+	     i = (i + 1) & (cache.cap - 1)) {
 		if (strcmp(cache.slots[i]->name, name) == 0)
 			return cache.slots[i];
 	}
 	return NULL;
 }
 
-static int cache_insert(struct tz *zone)
+static int
+cache_insert(struct tz *zone)
 {
 	size_t i;
 
@@ -837,7 +867,7 @@ static int cache_insert(struct tz *zone)
 			if (cache.slots[j] == NULL)
 				continue;
 			for (i = name_hash(cache.slots[j]->name) & (ncap - 1);
-			    nslots[i] != NULL; i = (i + 1) & (ncap - 1))
+			     nslots[i] != NULL; i = (i + 1) & (ncap - 1))
 				;
 			nslots[i] = cache.slots[j];
 		}
@@ -846,14 +876,15 @@ static int cache_insert(struct tz *zone)
 		cache.cap = ncap;
 	}
 	for (i = name_hash(zone->name) & (cache.cap - 1); cache.slots[i] != NULL;
-	    i = (i + 1) & (cache.cap - 1))
+	     i = (i + 1) & (cache.cap - 1))
 		;
 	cache.slots[i] = zone;
 	cache.used++;
 	return 0;
 }
 
-void tz_set_dir(const char *dir)
+void
+tz_set_dir(const char *dir)
 {
 	if (dir == NULL)
 		dir = TZ_DEFAULT_DIR;
@@ -865,12 +896,14 @@ void tz_set_dir(const char *dir)
 		memcpy(tz_dir, dir, strlen(dir) + 1);
 }
 
-const struct tz *tz_utc(void)
+const struct tz *
+tz_utc(void)
 {
 	return &utc_zone;
 }
 
-const struct tz *tz_get(const char *name)
+const struct tz *
+tz_get(const char *name)
 {
 	struct tz *zone;
 
@@ -897,14 +930,16 @@ out:
 	return zone;
 }
 
-const char *tz_name(const struct tz *zone)
+const char *
+tz_name(const struct tz *zone)
 {
 	return zone->name;
 }
 
 /* ---- the list ---- */
 
-static int list_add(struct name_list *l, const char *name)
+static int
+list_add(struct name_list *l, const char *name)
 {
 	char *copy;
 
@@ -926,7 +961,8 @@ static int list_add(struct name_list *l, const char *name)
 
 /* Whether NAME is a zone that tz_get would return, without caching it:
  * the daemon uses a handful of zones, and the list has ~600. */
-static bool zone_loads(const char *name)
+static bool
+zone_loads(const char *name)
 {
 	struct tz *zone;
 
@@ -943,7 +979,8 @@ static bool zone_loads(const char *name)
 /* Adds the zones below PATH (LEN bytes, in a TZ_PATH_MAX buffer) to L;
  * names are relative to PATH + ROOT_LEN + 1. Fails only when out of memory:
  * unreadable directories and files are not zones, and are skipped. */
-static int walk(char *path, size_t len, size_t root_len, int depth,
+static int
+walk(char *path, size_t len, size_t root_len, int depth,
     struct name_list *l)
 {
 	struct dirent *e;
@@ -985,12 +1022,14 @@ out:
 	return rc;
 }
 
-static int name_cmp(const void *a, const void *b)
+static int
+name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void list_free(struct name_list *l)
+static void
+list_free(struct name_list *l)
 {
 	size_t i;
 
@@ -1000,7 +1039,8 @@ static void list_free(struct name_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-size_t tz_list(const char *const **names)
+size_t
+tz_list(const char *const **names)
 {
 	struct name_list l = { 0 };
 	char path[TZ_PATH_MAX];
@@ -1032,7 +1072,8 @@ fail:
 	return 1;
 }
 
-void tz_cache_free(void)
+void
+tz_cache_free(void)
 {
 	size_t i;
 

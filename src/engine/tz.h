@@ -22,8 +22,8 @@ struct tz;
 struct tz_span {
 	int64_t start;
 	int64_t end;
-	int32_t offset;        /* seconds east of UTC */
-	int     is_dst;
+	int32_t offset; /* seconds east of UTC */
+	int is_dst;
 };
 
 /* Directory that holds the TZif files; default /usr/share/zoneinfo (NULL

@@ -11,12 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DUE_NONE	UINT32_MAX	/* the slot of an entry out of the heap */
+#define DUE_NONE UINT32_MAX /* the slot of an entry out of the heap */
 
 struct due {
-	int64_t at;		/* when it is due */
-	uint64_t id;		/* of equal times, the lower id comes first */
-	uint32_t slot;		/* its index in the heap, or DUE_NONE */
+	int64_t at;    /* when it is due */
+	uint64_t id;   /* of equal times, the lower id comes first */
+	uint32_t slot; /* its index in the heap, or DUE_NONE */
 };
 
 struct dueheap {
@@ -24,7 +24,10 @@ struct dueheap {
 	size_t n, cap;
 };
 
-#define DUEHEAP_INIT	{ NULL, 0, 0 }
+#define DUEHEAP_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 
 /* Frees the heap's array (not the entries); the heap is empty after. */
 void dueheap_free(struct dueheap *h);

@@ -19,7 +19,7 @@
  * the family of the destination is known.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE		/* memmem */
+#define _GNU_SOURCE /* memmem */
 #endif
 
 #include <arpa/inet.h>
@@ -49,7 +49,7 @@
 /* Idle connections kept for reuse, in all. A cron service rarely calls the
  * same host twice within curl's idle limit (CURLOPT_MAXAGE_CONN, 118 s),
  * so the pool is only worth a few descriptors. */
-#define HTTPC_POOL_MAX 1024		/* idle connections kept for reuse */
+#define HTTPC_POOL_MAX 1024 /* idle connections kept for reuse */
 /* Transfers to one host (scheme, name, port) at once. Past it, transfers
  * wait here, in order, and their timeout runs meanwhile. Without a bound,
  * curl walks every connection to a host for each new transfer, which costs
@@ -67,7 +67,7 @@ struct httpc_sock {
 
 /* The transfers of one host: those in curl, and those waiting their turn. */
 struct httpc_host {
-	uint64_t key;			/* a hash of scheme://host:port */
+	uint64_t key; /* a hash of scheme://host:port */
 	unsigned active;
 	struct httpc_xfer *wait_head, *wait_tail;
 };
@@ -82,12 +82,12 @@ struct httpc {
 	struct event_base *base;
 	CURLM *multi;
 	struct event *timer;
-	struct netpolicy policy;	/* our own copy of the list */
+	struct netpolicy policy; /* our own copy of the list */
 	struct httpc_egress egress4, egress6;
-	struct httpc_xfer *xfers;	/* in flight or waiting */
+	struct httpc_xfer *xfers; /* in flight or waiting */
 	size_t nxfers;
-	struct httpc_sock *socks;	/* watched for curl */
-	struct idmap *hosts;		/* key -> struct httpc_host */
+	struct httpc_sock *socks; /* watched for curl */
+	struct idmap *hosts;      /* key -> struct httpc_host */
 };
 
 struct httpc_xfer {
@@ -97,15 +97,15 @@ struct httpc_xfer {
 	httpc_done_cb cb;
 	void *arg;
 	struct httpc_xfer *prev, *next;
-	int done;			/* its callback is running */
+	int done; /* its callback is running */
 	struct httpc_host *host;
 	uint64_t egress_key;
-	int waiting;			/* in its host's queue, not yet in curl */
+	int waiting; /* in its host's queue, not yet in curl */
 	struct httpc_xfer *wait_next;
 	struct timespec queued;
 	long timeout_ms;
 
-	struct output capture;		/* the response as received */
+	struct output capture; /* the response as received */
 	uint64_t body_bytes;
 
 	/* The pattern, and the last (pattern_len - 1) body bytes, so that a
@@ -134,7 +134,7 @@ static void
 httpc_sock_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct httpc_sock *hs = arg;
-	struct httpc *hc = hs->hc;	/* HS may be gone after the call */
+	struct httpc *hc = hs->hc; /* HS may be gone after the call */
 	int action = 0, running;
 
 	if (what & EV_READ)
@@ -242,7 +242,7 @@ httpc_opensocket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *a
 	if (purpose != CURLSOCKTYPE_IPCXN)
 		return CURL_SOCKET_BAD;
 	if (netpolicy_check_sockaddr(&x->hc->policy, &address->addr, x->blocked_why,
-	    sizeof(x->blocked_why)) == 0) {
+	        sizeof(x->blocked_why)) == 0) {
 		x->blocked = 1;
 		if (cidr_addr_from_sockaddr(&address->addr, &a) == 0)
 			cidr_addr_format(&a, x->blocked_ip, sizeof(x->blocked_ip));
@@ -256,11 +256,12 @@ httpc_opensocket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *a
 	if (fd == -1)
 		return CURL_SOCKET_BAD;
 	eg = address->family == AF_INET ? &x->hc->egress4 :
-	    address->family == AF_INET6 ? &x->hc->egress6 : NULL;
+	    address->family == AF_INET6 ? &x->hc->egress6 :
+	                                  NULL;
 	if (eg != NULL && eg->n > 0) {
 		const struct sockaddr_storage *ss = &eg->v[x->egress_key % eg->n];
 		socklen_t len = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) :
-		    sizeof(struct sockaddr_in6);
+		                                           sizeof(struct sockaddr_in6);
 
 		if (bind(fd, (const struct sockaddr *)ss, len) == -1) {
 			log_warnx("httpc: cannot bind to the egress address: %s", strerror(errno));
@@ -287,7 +288,7 @@ httpc_prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_por
 		return CURL_PREREQFUNC_ABORT;
 	}
 	if (netpolicy_check(&x->hc->policy, &a, x->blocked_why,
-	    sizeof(x->blocked_why)) == 0) {
+	        sizeof(x->blocked_why)) == 0) {
 		x->blocked = 1;
 		cidr_addr_format(&a, x->blocked_ip, sizeof(x->blocked_ip));
 		return CURL_PREREQFUNC_ABORT;
@@ -300,7 +301,6 @@ httpc_prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_por
 }
 
 /* ---- what is received */
-
 
 static void
 httpc_pattern_feed(struct httpc_xfer *x, const char *p, size_t len)
@@ -582,8 +582,7 @@ httpc_finish(struct httpc *hc, struct httpc_xfer *x, CURLcode rc)
 
 	if (rc == CURLE_OK)
 		r.outcome = HTTPC_RESPONSE;
-	else if (x->blocked && (rc == CURLE_ABORTED_BY_CALLBACK ||
-	    (rc == CURLE_COULDNT_CONNECT && x->opened == 0))) {
+	else if (x->blocked && (rc == CURLE_ABORTED_BY_CALLBACK || (rc == CURLE_COULDNT_CONNECT && x->opened == 0))) {
 		r.outcome = HTTPC_BLOCKED;
 		snprintf(r.error, sizeof(r.error), "destination refused: %s",
 		    x->blocked_why);
@@ -596,7 +595,7 @@ httpc_finish(struct httpc *hc, struct httpc_xfer *x, CURLcode rc)
 	if (rc != CURLE_OK && r.error[0] == '\0') {
 		const char *msg = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
 
-		if (x->blocked)		/* one address refused, another failed */
+		if (x->blocked) /* one address refused, another failed */
 			snprintf(r.error, sizeof(r.error), "%.150s (and refused: %.80s)", msg,
 			    x->blocked_why);
 		else
@@ -652,7 +651,13 @@ httpc_collect(struct httpc *hc)
 }
 
 static const char *const httpc_methods[] = {
-	"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
+	"GET",
+	"POST",
+	"PUT",
+	"PATCH",
+	"DELETE",
+	"HEAD",
+	"OPTIONS",
 };
 
 /* Sets the options of X's handle from REQ. Returns 0, or -1 (logged). */
@@ -694,12 +699,16 @@ httpc_setup(struct httpc_xfer *x, const struct httpc_request *req)
 	if (!has_expect && (x->headers = curl_slist_append(x->headers, "Expect:")) == NULL)
 		fatalx("httpc: out of memory");
 
-#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val); } while (0)
+#define SET(opt, val) \
+	do { \
+		if (rc == CURLE_OK) \
+			rc = curl_easy_setopt(e, opt, val); \
+	} while (0)
 	SET(CURLOPT_PRIVATE, (char *)x);
 	SET(CURLOPT_URL, req->url);
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_PROXY, "");			/* never from the environment */
+	SET(CURLOPT_PROXY, ""); /* never from the environment */
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_ERRORBUFFER, x->errbuf);
 	SET(CURLOPT_OPENSOCKETFUNCTION, httpc_opensocket_cb);
@@ -731,7 +740,7 @@ httpc_setup(struct httpc_xfer *x, const struct httpc_request *req)
 	send_body = strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
 	    strcmp(method, "PATCH") == 0 ||
 	    ((strcmp(method, "DELETE") == 0 || strcmp(method, "OPTIONS") == 0) &&
-	    req->body_len > 0);
+	        req->body_len > 0);
 	if (strcmp(method, "HEAD") == 0)
 		SET(CURLOPT_NOBODY, 1L);
 	else if (strcmp(method, "GET") != 0) {
@@ -935,7 +944,8 @@ httpc_new(struct event_base *base)
 	vi = curl_version_info(CURLVERSION_NOW);
 	if (!(vi->features & CURL_VERSION_ASYNCHDNS))
 		log_warnx("httpc: libcurl %s resolves names synchronously: "
-		    "a slow DNS server will stall the daemon", vi->version);
+		          "a slow DNS server will stall the daemon",
+		    vi->version);
 
 	hc = xcalloc(1, sizeof(*hc));
 	hc->base = base;

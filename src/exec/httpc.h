@@ -34,78 +34,78 @@
 /* Redirects followed at most, when follow_redirects is set. */
 #define HTTPC_MAX_REDIRECTS 5
 
-struct httpc;			/* one per event base */
-struct httpc_xfer;		/* one transfer in flight */
+struct httpc;      /* one per event base */
+struct httpc_xfer; /* one transfer in flight */
 
 struct httpc_request {
-	const char *url;		/* http:// or https:// (others fail with
+	const char *url;            /* http:// or https:// (others fail with
 					 * HTTPC_ERROR, as do redirects to them) */
-	const char *method;		/* GET (also when NULL), POST, PUT, PATCH,
+	const char *method;         /* GET (also when NULL), POST, PUT, PATCH,
 					 * DELETE, HEAD, OPTIONS */
-	const char *const *headers;	/* NHEADERS "Name: value" lines, sent as
+	const char *const *headers; /* NHEADERS "Name: value" lines, sent as
 					 * given (no CR or LF inside) */
 	size_t nheaders;
-	const char *body;		/* BODY_LEN bytes (NULL = none), sent for
+	const char *body; /* BODY_LEN bytes (NULL = none), sent for
 					 * POST, PUT and PATCH (empty when NULL), and
 					 * for DELETE and OPTIONS when not empty;
 					 * without a Content-Type header among
 					 * HEADERS, curl sends
 					 * application/x-www-form-urlencoded */
 	size_t body_len;
-	const char *username;		/* HTTP basic auth when not NULL */
-	const char *password;		/* NULL = "" */
-	const char *user_agent;		/* NULL = no User-Agent header */
-	int timeout;			/* seconds for the whole transfer (resolve,
+	const char *username;   /* HTTP basic auth when not NULL */
+	const char *password;   /* NULL = "" */
+	const char *user_agent; /* NULL = no User-Agent header */
+	int timeout;            /* seconds for the whole transfer (resolve,
 					 * connect, redirects, body); <= 0 means
 					 * HTTPC_DEFAULT_TIMEOUT */
-	int follow_redirects;		/* 1: follow up to HTTPC_MAX_REDIRECTS, each
+	int follow_redirects;   /* 1: follow up to HTTPC_MAX_REDIRECTS, each
 					 * hop's connection checked by the policy;
 					 * 0: the 3xx response is the result */
-	int ssl_verify;			/* 1: verify the peer's certificate and name */
-	const char *pattern;		/* NULL or "": none; otherwise bytes looked
+	int ssl_verify;         /* 1: verify the peer's certificate and name */
+	const char *pattern;    /* NULL or "": none; otherwise bytes looked
 					 * for in the response body (not the
 					 * headers), across chunk boundaries */
-	uint64_t egress_key;		/* picks the egress address (the job's id):
+	uint64_t egress_key;    /* picks the egress address (the job's id):
 					 * the same key, the same address */
 };
 
 enum httpc_outcome {
-	HTTPC_RESPONSE,		/* a complete response; see status */
-	HTTPC_TIMEOUT,		/* the timeout passed first */
-	HTTPC_CONNECT,		/* resolving, connecting or TLS failed, or the
+	HTTPC_RESPONSE, /* a complete response; see status */
+	HTTPC_TIMEOUT,  /* the timeout passed first */
+	HTTPC_CONNECT,  /* resolving, connecting or TLS failed, or the
 				 * connection broke before the response ended */
-	HTTPC_BLOCKED,		/* the policy refused the destination (of the
+	HTTPC_BLOCKED,  /* the policy refused the destination (of the
 				 * URL or of a redirect) */
-	HTTPC_ERROR,		/* anything else: a malformed URL, a protocol
+	HTTPC_ERROR,    /* anything else: a malformed URL, a protocol
 				 * that is not http(s), too many redirects, a
 				 * malformed response */
 };
 
 struct httpc_result {
 	enum httpc_outcome outcome;
-	long status;			/* HTTP status of the last response, 0 if none */
-	char ip[48];			/* the address connected to (for
+	long status;         /* HTTP status of the last response, 0 if none */
+	char ip[48];         /* the address connected to (for
 					 * HTTPC_BLOCKED, the one refused); "" if
 					 * none */
-	uint64_t downloaded;		/* response body bytes received (of the
+	uint64_t downloaded; /* response body bytes received (of the
 					 * last response) */
-	const char *result;		/* the response headers (of every hop) and
+	const char *result;  /* the response headers (of every hop) and
 					 * body as received, NUL-terminated: all of
 					 * it up to 8 KB, otherwise the first 4 KB,
 					 * "\n[... N bytes omitted ...]\n" and the
 					 * last 4 KB */
 	size_t result_len;
-	int pattern_found;		/* 1 when the request's pattern occurred in
+	int pattern_found; /* 1 when the request's pattern occurred in
 					 * the body */
 	double dns, connect, tls, first_byte, total;
-					/* seconds, curl's timings: from the start
+	/* seconds, curl's timings: from the start
 					 * of the last hop to name resolved, TCP
 					 * connected, TLS done (0 for http or a
 					 * reused connection), first response byte;
 					 * total from the start of the transfer
 					 * (all hops) to its end */
-	int redirects;			/* redirects followed */
-	char error[256];		/* curl's message or the policy's reason; ""
+	int redirects;   /* redirects followed */
+	char error[256]; /* curl's message or the policy's reason; ""
 					 * on HTTPC_RESPONSE */
 };
 

@@ -14,7 +14,7 @@
 struct v4class {
 	uint32_t net;
 	int prefix;
-	const char *what;	/* completes "<address> is ..." */
+	const char *what; /* completes "<address> is ..." */
 };
 
 /* Most specific first: the first match names the class. */
@@ -22,10 +22,10 @@ static const struct v4class v4classes[] = {
 	{ 0xffffffffu, 32, "the limited broadcast address" },
 	{ 0xa9fea9feu, 32, "a link-local address (the cloud metadata service)" },
 	{ 0x00000000u, 32, "the unspecified address" },
-	{ 0x00000000u,  8, "a \"this network\" address" },
-	{ 0x0a000000u,  8, "a private address" },
+	{ 0x00000000u, 8, "a \"this network\" address" },
+	{ 0x0a000000u, 8, "a private address" },
 	{ 0x64400000u, 10, "a CGNAT (shared) address" },
-	{ 0x7f000000u,  8, "a loopback address" },
+	{ 0x7f000000u, 8, "a loopback address" },
 	{ 0xa9fe0000u, 16, "a link-local address" },
 	{ 0xac100000u, 12, "a private address" },
 	{ 0xc0000000u, 24, "an IETF protocol assignment address" },
@@ -34,8 +34,8 @@ static const struct v4class v4classes[] = {
 	{ 0xcb007100u, 24, "a documentation address" },
 	{ 0xc0a80000u, 16, "a private address" },
 	{ 0xc6120000u, 15, "a benchmarking address" },
-	{ 0xe0000000u,  4, "a multicast address" },
-	{ 0xf0000000u,  4, "a reserved address" },
+	{ 0xe0000000u, 4, "a multicast address" },
+	{ 0xf0000000u, 4, "a reserved address" },
 };
 
 struct v6class {
@@ -46,7 +46,7 @@ struct v6class {
 
 static const struct v6class v6classes[] = {
 	{ { 0 }, 128, "the unspecified address" },
-	{ { 0,0,0,0, 0,0,0,0, 0,0,0,0, 0,0,0,1 }, 128, "a loopback address" },
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 128, "a loopback address" },
 	{ { 0xfc }, 7, "a unique local (private) address" },
 	{ { 0xfe, 0x80 }, 10, "a link-local address" },
 	{ { 0xfe, 0xc0 }, 10, "a site-local address" },
@@ -75,7 +75,7 @@ v4_class(uint32_t v4)
 
 	for (i = 0; i < sizeof(v4classes) / sizeof(v4classes[0]); i++) {
 		uint32_t mask = v4classes[i].prefix == 0 ? 0 :
-		    0xffffffffu << (32 - v4classes[i].prefix);
+		                                           0xffffffffu << (32 - v4classes[i].prefix);
 
 		if ((v4 & mask) == v4classes[i].net)
 			return v4classes[i].what;
@@ -195,7 +195,7 @@ parse_v4_aton(const char *s, size_t len, uint32_t *v4)
 	size_t i = 0;
 	int n = 0, k;
 
-	if (len > 0 && s[len - 1] == '.')	/* a fully-qualified "10.0.0.1." */
+	if (len > 0 && s[len - 1] == '.') /* a fully-qualified "10.0.0.1." */
 		len--;
 	if (len == 0)
 		return -1;
@@ -228,7 +228,7 @@ parse_v4_aton(const char *s, size_t len, uint32_t *v4)
 		parts[n++] = v;
 		if (i == len)
 			break;
-		if (++i == len)		/* "1..": an empty last part */
+		if (++i == len) /* "1..": an empty last part */
 			return -1;
 	}
 	for (k = 0; k < n - 1; k++)
@@ -246,7 +246,7 @@ parse_v4_aton(const char *s, size_t len, uint32_t *v4)
 int
 netpolicy_parse_host(const char *host, struct cidr_addr *out)
 {
-	static const uint8_t v4mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	char v6[INET6_ADDRSTRLEN + 1];
 	size_t len = strlen(host);
 	const char *pct;
@@ -261,7 +261,7 @@ netpolicy_parse_host(const char *host, struct cidr_addr *out)
 		bracketed = 1;
 	}
 	if (memchr(host, ':', len) != NULL) {
-		if ((pct = memchr(host, '%', len)) != NULL)	/* a zone */
+		if ((pct = memchr(host, '%', len)) != NULL) /* a zone */
 			len = (size_t)(pct - host);
 		if (len >= sizeof(v6))
 			return -1;

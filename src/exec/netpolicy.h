@@ -58,8 +58,8 @@
 #include "util/cidr.h"
 
 struct netpolicy {
-	int allow_private;		/* allow_private_targets: opens every class */
-	struct cidr_list allowed;	/* allowed_targets; owned by the caller */
+	int allow_private;        /* allow_private_targets: opens every class */
+	struct cidr_list allowed; /* allowed_targets; owned by the caller */
 };
 
 /* Returns 1 when A may be connected to, or 0 when it is refused, with the

@@ -30,7 +30,7 @@ static const int notify_backoff[NOTIFY_ATTEMPTS - 1] = { 5, 30, 120 };
 
 struct notice {
 	struct notify *nf;
-	uint64_t id;		/* in the store's outbox; 0 = only here */
+	uint64_t id; /* in the store's outbox; 0 = only here */
 	uint64_t account;
 	char *url;
 	char *body;
@@ -38,15 +38,17 @@ struct notice {
 	int attempt;
 	uint64_t job;
 	struct event *timer;
-	TAILQ_ENTRY(notice) entry;
+	TAILQ_ENTRY(notice)
+	entry;
 };
 
 struct notify {
 	struct notify_env env;
 	/* every notice not yet delivered or given up: sent, or waiting to retry */
-	TAILQ_HEAD(, notice) notices;
+	TAILQ_HEAD(, notice)
+	notices;
 	size_t inflight;
-	uint64_t failed;		/* given up after the retries */
+	uint64_t failed; /* given up after the retries */
 };
 
 struct notify *
@@ -157,10 +159,10 @@ notify_free(struct notify *nf)
 	if (nf == NULL)
 		return;
 	TAILQ_FOREACH(n, &nf->notices, entry)
-		if (n->id)
-			kept++;
-		else
-			lost++;
+	if (n->id)
+		kept++;
+	else
+		lost++;
 	if (kept)
 		log_info("notify: %zu notice%s not delivered yet, kept for the next start",
 		    kept, kept == 1 ? "" : "s");
@@ -235,7 +237,7 @@ notice_send(struct notice *n)
 	/* signed afresh at each attempt, so the timestamp is current */
 	outbound_notice(&req, n->url, n->body, 30, &ctx);
 	outbound_httpc(&req, &hr);
-	hr.egress_key = n->job;			/* from the job's egress address */
+	hr.egress_key = n->job; /* from the job's egress address */
 	if (httpc_start(n->nf->env.httpc, &hr, notice_done, n) == NULL) {
 		log_warnx("notify: job %llu: the notice could not be started", (unsigned long long)n->job);
 		notice_save(n, 0, 1);
@@ -274,13 +276,14 @@ notify_mail(struct notify *nf, const char *to, const struct job *j, const struct
 	}
 	args[n] = NULL;
 	buf_printf(&msg, "To: %s\nSubject: [webcron] %s: job %llu (%s)\n"
-	    "Content-Type: text/plain; charset=utf-8\nAuto-Submitted: auto-generated\n\n",
+	                 "Content-Type: text/plain; charset=utf-8\nAuto-Submitted: auto-generated\n\n",
 	    to, event, (unsigned long long)j->id, j->name);
 	buf_printf(&msg, "Job %llu (%s) %s.\n\nURL: %s\nExecution: %llu, planned at %lld\n"
-	    "Status: %d\nHTTP status: %d\nError: %s\nConsecutive failures: %d\n",
+	                 "Status: %d\nHTTP status: %d\nError: %s\nConsecutive failures: %d\n",
 	    (unsigned long long)j->id, j->name,
-	    strcmp(event, "failure") == 0 ? "failed" : strcmp(event, "disabled") == 0 ?
-	    "failed and was disabled" : strcmp(event, "recovered") == 0 ? "recovered" : "ran",
+	    strcmp(event, "failure") == 0 ? "failed" : strcmp(event, "disabled") == 0 ? "failed and was disabled" :
+	        strcmp(event, "recovered") == 0                                       ? "recovered" :
+	                                                                                "ran",
 	    j->url, (unsigned long long)l->id, (long long)l->time, l->status, l->http_status, l->error,
 	    j->st.fail);
 	memset(&tr, 0, sizeof(tr));

@@ -19,16 +19,16 @@ struct job;
 struct store;
 struct taskclasses;
 
-#define NOTIFY_ATTEMPTS	4	/* the first try and 3 retries */
+#define NOTIFY_ATTEMPTS 4 /* the first try and 3 retries */
 
 /* What notices go out through; all outlive the notify object. CFG is read
  * at each notice (the daemon replaces its contents on a reload). */
 struct notify_env {
 	struct event_base *base;
-	struct store *store;		/* the accounts' notifyUrl, notifyEmail, secret */
-	const struct config *cfg;	/* sendmail, user_agent */
-	struct httpc *httpc;		/* webhooks */
-	struct taskclasses *tasks;	/* sendmail */
+	struct store *store;       /* the accounts' notifyUrl, notifyEmail, secret */
+	const struct config *cfg;  /* sendmail, user_agent */
+	struct httpc *httpc;       /* webhooks */
+	struct taskclasses *tasks; /* sendmail */
 };
 
 struct notify;
@@ -47,7 +47,7 @@ void notify_job(struct notify *, const struct job *j, const struct execlog *l, c
 
 /* Notices being sent or waiting to retry, and notices given up after
  * their retries (for metrics). */
-size_t   notify_pending(const struct notify *);
+size_t notify_pending(const struct notify *);
 uint64_t notify_failed(const struct notify *);
 
 /* Lets go of (and logs the count of) the notices not delivered yet, at

@@ -33,7 +33,9 @@ outbound_now_ms(const struct outbound_ctx *ctx)
 }
 
 /* How a placeholder's text is written where it stands. */
-enum outbound_escape { OUTBOUND_RAW, OUTBOUND_URL, OUTBOUND_JSON };
+enum outbound_escape { OUTBOUND_RAW,
+	OUTBOUND_URL,
+	OUTBOUND_JSON };
 
 static void
 outbound_add_escaped(struct buf *b, const char *s, enum outbound_escape esc)
@@ -42,8 +44,7 @@ outbound_add_escaped(struct buf *b, const char *s, enum outbound_escape esc)
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)s; *p; p++) {
-		if (esc == OUTBOUND_URL && !((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~'))
+		if (esc == OUTBOUND_URL && !((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~'))
 			buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
 		else if (esc == OUTBOUND_JSON && (*p == '"' || *p == '\\'))
 			buf_printf(b, "\\%c", *p);
@@ -77,7 +78,7 @@ outbound_expand_as(const char *s, const struct outbound_ctx *ctx, enum outbound_
 	while (*s) {
 		const char *p = strstr(s, "__");
 		const char *names[] = { "__timestamp_ms__", "__timestamp__", "__cronjob__",
-		    "__execution__", "__secret__", "__name__", "__date__", "__time__" };
+			"__execution__", "__secret__", "__name__", "__date__", "__time__" };
 		size_t i;
 
 		if (p == NULL) {
@@ -136,7 +137,7 @@ outbound_signature(const char *secret, int64_t t, const char *body, size_t len, 
 	buf_printf(&msg, "%lld.", (long long)t);
 	buf_add(&msg, body, len);
 	if (HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg.data, msg.len,
-	    mac, &maclen) == NULL)
+	        mac, &maclen) == NULL)
 		fatalx("HMAC-SHA256 failed");
 	buf_free(&msg);
 	n = snprintf(out, 128, "t=%lld,v1=", (long long)t);
@@ -191,7 +192,8 @@ outbound_header_one(struct outbound *o, const char *line, const struct outbound_
 		outbound_header(o, "%s", expanded);
 	else
 		log_warnx("job %llu: a header whose placeholders expand to a line break "
-		    "was left out", (unsigned long long)ctx->job_id);
+		          "was left out",
+		    (unsigned long long)ctx->job_id);
 	free(expanded);
 }
 
@@ -252,7 +254,7 @@ outbound_finish(struct outbound *o, const struct outbound_ctx *ctx)
 		outbound_header(o, "X-Webcron-Scheduled-Time: %lld", (long long)ctx->scheduled);
 		outbound_header(o, "X-Webcron-Execution: %llu", (unsigned long long)ctx->execution_id);
 	}
-	if (ctx->notice_id)	/* the same at every attempt, for receivers to dedupe */
+	if (ctx->notice_id) /* the same at every attempt, for receivers to dedupe */
 		outbound_header(o, "X-Webcron-Notice: %llu", (unsigned long long)ctx->notice_id);
 	if (o->body_len && !outbound_has_header(o, "Content-Type") && outbound_is_json(o->body, o->body_len))
 		outbound_header(o, "Content-Type: application/json");
@@ -322,8 +324,7 @@ outbound_task(struct outbound *o, const struct job *j, const char *payload,
 		outbound_finish(o, ctx);
 		return 0;
 	}
-	if ((tree = json_tree_parse(payload)) == NULL || (v = yajl_tree_get(tree, url_path,
-	    yajl_t_string)) == NULL) {
+	if ((tree = json_tree_parse(payload)) == NULL || (v = yajl_tree_get(tree, url_path, yajl_t_string)) == NULL) {
 		snprintf(why, whylen, "the task's payload is neither a URL nor an object with url");
 		if (tree)
 			yajl_tree_free(tree);

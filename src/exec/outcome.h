@@ -28,22 +28,22 @@
 
 /* The result of one finished execution. */
 struct outcome_run {
-	int status;		/* its Log status, LOG_* */
-	int attempt;		/* 1, then 2... for retries */
-	int64_t planned;	/* its fire time */
-	double duration;	/* seconds it ran */
-	int http_status;	/* its request's HTTP status, 0 = none */
-	int ran;		/* its job was loaded: 0 for a run whose job was gone */
-	int may_retry;		/* 0 at shutdown: no retry is scheduled */
+	int status;      /* its Log status, LOG_* */
+	int attempt;     /* 1, then 2... for retries */
+	int64_t planned; /* its fire time */
+	double duration; /* seconds it ran */
+	int http_status; /* its request's HTTP status, 0 = none */
+	int ran;         /* its job was loaded: 0 for a run whose job was gone */
+	int may_retry;   /* 0 at shutdown: no retry is scheduled */
 };
 
 /* What to do about it. */
 struct outcome {
-	struct job_state st;	/* the job's state to write */
-	int retry;		/* run it again after the job's retry delay */
-	int disable;		/* set the job's status to JOB_FAILED... */
-	int64_t disabled_at;	/* ... as of this time (the clock passed in) */
-	const char *notice;	/* NULL, or "failure", "disabled", "recovered", "success" */
+	struct job_state st; /* the job's state to write */
+	int retry;           /* run it again after the job's retry delay */
+	int disable;         /* set the job's status to JOB_FAILED... */
+	int64_t disabled_at; /* ... as of this time (the clock passed in) */
+	const char *notice;  /* NULL, or "failure", "disabled", "recovered", "success" */
 };
 
 /* Decides for run R of job J (NULL when it was not loaded), whose state

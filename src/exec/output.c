@@ -30,7 +30,7 @@ output_add(struct output *c, const void *data, size_t len)
 		p += n;
 		len -= n;
 	}
-	if (len >= sizeof(c->tail)) {	/* only the last bytes survive */
+	if (len >= sizeof(c->tail)) { /* only the last bytes survive */
 		p += len - sizeof(c->tail);
 		len = sizeof(c->tail);
 	}

@@ -16,10 +16,10 @@
 struct output {
 	char head[OUTPUT_KEEP];
 	size_t head_len;
-	char tail[OUTPUT_KEEP];	/* a ring of the last bytes after the head */
+	char tail[OUTPUT_KEEP]; /* a ring of the last bytes after the head */
 	size_t tail_len;
-	size_t tail_pos;		/* where the next byte goes in the ring */
-	uint64_t total;			/* every byte offered */
+	size_t tail_pos; /* where the next byte goes in the ring */
+	uint64_t total;  /* every byte offered */
 };
 
 void output_init(struct output *c);

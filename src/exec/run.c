@@ -37,11 +37,16 @@
 #include "store/store.h"
 #include "exec/taskclass.h"
 
-#define RUN_FLUSH_MS	10	/* finished runs wait this long to share a commit */
+#define RUN_FLUSH_MS 10 /* finished runs wait this long to share a commit */
 
 /* NEW and DONE runs are not counted anywhere; the others count in their
  * job's `active`, RUNNING ones also in the server's and account's. */
-enum run_state { RUN_NEW, RUN_DEFERRED, RUN_QUEUED, RUN_BLOCKED, RUN_RUNNING, RUN_DONE };
+enum run_state { RUN_NEW,
+	RUN_DEFERRED,
+	RUN_QUEUED,
+	RUN_BLOCKED,
+	RUN_RUNNING,
+	RUN_DONE };
 
 struct run {
 	struct runs *rs;
@@ -51,17 +56,19 @@ struct run {
 	struct job job;
 	int have_job;
 	char *secret;
-	const struct tz *zone;		/* the job's: __date__, __time__ */
+	const struct tz *zone; /* the job's: __date__, __time__ */
 	uint64_t retention;
 	struct execlog log;
-	int step;			/* -1: the URL request; then the task index */
+	int step; /* -1: the URL request; then the task index */
 	struct outbound req;
 	struct httpc_xfer *xfer;
 	struct taskclass_run *task;
-	struct event *timer;		/* a task's offset */
-	struct due due;			/* in the queue: by fire time, then log id */
-	TAILQ_ENTRY(run) link;		/* blocked, deferred or done list */
-	TAILQ_ENTRY(run) running_link;	/* the running list */
+	struct event *timer; /* a task's offset */
+	struct due due;      /* in the queue: by fire time, then log id */
+	TAILQ_ENTRY(run)
+	link; /* blocked, deferred or done list */
+	TAILQ_ENTRY(run)
+	running_link; /* the running list */
 };
 TAILQ_HEAD(run_list, run);
 
@@ -82,21 +89,23 @@ struct run_retry {
 	struct runs *rs;
 	struct run_order o;
 	struct event *timer;
-	TAILQ_ENTRY(run_retry) link;
+	TAILQ_ENTRY(run_retry)
+	link;
 };
 
 struct runs {
 	struct runs_env env;
 	struct runs_counters counters;
-	struct dueheap queue;		/* of struct run, by fire time */
-	struct idmap *accounts;		/* id -> struct run_account */
-	struct idmap *jobs;		/* id -> struct run_job */
+	struct dueheap queue;   /* of struct run, by fire time */
+	struct idmap *accounts; /* id -> struct run_account */
+	struct idmap *jobs;     /* id -> struct run_job */
 	struct run_list done;
 	struct run_list running_list;
 	struct event *flush_timer;
 	size_t running;
 	int dispatching;
-	TAILQ_HEAD(, run_retry) retries;
+	TAILQ_HEAD(, run_retry)
+	retries;
 	int shutting_down;
 	struct event *grace_timer;
 	void (*shutdown_done)(void *);
@@ -469,7 +478,7 @@ run_next_step(struct run *r, int status, int continue_on_failure)
 		n = snprintf(why, sizeof(why), "task %d (%s) failed%s%s", r->step + 1,
 		    lt->action ? lt->action : "", lt->error && *lt->error ? ": " : "",
 		    lt->error ? lt->error : "");
-		if (n >= (int)sizeof(why))	/* cut, not inside a UTF-8 sequence */
+		if (n >= (int)sizeof(why)) /* cut, not inside a UTF-8 sequence */
 			for (n = sizeof(why) - 1; n > 0 && ((unsigned char)why[n] & 0xc0) == 0x80; n--)
 				;
 		execlog_set(&r->log.error, why, (size_t)n);
@@ -710,8 +719,7 @@ run_finish(struct run *r, int status, const char *error)
 		r->log.execution_time = run_wall(r->rs) - r->log.start_time;
 	/* the histogram is of fires: a manual or retry run has no planned
 	 * fire to be late for */
-	run_count(rs, status, r->state == RUN_RUNNING && r->o.trigger != LOG_TRIGGER_MANUAL &&
-	    r->o.trigger != LOG_TRIGGER_RETRY ? (double)r->log.jitter_ms / 1000 : -1);
+	run_count(rs, status, r->state == RUN_RUNNING && r->o.trigger != LOG_TRIGGER_MANUAL && r->o.trigger != LOG_TRIGGER_RETRY ? (double)r->log.jitter_ms / 1000 : -1);
 	run_release(r);
 	r->state = RUN_DONE;
 	TAILQ_INSERT_TAIL(&rs->done, r, link);
@@ -790,7 +798,7 @@ struct run_outcome {
 	struct run *r;
 	int retry;
 	int disabled;
-	const char *notice;		/* NULL, or the event to notify */
+	const char *notice; /* NULL, or the event to notify */
 };
 
 /* Writes R's log and what outcome_decide() makes of it (the job's state,
@@ -799,7 +807,7 @@ struct run_outcome {
 static void
 run_account_for(struct run *r, struct store_txn *t, int64_t now, struct run_outcome *out)
 {
-	struct outcome_run or;
+	struct outcome_run or ;
 	struct outcome dec;
 	struct job_state st;
 
@@ -807,10 +815,10 @@ run_account_for(struct run *r, struct store_txn *t, int64_t now, struct run_outc
 	out->r = r;
 	if (job_load_state(t, r->o.job, &st) != STORE_OK) {
 		t->err = t->err == STORE_FAILED ? STORE_FAILED : 0;
-		return;		/* the job was deleted: its logs went with it */
+		return; /* the job was deleted: its logs went with it */
 	}
 	execlog_put(t, &r->log, r->retention ? r->retention : 100, &st.logs);
-	memset(&or, 0, sizeof(or));
+	memset(& or, 0, sizeof(or));
 	or.status = r->log.status;
 	or.attempt = r->o.attempt;
 	or.planned = r->o.planned;
@@ -818,7 +826,7 @@ run_account_for(struct run *r, struct store_txn *t, int64_t now, struct run_outc
 	or.http_status = r->log.http_status;
 	or.ran = r->have_job;
 	or.may_retry = !r->rs->shutting_down;
-	outcome_decide(r->have_job ? &r->job : NULL, &st, &or, now, &dec);
+	outcome_decide(r->have_job ? &r->job : NULL, &st, & or, now, &dec);
 	if (dec.disable && job_set_status(t, r->o.job, JOB_FAILED, dec.disabled_at) != STORE_OK) {
 		/* the job's record is gone (a store error fails the whole batch,
 		 * which then acts on nothing): decided again as for a job that
@@ -826,12 +834,12 @@ run_account_for(struct run *r, struct store_txn *t, int64_t now, struct run_outc
 		struct job never = r->job;
 
 		never.failure_threshold = 0;
-		outcome_decide(&never, &st, &or, now, &dec);
+		outcome_decide(&never, &st, & or, now, &dec);
 	}
 	out->disabled = dec.disable;
 	out->retry = dec.retry;
 	out->notice = dec.notice;
-	r->job.st.fail = dec.st.fail;	/* for the notice: the count as written */
+	r->job.st.fail = dec.st.fail; /* for the notice: the count as written */
 	job_put_state(t, r->o.job, &dec.st);
 }
 
@@ -845,7 +853,7 @@ runs_flush(struct runs *rs)
 	int rc;
 
 	TAILQ_FOREACH(r, &rs->done, link)
-		n++;
+	n++;
 	if (n == 0)
 		goto check_shutdown;
 	outs = xcalloc(n, sizeof(*outs));
@@ -854,7 +862,7 @@ runs_flush(struct runs *rs)
 
 		i = 0;
 		TAILQ_FOREACH(r, &rs->done, link)
-			run_account_for(r, &t, now, &outs[i++]);
+		run_account_for(r, &t, now, &outs[i++]);
 		rc = store_commit(&t);
 	}
 	if (rc != STORE_OK)

@@ -30,11 +30,11 @@ struct run_order {
 	uint64_t log_id;
 	uint64_t no;
 	int64_t planned;
-	int trigger;		/* LOG_TRIGGER_* */
-	int attempt;		/* 1, then 2... for retries */
-	int single;		/* the job's overlap rule */
+	int trigger; /* LOG_TRIGGER_* */
+	int attempt; /* 1, then 2... for retries */
+	int single;  /* the job's overlap rule */
 	int instances;
-	const char *payload;	/* cron.run's body, or NULL (copied) */
+	const char *payload; /* cron.run's body, or NULL (copied) */
 };
 
 /* What runs use; all outlive the runs object. CFG is read as it is used
@@ -44,10 +44,10 @@ struct runs_env {
 	struct event_base *base;
 	struct store *store;
 	const struct config *cfg;
-	struct httpc *httpc;		/* URL requests and http tasks */
-	struct taskclasses *tasks;	/* task classes */
-	struct notify *notify;		/* failure notices */
-	double (*wall)(void);		/* unix seconds; NULL: the system's clock */
+	struct httpc *httpc;       /* URL requests and http tasks */
+	struct taskclasses *tasks; /* task classes */
+	struct notify *notify;     /* failure notices */
+	double (*wall)(void);      /* unix seconds; NULL: the system's clock */
 	/* A run changed job J in the store (disabled it after its failures):
 	 * tells the owner of the schedule. Called with no transaction open. */
 	void (*job_changed)(void *arg, const struct job *j);
@@ -55,13 +55,13 @@ struct runs_env {
 };
 
 /* Upper bounds of the jitter histogram, seconds. */
-#define RUNS_JITTER_BUCKETS	13
+#define RUNS_JITTER_BUCKETS 13
 extern const double runs_jitter_le[RUNS_JITTER_BUCKETS];
 
 /* Counted since runs_new(), for /metrics. */
 struct runs_counters {
-	uint64_t executions[LOG_CANCELLED + 1];	/* ended, by Log status */
-	uint64_t jitter[RUNS_JITTER_BUCKETS];	/* start minus planned, of the runs
+	uint64_t executions[LOG_CANCELLED + 1]; /* ended, by Log status */
+	uint64_t jitter[RUNS_JITTER_BUCKETS];   /* start minus planned, of the runs
 						 * that started; not cumulative */
 	uint64_t jitter_count;
 	double jitter_sum;
@@ -77,7 +77,7 @@ const struct runs_counters *runs_counters(const struct runs *);
 /* Records an execution of job ID outside a scheduled fire: the job's run
  * count and a log id, in T. Returns 0, or -1 (sticky error in T; a job
  * without a state is STORE_FAILED). */
-int  runs_record(struct store_txn *t, uint64_t id, uint64_t *log_id, uint64_t *no);
+int runs_record(struct store_txn *t, uint64_t id, uint64_t *log_id, uint64_t *no);
 
 /* Starts an execution, or queues it, or (when the job is already running
  * and may not overlap) logs it as skipped. */

@@ -27,9 +27,9 @@
 #include "store/store.h"
 #include "engine/tz.h"
 
-#define SCHED_ARM_MAX		60	/* seconds: re-read the wall clock at least this often */
-#define SCHED_LOAD_SLICE	20000	/* at most this many jobs read per loop turn at start-up */
-#define SCHED_LOAD_BUDGET	0.005	/* and for at most this long (seconds), so
+#define SCHED_ARM_MAX 60        /* seconds: re-read the wall clock at least this often */
+#define SCHED_LOAD_SLICE 20000  /* at most this many jobs read per loop turn at start-up */
+#define SCHED_LOAD_BUDGET 0.005 /* and for at most this long (seconds), so
 					 * that the API answers meanwhile */
 
 /* A compiled schedule shared by every job with the same normalized text. */
@@ -41,10 +41,10 @@ struct shared_cron {
 };
 
 struct sjob {
-	struct due due;			/* id: the job's; at: its next fire, 0 = none */
+	struct due due; /* id: the job's; at: its next fire, 0 = none */
 	uint64_t account;
 	struct shared_cron *cron;
-	const struct tz *zone;		/* NULL: the account's */
+	const struct tz *zone; /* NULL: the account's */
 	struct cron_window win;
 	uint8_t single;
 	uint8_t instances;
@@ -58,11 +58,11 @@ sjob_of(struct due *d)
 
 struct saccount {
 	const struct tz *zone;
-	int suspended;			/* its jobs do not fire */
-	int daily_limit;		/* 0 = none */
-	int64_t day;			/* the day of EXECUTIONS, in the account's zone */
+	int suspended;   /* its jobs do not fire */
+	int daily_limit; /* 0 = none */
+	int64_t day;     /* the day of EXECUTIONS, in the account's zone */
 	uint64_t executions;
-	int dirty;			/* the count changed since it was written */
+	int dirty; /* the count changed since it was written */
 };
 
 /* One fire to record and submit: of a scheduled job (SJ), or of any job
@@ -72,12 +72,15 @@ struct fire {
 	uint64_t job;
 	uint64_t account;
 	int64_t planned;
-	int trigger;			/* LOG_TRIGGER_* */
-	int single;			/* the job's overlap rule */
+	int trigger; /* LOG_TRIGGER_* */
+	int single;  /* the job's overlap rule */
 	int instances;
-	const char *payload;		/* cron.run's body, or NULL */
-	enum { FIRE_RAN, FIRE_SUSPENDED, FIRE_GONE, FIRE_DAILY } result;	/* out */
-	uint64_t log_id;		/* out: FIRE_RAN's execution */
+	const char *payload; /* cron.run's body, or NULL */
+	enum { FIRE_RAN,
+		FIRE_SUSPENDED,
+		FIRE_GONE,
+		FIRE_DAILY } result; /* out */
+	uint64_t log_id;             /* out: FIRE_RAN's execution */
 };
 
 /* A fire of SJ at PLANNED. */
@@ -96,11 +99,11 @@ fire_set(struct fire *f, struct sjob *sj, int64_t planned, int trigger)
 
 struct sched {
 	struct sched_env env;
-	struct idmap *jobs;		/* id -> struct sjob */
-	struct idmap *accounts;		/* id -> struct saccount */
-	struct shared_cron **crons;	/* open addressing by text */
+	struct idmap *jobs;         /* id -> struct sjob */
+	struct idmap *accounts;     /* id -> struct saccount */
+	struct shared_cron **crons; /* open addressing by text */
 	size_t ncrons, crons_cap;
-	struct dueheap heap;		/* of struct sjob, by next fire */
+	struct dueheap heap; /* of struct sjob, by next fire */
 	struct event *timer;
 	int stopped;
 	/* the start-up load, a slice per loop turn: the jobs up to LOAD_AFTER
@@ -111,8 +114,8 @@ struct sched {
 	int64_t load_now;
 	double load_t0;
 	size_t load_fires;
-	uint64_t load_seen;		/* job records read so far */
-	uint64_t load_total;		/* job records when the load began */
+	uint64_t load_seen;  /* job records read so far */
+	uint64_t load_total; /* job records when the load began */
 };
 
 /* ---- shared schedules */
@@ -579,7 +582,10 @@ sched_tick(evutil_socket_t fd, short what, void *arg)
 	double wall = sched_wall(s);
 	int64_t sec = (int64_t)floor(wall);
 	struct fire *fires = NULL;
-	struct { uint64_t id; int64_t expires_at; } *done = NULL;
+	struct {
+		uint64_t id;
+		int64_t expires_at;
+	} *done = NULL;
 	size_t n = 0, cap = 0, ndone = 0, i;
 
 	while (s->heap.n && heap_top(s)->due.at <= sec) {
@@ -854,7 +860,7 @@ sched_catch_up_times(const struct cron *c, const struct tz *zone, const struct c
 		t = next;
 	}
 	kept = catch_up == JOB_CATCHUP_ONCE ? (total ? 1 : 0) :
-	    (total < SCHED_CATCHUP_ALL_MAX ? total : SCHED_CATCHUP_ALL_MAX);
+	                                      (total < SCHED_CATCHUP_ALL_MAX ? total : SCHED_CATCHUP_ALL_MAX);
 	for (i = 0; i < kept; i++)
 		out[i] = ring[(total - kept + i) % SCHED_CATCHUP_ALL_MAX];
 	return kept;
@@ -924,8 +930,7 @@ sched_load_slice(struct sched *s, size_t max, double budget)
 		uint64_t id;
 		int64_t baseline;
 
-		if (seen == max || (until > 0 && seen % 64 == 0 && seen > 0 &&
-		    sched_monotonic() >= until)) {
+		if (seen == max || (until > 0 && seen % 64 == 0 && seen > 0 && sched_monotonic() >= until)) {
 			more = 1;
 			break;
 		}
@@ -1010,7 +1015,8 @@ sched_load_next(evutil_socket_t fd, short what, void *arg)
 		return;
 	if ((rc = sched_load_slice(s, SCHED_LOAD_SLICE, SCHED_LOAD_BUDGET)) == -1)
 		log_warnx("sched: the jobs after %llu cannot be read from the store; "
-		    "they are not scheduled", (unsigned long long)s->load_after);
+		          "they are not scheduled",
+		    (unsigned long long)s->load_after);
 	if (rc == 1)
 		event_add(s->load, &soon);
 	else
@@ -1082,7 +1088,8 @@ sched_load_start(struct sched *s, int64_t now)
 	if ((rc = sched_load_slice(s, SCHED_LOAD_SLICE, SCHED_LOAD_BUDGET)) != 1) {
 		if (rc == -1)
 			log_warnx("sched: the jobs after %llu cannot be read from the store; "
-			    "they are not scheduled", (unsigned long long)s->load_after);
+			          "they are not scheduled",
+			    (unsigned long long)s->load_after);
 		sched_load_done(s);
 		sched_arm(s);
 		return 0;

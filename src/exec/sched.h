@@ -23,15 +23,15 @@ struct store;
 struct store_txn;
 struct tz;
 
-#define SCHED_CATCHUP_ALL_MAX	100	/* missed fires run by catchUp "all" */
-#define SCHED_CATCHUP_HORIZON	(7 * 86400)	/* "all" looks back at most this far */
+#define SCHED_CATCHUP_ALL_MAX 100         /* missed fires run by catchUp "all" */
+#define SCHED_CATCHUP_HORIZON (7 * 86400) /* "all" looks back at most this far */
 
 /* What the scheduler uses; all outlive it. Fires go to RUNS. */
 struct sched_env {
 	struct event_base *base;
 	struct store *store;
 	struct runs *runs;
-	double (*wall)(void);		/* unix seconds; NULL: the system's clock */
+	double (*wall)(void); /* unix seconds; NULL: the system's clock */
 };
 
 struct sched;
@@ -42,7 +42,7 @@ void sched_free(struct sched *);
 /* Loads every account and active job from the store, submits the fires
  * missed while the daemon was down, and arms the timer. Returns 0, or -1
  * when the store cannot be read (logged). */
-int  sched_load(struct sched *, int64_t now);
+int sched_load(struct sched *, int64_t now);
 /* The same on the event loop: the accounts now, then the jobs in slices
  * of some thousands per loop turn, so that the API answers meanwhile. The
  * jobs are placed and caught up as at NOW (the first slice before it
@@ -51,12 +51,12 @@ int  sched_load(struct sched *, int64_t now);
  * changes before its slice is read by the slice. Returns 0, or -1 when
  * the accounts cannot be read (logged); a later slice that cannot be read
  * is logged and ends the load. */
-int  sched_load_start(struct sched *, int64_t now);
+int sched_load_start(struct sched *, int64_t now);
 /* 1 while sched_load_start's slices are still being read. */
-int  sched_loading(const struct sched *);
+int sched_loading(const struct sched *);
 /* The same, with the job records read so far in *LOADED and those in the
  * store when the load began (or *LOADED, if more) in *TOTAL. */
-int  sched_load_progress(const struct sched *, uint64_t *loaded, uint64_t *total);
+int sched_load_progress(const struct sched *, uint64_t *loaded, uint64_t *total);
 
 /* A job was written (or deleted) by a committed transaction: its place in
  * the heap follows. A (the job's account) gives the zone of a job without
@@ -75,33 +75,33 @@ void sched_stop(struct sched *);
 
 /* The daily execution limit: 1 when the account may run one more now
  * (and counts it), 0 when its limit for today is reached. */
-int  sched_daily_take(struct sched *, uint64_t account, int64_t now);
+int sched_daily_take(struct sched *, uint64_t account, int64_t now);
 /* Writes the account's count of today into its record, in T (after
  * sched_daily_take outside a fire). */
 void sched_daily_save(struct sched *, struct store_txn *t, uint64_t account);
 /* 1 when the account has reached its daily limit today. */
-int  sched_daily_reached(struct sched *, uint64_t account, int64_t now);
+int sched_daily_reached(struct sched *, uint64_t account, int64_t now);
 
 /* Jobs in the heap, and the next fire time of job ID (0 = none). */
-size_t  sched_count(const struct sched *);
+size_t sched_count(const struct sched *);
 int64_t sched_next(const struct sched *, uint64_t id);
 
 /* Why sched_fire_now() did not fire. */
 enum sched_why {
-	SCHED_RUNNING = 1,	/* the job runs already: once when `single`, else
+	SCHED_RUNNING = 1, /* the job runs already: once when `single`, else
 				 * `instances` times (see ACTIVE); nothing recorded */
-	SCHED_DAILY,		/* the account's daily limit is reached today;
+	SCHED_DAILY,       /* the account's daily limit is reached today;
 				 * nothing recorded */
-	SCHED_STORE,		/* it could not be recorded (STORE_RC: STORE_FULL,
+	SCHED_STORE,       /* it could not be recorded (STORE_RC: STORE_FULL,
 				 * STORE_FAILED, or STORE_NOTFOUND when the job is
 				 * gone from the store); it does not run */
 };
 
 struct sched_fired {
-	uint64_t log_id;	/* fired: the execution's Log id */
-	unsigned active;	/* the job's executions queued or running before */
-	enum sched_why why;	/* not fired: why */
-	int store_rc;		/* SCHED_STORE: the STORE_* error */
+	uint64_t log_id;    /* fired: the execution's Log id */
+	unsigned active;    /* the job's executions queued or running before */
+	enum sched_why why; /* not fired: why */
+	int store_rc;       /* SCHED_STORE: the STORE_* error */
 };
 
 /*
@@ -118,8 +118,8 @@ struct sched_fired {
  * Returns 0 with OUT->log_id, or -1 with OUT->why (and OUT->active,
  * OUT->store_rc).
  */
-int  sched_fire_now(struct sched *, const struct job *j, const char *payload, int64_t now,
-	struct sched_fired *out);
+int sched_fire_now(struct sched *, const struct job *j, const char *payload, int64_t now,
+    struct sched_fired *out);
 
 /*
  * Catch-up, a pure function: the fire times of schedule C (in ZONE, within
@@ -132,7 +132,7 @@ int  sched_fire_now(struct sched *, const struct job *j, const char *payload, in
  * owed when BASELINE is 0 (never fired) or not before NOW.
  */
 size_t sched_catch_up_times(const struct cron *c, const struct tz *zone,
-	const struct cron_window *win, int catch_up, int64_t starting_deadline, int64_t baseline,
-	int64_t now, int64_t out[SCHED_CATCHUP_ALL_MAX]);
+    const struct cron_window *win, int catch_up, int64_t starting_deadline, int64_t baseline,
+    int64_t now, int64_t out[SCHED_CATCHUP_ALL_MAX]);
 
 #endif

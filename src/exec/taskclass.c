@@ -49,11 +49,11 @@
 #define TASKCLASS_HAVE_SPAWN_NP 0
 #endif
 
-#define TASKCLASS_PATH	"PATH=/usr/local/bin:/usr/bin:/bin"
-#define TASKCLASS_POLL_MS	50	/* exit polling when there is no pidfd */
-#define TASKCLASS_READ_CHUNK	16384
-#define TASKCLASS_READS_PER_EVENT 4	/* so one chatty program cannot hog the loop */
-#define TASKCLASS_DRAIN_MAX	(1024 * 1024)	/* bytes read at the end of the drain */
+#define TASKCLASS_PATH "PATH=/usr/local/bin:/usr/bin:/bin"
+#define TASKCLASS_POLL_MS 50 /* exit polling when there is no pidfd */
+#define TASKCLASS_READ_CHUNK 16384
+#define TASKCLASS_READS_PER_EVENT 4       /* so one chatty program cannot hog the loop */
+#define TASKCLASS_DRAIN_MAX (1024 * 1024) /* bytes read at the end of the drain */
 
 struct taskclass_run {
 	struct event_base *base;
@@ -61,50 +61,52 @@ struct taskclass_run {
 	void *arg;
 	char *name;
 	char *exec;
-	char **argv;		/* { exec, args..., NULL } */
+	char **argv; /* { exec, args..., NULL } */
 	int timeout;
 
-	pid_t pid;		/* 0 until started, and when it never did */
-	int pidfd;		/* -1 when the exit is polled */
-	int in_fd;		/* our end of its stdin; -1 once closed */
-	int out_fd;		/* our end of its stdout+stderr; -1 once at EOF */
+	pid_t pid;  /* 0 until started, and when it never did */
+	int pidfd;  /* -1 when the exit is polled */
+	int in_fd;  /* our end of its stdin; -1 once closed */
+	int out_fd; /* our end of its stdout+stderr; -1 once at EOF */
 	char *payload;
 	size_t payload_len;
-	size_t payload_off;	/* bytes of the payload written so far */
+	size_t payload_off; /* bytes of the payload written so far */
 
 	struct event *ev_in;
 	struct event *ev_out;
-	struct event *ev_exit;	/* on the pidfd, or a polling timer */
-	struct event *ev_timeout;	/* the timeout, then the SIGKILL grace */
-	struct event *ev_drain;	/* the drain after the exit; or the report of a failed start */
+	struct event *ev_exit;    /* on the pidfd, or a polling timer */
+	struct event *ev_timeout; /* the timeout, then the SIGKILL grace */
+	struct event *ev_drain;   /* the drain after the exit; or the report of a failed start */
 
-	struct output output;	/* the first and last bytes of what it wrote */
+	struct output output; /* the first and last bytes of what it wrote */
 
 	struct timespec started;
 	double duration;
-	int reaped;		/* waitpid has taken its status (or found it gone) */
-	int status;		/* from waitpid */
-	int status_lost;	/* ECHILD: someone else reaped it */
-	int timed_out;		/* SIGTERM was sent at the timeout */
-	int killed_hard;	/* SIGKILL was sent after the grace */
+	int reaped;      /* waitpid has taken its status (or found it gone) */
+	int status;      /* from waitpid */
+	int status_lost; /* ECHILD: someone else reaped it */
+	int timed_out;   /* SIGTERM was sent at the timeout */
+	int killed_hard; /* SIGKILL was sent after the grace */
 	int cancelled;
-	int failed;		/* did not start, or could not be watched */
+	int failed; /* did not start, or could not be watched */
 	char error[256];
 
 	struct taskclasses *owner;
-	TAILQ_ENTRY(taskclass_run) entry;	/* in its owner's runs until freed */
+	TAILQ_ENTRY(taskclass_run)
+	entry; /* in its owner's runs until freed */
 };
 
 /* The runs started on one event base whose callbacks have not fired. */
 struct taskclasses {
 	struct event_base *base;
 	size_t nactive;
-	TAILQ_HEAD(, taskclass_run) runs;
+	TAILQ_HEAD(, taskclass_run)
+	runs;
 };
 
 /* What the program runs as when a user is named. */
 struct taskclass_user {
-	int switch_user;	/* 1 = fork, drop to uid/gid; 0 = posix_spawn as we are */
+	int switch_user; /* 1 = fork, drop to uid/gid; 0 = posix_spawn as we are */
 	uid_t uid;
 	gid_t gid;
 	gid_t *groups;
@@ -369,8 +371,7 @@ taskclass_spawn(struct taskclass_run *run, char **envp, int in_r, int out_w)
 	    (rc = posix_spawnattr_setsigmask(&at, &empty)) != 0 ||
 	    (rc = posix_spawnattr_setsigdefault(&at, &all)) != 0 ||
 	    (rc = posix_spawnattr_setpgroup(&at, 0)) != 0 ||
-	    (rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-		POSIX_SPAWN_SETPGROUP)) != 0)
+	    (rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)) != 0)
 		goto done;
 	rc = posix_spawn(&run->pid, run->exec, &fa, &at, argv, envp);
 	if (rc != 0)
@@ -380,19 +381,35 @@ done:
 	posix_spawn_file_actions_destroy(&fa);
 	return rc;
 #else
-	(void)run; (void)envp; (void)in_r; (void)out_w;
+	(void)run;
+	(void)envp;
+	(void)in_r;
+	(void)out_w;
 	return ENOSYS;
 #endif
 }
 
 /* The steps of the fork path's child, for the message of a failed one. */
 enum taskclass_step {
-	STEP_PGROUP, STEP_DUP2, STEP_CHDIR, STEP_SETGROUPS, STEP_SETRESGID, STEP_SETRESUID,
-	STEP_CLOSE, STEP_EXEC,
+	STEP_PGROUP,
+	STEP_DUP2,
+	STEP_CHDIR,
+	STEP_SETGROUPS,
+	STEP_SETRESGID,
+	STEP_SETRESUID,
+	STEP_CLOSE,
+	STEP_EXEC,
 };
 
 static const char *const taskclass_step_names[] = {
-	"setpgid", "dup2", "chdir", "setgroups", "setresgid", "setresuid", "close_range", "execve",
+	"setpgid",
+	"dup2",
+	"chdir",
+	"setgroups",
+	"setresgid",
+	"setresuid",
+	"close_range",
+	"execve",
 };
 
 /*
@@ -415,7 +432,7 @@ taskclass_child(const struct taskclass_run *run, const struct taskclass_user *u,
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
 	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);	/* SIGKILL, SIGSTOP: refused, fine */
+		(void)sigaction(sig, &sa, NULL); /* SIGKILL, SIGSTOP: refused, fine */
 
 	msg[0] = STEP_PGROUP;
 	if (setpgid(0, 0) == -1)
@@ -840,7 +857,7 @@ taskclass_on_exit(evutil_socket_t fd, short what, void *arg)
 		r = waitpid(run->pid, &run->status, WNOHANG);
 	while (r == -1 && errno == EINTR);
 	if (r == 0)
-		return;		/* not yet (a poll, or a spurious wake-up) */
+		return; /* not yet (a poll, or a spurious wake-up) */
 	if (r == -1) {
 		log_warn("task class %s: waitpid %d", run->name, (int)run->pid);
 		run->status_lost = 1;

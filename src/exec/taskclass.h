@@ -35,56 +35,56 @@
 
 struct event_base;
 
-#define TASKCLASS_DEFAULT_TIMEOUT 900	/* seconds, when timeout <= 0 */
-#define TASKCLASS_KILL_GRACE	  5	/* seconds from SIGTERM to SIGKILL */
-#define TASKCLASS_DRAIN_MS	  100	/* output drain after the exit */
-#define TASKCLASS_OUTPUT_KEEP	  4096	/* bytes kept at each end of the output */
-#define TASKCLASS_PAYLOAD_MAX	  (127 * 1024)	/* bytes: one environment string may
+#define TASKCLASS_DEFAULT_TIMEOUT 900      /* seconds, when timeout <= 0 */
+#define TASKCLASS_KILL_GRACE 5             /* seconds from SIGTERM to SIGKILL */
+#define TASKCLASS_DRAIN_MS 100             /* output drain after the exit */
+#define TASKCLASS_OUTPUT_KEEP 4096         /* bytes kept at each end of the output */
+#define TASKCLASS_PAYLOAD_MAX (127 * 1024) /* bytes: one environment string may
 						 * be at most 128 KB (MAX_ARG_STRLEN) */
 
 struct taskclass_request {
-	const char *exec;	/* absolute path of the program */
+	const char *exec;        /* absolute path of the program */
 	const char *const *args; /* NULL, or its arguments after argv[0] (NULL-terminated):
 				 * the sendmail command of notices has some */
-	const char *name;	/* the class name, for messages and WEBCRON_TASK_CLASS; NULL = "" */
-	const char *user;	/* NULL or "" = the daemon's user; otherwise run as this
+	const char *name;        /* the class name, for messages and WEBCRON_TASK_CLASS; NULL = "" */
+	const char *user;        /* NULL or "" = the daemon's user; otherwise run as this
 				 * user, which needs the daemon to be root unless it is
 				 * the daemon's own user */
-	int timeout;		/* seconds (<= 0: TASKCLASS_DEFAULT_TIMEOUT); then SIGTERM
+	int timeout;             /* seconds (<= 0: TASKCLASS_DEFAULT_TIMEOUT); then SIGTERM
 				 * to the process group, and SIGKILL 5 s later */
-	const char *payload;	/* on stdin (then EOF) and in WEBCRON_PAYLOAD (up to a
+	const char *payload;     /* on stdin (then EOF) and in WEBCRON_PAYLOAD (up to a
 				 * first NUL byte, as the environment cannot hold one) */
-	size_t payload_len;	/* at most TASKCLASS_PAYLOAD_MAX */
-	uint64_t job_id;	/* WEBCRON_JOB */
-	uint64_t execution_id;	/* WEBCRON_EXECUTION */
-	uint64_t account_id;	/* WEBCRON_ACCOUNT */
-	int sequence;		/* WEBCRON_TASK_SEQUENCE */
-	int64_t scheduled_time;	/* WEBCRON_SCHEDULED_TIME, unix seconds */
+	size_t payload_len;      /* at most TASKCLASS_PAYLOAD_MAX */
+	uint64_t job_id;         /* WEBCRON_JOB */
+	uint64_t execution_id;   /* WEBCRON_EXECUTION */
+	uint64_t account_id;     /* WEBCRON_ACCOUNT */
+	int sequence;            /* WEBCRON_TASK_SEQUENCE */
+	int64_t scheduled_time;  /* WEBCRON_SCHEDULED_TIME, unix seconds */
 };
 
 enum taskclass_outcome {
-	TASKCLASS_EXITED,	/* it exited by itself: see exit_code (0 = success) */
-	TASKCLASS_SIGNALED,	/* a signal ended it before its timeout: see signal */
-	TASKCLASS_TIMEOUT,	/* it ran past its timeout and was signalled */
-	TASKCLASS_SPAWN_FAILED,	/* it did not run (or could not be watched and was killed) */
+	TASKCLASS_EXITED,       /* it exited by itself: see exit_code (0 = success) */
+	TASKCLASS_SIGNALED,     /* a signal ended it before its timeout: see signal */
+	TASKCLASS_TIMEOUT,      /* it ran past its timeout and was signalled */
+	TASKCLASS_SPAWN_FAILED, /* it did not run (or could not be watched and was killed) */
 };
 
 struct taskclass_result {
 	enum taskclass_outcome outcome;
-	pid_t pid;		/* also its process group; 0 when it never started */
-	int exit_code;		/* EXITED (and TIMEOUT when it exited after SIGTERM);
+	pid_t pid;          /* also its process group; 0 when it never started */
+	int exit_code;      /* EXITED (and TIMEOUT when it exited after SIGTERM);
 				 * -1 when the status was lost (reaped elsewhere) */
-	int signal;		/* SIGNALED / TIMEOUT: the signal that ended it (0 when
+	int signal;         /* SIGNALED / TIMEOUT: the signal that ended it (0 when
 				 * a timed-out program exited by itself) */
-	int cancelled;		/* taskclass_cancel() was called on this run */
-	const char *output;	/* stdout and stderr interleaved as written: all of it
+	int cancelled;      /* taskclass_cancel() was called on this run */
+	const char *output; /* stdout and stderr interleaved as written: all of it
 				 * up to 8 KB; beyond that the first 4 KB and the last
 				 * 4 KB joined by "\n[... N bytes omitted ...]\n". NUL-
 				 * terminated; valid only during the callback */
 	size_t output_len;
-	uint64_t output_bytes;	/* everything it wrote, kept or not */
-	double duration;	/* seconds from the start to its exit */
-	char error[256];	/* "" on exit 0; otherwise a plain reason, such as
+	uint64_t output_bytes; /* everything it wrote, kept or not */
+	double duration;       /* seconds from the start to its exit */
+	char error[256];       /* "" on exit 0; otherwise a plain reason, such as
 				 * "cannot start /x: No such file or directory",
 				 * "cannot run as nobody: webcrond is not root",
 				 * "killed after its timeout of 900 s",
@@ -119,7 +119,7 @@ struct taskclasses *taskclasses_new(struct event_base *base);
  * getpwnam(3). Nothing else waits.
  */
 struct taskclass_run *taskclass_start(struct taskclasses *tcs, const struct taskclass_request *req,
-	taskclass_done_cb cb, void *arg);
+    taskclass_done_cb cb, void *arg);
 
 /* Sends SIG to the run's process group (e.g. SIGTERM at shutdown, then
  * SIGKILL when the grace is over) and marks the result as cancelled. CB

@@ -24,7 +24,7 @@
 struct account_view {
 	const struct config *cfg;
 	int64_t now;
-	int id_null;		/* a deleted account: "id": null */
+	int id_null; /* a deleted account: "id": null */
 };
 
 static int account_rule_url(const char *, char *, size_t);
@@ -33,18 +33,18 @@ static void account_show_secret(yajl_gen, const struct account *, const struct a
 static void account_show_rate(yajl_gen, const struct account *, const struct account_view *);
 static void account_show_executions(yajl_gen, const struct account *, const struct account_view *);
 
-#define A(f)	offsetof(struct account, f)
-#define TEXT	ACCOUNT_FT_TEXT
-#define INT	ACCOUNT_FT_INT
-#define BOOL	ACCOUNT_FT_BOOL
-#define I64	ACCOUNT_FT_I64
-#define U64	ACCOUNT_FT_U64
-#define DIGEST	ACCOUNT_FT_DIGEST
-#define API	ACCOUNT_FF_API
-#define ADMIN	ACCOUNT_FF_ADMIN
-#define MOVE	ACCOUNT_FF_MOVE
-#define HIDDEN	ACCOUNT_FF_HIDDEN
-#define CONF	ACCOUNT_FF_CONF_DEFAULT
+#define A(f) offsetof(struct account, f)
+#define TEXT ACCOUNT_FT_TEXT
+#define INT ACCOUNT_FT_INT
+#define BOOL ACCOUNT_FT_BOOL
+#define I64 ACCOUNT_FT_I64
+#define U64 ACCOUNT_FT_U64
+#define DIGEST ACCOUNT_FT_DIGEST
+#define API ACCOUNT_FF_API
+#define ADMIN ACCOUNT_FF_ADMIN
+#define MOVE ACCOUNT_FF_MOVE
+#define HIDDEN ACCOUNT_FF_HIDDEN
+#define CONF ACCOUNT_FF_CONF_DEFAULT
 
 /* Every field of an account, in the order of the Account object (SPEC
  * 3.5); the record's tags are those of the first builds. The columns:
@@ -200,7 +200,8 @@ account_init(struct account *a, const struct config *cfg)
 		switch (f->type) {
 		case ACCOUNT_FT_TEXT:
 			*(char **)p = xstrdup(conf ? *(char *const *)conf :
-			    f->text_default ? f->text_default : "");
+			        f->text_default    ? f->text_default :
+			                             "");
 			break;
 		case ACCOUNT_FT_INT:
 		case ACCOUNT_FT_BOOL:
@@ -228,7 +229,7 @@ account_free(struct account *a)
 
 		if (f->type != ACCOUNT_FT_TEXT || *p == NULL)
 			continue;
-		OPENSSL_cleanse(*p, strlen(*p));	/* the secret among them */
+		OPENSSL_cleanse(*p, strlen(*p)); /* the secret among them */
 		free(*p);
 	}
 	memset(a, 0, sizeof(*a));
@@ -262,7 +263,7 @@ account_encode(const struct account *a, struct buf *b)
 		switch (f->type) {
 		case ACCOUNT_FT_TEXT: record_str(b, f->tag, *(char *const *)p); break;
 		case ACCOUNT_FT_INT:
-		case ACCOUNT_FT_BOOL: record_uint(b, f->tag, (uint64_t)*(const int *)p); break;
+		case ACCOUNT_FT_BOOL: record_uint(b, f->tag, (uint64_t) * (const int *)p); break;
 		case ACCOUNT_FT_I64: record_sint(b, f->tag, *(const int64_t *)p); break;
 		case ACCOUNT_FT_U64: record_uint(b, f->tag, *(const uint64_t *)p); break;
 		case ACCOUNT_FT_DIGEST:
@@ -289,7 +290,7 @@ account_decode(const void *data, size_t len, struct account *a)
 		void *p;
 
 		if ((f = account_field_by_tag(tag)) == NULL)
-			continue;	/* a newer build's field */
+			continue; /* a newer build's field */
 		p = account_field_ptr(a, f);
 		switch (f->type) {
 		case ACCOUNT_FT_TEXT: record_set_str((char **)p, &v); break;
@@ -341,7 +342,7 @@ account_by_token(struct store_txn *t, const char *token, size_t len, struct acco
 	token_digest(token, len, digest);
 	if ((rc = store_get(t, DB_TOKENS, digest, sizeof(digest), &v)) != STORE_OK)
 		return rc;
-	if (v.mv_size != 8 && v.mv_size != 16) {	/* 16: a key's (apikey.h) */
+	if (v.mv_size != 8 && v.mv_size != 16) { /* 16: a key's (apikey.h) */
 		log_warnx("store: tokens: corrupt entry");
 		return STORE_FAILED;
 	}
@@ -483,7 +484,7 @@ account_json(yajl_gen g, const struct account *a, const struct config *cfg, int 
 		case ACCOUNT_FT_INT: json_kint(g, f->name, *(const int *)p); break;
 		case ACCOUNT_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
 		case ACCOUNT_FT_I64: json_kint(g, f->name, *(const int64_t *)p); break;
-		case ACCOUNT_FT_U64: json_kint(g, f->name, (int64_t)*(const uint64_t *)p); break;
+		case ACCOUNT_FT_U64: json_kint(g, f->name, (int64_t) * (const uint64_t *)p); break;
 		case ACCOUNT_FT_DIGEST: break;
 		}
 	}

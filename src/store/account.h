@@ -16,14 +16,14 @@ struct store_txn;
 
 /* The longest values of the account's texts, in bytes (SPEC 3.5): the
  * rows of account_fields, and webcronctl. */
-#define ACCOUNT_NAME_MAX	255
-#define ACCOUNT_EMAIL_MAX	254	/* email and notifyEmail */
-#define ACCOUNT_TIMEZONE_MAX	64
-#define ACCOUNT_NOTIFY_URL_MAX	4096
-#define ACCOUNT_SECRET_MAX	256
+#define ACCOUNT_NAME_MAX 255
+#define ACCOUNT_EMAIL_MAX 254 /* email and notifyEmail */
+#define ACCOUNT_TIMEZONE_MAX 64
+#define ACCOUNT_NOTIFY_URL_MAX 4096
+#define ACCOUNT_SECRET_MAX 256
 
-#define ACCOUNT_ACTIVE		0
-#define ACCOUNT_SUSPENDED	1
+#define ACCOUNT_ACTIVE 0
+#define ACCOUNT_SUSPENDED 1
 
 struct account_limits {
 	int max_jobs;
@@ -31,8 +31,8 @@ struct account_limits {
 	int max_timeout;
 	int min_interval;
 	int max_concurrent;
-	int rate_limit;		/* 0 = the server's [api] rate_limit */
-	int daily_executions;	/* 0 = no limit */
+	int rate_limit;       /* 0 = the server's [api] rate_limit */
+	int daily_executions; /* 0 = no limit */
 	int log_retention;
 };
 
@@ -43,18 +43,18 @@ struct account {
 	char *timezone;
 	char *notify_url;
 	char *notify_email;
-	char *secret;		/* for __secret__ and signatures; never returned */
+	char *secret; /* for __secret__ and signatures; never returned */
 	int status;
 	int admin;
 	struct account_limits lim;
-	int strict_params;	/* unknown API parameters are code 22 */
+	int strict_params; /* unknown API parameters are code 22 */
 	int64_t created_at;
 	int64_t updated_at;
 	uint8_t token_digest[TOKEN_DIGEST];
 	int has_token;
-	uint64_t jobs;		/* usage: jobs owned now */
-	int64_t exec_day;	/* the day (days since 1970 in the account's zone) ... */
-	uint64_t exec_today;	/* ... and its executions */
+	uint64_t jobs;       /* usage: jobs owned now */
+	int64_t exec_day;    /* the day (days since 1970 in the account's zone) ... */
+	uint64_t exec_today; /* ... and its executions */
 };
 
 /* ---- the account's fields: one table
@@ -70,40 +70,40 @@ struct account {
  */
 
 enum account_field_type {
-	ACCOUNT_FT_TEXT,	/* char *: at most MAX bytes; MIN 1: not empty */
-	ACCOUNT_FT_INT,		/* int: MIN..MAX, or its config key's range */
-	ACCOUNT_FT_BOOL,	/* int: 0 or 1 */
-	ACCOUNT_FT_I64,		/* int64_t: MIN..MAX (times: Unix seconds) */
-	ACCOUNT_FT_U64,		/* uint64_t: the id, a count */
-	ACCOUNT_FT_DIGEST,	/* uint8_t[TOKEN_DIGEST], there when has_token; moved as
+	ACCOUNT_FT_TEXT,   /* char *: at most MAX bytes; MIN 1: not empty */
+	ACCOUNT_FT_INT,    /* int: MIN..MAX, or its config key's range */
+	ACCOUNT_FT_BOOL,   /* int: 0 or 1 */
+	ACCOUNT_FT_I64,    /* int64_t: MIN..MAX (times: Unix seconds) */
+	ACCOUNT_FT_U64,    /* uint64_t: the id, a count */
+	ACCOUNT_FT_DIGEST, /* uint8_t[TOKEN_DIGEST], there when has_token; moved as
 				 * hexadecimal digits, or null */
 };
 
-#define ACCOUNT_FF_API		0x001	/* the account sets it (account.edit), and an admin
+#define ACCOUNT_FF_API 0x001          /* the account sets it (account.edit), and an admin
 					 * (user.add, user.edit) */
-#define ACCOUNT_FF_ADMIN	0x002	/* only an admin sets it (user.add, user.edit) */
-#define ACCOUNT_FF_MOVE		0x004	/* export/import move it */
-#define ACCOUNT_FF_MOVE_LAST	0x008	/* exported after the nested objects */
-#define ACCOUNT_FF_HIDDEN	0x010	/* not in the Account object */
-#define ACCOUNT_FF_RULE_EMPTY	0x020	/* the API asks RULE about "" too (the import says
+#define ACCOUNT_FF_ADMIN 0x002        /* only an admin sets it (user.add, user.edit) */
+#define ACCOUNT_FF_MOVE 0x004         /* export/import move it */
+#define ACCOUNT_FF_MOVE_LAST 0x008    /* exported after the nested objects */
+#define ACCOUNT_FF_HIDDEN 0x010       /* not in the Account object */
+#define ACCOUNT_FF_RULE_EMPTY 0x020   /* the API asks RULE about "" too (the import says
 					 * "must not be empty" when MIN is 1) */
-#define ACCOUNT_FF_CONF_DEFAULT	0x040	/* a new account takes its config key's value */
-#define ACCOUNT_FF_ZERO_OK	0x080	/* 0 too, below its config key's range: "the
+#define ACCOUNT_FF_CONF_DEFAULT 0x040 /* a new account takes its config key's value */
+#define ACCOUNT_FF_ZERO_OK 0x080      /* 0 too, below its config key's range: "the
 					 * server's" */
-#define ACCOUNT_FF_SECRET	0x100	/* the history says it changed, never its value */
+#define ACCOUNT_FF_SECRET 0x100       /* the history says it changed, never its value */
 
 struct account_view;
 
 struct account_field {
-	const char *name;	/* SPEC's spelling: the JSON key, parameter and export key */
-	const char *object;	/* NULL, or the nested object it is shown, moved and (by an
+	const char *name;   /* SPEC's spelling: the JSON key, parameter and export key */
+	const char *object; /* NULL, or the nested object it is shown, moved and (by an
 				 * admin) given in: "limits", "usage" */
-	uint8_t tag;		/* record tag, 0 = not in the record; never reuse one */
+	uint8_t tag;        /* record tag, 0 = not in the record; never reuse one */
 	enum account_field_type type;
-	size_t offset;		/* of the value in struct account */
-	int64_t min, max;	/* the range; ACCOUNT_FT_TEXT: bytes */
-	const char *text_default;	/* ACCOUNT_FT_TEXT, without a config; NULL = "" */
-	int64_t default_value;		/* the other types, without a config */
+	size_t offset;            /* of the value in struct account */
+	int64_t min, max;         /* the range; ACCOUNT_FT_TEXT: bytes */
+	const char *text_default; /* ACCOUNT_FT_TEXT, without a config; NULL = "" */
+	int64_t default_value;    /* the other types, without a config */
 	/* A config key ([section] key): with ACCOUNT_FF_CONF_DEFAULT, a new
 	 * account's value; for ACCOUNT_FT_INT, the range. */
 	const char *conf_section, *conf_key;
@@ -137,20 +137,20 @@ void account_copy(struct account *dst, const struct account *src);
 
 /* Loads account ID. Returns STORE_OK, STORE_NOTFOUND, or an error (a
  * corrupt record is STORE_FAILED, logged). */
-int  account_load(struct store_txn *t, uint64_t id, struct account *out);
+int account_load(struct store_txn *t, uint64_t id, struct account *out);
 /* Finds the account whose token is TOKEN (LEN bytes). Returns STORE_OK,
  * STORE_NOTFOUND (no such token) or an error. */
-int  account_by_token(struct store_txn *t, const char *token, size_t len, struct account *out);
+int account_by_token(struct store_txn *t, const char *token, size_t len, struct account *out);
 /* Writes A (updated_at is set to NOW). Errors are sticky in T. */
 void account_save(struct store_txn *t, struct account *a, int64_t now);
 /* Gives A a new id, creation time and token (written to TOKEN) and saves
  * it. Returns 0, or -1 (sticky error in T, or the random generator). */
-int  account_create(struct store_txn *t, struct account *a, int64_t now,
-	char token[TOKEN_LEN + 1]);
+int account_create(struct store_txn *t, struct account *a, int64_t now,
+    char token[TOKEN_LEN + 1]);
 /* Replaces A's token with a new one: the old one stops working when T
  * commits. Returns 0 or -1. */
-int  account_new_token(struct store_txn *t, struct account *a, int64_t now,
-	char token[TOKEN_LEN + 1]);
+int account_new_token(struct store_txn *t, struct account *a, int64_t now,
+    char token[TOKEN_LEN + 1]);
 /* Deletes A's record and token alone: cascade_account_delete deletes its
  * jobs and groups first. Errors are sticky in T. */
 void account_delete(struct store_txn *t, const struct account *a);
@@ -160,7 +160,7 @@ void account_delete(struct store_txn *t, const struct account *a);
 uint64_t account_executions_today(const struct account *a, int64_t now);
 
 /* The effective API rate of A. */
-int  account_rate(const struct account *a, const struct config *cfg);
+int account_rate(const struct account *a, const struct config *cfg);
 
 /* Writes A as the Account object of SPEC 3.5; with ID_NULL, "id" is null
  * (the answer of a delete). */

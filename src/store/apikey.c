@@ -16,8 +16,16 @@
 
 /* Record tags; never reuse a number. */
 enum {
-	K_NAME = 1, K_SCOPES, K_GROUP, K_ALLOW, K_EXPIRES, K_CREATED, K_UPDATED,
-	K_LAST_USED, K_LAST_FROM, K_DIGEST,
+	K_NAME = 1,
+	K_SCOPES,
+	K_GROUP,
+	K_ALLOW,
+	K_EXPIRES,
+	K_CREATED,
+	K_UPDATED,
+	K_LAST_USED,
+	K_LAST_FROM,
+	K_DIGEST,
 };
 
 static const char *const apikey_scopes[] = { "read", "write", "run", "admin" };
@@ -114,7 +122,7 @@ apikey_decode(const void *data, size_t len, struct apikey *k)
 				return -1;
 			memcpy(k->digest, v.p, TOKEN_DIGEST);
 			break;
-		default: break;	/* a newer build's field */
+		default: break; /* a newer build's field */
 		}
 	}
 	return rc == 0 ? 0 : -1;
@@ -264,7 +272,7 @@ apikey_delete_account(struct store_txn *t, uint64_t account)
 			continue;
 		v = xrealloc(v, (n + 1) * sizeof(*v));
 		if (apikey_load(t, account, record_get_u64((const uint8_t *)it.key.mv_data + 8),
-		    &v[n]) == STORE_OK)
+		        &v[n]) == STORE_OK)
 			n++;
 	}
 	store_iter_close(&it);
@@ -288,8 +296,7 @@ apikey_each(struct store_txn *t, uint64_t account, int (*fn)(struct apikey *, vo
 	while ((rc = store_iter_next(t, &it)) == 1) {
 		struct apikey k;
 
-		if (it.key.mv_size != 16 || (rc = apikey_load(t, account,
-		    record_get_u64((const uint8_t *)it.key.mv_data + 8), &k)) != STORE_OK) {
+		if (it.key.mv_size != 16 || (rc = apikey_load(t, account, record_get_u64((const uint8_t *)it.key.mv_data + 8), &k)) != STORE_OK) {
 			log_warnx("store: keys: an entry of account %llu cannot be read",
 			    (unsigned long long)account);
 			rc = STORE_FAILED;
@@ -333,7 +340,7 @@ apikey_allows(const char *allow, const void *addr)
 	if (allow == NULL || *allow == '\0')
 		return 1;
 	if (cidr_list_parse(allow, &list, err, sizeof(err)) == -1)
-		return 0;	/* checked when written: refuse rather than guess */
+		return 0; /* checked when written: refuse rather than guess */
 	memcpy(a.b, addr, sizeof(a.b));
 	ok = cidr_list_match(&list, &a);
 	cidr_list_free(&list);

@@ -11,7 +11,7 @@
 #include "store/record.h"
 #include "store/store.h"
 
-#define CHANGEFEED_KEEP 1024	/* entries kept behind the counter */
+#define CHANGEFEED_KEEP 1024 /* entries kept behind the counter */
 
 static int
 changefeed_key(char *key, size_t len, uint64_t n)

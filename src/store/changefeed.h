@@ -33,6 +33,6 @@ uint64_t changefeed_last_in(struct store_txn *t);
 uint64_t *changefeed_since(struct store_txn *t, uint64_t after, size_t *n);
 
 int changefeed_poll(struct store *st, uint64_t *seen, void (*fn)(uint64_t account, void *arg),
-	void *arg);
+    void *arg);
 
 #endif

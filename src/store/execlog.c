@@ -19,11 +19,34 @@
 #include "store/store.h"
 
 enum {
-	L_JOB = 1, L_ACCOUNT, L_NO, L_TIME, L_START_US, L_EXEC_US, L_JITTER, L_TRIGGER, L_ATTEMPT,
-	L_STATUS, L_HTTP_STATUS, L_IP, L_DOWNLOADED, L_RESULT, L_ERROR, L_DNS_US, L_CONNECT_US,
-	L_TLS_US, L_FIRST_BYTE_US, L_TASK,
+	L_JOB = 1,
+	L_ACCOUNT,
+	L_NO,
+	L_TIME,
+	L_START_US,
+	L_EXEC_US,
+	L_JITTER,
+	L_TRIGGER,
+	L_ATTEMPT,
+	L_STATUS,
+	L_HTTP_STATUS,
+	L_IP,
+	L_DOWNLOADED,
+	L_RESULT,
+	L_ERROR,
+	L_DNS_US,
+	L_CONNECT_US,
+	L_TLS_US,
+	L_FIRST_BYTE_US,
+	L_TASK,
 };
-enum { LT_SEQUENCE = 1, LT_ACTION, LT_STATUS, LT_START_US, LT_EXEC_US, LT_OUTPUT, LT_ERROR };
+enum { LT_SEQUENCE = 1,
+	LT_ACTION,
+	LT_STATUS,
+	LT_START_US,
+	LT_EXEC_US,
+	LT_OUTPUT,
+	LT_ERROR };
 
 static const char *const execlog_triggers[] = { "schedule", "manual", "retry", "catchup" };
 
@@ -256,7 +279,7 @@ execlog_put(struct store_txn *t, const struct execlog *l, uint64_t retention, ui
 	}
 	(*count)++;
 	if (retention < 1)
-		retention = 1;		/* the log just written is always kept */
+		retention = 1; /* the log just written is always kept */
 	if (*count <= retention)
 		return;
 	/* the oldest go first: they are the first keys of the job's prefix */
@@ -414,7 +437,7 @@ execlog_expire(struct store_txn *t, int64_t cutoff, uint8_t cursor[16], size_t m
 		deleted++;
 	}
 	if (seen < max)
-		memset(cursor, 0, 16);	/* the end: next time from the start */
+		memset(cursor, 0, 16); /* the end: next time from the start */
 	if (have_state)
 		job_put_state(t, job, &st);
 	store_iter_close(&it);

@@ -14,20 +14,20 @@
 struct store_txn;
 
 /* Log status (SPEC 3.5). */
-#define LOG_SUCCESS	0
-#define LOG_HTTP_STATUS	1	/* a status outside successCodes */
-#define LOG_TIMEOUT	2
-#define LOG_CONNECT	3	/* connection, DNS or TLS error */
-#define LOG_PATTERN	4	/* the failure pattern was found */
-#define LOG_BLOCKED	5	/* the destination policy refused the address */
-#define LOG_SKIPPED	6	/* the job was still running */
-#define LOG_TASK_FAILED	7
-#define LOG_CANCELLED	8	/* shutdown */
+#define LOG_SUCCESS 0
+#define LOG_HTTP_STATUS 1 /* a status outside successCodes */
+#define LOG_TIMEOUT 2
+#define LOG_CONNECT 3 /* connection, DNS or TLS error */
+#define LOG_PATTERN 4 /* the failure pattern was found */
+#define LOG_BLOCKED 5 /* the destination policy refused the address */
+#define LOG_SKIPPED 6 /* the job was still running */
+#define LOG_TASK_FAILED 7
+#define LOG_CANCELLED 8 /* shutdown */
 
-#define LOG_TRIGGER_SCHEDULE	0
-#define LOG_TRIGGER_MANUAL	1
-#define LOG_TRIGGER_RETRY	2
-#define LOG_TRIGGER_CATCHUP	3
+#define LOG_TRIGGER_SCHEDULE 0
+#define LOG_TRIGGER_MANUAL 1
+#define LOG_TRIGGER_RETRY 2
+#define LOG_TRIGGER_CATCHUP 3
 
 /* A status that counts as a failure of the job (not skipped or
  * cancelled runs). */
@@ -36,8 +36,8 @@ struct store_txn;
 struct execlog_task {
 	int sequence;
 	char *action;
-	int status;		/* a Log status: 0, or why the step failed */
-	double start_time;	/* Unix seconds, with a fraction */
+	int status;        /* a Log status: 0, or why the step failed */
+	double start_time; /* Unix seconds, with a fraction */
 	double execution_time;
 	char *output;
 	char *error;
@@ -48,7 +48,7 @@ struct execlog {
 	uint64_t job;
 	uint64_t account;
 	uint64_t no;
-	int64_t time;		/* the planned fire time */
+	int64_t time; /* the planned fire time */
 	double start_time;
 	double execution_time;
 	int64_t jitter_ms;
@@ -80,16 +80,16 @@ void execlog_put(struct store_txn *t, const struct execlog *l, uint64_t retentio
  * sticky in T. */
 void execlog_remove_job(struct store_txn *t, uint64_t job);
 /* Loads log ID of JOB. Returns STORE_OK, STORE_NOTFOUND or an error. */
-int  execlog_load(struct store_txn *t, uint64_t job, uint64_t id, struct execlog *out);
+int execlog_load(struct store_txn *t, uint64_t job, uint64_t id, struct execlog *out);
 
 /* Calls FN for the logs of JOB from the newest down, starting below
  * BEFORE (0 = the newest); FN returns 0 to go on, 1 to stop. Returns
  * STORE_OK or an error. */
-int  execlog_each(struct store_txn *t, uint64_t job, uint64_t before,
-	int (*fn)(struct execlog *, void *), void *arg);
+int execlog_each(struct store_txn *t, uint64_t job, uint64_t before,
+    int (*fn)(struct execlog *, void *), void *arg);
 /* The same for the failed logs of ACCOUNT, across its jobs. */
-int  execlog_each_failure(struct store_txn *t, uint64_t account, uint64_t before,
-	int (*fn)(struct execlog *, void *), void *arg);
+int execlog_each_failure(struct store_txn *t, uint64_t account, uint64_t before,
+    int (*fn)(struct execlog *, void *), void *arg);
 
 /* Deletes up to MAX logs older than CUTOFF (their planned time), walking
  * on from *CURSOR (a store key, 16 bytes; zeroed to start); *CURSOR is

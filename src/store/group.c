@@ -12,7 +12,11 @@
 #include "store/record.h"
 #include "store/store.h"
 
-enum { G_ACCOUNT = 1, G_NAME, G_DESCRIPTION, G_CREATED, G_UPDATED };
+enum { G_ACCOUNT = 1,
+	G_NAME,
+	G_DESCRIPTION,
+	G_CREATED,
+	G_UPDATED };
 
 void
 group_init(struct group *g, uint64_t account)
@@ -159,8 +163,7 @@ group_each(struct store_txn *t, uint64_t account, int (*fn)(struct group *, void
 	while ((rc = store_iter_next(t, &it)) == 1) {
 		struct group g;
 
-		if (it.key.mv_size != 16 || group_load_owned(t, account,
-		    record_get_u64((const uint8_t *)it.key.mv_data + 8), &g) != STORE_OK) {
+		if (it.key.mv_size != 16 || group_load_owned(t, account, record_get_u64((const uint8_t *)it.key.mv_data + 8), &g) != STORE_OK) {
 			log_warnx("store: groups_by_account: an entry of account %llu cannot be read",
 			    (unsigned long long)account);
 			rc = STORE_FAILED;

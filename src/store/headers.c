@@ -14,9 +14,18 @@
 
 /* Headers a job may not set: they are the transport's, or webcron's own. */
 static const char *const headers_forbidden[] = {
-	"Host", "Content-Length", "Transfer-Encoding", "Connection", "Te", "Upgrade",
-	"Trailer", "Proxy-Authorization", "X-Webcron-Job", "X-Webcron-Scheduled-Time",
-	"X-Webcron-Execution", "X-Webcron-Signature",
+	"Host",
+	"Content-Length",
+	"Transfer-Encoding",
+	"Connection",
+	"Te",
+	"Upgrade",
+	"Trailer",
+	"Proxy-Authorization",
+	"X-Webcron-Job",
+	"X-Webcron-Scheduled-Time",
+	"X-Webcron-Execution",
+	"X-Webcron-Signature",
 };
 
 int

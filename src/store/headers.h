@@ -16,11 +16,11 @@
 
 #include "util/buf.h"
 
-#define HEADERS_MAX (8 * 1024)	/* bytes of the result */
+#define HEADERS_MAX (8 * 1024) /* bytes of the result */
 
 /* One header. */
 int headers_add(struct buf *out, const char *name, size_t nlen, const char *value, size_t vlen,
-	char *why, size_t whylen);
+    char *why, size_t whylen);
 /* One "Name: value" line; a blank line adds nothing. */
 int headers_add_line(struct buf *out, const char *line, size_t len, char *why, size_t whylen);
 /* Lines ending in "\n" or "\r\n". */

@@ -19,9 +19,20 @@
 
 /* The event record's tags, and a change's (nested in H_CHANGE); never
  * reuse a number. */
-enum { H_TIME = 1, H_ACTOR, H_BY, H_KEY, H_USER, H_CLIENT, H_ACTION, H_OBJECT, H_OBJECT_ID,
+enum { H_TIME = 1,
+	H_ACTOR,
+	H_BY,
+	H_KEY,
+	H_USER,
+	H_CLIENT,
+	H_ACTION,
+	H_OBJECT,
+	H_OBJECT_ID,
 	H_CHANGE };
-enum { C_FIELD = 1, C_OLD, C_NEW, C_SECRET };
+enum { C_FIELD = 1,
+	C_OLD,
+	C_NEW,
+	C_SECRET };
 
 void
 history_event_free(struct history_event *e)
@@ -64,7 +75,7 @@ history_value(struct history_event *e, const char *field, const char *old, const
 {
 	struct history_change *c;
 
-	if (old && new && strcmp(old, new) == 0)
+	if (old && new &&strcmp(old, new) == 0)
 		return;
 	if (old == NULL && new == NULL)
 		return;
@@ -124,7 +135,7 @@ history_job_value(const struct job *j, const struct job_field *f)
 	case JOB_FT_STAMP:
 		return history_int(*(const int64_t *)p);
 	case JOB_FT_ID:
-		v = (int64_t)*(const uint64_t *)p;
+		v = (int64_t) * (const uint64_t *)p;
 		return v ? history_int(v) : xstrdup("n");
 	default:
 		return NULL;
@@ -196,7 +207,7 @@ history_diff_job(struct history_event *e, const struct job *old, const struct jo
 	}
 	for (i = 0; old && i < old->ntasks; i++)
 		history_diff_task(e, &old->tasks[i], history_task(new, old->tasks[i].id));
-	for (i = 0; new && i < new->ntasks; i++)
+	for (i = 0; new &&i < new->ntasks; i++)
 		if (history_task(old, new->tasks[i].id) == NULL)
 			history_diff_task(e, NULL, &new->tasks[i]);
 }
@@ -248,7 +259,7 @@ history_diff_account(struct history_event *e, const struct account *old,
 		free(b);
 	}
 	/* the token: its digest, compared, never shown */
-	if ((old && old->has_token) || (new && new->has_token)) {
+	if ((old && old->has_token) || (new &&new->has_token)) {
 		if (old == NULL || new == NULL || old->has_token != new->has_token ||
 		    memcmp(old->token_digest, new->token_digest, TOKEN_DIGEST) != 0)
 			history_add(e, "token")->secret = 1;
@@ -439,7 +450,7 @@ history_put(struct store_txn *t, struct history_event *e, int64_t max, int64_t d
 	}
 	n = history_count(t, e->account) + 1;
 	if (max < 1)
-		max = 1;	/* the event just written is kept */
+		max = 1; /* the event just written is kept */
 	/* the oldest first, while there are too many or they are too old */
 	record_key_u64(from, e->account);
 	if (store_iter_open(t, DB_HISTORY, from, 8, &it) == STORE_OK) {
@@ -524,7 +535,7 @@ history_each(struct store_txn *t, uint64_t account, uint64_t before,
 		uint64_t id;
 
 		if (it.key.mv_size != 16 || (id = record_get_u64((const uint8_t *)it.key.mv_data + 8)) == 0)
-			break;	/* the count: below every event */
+			break; /* the count: below every event */
 		if (history_decode(it.val.mv_data, it.val.mv_size, &e) == -1)
 			continue;
 		e.id = id;

@@ -34,16 +34,16 @@ struct history_change {
 };
 
 struct history_event {
-	uint64_t id;		/* given by history_put */
-	uint64_t account;	/* whose history it is in */
+	uint64_t id;      /* given by history_put */
+	uint64_t account; /* whose history it is in */
 	int64_t time;
-	char *actor;		/* "api" or "webcronctl" */
-	uint64_t by;		/* the API caller's account (an admin's for asUser), 0 = none */
-	char *key;		/* "token" (the account's token) or the API key's name */
-	char *user;		/* webcronctl: the local user */
-	char *client;		/* the client's address, NULL = none */
-	char *action;		/* "cron.edit", "user add", ... */
-	char *object;		/* "job", "group", "account" */
+	char *actor;  /* "api" or "webcronctl" */
+	uint64_t by;  /* the API caller's account (an admin's for asUser), 0 = none */
+	char *key;    /* "token" (the account's token) or the API key's name */
+	char *user;   /* webcronctl: the local user */
+	char *client; /* the client's address, NULL = none */
+	char *action; /* "cron.edit", "user add", ... */
+	char *object; /* "job", "group", "account" */
 	uint64_t object_id;
 	struct history_change *changes;
 	size_t nchanges;
@@ -56,7 +56,7 @@ void history_event_free(struct history_event *e);
  * secrets (JOB_FF_SECRET, task payloads) recorded as changed only. */
 void history_diff_job(struct history_event *e, const struct job *old, const struct job *new);
 void history_diff_account(struct history_event *e, const struct account *old,
-	const struct account *new);
+    const struct account *new);
 void history_diff_group(struct history_event *e, const struct group *old, const struct group *new);
 
 /* Writes E (giving it an id) into e->account's history and the job
@@ -68,16 +68,16 @@ void history_put(struct store_txn *t, struct history_event *e, int64_t max, int6
  * newest first, starting below event id BEFORE (0: from the newest); FN
  * returns 0 to go on, 1 to stop. The event is freed after FN. Returns
  * STORE_OK or an error. history_each_job passes only ACCOUNT's events. */
-int  history_each(struct store_txn *t, uint64_t account, uint64_t before,
-	int (*fn)(const struct history_event *, void *), void *arg);
-int  history_each_job(struct store_txn *t, uint64_t account, uint64_t job, uint64_t before,
-	int (*fn)(const struct history_event *, void *), void *arg);
+int history_each(struct store_txn *t, uint64_t account, uint64_t before,
+    int (*fn)(const struct history_event *, void *), void *arg);
+int history_each_job(struct store_txn *t, uint64_t account, uint64_t job, uint64_t before,
+    int (*fn)(const struct history_event *, void *), void *arg);
 
 /* Deletes ACCOUNT's history with its job index entries. Sticky errors. */
 void history_delete_account(struct store_txn *t, uint64_t account);
 
 /* Decodes a stored event. Returns 0 or -1 (corrupt). */
-int  history_decode(const void *data, size_t len, struct history_event *e);
+int history_decode(const void *data, size_t len, struct history_event *e);
 
 /* The next id counter NAME ("job", "group", "account") will give, without
  * taking it: the ids a write gave are those between two peeks. */

@@ -23,10 +23,22 @@
 
 /* The record tag of a job's tasks (each a nested record), and of a task's
  * fields and the state's; never reuse a number. */
-#define J_TASK	35
-enum { T_ID = 1, T_ACTION, T_PAYLOAD, T_OFFSET, T_CONTINUE };
-enum { S_FAIL = 1, S_RUNS, S_LAST_RUN, S_LAST_STATUS, S_LAST_DURATION_MS, S_LAST_FIRE, S_NOTIFIED,
-	S_SINCE, S_LOGS, S_LAST_HTTP_STATUS };
+#define J_TASK 35
+enum { T_ID = 1,
+	T_ACTION,
+	T_PAYLOAD,
+	T_OFFSET,
+	T_CONTINUE };
+enum { S_FAIL = 1,
+	S_RUNS,
+	S_LAST_RUN,
+	S_LAST_STATUS,
+	S_LAST_DURATION_MS,
+	S_LAST_FIRE,
+	S_NOTIFIED,
+	S_SINCE,
+	S_LOGS,
+	S_LAST_HTTP_STATUS };
 
 static const char *const job_catchup_names[] = { "none", "once", "all", NULL };
 
@@ -53,17 +65,17 @@ static void job_show_processing(yajl_gen, const struct job *, const struct job_v
 static void job_show_paused(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_points(yajl_gen, const struct job *, const struct job_view *);
 
-#define J(f)	offsetof(struct job, f)
-#define TEXT	JOB_FT_TEXT
-#define INT	JOB_FT_INT
-#define BOOL	JOB_FT_BOOL
-#define ENUM	JOB_FT_ENUM
-#define TIME	JOB_FT_TIME
-#define STAMP	JOB_FT_STAMP
-#define ID	JOB_FT_ID
-#define VIEW	JOB_FT_VIEW
-#define API	JOB_FF_API
-#define MOVE	JOB_FF_MOVE
+#define J(f) offsetof(struct job, f)
+#define TEXT JOB_FT_TEXT
+#define INT JOB_FT_INT
+#define BOOL JOB_FT_BOOL
+#define ENUM JOB_FT_ENUM
+#define TIME JOB_FT_TIME
+#define STAMP JOB_FT_STAMP
+#define ID JOB_FT_ID
+#define VIEW JOB_FT_VIEW
+#define API JOB_FF_API
+#define MOVE JOB_FF_MOVE
 
 /* Every field of a job, in the order of the Job object (SPEC 3.5). The
  * columns: name, tag, type, offset, min, max, text default, default,
@@ -181,7 +193,7 @@ job_field(const char *name)
 static const struct job_field *job_fields_by_tag[256];
 /* The rows shown live (JOB_FF_LIVE), in the table's order: what job_json
  * fills into a remembered text. */
-#define JOB_LIVE_MAX	16
+#define JOB_LIVE_MAX 16
 static const struct job_field *job_fields_live[JOB_LIVE_MAX];
 static size_t job_nlive;
 static int job_fields_indexed;
@@ -397,7 +409,7 @@ job_encode(const struct job *j, struct buf *b)
 		case JOB_FT_TEXT: record_str(b, f->tag, *(char *const *)p); break;
 		case JOB_FT_INT:
 		case JOB_FT_BOOL:
-		case JOB_FT_ENUM: record_uint(b, f->tag, (uint64_t)*(const int *)p); break;
+		case JOB_FT_ENUM: record_uint(b, f->tag, (uint64_t) * (const int *)p); break;
 		case JOB_FT_TIME:
 		case JOB_FT_STAMP: record_sint(b, f->tag, *(const int64_t *)p); break;
 		case JOB_FT_ID: record_uint(b, f->tag, *(const uint64_t *)p); break;
@@ -470,7 +482,7 @@ job_decode(const void *data, size_t len, struct job *j)
 			continue;
 		}
 		if ((f = job_field_by_tag(tag)) == NULL)
-			continue;	/* a newer build's field */
+			continue; /* a newer build's field */
 		p = job_field_ptr(j, f);
 		switch (f->type) {
 		case JOB_FT_TEXT: record_set_str((char **)p, &v); break;
@@ -651,8 +663,14 @@ job_peek(const void *data, size_t len, struct job_peek *p)
 			continue;
 		switch (f->offset) {
 		case J(account): p->account = v.u; break;
-		case J(expression): p->expression = v.p; p->expression_len = v.len; break;
-		case J(timezone): p->timezone = v.p; p->timezone_len = v.len; break;
+		case J(expression):
+			p->expression = v.p;
+			p->expression_len = v.len;
+			break;
+		case J(timezone):
+			p->timezone = v.p;
+			p->timezone_len = v.len;
+			break;
 		case J(starts_at): p->starts_at = v.i; break;
 		case J(expires_at): p->expires_at = v.i; break;
 		case J(paused_until): p->paused_until = v.i; break;
@@ -1392,12 +1410,11 @@ job_json_fields(yajl_gen g, const struct job *j, const struct job_view *v, int t
 		case JOB_FT_INT: json_kint(g, f->name, *(const int *)p); break;
 		case JOB_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
 		case JOB_FT_ENUM:
-			json_kstr(g, f->name, f->names[*(const int *)p >= f->min &&
-			    *(const int *)p <= f->max ? *(const int *)p : f->default_value]);
+			json_kstr(g, f->name, f->names[*(const int *)p >= f->min && *(const int *)p <= f->max ? *(const int *)p : f->default_value]);
 			break;
 		case JOB_FT_TIME: json_ktime(g, f->name, *(const int64_t *)p); break;
 		case JOB_FT_STAMP: json_kint(g, f->name, *(const int64_t *)p); break;
-		case JOB_FT_ID: json_kintnull(g, f->name, (int64_t)*(const uint64_t *)p); break;
+		case JOB_FT_ID: json_kintnull(g, f->name, (int64_t) * (const uint64_t *)p); break;
 		case JOB_FT_VIEW: break;
 		}
 	}
@@ -1407,7 +1424,7 @@ job_json_fields(yajl_gen g, const struct job *j, const struct job_view *v, int t
 /* The value of live field F as job_json_fields writes it, made here
  * without yajl (the fields are read at every job of every read), into
  * OUT: its length, or 0 when it is not made here. */
-#define JOB_LIVE_TEXT_MAX	32
+#define JOB_LIVE_TEXT_MAX 32
 static size_t
 job_live_value(const struct job_field *f, const struct job *j, const struct job_view *v,
     char out[JOB_LIVE_TEXT_MAX])
@@ -1513,7 +1530,7 @@ job_json_fill(yajl_gen g, const struct job *j, const struct job_view *v, const c
 		if (mark == end)
 			break;
 		if (i == job_nlive)
-			break;	/* not a template of this build's table */
+			break; /* not a template of this build's table */
 		n = job_live_value(job_fields_live[i], j, v, val);
 		if (n == 0 && onstack) {
 			buf_add(&out, stack, o);

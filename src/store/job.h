@@ -21,91 +21,91 @@ struct points;
 struct store_txn;
 struct tz;
 
-#define JOB_ACTIVE	0
-#define JOB_DISABLED	1
-#define JOB_EXPIRED	2
-#define JOB_INACTIVE	3	/* daily execution limit reached */
-#define JOB_FAILED	4	/* disabled after failureThreshold failures */
+#define JOB_ACTIVE 0
+#define JOB_DISABLED 1
+#define JOB_EXPIRED 2
+#define JOB_INACTIVE 3 /* daily execution limit reached */
+#define JOB_FAILED 4   /* disabled after failureThreshold failures */
 
-#define JOB_CATCHUP_NONE	0
-#define JOB_CATCHUP_ONCE	1
-#define JOB_CATCHUP_ALL		2
+#define JOB_CATCHUP_NONE 0
+#define JOB_CATCHUP_ONCE 1
+#define JOB_CATCHUP_ALL 2
 
-#define JOB_NOTIFY_NEVER	0
-#define JOB_NOTIFY_FAILURE	1
-#define JOB_NOTIFY_ALWAYS	2
-#define JOB_NOTIFY_DISABLED	3
+#define JOB_NOTIFY_NEVER 0
+#define JOB_NOTIFY_FAILURE 1
+#define JOB_NOTIFY_ALWAYS 2
+#define JOB_NOTIFY_DISABLED 3
 
 /* Limits of SPEC section 5 and 3.5. */
-#define JOB_NAME_MAX		255
-#define JOB_DESCRIPTION_MAX	1024
-#define JOB_POSTDATA_MAX	(64 * 1024)
-#define JOB_HEADERS_MAX		(8 * 1024)	/* = HEADERS_MAX of headers.h */
-#define JOB_PAYLOAD_MAX		(16 * 1024)
-#define JOB_PATTERN_MAX		1024
-#define JOB_USERAGENT_MAX	512
-#define JOB_CREDENTIAL_MAX	255
-#define JOB_OFFSET_MAX		900
-#define JOB_METHOD_MAX		16
-#define JOB_TIMEZONE_MAX	64
-#define JOB_CODES_MAX		256	/* successCodes text */
-#define JOB_TIMEOUT_MAX		86400	/* and the account's maxTimeout */
-#define JOB_THRESHOLD_MAX	100	/* failureThreshold */
-#define JOB_NOTIFY_EVERY_MAX	1000
-#define JOB_RETRIES_MAX		5
-#define JOB_RETRY_DELAY_MAX	86400
-#define JOB_INSTANCES_MAX	5
-#define JOB_DEADLINE_MAX	604800	/* startingDeadline: a week */
-#define JOB_TIME_MAX		7258118400LL	/* 2200-01-01T00:00:00Z */
+#define JOB_NAME_MAX 255
+#define JOB_DESCRIPTION_MAX 1024
+#define JOB_POSTDATA_MAX (64 * 1024)
+#define JOB_HEADERS_MAX (8 * 1024) /* = HEADERS_MAX of headers.h */
+#define JOB_PAYLOAD_MAX (16 * 1024)
+#define JOB_PATTERN_MAX 1024
+#define JOB_USERAGENT_MAX 512
+#define JOB_CREDENTIAL_MAX 255
+#define JOB_OFFSET_MAX 900
+#define JOB_METHOD_MAX 16
+#define JOB_TIMEZONE_MAX 64
+#define JOB_CODES_MAX 256     /* successCodes text */
+#define JOB_TIMEOUT_MAX 86400 /* and the account's maxTimeout */
+#define JOB_THRESHOLD_MAX 100 /* failureThreshold */
+#define JOB_NOTIFY_EVERY_MAX 1000
+#define JOB_RETRIES_MAX 5
+#define JOB_RETRY_DELAY_MAX 86400
+#define JOB_INSTANCES_MAX 5
+#define JOB_DEADLINE_MAX 604800   /* startingDeadline: a week */
+#define JOB_TIME_MAX 7258118400LL /* 2200-01-01T00:00:00Z */
 
 struct job_task {
 	uint64_t id;
-	char *action;		/* "http" or a task class */
+	char *action; /* "http" or a task class */
 	char *payload;
-	int time_offset;	/* seconds after the previous step ended */
+	int time_offset; /* seconds after the previous step ended */
 	int continue_on_failure;
 };
 
 /* What every run changes. */
 struct job_state {
-	int fail;		/* consecutive failures now */
-	uint64_t runs;		/* executions started: the next Log's `no` is runs + 1 */
-	int64_t last_run;	/* planned time of the last run, 0 = never */
-	int last_status;	/* Log status of the last run, -1 = never */
+	int fail;         /* consecutive failures now */
+	uint64_t runs;    /* executions started: the next Log's `no` is runs + 1 */
+	int64_t last_run; /* planned time of the last run, 0 = never */
+	int last_status;  /* Log status of the last run, -1 = never */
 	double last_duration;
-	int last_http_status;	/* HTTP status of the last run's request, 0 = none */
-	int64_t last_fire;	/* the last schedule instant recorded as fired */
-	int64_t since;		/* no fire before this instant is owed (creation, re-enabling,
+	int last_http_status; /* HTTP status of the last run's request, 0 = none */
+	int64_t last_fire;    /* the last schedule instant recorded as fired */
+	int64_t since;        /* no fire before this instant is owed (creation, re-enabling,
 				 * a new schedule): where catch-up starts looking */
-	int notified;		/* a failure notice went out: send "recovered" next success */
-	uint64_t logs;		/* logs kept for the job */
+	int notified;         /* a failure notice went out: send "recovered" next success */
+	uint64_t logs;        /* logs kept for the job */
 };
 
 struct job {
 	uint64_t id;
 	uint64_t account;
-	uint64_t group;		/* 0 = none */
+	uint64_t group; /* 0 = none */
 	char *name;
 	char *description;
-	char *url;		/* "" = no request, tasks only */
+	char *url; /* "" = no request, tasks only */
 	char *http_method;
-	char *http_headers;	/* "Name: value" lines joined by "\n" */
+	char *http_headers; /* "Name: value" lines joined by "\n" */
 	char *post_data;
 	char *username;
 	char *password;
-	char *user_agent;	/* "" = the server's */
+	char *user_agent; /* "" = the server's */
 	int timeout;
-	char *expression;	/* normalized */
-	char *timezone;		/* "" = the account's */
-	int64_t starts_at;	/* 0 = unset */
+	char *expression;  /* normalized */
+	char *timezone;    /* "" = the account's */
+	int64_t starts_at; /* 0 = unset */
 	int64_t expires_at;
 	int status;
-	int failure_threshold;	/* 0 = never disable */
+	int failure_threshold; /* 0 = never disable */
 	int notify;
 	int notify_every;
 	char *pattern;
 	int ignore_http_status;
-	char *success_codes;	/* "200-299" */
+	char *success_codes; /* "200-299" */
 	int follow_redirects;
 	int ssl_verify;
 	int retries;
@@ -120,7 +120,7 @@ struct job {
 	struct job_task *tasks;
 	size_t ntasks;
 	struct job_state st;
-	uint64_t digest;	/* of the stored record it was loaded from; 0 = none
+	uint64_t digest; /* of the stored record it was loaded from; 0 = none
 				 * (new, copied or changed since): the key of what
 				 * reads remember of it (points.h) */
 	/* A job read light (job_load_light): its stored record, valid while
@@ -145,35 +145,35 @@ struct job_view;
  */
 
 enum job_field_type {
-	JOB_FT_TEXT,	/* char *: at most MAX bytes; MIN 1: not empty */
-	JOB_FT_INT,	/* int: MIN..MAX */
-	JOB_FT_BOOL,	/* int: 0 or 1 */
-	JOB_FT_ENUM,	/* int: an index of NAMES, shown and moved by name */
-	JOB_FT_TIME,	/* int64_t: Unix seconds MIN..MAX, 0 = unset, shown as null */
-	JOB_FT_STAMP,	/* int64_t: Unix seconds the server sets, never null */
-	JOB_FT_ID,	/* uint64_t: a record's id, 0 = none, shown as null */
-	JOB_FT_VIEW,	/* nothing of the job's own: shown only, by SHOW */
+	JOB_FT_TEXT,  /* char *: at most MAX bytes; MIN 1: not empty */
+	JOB_FT_INT,   /* int: MIN..MAX */
+	JOB_FT_BOOL,  /* int: 0 or 1 */
+	JOB_FT_ENUM,  /* int: an index of NAMES, shown and moved by name */
+	JOB_FT_TIME,  /* int64_t: Unix seconds MIN..MAX, 0 = unset, shown as null */
+	JOB_FT_STAMP, /* int64_t: Unix seconds the server sets, never null */
+	JOB_FT_ID,    /* uint64_t: a record's id, 0 = none, shown as null */
+	JOB_FT_VIEW,  /* nothing of the job's own: shown only, by SHOW */
 };
 
-#define JOB_FF_API	0x01	/* cron.add/cron.edit take it as a plain value */
-#define JOB_FF_API_OWN	0x02	/* jobparams reads it with a function of its own */
-#define JOB_FF_MOVE	0x04	/* export/import take it as a plain value */
-#define JOB_FF_MOVE_OWN	0x08	/* transfer writes and reads it itself */
-#define JOB_FF_MOVE_LAST 0x10	/* exported after the plain fields (the document's order) */
-#define JOB_FF_HIDDEN	0x20	/* not in the Job object */
-#define JOB_FF_LIVE	0x40	/* shown from the state or the view: changes
+#define JOB_FF_API 0x01       /* cron.add/cron.edit take it as a plain value */
+#define JOB_FF_API_OWN 0x02   /* jobparams reads it with a function of its own */
+#define JOB_FF_MOVE 0x04      /* export/import take it as a plain value */
+#define JOB_FF_MOVE_OWN 0x08  /* transfer writes and reads it itself */
+#define JOB_FF_MOVE_LAST 0x10 /* exported after the plain fields (the document's order) */
+#define JOB_FF_HIDDEN 0x20    /* not in the Job object */
+#define JOB_FF_LIVE 0x40      /* shown from the state or the view: changes
 				 * without a write of the record */
-#define JOB_FF_SECRET	0x80	/* never shown in the history: "changed" only */
+#define JOB_FF_SECRET 0x80    /* never shown in the history: "changed" only */
 
 struct job_field {
-	const char *name;	/* SPEC's spelling: the JSON key and parameter */
-	uint8_t tag;		/* record tag, 0 = not in the record; never reuse one */
+	const char *name; /* SPEC's spelling: the JSON key and parameter */
+	uint8_t tag;      /* record tag, 0 = not in the record; never reuse one */
 	enum job_field_type type;
-	size_t offset;		/* of the value in struct job */
-	int64_t min, max;	/* the range; JOB_FT_TEXT: bytes */
-	const char *text_default;	/* JOB_FT_TEXT; NULL = "" */
-	int64_t default_value;		/* the other types */
-	const char *const *names;	/* JOB_FT_ENUM: the values' names, NULL-ended */
+	size_t offset;            /* of the value in struct job */
+	int64_t min, max;         /* the range; JOB_FT_TEXT: bytes */
+	const char *text_default; /* JOB_FT_TEXT; NULL = "" */
+	int64_t default_value;    /* the other types */
+	const char *const *names; /* JOB_FT_ENUM: the values' names, NULL-ended */
 	/* The rule (rules.c) that a text other than "" passes: 0, or -1 or
 	 * a RULES_* fault (RULES_URL_REFUSED, RULES_ZONE_UNKNOWN) with WHY. */
 	int (*rule)(const char *value, char *why, size_t whylen);
@@ -208,7 +208,7 @@ job_field_cptr(const struct job *j, const struct job_field *f)
 	return (const char *)j + f->offset;
 }
 /* The index in F's names of NAME, or -1. */
-int  job_field_enum(const struct job_field *f, const char *name);
+int job_field_enum(const struct job_field *f, const char *name);
 
 /* A new job with SPEC's defaults, owned by ACCOUNT. */
 void job_init(struct job *j, const struct account *a);
@@ -218,14 +218,14 @@ void job_copy(struct job *dst, const struct job *src);
 
 /* Loads job ID (with its state). Returns STORE_OK, STORE_NOTFOUND, or an
  * error (a corrupt record is STORE_FAILED, logged). */
-int  job_load(struct store_txn *t, uint64_t id, struct job *out);
+int job_load(struct store_txn *t, uint64_t id, struct job *out);
 /* Loads job ID when it belongs to ACCOUNT; another account's job is
  * STORE_NOTFOUND, exactly like a missing one. */
-int  job_load_owned(struct store_txn *t, uint64_t account, uint64_t id, struct job *out);
+int job_load_owned(struct store_txn *t, uint64_t account, uint64_t id, struct job *out);
 /* job_load_owned for a job that is only shown (job_json) before T ends:
  * read light (struct job's `record`), without copying the texts its
  * remembered Job object holds. Never copy or write such a job. */
-int  job_load_light(struct store_txn *t, uint64_t account, uint64_t id, struct job *out);
+int job_load_light(struct store_txn *t, uint64_t account, uint64_t id, struct job *out);
 
 /* Gives J an id and its creation time, writes it with its indexes and
  * counts it in its account. Errors are sticky in T. */
@@ -237,38 +237,38 @@ void job_update(struct store_txn *t, const struct job *old, struct job *j, int64
 void job_save_state(struct store_txn *t, const struct job *j);
 /* Reads or writes the state of job ID alone (the executor's updates).
  * job_load_state returns STORE_OK, STORE_NOTFOUND or an error. */
-int  job_load_state(struct store_txn *t, uint64_t id, struct job_state *out);
+int job_load_state(struct store_txn *t, uint64_t id, struct job_state *out);
 void job_put_state(struct store_txn *t, uint64_t id, const struct job_state *s);
 /* Sets the status of job ID in its record (the executor's: failed or
  * expired). Returns STORE_OK, STORE_NOTFOUND or an error. */
-int  job_set_status(struct store_txn *t, uint64_t id, int status, int64_t now);
+int job_set_status(struct store_txn *t, uint64_t id, int status, int64_t now);
 /* Deletes J, its tasks, its state and its index entries, and uncounts it
  * from its account; its logs are cascade_job_remove's. Errors are sticky
  * in T. */
 void job_delete(struct store_txn *t, const struct job *j, int64_t now);
 
 /* The job that holds task ID: STORE_OK with *JOB_ID, or STORE_NOTFOUND. */
-int  job_of_task(struct store_txn *t, uint64_t task_id, uint64_t *job_id);
+int job_of_task(struct store_txn *t, uint64_t task_id, uint64_t *job_id);
 /* Gives each task of J without an id a new one. Errors are sticky. */
 void job_number_tasks(struct store_txn *t, struct job *j);
 
 /* Calls FN for each job of ACCOUNT (by id); FN returns 0 to go on, 1 to
  * stop. Returns STORE_OK or an error. */
-int  job_each(struct store_txn *t, uint64_t account, int (*fn)(struct job *, void *), void *arg);
+int job_each(struct store_txn *t, uint64_t account, int (*fn)(struct job *, void *), void *arg);
 /* The same for the jobs of GROUP. */
-int  job_each_in_group(struct store_txn *t, uint64_t group, int (*fn)(struct job *, void *),
-	void *arg);
+int job_each_in_group(struct store_txn *t, uint64_t group, int (*fn)(struct job *, void *),
+    void *arg);
 /* Calls FN as job_each does (GROUP 0) or job_each_in_group, for the jobs
  * whose id is above AFTER (0: from the first), passing over the first SKIP
  * of those by their index keys alone (their records are not read): a page
  * costs its own jobs, not the ones before it. Returns STORE_OK or an
  * error. */
-int  job_each_page(struct store_txn *t, uint64_t account, uint64_t group, uint64_t after,
-	uint64_t skip, int (*fn)(struct job *, void *), void *arg);
+int job_each_page(struct store_txn *t, uint64_t account, uint64_t group, uint64_t after,
+    uint64_t skip, int (*fn)(struct job *, void *), void *arg);
 /* The same with each job read light (job_load_light), for FN that only
  * filters on numbers and shows the job with job_json. */
-int  job_each_page_light(struct store_txn *t, uint64_t account, uint64_t group, uint64_t after,
-	uint64_t skip, int (*fn)(struct job *, void *), void *arg);
+int job_each_page_light(struct store_txn *t, uint64_t account, uint64_t group, uint64_t after,
+    uint64_t skip, int (*fn)(struct job *, void *), void *arg);
 /* The number of jobs in GROUP. */
 uint64_t job_count_in_group(struct store_txn *t, uint64_t group);
 
@@ -290,15 +290,15 @@ int job_peek(const void *data, size_t len, struct job_peek *p);
 
 /* What job_json needs from outside the record. */
 struct job_view {
-	const struct tz *zone;	/* the job's zone (resolved from the account when "") */
+	const struct tz *zone; /* the job's zone (resolved from the account when "") */
 	int64_t now;
-	int64_t next_run;	/* 0 = none */
+	int64_t next_run; /* 0 = none */
 	int processing;
-	int id_null;		/* a deleted job: "id": null */
-	int status;		/* the status shown (3 while the daily limit holds) */
-	const char *user_agent;	/* shown when the job has none of its own */
-	struct points *points;	/* the cache of "points" (store_points), NULL = none */
-	int next_runs;		/* "nextRuns": that many fire times from nextRun on; 0 = left out */
+	int id_null;            /* a deleted job: "id": null */
+	int status;             /* the status shown (3 while the daily limit holds) */
+	const char *user_agent; /* shown when the job has none of its own */
+	struct points *points;  /* the cache of "points" (store_points), NULL = none */
+	int next_runs;          /* "nextRuns": that many fire times from nextRun on; 0 = left out */
 };
 
 /* The zone J runs in: its own, else its account's, else UTC. */
@@ -310,7 +310,7 @@ int64_t job_next_run(const struct job *j, const struct tz *zone, int64_t now);
 /* The same, remembered in P (NULL: computed) for a job loaded from the
  * store: it stays the same until it comes or the record changes. */
 int64_t job_next_run_cached(const struct job *j, const struct tz *zone, int64_t now,
-	struct points *p);
+    struct points *p);
 
 /* J's Job object. With a cache in V and a job loaded from the store, the
  * fields of its record are written as remembered for that record, and

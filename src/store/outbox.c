@@ -11,7 +11,12 @@
 #include "store/record.h"
 #include "store/store.h"
 
-enum { N_ACCOUNT = 1, N_JOB, N_ATTEMPTS, N_DUE, N_URL, N_BODY };
+enum { N_ACCOUNT = 1,
+	N_JOB,
+	N_ATTEMPTS,
+	N_DUE,
+	N_URL,
+	N_BODY };
 
 void
 outbox_put(struct store_txn *t, struct outbox_notice *n)

@@ -16,10 +16,10 @@ struct store_txn;
 
 struct outbox_notice {
 	uint64_t id;
-	uint64_t account;	/* whose secret signs it */
+	uint64_t account; /* whose secret signs it */
 	uint64_t job;
-	int attempts;		/* attempts made so far */
-	int64_t due;		/* Unix seconds: when the next attempt is due */
+	int attempts; /* attempts made so far */
+	int64_t due;  /* Unix seconds: when the next attempt is due */
 	char *url;
 	char *body;
 };
@@ -32,7 +32,7 @@ void outbox_del(struct store_txn *, uint64_t id);
 /* Every stored notice, in id order, into *OUT (*N of them; free each with
  * outbox_notice_free, then the array). Unreadable records are logged and
  * skipped. Returns STORE_OK or the transaction's error. */
-int  outbox_list(struct store_txn *, struct outbox_notice **out, size_t *n);
+int outbox_list(struct store_txn *, struct outbox_notice **out, size_t *n);
 void outbox_notice_free(struct outbox_notice *n);
 
 #endif

@@ -11,9 +11,9 @@
 #include "store/points.h"
 #include "util/buf.h"
 
-#define POINTS_SLOTS	4096	/* by (expression, zone, day) */
-#define POINTS_JOBS	65536	/* by job id: a page of 1,000 consecutive ids never collides */
-#define POINTS_TEXTS	16384	/* Job objects' texts, about 1 KB each: at most 16 MB */
+#define POINTS_SLOTS 4096  /* by (expression, zone, day) */
+#define POINTS_JOBS 65536  /* by job id: a page of 1,000 consecutive ids never collides */
+#define POINTS_TEXTS 16384 /* Job objects' texts, about 1 KB each: at most 16 MB */
 
 struct points {
 	struct {
@@ -23,11 +23,11 @@ struct points {
 		int64_t points;
 	} slot[POINTS_SLOTS];
 	struct {
-		uint64_t id;		/* 0 = empty */
-		uint64_t digest;	/* of the schedule, the window and the zone */
+		uint64_t id;     /* 0 = empty */
+		uint64_t digest; /* of the schedule, the window and the zone */
 		int64_t day;
 		int64_t points;
-		uint64_t next_digest;	/* 0 = none remembered */
+		uint64_t next_digest; /* 0 = none remembered */
 		int64_t next_from, next_at;
 	} job[POINTS_JOBS];
 	struct {
@@ -37,7 +37,7 @@ struct points {
 		size_t len;
 	} text[POINTS_TEXTS];
 	struct {
-		uint64_t id;		/* 0 = empty */
+		uint64_t id; /* 0 = empty */
 		uint64_t digest;
 		size_t len;
 		unsigned char data[POINTS_FIELDS_MAX];
@@ -220,7 +220,7 @@ points_next_put(struct points *p, uint64_t id, uint64_t digest, int64_t now, int
 		return;
 	if (p->job[i].id != id) {
 		p->job[i].id = id;
-		p->job[i].digest = 0;	/* no points remembered */
+		p->job[i].digest = 0; /* no points remembered */
 	}
 	p->job[i].next_digest = digest;
 	p->job[i].next_from = now;

@@ -34,11 +34,11 @@ int64_t points_day(const struct tz *zone, int64_t now);
  * pace of the first 1440. 0 for an expression that does not parse or
  * never fires that day. */
 int64_t points_walk(const char *expression, const struct tz *zone, const struct cron_window *w,
-	int64_t now);
+    int64_t now);
 
 /* The same for job ID, through the caches of P (NULL: walked). */
 int64_t points_job(struct points *p, uint64_t id, const char *expression, const struct tz *zone,
-	const struct cron_window *w, int64_t now);
+    const struct cron_window *w, int64_t now);
 
 /*
  * Two more things a read derives from a job's record, kept in the same
@@ -51,22 +51,22 @@ int64_t points_job(struct points *p, uint64_t id, const char *expression, const 
 
 /* 1 with *NEXT when job ID's next fire after NOW, computed for DIGEST
  * at an instant not after NOW, is still ahead (or was none); else 0. */
-int  points_next_get(struct points *p, uint64_t id, uint64_t digest, int64_t now,
-	int64_t *next);
+int points_next_get(struct points *p, uint64_t id, uint64_t digest, int64_t now,
+    int64_t *next);
 /* Remembers NEXT (0 = none) as job ID's next fire after NOW for DIGEST. */
 void points_next_put(struct points *p, uint64_t id, uint64_t digest, int64_t now, int64_t next);
 /* The text remembered for job ID and DIGEST (with *LEN), or NULL. */
 const char *points_text_get(struct points *p, uint64_t id, uint64_t digest, size_t *len);
 /* Remembers LEN bytes of TEXT (copied) for job ID and DIGEST. */
 void points_text_put(struct points *p, uint64_t id, uint64_t digest, const char *text,
-	size_t len);
+    size_t len);
 /* LEN bytes (at most POINTS_FIELDS_MAX) remembered for job ID and DIGEST:
  * the fields of its record a read needs (job.c), so that a record seen
  * before is not decoded again. The get returns 1 with OUT filled, or 0. */
-#define POINTS_FIELDS_MAX	160
-int  points_fields_get(struct points *p, uint64_t id, uint64_t digest, void *out, size_t len);
+#define POINTS_FIELDS_MAX 160
+int points_fields_get(struct points *p, uint64_t id, uint64_t digest, void *out, size_t len);
 void points_fields_put(struct points *p, uint64_t id, uint64_t digest, const void *data,
-	size_t len);
+    size_t len);
 /* A digest of LEN bytes of DATA, continuing H (0 to start). */
 uint64_t points_digest(uint64_t h, const void *data, size_t len);
 

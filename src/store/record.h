@@ -16,13 +16,15 @@
 
 #define RECORD_VERSION 1
 
-enum record_kind { RECORD_UINT = 0, RECORD_SINT = 1, RECORD_BYTES = 2 };
+enum record_kind { RECORD_UINT = 0,
+	RECORD_SINT = 1,
+	RECORD_BYTES = 2 };
 
 struct record_val {
 	enum record_kind kind;
 	uint64_t u;
 	int64_t i;
-	const char *p;		/* RECORD_BYTES: not terminated */
+	const char *p; /* RECORD_BYTES: not terminated */
 	size_t len;
 };
 
@@ -31,25 +33,25 @@ struct record_reader {
 	const uint8_t *end;
 };
 
-void record_begin(struct buf *b);                       /* resets B, writes the version */
+void record_begin(struct buf *b); /* resets B, writes the version */
 void record_uint(struct buf *b, uint8_t tag, uint64_t v);
 void record_sint(struct buf *b, uint8_t tag, int64_t v);
 void record_bytes(struct buf *b, uint8_t tag, const void *p, size_t len);
-void record_str(struct buf *b, uint8_t tag, const char *s);   /* NULL is written as absent */
+void record_str(struct buf *b, uint8_t tag, const char *s); /* NULL is written as absent */
 
 /* Starts reading DATA. Returns 0, or -1 when the version is unknown. */
-int  record_open(struct record_reader *r, const void *data, size_t len);
+int record_open(struct record_reader *r, const void *data, size_t len);
 /* The next field. Returns 1 with TAG and V set, 0 at the end, -1 when the
  * record is corrupt (truncated or an unknown kind). */
-int  record_next(struct record_reader *r, uint8_t *tag, struct record_val *v);
+int record_next(struct record_reader *r, uint8_t *tag, struct record_val *v);
 
 /* A copy of a RECORD_BYTES value as a terminated string. */
 char *record_strdup(const struct record_val *v);
 /* Replaces the string *FIELD (freed) with a copy of V. */
-void  record_set_str(char **field, const struct record_val *v);
+void record_set_str(char **field, const struct record_val *v);
 
 /* Big-endian 64-bit keys, so that LMDB's byte order is numeric order. */
-void     record_key_u64(uint8_t out[8], uint64_t v);
+void record_key_u64(uint8_t out[8], uint64_t v);
 uint64_t record_get_u64(const void *p);
 
 #endif

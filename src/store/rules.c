@@ -163,8 +163,7 @@ rules_http_payload_rest(yajl_val tree, char *why, size_t whylen)
 	int rc = 0;
 
 	/* (a method that is not a string is not a method: "") */
-	if (method && rules_method(YAJL_IS_STRING(method) ? YAJL_GET_STRING(method) : "",
-	    &canonical, reason, sizeof(reason)) == -1) {
+	if (method && rules_method(YAJL_IS_STRING(method) ? YAJL_GET_STRING(method) : "", &canonical, reason, sizeof(reason)) == -1) {
 		snprintf(why, whylen, "method %s", reason);
 		return -1;
 	}

@@ -25,11 +25,11 @@ struct store {
 	 * read as empty */
 	int absent[DB_COUNT];
 	int readonly;
-	struct points *points;	/* the Job objects' "points", remembered */
+	struct points *points; /* the Job objects' "points", remembered */
 	/* held by a batch from its beginning to its end (and by
 	 * store_batch_hold): a map resize waits for it */
 	pthread_mutex_t batch_lock;
-	atomic_int resize_wanted;	/* a batch met MDB_MAP_RESIZED */
+	atomic_int resize_wanted; /* a batch met MDB_MAP_RESIZED */
 };
 
 /* The batch open on this thread (the writer's; see store.h): its root
@@ -44,21 +44,21 @@ static const struct {
 	const char *name;
 	unsigned int flags;
 } store_dbs[DB_COUNT] = {
-	[DB_META]	= { "meta", 0 },
-	[DB_ACCOUNTS]	= { "accounts", 0 },
-	[DB_TOKENS]	= { "tokens", 0 },
-	[DB_JOBS]	= { "jobs", 0 },
-	[DB_JOBSTATE]	= { "jobstate", 0 },
+	[DB_META] = { "meta", 0 },
+	[DB_ACCOUNTS] = { "accounts", 0 },
+	[DB_TOKENS] = { "tokens", 0 },
+	[DB_JOBS] = { "jobs", 0 },
+	[DB_JOBSTATE] = { "jobstate", 0 },
 	[DB_JOBS_BY_ACCOUNT] = { "jobs_by_account", 0 },
 	[DB_JOBS_BY_GROUP] = { "jobs_by_group", 0 },
-	[DB_TASKS]	= { "tasks", 0 },
-	[DB_GROUPS]	= { "groups", 0 },
+	[DB_TASKS] = { "tasks", 0 },
+	[DB_GROUPS] = { "groups", 0 },
 	[DB_GROUPS_BY_ACCOUNT] = { "groups_by_account", 0 },
-	[DB_LOGS]	= { "logs", 0 },
-	[DB_FAILURES]	= { "failures", 0 },
-	[DB_NOTICES]	= { "notices", 0 },
-	[DB_KEYS]	= { "keys", 0 },
-	[DB_HISTORY]	= { "history", 0 },
+	[DB_LOGS] = { "logs", 0 },
+	[DB_FAILURES] = { "failures", 0 },
+	[DB_NOTICES] = { "notices", 0 },
+	[DB_KEYS] = { "keys", 0 },
+	[DB_HISTORY] = { "history", 0 },
 	[DB_HISTORY_BY_JOB] = { "history_by_job", 0 },
 };
 
@@ -494,8 +494,7 @@ store_iter_check(struct store_txn *t, struct store_iter *it, int rc)
 		store_stick(t, store_status(rc, "cursor", DB_COUNT));
 		return t->err;
 	}
-	if (it->plen && (it->key.mv_size < it->plen ||
-	    memcmp(it->key.mv_data, it->prefix, it->plen) != 0))
+	if (it->plen && (it->key.mv_size < it->plen || memcmp(it->key.mv_data, it->prefix, it->plen) != 0))
 		return 0;
 	return 1;
 }
@@ -510,7 +509,7 @@ store_iter_seek(struct store_txn *t, struct store_iter *it, const void *from, si
 	it->key.mv_size = flen;
 	it->key.mv_data = (void *)from;
 	it->seek_rc = mdb_cursor_get(it->cur, &it->key, &it->val, MDB_SET_RANGE);
-	it->started = 2;	/* the next store_iter_next returns this entry */
+	it->started = 2; /* the next store_iter_next returns this entry */
 	return STORE_OK;
 }
 
@@ -550,7 +549,7 @@ store_iter_seek_before(struct store_txn *t, struct store_iter *it, const void *f
 	it->key.mv_size = flen;
 	it->key.mv_data = (void *)from;
 	it->seek_rc = mdb_cursor_get(it->cur, &it->key, &it->val, MDB_SET_RANGE);
-	it->started = 3;	/* the next store_iter_prev steps back from here */
+	it->started = 3; /* the next store_iter_prev steps back from here */
 	return STORE_OK;
 }
 

@@ -21,31 +21,31 @@
 #define STORE_SCHEMA 1
 
 enum store_db {
-	DB_META,		/* "schema", counters "next.<kind>" */
-	DB_ACCOUNTS,		/* u64 account id -> account record */
-	DB_TOKENS,		/* SHA-256 token digest -> u64 account id (|| u64 key id) */
-	DB_JOBS,		/* u64 job id -> job record (with its tasks) */
-	DB_JOBSTATE,		/* u64 job id -> job state record */
-	DB_JOBS_BY_ACCOUNT,	/* u64 account || u64 job -> "" */
-	DB_JOBS_BY_GROUP,	/* u64 group || u64 job -> "" */
-	DB_TASKS,		/* u64 task id -> u64 job id */
-	DB_GROUPS,		/* u64 group id -> group record */
-	DB_GROUPS_BY_ACCOUNT,	/* u64 account || u64 group -> "" */
-	DB_LOGS,		/* u64 job || u64 log id -> log record */
-	DB_FAILURES,		/* u64 account || u64 log id -> u64 job (failed logs) */
-	DB_NOTICES,		/* u64 notice id -> webhook notice not delivered yet (outbox) */
-	DB_KEYS,		/* u64 account || u64 key id -> key record (apikey.h) */
-	DB_HISTORY,		/* u64 account || u64 event id -> event record (history.h);
+	DB_META,              /* "schema", counters "next.<kind>" */
+	DB_ACCOUNTS,          /* u64 account id -> account record */
+	DB_TOKENS,            /* SHA-256 token digest -> u64 account id (|| u64 key id) */
+	DB_JOBS,              /* u64 job id -> job record (with its tasks) */
+	DB_JOBSTATE,          /* u64 job id -> job state record */
+	DB_JOBS_BY_ACCOUNT,   /* u64 account || u64 job -> "" */
+	DB_JOBS_BY_GROUP,     /* u64 group || u64 job -> "" */
+	DB_TASKS,             /* u64 task id -> u64 job id */
+	DB_GROUPS,            /* u64 group id -> group record */
+	DB_GROUPS_BY_ACCOUNT, /* u64 account || u64 group -> "" */
+	DB_LOGS,              /* u64 job || u64 log id -> log record */
+	DB_FAILURES,          /* u64 account || u64 log id -> u64 job (failed logs) */
+	DB_NOTICES,           /* u64 notice id -> webhook notice not delivered yet (outbox) */
+	DB_KEYS,              /* u64 account || u64 key id -> key record (apikey.h) */
+	DB_HISTORY,           /* u64 account || u64 event id -> event record (history.h);
 				 * u64 account || 0 -> u64 count of its events */
-	DB_HISTORY_BY_JOB,	/* u64 job || u64 event id -> u64 account */
+	DB_HISTORY_BY_JOB,    /* u64 job || u64 event id -> u64 account */
 	DB_COUNT
 };
 
 enum store_status {
 	STORE_OK = 0,
-	STORE_NOTFOUND = 1,	/* not an error: nothing under that key */
-	STORE_FULL = -2,	/* MDB_MAP_FULL, ENOSPC, EDQUOT */
-	STORE_FAILED = -3,	/* anything else; logged */
+	STORE_NOTFOUND = 1, /* not an error: nothing under that key */
+	STORE_FULL = -2,    /* MDB_MAP_FULL, ENOSPC, EDQUOT */
+	STORE_FAILED = -3,  /* anything else; logged */
 };
 
 struct store;
@@ -54,8 +54,8 @@ struct store_txn {
 	struct store *store;
 	MDB_txn *txn;
 	int write;
-	int err;		/* the first error, STORE_FULL or STORE_FAILED */
-	MDB_txn *outer;		/* inside a batch: the txn this one is a child of */
+	int err;        /* the first error, STORE_FULL or STORE_FAILED */
+	MDB_txn *outer; /* inside a batch: the txn this one is a child of */
 };
 
 struct store_iter {
@@ -66,15 +66,15 @@ struct store_iter {
 	size_t plen;
 	int started;
 	int seek_rc;
-	int empty;	/* a database absent from a read-only store: no entries */
+	int empty; /* a database absent from a read-only store: no entries */
 };
 
 /* Opens (creating DIR with mode 0700 and the databases if needed) the
  * environment in DIR with a map of MAP_SIZE bytes. READONLY opens without
  * creating anything. Returns 0, or -1 with a message in ERR (e.g. a schema
  * newer than this build). */
-int  store_open(const char *dir, int64_t map_size, int readonly, struct store **out,
-	char *err, size_t errlen);
+int store_open(const char *dir, int64_t map_size, int readonly, struct store **out,
+    char *err, size_t errlen);
 void store_close(struct store *);
 MDB_env *store_env(struct store *);
 /* The cache of the Job objects' "points" (points.h), owned by the store.
@@ -83,10 +83,10 @@ MDB_env *store_env(struct store *);
 struct points *store_points(struct store *);
 
 /* Begins a transaction. Returns STORE_OK or STORE_FAILED. */
-int  store_begin(struct store *, int write, struct store_txn *txn);
+int store_begin(struct store *, int write, struct store_txn *txn);
 /* Commits a write transaction (synced), or ends a read one. Returns
  * STORE_OK, or the sticky error / the commit's error, after aborting. */
-int  store_commit(struct store_txn *txn);
+int store_commit(struct store_txn *txn);
 void store_abort(struct store_txn *txn);
 
 /*
@@ -103,8 +103,8 @@ void store_abort(struct store_txn *txn);
  * store_batch_begin returns STORE_OK or an error (no batch is open then).
  * store_batch_commit returns STORE_OK or the commit's error (nothing of
  * the batch is written then). Both end the batch. */
-int  store_batch_begin(struct store *);
-int  store_batch_commit(struct store *);
+int store_batch_begin(struct store *);
+int store_batch_commit(struct store *);
 void store_batch_abort(struct store *);
 /* Waits for the batch in progress to end and keeps the next from
  * beginning, until store_batch_release (a batch also holds this lock:
@@ -114,14 +114,14 @@ void store_batch_release(struct store *);
 
 /* Reads KEY. Returns STORE_OK with VAL pointing into the map (valid until
  * the transaction ends), STORE_NOTFOUND, or an error (also made sticky). */
-int  store_get(struct store_txn *, enum store_db, const void *key, size_t klen, MDB_val *val);
+int store_get(struct store_txn *, enum store_db, const void *key, size_t klen, MDB_val *val);
 /* Writes or deletes; on failure the error becomes sticky. store_del of a
  * missing key is not an error. NOOVERWRITE: an existing key is an error
  * (STORE_FAILED, logged as a broken index). */
 void store_put(struct store_txn *, enum store_db, const void *key, size_t klen,
-	const void *val, size_t vlen);
+    const void *val, size_t vlen);
 void store_put_new(struct store_txn *, enum store_db, const void *key, size_t klen,
-	const void *val, size_t vlen);
+    const void *val, size_t vlen);
 void store_del(struct store_txn *, enum store_db, const void *key, size_t klen);
 
 /* Returns the next id of counter NAME (1, 2, ...), or 0 after an error. */
@@ -137,19 +137,19 @@ uint64_t store_count(struct store_txn *, enum store_db);
 /* Walks the keys of DB that start with PREFIX (PLEN may be 0 for all).
  * store_iter_next returns 1 with it->key/it->val set, 0 at the end, or an
  * error (sticky). Close before the transaction ends. */
-int  store_iter_open(struct store_txn *, enum store_db, const void *prefix, size_t plen,
-	struct store_iter *it);
-int  store_iter_next(struct store_txn *, struct store_iter *it);
+int store_iter_open(struct store_txn *, enum store_db, const void *prefix, size_t plen,
+    struct store_iter *it);
+int store_iter_next(struct store_txn *, struct store_iter *it);
 /* Positions the iterator so that the next store_iter_next returns the
  * first key >= FROM (within the prefix). Returns STORE_OK or an error. */
-int  store_iter_seek(struct store_txn *, struct store_iter *it, const void *from, size_t flen);
+int store_iter_seek(struct store_txn *, struct store_iter *it, const void *from, size_t flen);
 void store_iter_close(struct store_iter *it);
 /* Positions the iterator so that store_iter_prev returns the last key
  * below FROM within the prefix, then the ones before it. Returns
  * STORE_OK or an error. */
-int  store_iter_seek_before(struct store_txn *, struct store_iter *it, const void *from, size_t flen);
+int store_iter_seek_before(struct store_txn *, struct store_iter *it, const void *from, size_t flen);
 /* Like store_iter_next, walking backwards (after store_iter_seek_before). */
-int  store_iter_prev(struct store_txn *, struct store_iter *it);
+int store_iter_prev(struct store_txn *, struct store_iter *it);
 /* Deletes the entry the iterator is on; the next store_iter_next returns
  * the entry after it. Errors are sticky. */
 void store_iter_del(struct store_txn *, struct store_iter *it);
@@ -165,7 +165,7 @@ void store_release_pages(const void *lo, const void *hi);
 
 /* A hot, compacted copy of the environment into the directory DEST
  * (created if missing, must be empty). Returns 0 or -1 with ERR set. */
-int  store_backup(struct store *, const char *dest, char *err, size_t errlen);
+int store_backup(struct store *, const char *dest, char *err, size_t errlen);
 
 /* The name of a database, for messages. */
 const char *store_db_name(enum store_db);

@@ -29,16 +29,16 @@ struct writer {
 	pthread_t thread;
 	int started;
 
-	pthread_mutex_t lock;		/* the queues, busy, stop, the figures */
-	pthread_cond_t wake;		/* the thread: items, or stop */
-	pthread_cond_t moved;		/* writer_drain: a batch ended */
-	struct writer_queue pending;	/* submitted, not yet in a batch */
-	struct writer_queue done;	/* written (or failed), not yet done */
-	size_t busy;			/* items in the batch in progress */
+	pthread_mutex_t lock;        /* the queues, busy, stop, the figures */
+	pthread_cond_t wake;         /* the thread: items, or stop */
+	pthread_cond_t moved;        /* writer_drain: a batch ended */
+	struct writer_queue pending; /* submitted, not yet in a batch */
+	struct writer_queue done;    /* written (or failed), not yet done */
+	size_t busy;                 /* items in the batch in progress */
 	int stop;
 	unsigned long long batches, items;
 
-	int pipe[2];			/* the thread -> the loop: done has items */
+	int pipe[2]; /* the thread -> the loop: done has items */
 	struct event *ev;
 };
 

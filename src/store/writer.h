@@ -36,7 +36,7 @@ struct writer_ops {
  * BATCH_MAX in a batch. Returns NULL (logged) when no thread can be
  * started. */
 struct writer *writer_new(struct store *store, struct event_base *base,
-	const struct writer_ops *ops, size_t batch_max);
+    const struct writer_ops *ops, size_t batch_max);
 /* Stops the thread after the items submitted are done (writer_drain).
  * NULL is fine. */
 void writer_free(struct writer *);

@@ -11,19 +11,22 @@
 #include <stddef.h>
 
 struct buf {
-	char   *data;
-	size_t  len;
-	size_t  cap;
+	char *data;
+	size_t len;
+	size_t cap;
 };
 
-#define BUF_INIT { NULL, 0, 0 }
+#define BUF_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 
-void  buf_add(struct buf *, const void *data, size_t len);
-void  buf_addstr(struct buf *, const char *s);
-void  buf_addch(struct buf *, char c);
-void  buf_printf(struct buf *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void  buf_reset(struct buf *);           /* len = 0, keeps the memory */
-void  buf_free(struct buf *);
+void buf_add(struct buf *, const void *data, size_t len);
+void buf_addstr(struct buf *, const char *s);
+void buf_addch(struct buf *, char c);
+void buf_printf(struct buf *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_reset(struct buf *); /* len = 0, keeps the memory */
+void buf_free(struct buf *);
 /* Returns the data as a terminated string ("" when empty); still owned by
  * the buffer. */
 const char *buf_str(struct buf *);

@@ -12,7 +12,7 @@
 #include "util/buf.h"
 #include "util/cidr.h"
 
-static const uint8_t v4mapped_prefix[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff };
+static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 int
 cidr_addr_is_v4(const struct cidr_addr *a)

@@ -10,12 +10,12 @@
 
 struct slot {
 	uint64_t id;
-	void *value;		/* NULL = empty */
+	void *value; /* NULL = empty */
 };
 
 struct idmap {
 	struct slot *slots;
-	size_t cap;		/* a power of two */
+	size_t cap; /* a power of two */
 	size_t count;
 };
 

@@ -13,13 +13,13 @@
 
 struct idmap;
 
-struct idmap *idmap_new(void);		/* never NULL */
-void  idmap_free(struct idmap *);	/* the values are the caller's */
-void *idmap_get(const struct idmap *, uint64_t id);	/* NULL when absent */
-void  idmap_put(struct idmap *, uint64_t id, void *value);	/* adds or replaces; VALUE != NULL */
-void *idmap_del(struct idmap *, uint64_t id);	/* returns the value removed, or NULL */
+struct idmap *idmap_new(void);                            /* never NULL */
+void idmap_free(struct idmap *);                          /* the values are the caller's */
+void *idmap_get(const struct idmap *, uint64_t id);       /* NULL when absent */
+void idmap_put(struct idmap *, uint64_t id, void *value); /* adds or replaces; VALUE != NULL */
+void *idmap_del(struct idmap *, uint64_t id);             /* returns the value removed, or NULL */
 size_t idmap_count(const struct idmap *);
 /* Calls FN for every entry; FN must not change the map. */
-void  idmap_each(const struct idmap *, void (*fn)(uint64_t id, void *value, void *arg), void *arg);
+void idmap_each(const struct idmap *, void (*fn)(uint64_t id, void *value, void *arg), void *arg);
 
 #endif

@@ -18,13 +18,13 @@
 yajl_gen json_gen_new(void);
 
 void json_key(yajl_gen, const char *key);
-void json_str(yajl_gen, const char *s);              /* NULL -> null */
+void json_str(yajl_gen, const char *s); /* NULL -> null */
 void json_strn(yajl_gen, const char *s, size_t len);
 void json_int(yajl_gen, int64_t v);
 /* V in decimal, as json_int writes it, into OUT (at least 21 bytes, not
  * terminated): its length. */
 size_t json_int_text(char *out, int64_t v);
-void json_double(yajl_gen, double v);                /* 3 decimals, for seconds */
+void json_double(yajl_gen, double v); /* 3 decimals, for seconds */
 void json_bool(yajl_gen, int v);
 void json_null(yajl_gen);
 

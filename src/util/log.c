@@ -239,7 +239,7 @@ log_escape(char *dst, size_t dstlen, const char *src, size_t len)
 		int plain = c >= 0x20 && c < 0x7f && c != '\\' && c != '"';
 		size_t need = plain ? 1 : 4;
 
-		if (o + need + 4 > dstlen) {	/* room for "..." and NUL */
+		if (o + need + 4 > dstlen) { /* room for "..." and NUL */
 			if (o + 4 <= dstlen) {
 				memcpy(dst + o, "...", 3);
 				o += 3;

@@ -14,7 +14,7 @@
  * NAME. VERBOSE 0 logs warnings and info, 1 adds debug, 2 adds libevent's
  * and curl's chatter. Safe to call again (e.g. from webcronctl). */
 void log_init(const char *name, int foreground, int verbose);
-int  log_verbosity(void);
+int log_verbosity(void);
 /* The daemon is up: from now on, without -d, messages go to syslog only
  * (before, warnings and fatal errors also go to stderr). */
 void log_started(void);
@@ -22,7 +22,7 @@ void log_started(void);
  * at exit; warnings are never buffered). */
 void log_flush(void);
 
-void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* appends strerror(errno) */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* appends strerror(errno) */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* log_info of a line the caller made (LEN bytes of MSG, no newline): the

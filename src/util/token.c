@@ -42,7 +42,7 @@ token_generate(char out[TOKEN_LEN + 1])
  * what the token opens is still looked up in the store at each request
  * (a rotated token stops working at once). Slots by a hash of the token,
  * the last one seen in a slot wins. */
-#define TOKEN_MEMO	64
+#define TOKEN_MEMO 64
 struct token_memo {
 	char token[TOKEN_LEN];
 	uint8_t digest[TOKEN_DIGEST];

@@ -28,7 +28,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A small xorshift: chunk sizes from the input's seed, the same each run. */
-static uint32_t next_size(uint32_t *state)
+static uint32_t
+next_size(uint32_t *state)
 {
 	uint32_t x = *state;
 
@@ -51,7 +52,8 @@ static uint32_t next_size(uint32_t *state)
 }
 
 /* Bytes FROM to TO of the output offered over and over, to WANT. */
-static void add_range(struct buf *want, const uint8_t *out, size_t len, uint64_t from, uint64_t to)
+static void
+add_range(struct buf *want, const uint8_t *out, size_t len, uint64_t from, uint64_t to)
 {
 	while (from < to) {
 		size_t at = (size_t)(from % len), n = len - at;
@@ -63,7 +65,8 @@ static void add_range(struct buf *want, const uint8_t *out, size_t len, uint64_t
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct output *c;
 	struct buf got = BUF_INIT, want = BUF_INIT;
@@ -81,12 +84,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = size - 2;
 	total = (uint64_t)len * repeat;
 
-	c = malloc(sizeof *c);		/* on the heap, so that overruns are caught */
+	c = malloc(sizeof *c); /* on the heap, so that overruns are caught */
 	if (c == NULL)
 		return 0;
 	output_init(c);
 	for (r = 0; r < repeat; r++) {
-		for (off = 0; off < len; ) {
+		for (off = 0; off < len;) {
 			size_t n = next_size(&state);
 
 			if (n > len - off)

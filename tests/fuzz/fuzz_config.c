@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NAME "fuzz.conf"
 
-static void check_config(const struct config *cfg)
+static void
+check_config(const struct config *cfg)
 {
 	size_t i;
 
@@ -43,7 +44,8 @@ static void check_config(const struct config *cfg)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config cfg;
 	char err[512];

@@ -18,7 +18,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check_error(const struct cron_error *err)
+static void
+check_error(const struct cron_error *err)
 {
 	if (memchr(err->field, '\0', sizeof err->field) == NULL ||
 	    memchr(err->message, '\0', sizeof err->message) == NULL || err->field[0] == '\0')
@@ -28,7 +29,8 @@ static void check_error(const struct cron_error *err)
 			abort();
 }
 
-static void fire_times(const struct cron *a, const struct cron *b, const struct tz *zone)
+static void
+fire_times(const struct cron *a, const struct cron *b, const struct tz *zone)
 {
 	int64_t t = 1700000000;
 
@@ -44,7 +46,8 @@ static void fire_times(const struct cron *a, const struct cron *b, const struct 
 	}
 }
 
-static void from_fields(const char *text)
+static void
+from_fields(const char *text)
 {
 	char copy[CRON_TEXT_MAX + 2], out[CRON_FORMAT_MAX];
 	const char *f[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
@@ -59,7 +62,7 @@ static void from_fields(const char *text)
 		char *bar = strchr(s, '|');
 		if (bar)
 			*bar = '\0';
-		f[k] = *s == '~' ? NULL : s;       /* '~' stands for an absent field */
+		f[k] = *s == '~' ? NULL : s; /* '~' stands for an absent field */
 		s = bar ? bar + 1 : NULL;
 	}
 	if (cron_from_fields(f[0], f[1], f[2], f[3], f[4], f[5], out, sizeof out, &err) != 0) {
@@ -76,7 +79,8 @@ static void from_fields(const char *text)
 	cron_free(c);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct tz *ny;
 	char text[CRON_TEXT_MAX + 2];
@@ -88,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ny == NULL)
 		ny = tz_get("America/New_York");
 	if (size > CRON_TEXT_MAX + 1)
-		size = CRON_TEXT_MAX + 1;          /* one byte over the limit is worth trying */
+		size = CRON_TEXT_MAX + 1; /* one byte over the limit is worth trying */
 	memcpy(text, data, size);
 	text[size] = '\0';
 

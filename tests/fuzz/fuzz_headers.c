@@ -24,16 +24,26 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const forbidden[] = {
-	"Host", "Content-Length", "Transfer-Encoding", "Connection", "TE", "Upgrade",
-	"Trailer", "Proxy-Authorization", "X-Webcron-Job", "X-Webcron-Scheduled-Time",
-	"X-Webcron-Execution", "X-Webcron-Signature",
+	"Host",
+	"Content-Length",
+	"Transfer-Encoding",
+	"Connection",
+	"TE",
+	"Upgrade",
+	"Trailer",
+	"Proxy-Authorization",
+	"X-Webcron-Job",
+	"X-Webcron-Scheduled-Time",
+	"X-Webcron-Execution",
+	"X-Webcron-Signature",
 };
 
 static const char token_chars[] =
-	"!#$%&'*+-.^_`|~0123456789"
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    "!#$%&'*+-.^_`|~0123456789"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-static void check_line(const char *line, size_t len)
+static void
+check_line(const char *line, size_t len)
 {
 	const char *colon = memchr(line, ':', len);
 	size_t nlen, vlen, i;
@@ -56,27 +66,27 @@ static void check_line(const char *line, size_t len)
 	for (i = 0; i < vlen; i++)
 		if (value[i] == '\r' || value[i] == '\n' || value[i] == '\0')
 			abort();
-	if (vlen > 0 && (value[0] == ' ' || value[0] == '\t' ||
-	    value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
+	if (vlen > 0 && (value[0] == ' ' || value[0] == '\t' || value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
 		abort();
 }
 
-static void check_result(struct buf *out)
+static void
+check_result(struct buf *out)
 {
 	struct buf again = BUF_INIT;
 	const char *p, *end;
 	char why[256];
 
 	if (out->len == 0)
-		return;		/* only blank lines */
+		return; /* only blank lines */
 	if (out->len > HEADERS_MAX || out->data[out->len] != '\0')
 		abort();
-	for (p = out->data, end = out->data + out->len; p < end; ) {
+	for (p = out->data, end = out->data + out->len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
 		check_line(p, (size_t)((nl ? nl : end) - p));
 		if (nl && nl + 1 == end)
-			abort();	/* no trailing newline, no empty line */
+			abort(); /* no trailing newline, no empty line */
 		p = nl ? nl + 1 : end;
 	}
 	why[0] = '\0';
@@ -87,7 +97,8 @@ static void check_result(struct buf *out)
 	buf_free(&again);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct buf out = BUF_INIT;
 	char why[256];

@@ -36,14 +36,16 @@ static const char *const content_types[] = {
 	"application/merge-patch+json",
 };
 
-static void check_text(const char *s)
+static void
+check_text(const char *s)
 {
 	if (s == NULL || !json_utf8_valid(s, strlen(s)))
 		abort();
 }
 
 /* A folded name: 1-PARAMS_NAME_MAX bytes of [a-z0-9.-] that fold to themselves. */
-static void check_name(const char *name)
+static void
+check_name(const char *name)
 {
 	char again[PARAMS_NAME_MAX + 1];
 	size_t len = strlen(name);
@@ -56,7 +58,8 @@ static void check_name(const char *name)
 		abort();
 }
 
-static void check_json_text(const char *json)
+static void
+check_json_text(const char *json)
 {
 	yajl_val tree;
 
@@ -67,7 +70,8 @@ static void check_json_text(const char *json)
 	yajl_tree_free(tree);
 }
 
-static void check_param(const struct params *ps, const struct param *p)
+static void
+check_param(const struct params *ps, const struct param *p)
 {
 	char **items;
 	size_t n, i;
@@ -76,7 +80,7 @@ static void check_param(const struct params *ps, const struct param *p)
 	if (p->given == NULL || strlen(p->given) > PARAMS_NAME_MAX)
 		abort();
 	if (params_get(ps, p->name) != p)
-		abort();		/* a name twice, or params_get misses it */
+		abort(); /* a name twice, or params_get misses it */
 	switch (p->kind) {
 	case PARAM_STR:
 		check_text(p->str);
@@ -140,7 +144,8 @@ static void check_param(const struct params *ps, const struct param *p)
 	params_list_free(items, n);
 }
 
-static void check_fold(const uint8_t *data, size_t size)
+static void
+check_fold(const uint8_t *data, size_t size)
 {
 	char out[PARAMS_NAME_MAX + 1], again[PARAMS_NAME_MAX + 1];
 	size_t len;
@@ -154,7 +159,8 @@ static void check_fold(const uint8_t *data, size_t size)
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct params ps;
 	struct params_error err;

@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define OFFSET_MIN (-89999)
 #define OFFSET_MAX 93599
 
-static void check_span(const struct tz *zone, int64_t t)
+static void
+check_span(const struct tz *zone, int64_t t)
 {
 	struct tz_span s, near;
 
@@ -46,13 +47,14 @@ static void check_span(const struct tz *zone, int64_t t)
 	}
 }
 
-static void check_local(const struct tz *zone, int64_t local)
+static void
+check_local(const struct tz *zone, int64_t local)
 {
 	int64_t out[2];
 	int n;
 
 	if (local > ((int64_t)1 << 61) || local < -((int64_t)1 << 61))
-		return;		/* clamped to 2^62 by tz_local_to_utc: not comparable */
+		return; /* clamped to 2^62 by tz_local_to_utc: not comparable */
 	n = tz_local_to_utc(zone, local, out);
 	if (n < 0 || n > 2)
 		abort();
@@ -61,10 +63,11 @@ static void check_local(const struct tz *zone, int64_t local)
 	if (n == 2 && (out[1] <= out[0] || out[1] + tz_offset_at(zone, out[1]) != local))
 		abort();
 	if (n == 0 && out[0] + tz_offset_at(zone, out[0]) <= local)
-		abort();	/* the first instant after a gap reads later */
+		abort(); /* the first instant after a gap reads later */
 }
 
-static int64_t be64(const uint8_t *p)
+static int64_t
+be64(const uint8_t *p)
 {
 	uint64_t v = 0;
 
@@ -73,12 +76,24 @@ static int64_t be64(const uint8_t *p)
 	return (int64_t)v;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const int64_t fixed[] = {
-		INT64_MIN, INT64_MIN + 1, -((int64_t)1 << 59), -2208988800, -1, 0,
-		1700000000, 2147483647, 2147483648, 7258118400 /* 2200 */,
-		7258118400 + 86400, (int64_t)1 << 59, INT64_MAX - 1, INT64_MAX,
+		INT64_MIN,
+		INT64_MIN + 1,
+		-((int64_t)1 << 59),
+		-2208988800,
+		-1,
+		0,
+		1700000000,
+		2147483647,
+		2147483648,
+		7258118400 /* 2200 */,
+		7258118400 + 86400,
+		(int64_t)1 << 59,
+		INT64_MAX - 1,
+		INT64_MAX,
 	};
 	struct tz *zone;
 	uint8_t *copy;
@@ -95,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(copy);
 		return 0;
 	}
-	free(copy);		/* the zone must not point into the file */
+	free(copy); /* the zone must not point into the file */
 	if (zone == NULL)
 		abort();
 	for (i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {

@@ -36,8 +36,8 @@
 #include "util/buf.h"
 #include "util/json.h"
 
-#define MAP	(16 * 1024 * 1024)
-#define NOW	1800000000LL
+#define MAP (16 * 1024 * 1024)
+#define NOW 1800000000LL
 
 struct fixture {
 	char tmp[64];
@@ -135,7 +135,7 @@ fill(struct account *a)
 		a->token_digest[i] = (uint8_t)(0xa0 + i);
 	a->has_token = 1;
 	a->jobs = 3;
-	a->exec_day = 1;	/* long ago: executionsToday shows 0 */
+	a->exec_day = 1; /* long ago: executionsToday shows 0 */
 	a->exec_today = 12;
 }
 
@@ -146,9 +146,9 @@ str_equal(const char *what, const char *a, const char *b)
 		fail_msg("%s: \"%s\" != \"%s\"", what, a ? a : "(null)", b ? b : "(null)");
 }
 
-#define EQ_STR(f)	str_equal(#f, a->f, b->f)
-#define EQ_INT(f)	assert_int_equal(a->f, b->f)
-#define SAME(f)		assert_int_equal(a.f, back.f)
+#define EQ_STR(f) str_equal(#f, a->f, b->f)
+#define EQ_INT(f) assert_int_equal(a->f, b->f)
+#define SAME(f) assert_int_equal(a.f, back.f)
 
 /* The fields an account keeps wherever it goes (not its id, updatedAt,
  * usage or token, which a caller compares as its case needs). */
@@ -435,11 +435,11 @@ test_record_unknown_and_absent(void **state)
 	uint8_t key[8];
 
 	record_begin(&r);
-	record_str(&r, 200, "from the future");	/* no such field */
+	record_str(&r, 200, "from the future"); /* no such field */
 	record_uint(&r, 201, 12345);
 	record_bytes(&r, 202, "\x01\x02", 2);
-	record_str(&r, 1, "named");			/* name */
-	record_bytes(&r, 11, "short", 5);		/* a token digest of the wrong size */
+	record_str(&r, 1, "named");       /* name */
+	record_bytes(&r, 11, "short", 5); /* a token digest of the wrong size */
 	record_key_u64(key, 77);
 	assert_int_equal(store_begin(fx->st[0], 1, &t), STORE_OK);
 	store_put(&t, DB_ACCOUNTS, key, sizeof(key), r.data, r.len);
@@ -531,7 +531,7 @@ test_transfer_roundtrip(void **state)
 
 	account_init(&a, &fx->cfg);
 	fill(&a);
-	a.jobs = 0;	/* the source store holds no jobs of it */
+	a.jobs = 0; /* the source store holds no jobs of it */
 	save(fx->st[0], &a, NOW + 1);
 
 	if ((mem = open_memstream(&text, &len)) == NULL)

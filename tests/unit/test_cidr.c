@@ -49,16 +49,34 @@ in(const char *list, const char *s)
 	return r;
 }
 
-#define IN(list, s)	do { if (!in(list, s)) fail_msg("%s should be in %s", s, list); } while (0)
-#define OUT(list, s)	do { if (in(list, s)) fail_msg("%s should not be in %s", s, list); } while (0)
+#define IN(list, s) \
+	do { \
+		if (!in(list, s)) \
+			fail_msg("%s should be in %s", s, list); \
+	} while (0)
+#define OUT(list, s) \
+	do { \
+		if (in(list, s)) \
+			fail_msg("%s should not be in %s", s, list); \
+	} while (0)
 
 static void
 test_parse_ipv4(void **state)
 {
-	static const uint8_t want[16] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff, 192,0,2,33 };
+	static const uint8_t want[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 33 };
 	static const char *bad[] = {
-		"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4/8", "01.2.3.4", "0x7f.0.0.1",
-		"1.2.3.4 ", " 1.2.3.4", "example.com", "1.2.3.-4", "127.1",
+		"",
+		"1.2.3",
+		"1.2.3.4.5",
+		"256.1.1.1",
+		"1.2.3.4/8",
+		"01.2.3.4",
+		"0x7f.0.0.1",
+		"1.2.3.4 ",
+		" 1.2.3.4",
+		"example.com",
+		"1.2.3.-4",
+		"127.1",
 	};
 	struct cidr_addr a;
 	size_t i;
@@ -79,10 +97,16 @@ test_parse_ipv4(void **state)
 static void
 test_parse_ipv6(void **state)
 {
-	static const uint8_t loop[16] = { 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1 };
-	static const uint8_t doc[16] = { 0x20,0x01,0x0d,0xb8,0,0,0,0,0,0,0,0,0,0,0xab,0xcd };
+	static const uint8_t loop[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t doc[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xab, 0xcd };
 	static const char *bad[] = {
-		"::1::", "2001:db8::g", "[::1]", "::1/128", "1:2:3:4:5:6:7:8:9", "fe80::1%eth0", ":",
+		"::1::",
+		"2001:db8::g",
+		"[::1]",
+		"::1/128",
+		"1:2:3:4:5:6:7:8:9",
+		"fe80::1%eth0",
+		":",
 	};
 	struct cidr_addr a;
 	size_t i;
@@ -238,7 +262,8 @@ test_list_parse(void **state)
 	assert_int_equal(l.n, 0);
 	cidr_list_free(&l);
 	assert_int_equal(cidr_list_parse("  10.0.0.0/8 ,, ::1/128,\t192.168.1.5 , ", &l, err,
-	    sizeof(err)), 0);
+	                     sizeof(err)),
+	    0);
 	assert_int_equal(l.n, 3);
 	cidr_list_free(&l);
 	assert_int_equal(l.n, 0);

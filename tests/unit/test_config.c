@@ -277,48 +277,48 @@ test_metrics_allow_default(void **state)
 
 /* SPEC section 6, as written there: the sample a user copies. */
 static const char spec_sample[] =
-	"[server]\n"
-	"listen = 127.0.0.1:8080      ; several, comma separated; unix:/path for a socket\n"
-	"port_file =                  ; written once listening (for tests)\n"
-	"data_dir = /var/lib/webcrond\n"
-	"map_size = 1G\n"
-	"user =                       ; drop privileges to this user when started as root\n"
-	"trusted_proxies =            ; CIDRs whose X-Forwarded-For is believed\n"
-	"tls_cert =                   ; optional HTTPS listener\n"
-	"tls_key =\n"
-	"idle_timeout = 60\n"
-	"metrics_allow = 127.0.0.1/32, ::1/128   ; who may read /metrics\n"
-	"shutdown_grace = 30\n"
-	"\n"
-	"[api]\n"
-	"rate_limit = 10\n"
-	"rate_burst = 10\n"
-	"strict_http_status = no\n"
-	"\n"
-	"[jobs]\n"
-	"default_timezone = UTC\n"
-	"user_agent = webcron/%v\n"
-	"allow_private_targets = no\n"
-	"allowed_targets =            ; CIDRs allowed despite the rule above\n"
-	"max_concurrent = 1024\n"
-	"egress_ipv4 =\n"
-	"egress_ipv6 =\n"
-	"sendmail =                   ; e.g. /usr/sbin/sendmail -t\n"
-	"log_max_age = 30\n"
-	"\n"
-	"[limits]                      ; defaults for new accounts\n"
-	"max_jobs = 100\n"
-	"max_tasks = 20\n"
-	"max_timeout = 900\n"
-	"min_interval = 60\n"
-	"max_concurrent = 10\n"
-	"daily_executions = 0         ; 0 = no limit\n"
-	"log_retention = 100\n"
-	"\n"
-	"[task.backup]                 ; one section per task class\n"
-	"exec = /usr/local/libexec/webcron/backup\n"
-	"timeout = 900\n"
-	"user = nobody\n";
+    "[server]\n"
+    "listen = 127.0.0.1:8080      ; several, comma separated; unix:/path for a socket\n"
+    "port_file =                  ; written once listening (for tests)\n"
+    "data_dir = /var/lib/webcrond\n"
+    "map_size = 1G\n"
+    "user =                       ; drop privileges to this user when started as root\n"
+    "trusted_proxies =            ; CIDRs whose X-Forwarded-For is believed\n"
+    "tls_cert =                   ; optional HTTPS listener\n"
+    "tls_key =\n"
+    "idle_timeout = 60\n"
+    "metrics_allow = 127.0.0.1/32, ::1/128   ; who may read /metrics\n"
+    "shutdown_grace = 30\n"
+    "\n"
+    "[api]\n"
+    "rate_limit = 10\n"
+    "rate_burst = 10\n"
+    "strict_http_status = no\n"
+    "\n"
+    "[jobs]\n"
+    "default_timezone = UTC\n"
+    "user_agent = webcron/%v\n"
+    "allow_private_targets = no\n"
+    "allowed_targets =            ; CIDRs allowed despite the rule above\n"
+    "max_concurrent = 1024\n"
+    "egress_ipv4 =\n"
+    "egress_ipv6 =\n"
+    "sendmail =                   ; e.g. /usr/sbin/sendmail -t\n"
+    "log_max_age = 30\n"
+    "\n"
+    "[limits]                      ; defaults for new accounts\n"
+    "max_jobs = 100\n"
+    "max_tasks = 20\n"
+    "max_timeout = 900\n"
+    "min_interval = 60\n"
+    "max_concurrent = 10\n"
+    "daily_executions = 0         ; 0 = no limit\n"
+    "log_retention = 100\n"
+    "\n"
+    "[task.backup]                 ; one section per task class\n"
+    "exec = /usr/local/libexec/webcron/backup\n"
+    "timeout = 900\n"
+    "user = nobody\n";
 
 static void
 test_spec_sample_loads(void **state)
@@ -333,7 +333,7 @@ test_spec_sample_loads(void **state)
 	config_free(&cfg);
 	strcpy(want, defaults);
 	dump_add(want, sizeof(want), "[task.backup] exec = /usr/local/libexec/webcron/backup\n"
-	    "[task.backup] timeout = 900\n[task.backup] user = nobody\n");
+	                             "[task.backup] timeout = 900\n[task.backup] user = nobody\n");
 
 	load_in_child(spec_sample, &r);
 	if (r.rc != 0)
@@ -465,7 +465,8 @@ test_cidrs(void **state)
 
 	(void)state;
 	load_ok("[server]\ntrusted_proxies = 10.0.0.0/8, 2001:db8::/32,192.168.1.5\n"
-	    "[jobs]\nallowed_targets = 169.254.169.254/32\n", &cfg);
+	        "[jobs]\nallowed_targets = 169.254.169.254/32\n",
+	    &cfg);
 	assert_int_equal(cfg.trusted_proxies.n, 3);
 	assert_int_equal(cidr_addr_parse("10.9.8.7", &a), 0);
 	assert_true(cidr_list_match(&cfg.trusted_proxies, &a));
@@ -692,11 +693,13 @@ test_tls_pair(void **state)
 
 	(void)state;
 	assert_int_equal(config_load_string(NAME, "[server]\ntls_cert = /etc/ssl/c.pem\n", &cfg,
-	    err, sizeof(err)), -1);
+	                     err, sizeof(err)),
+	    -1);
 	assert_int_equal(strncmp(err, NAME ":", strlen(NAME ":")), 0);
 	assert_non_null(strstr(err, "tls_key"));
 	assert_int_equal(config_load_string(NAME, "[server]\ntls_key = /etc/ssl/k.pem\n", &cfg,
-	    err, sizeof(err)), -1);
+	                     err, sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "tls_cert"));
 	load_ok("[server]\ntls_cert = /etc/ssl/c.pem\ntls_key = /etc/ssl/k.pem\n", &cfg);
 	assert_string_equal(cfg.tls_cert, "/etc/ssl/c.pem");
@@ -714,7 +717,8 @@ test_task_classes(void **state)
 
 	(void)state;
 	load_in_child("[task.backup]\nexec = /usr/local/libexec/webcron/backup\ntimeout = 60\n"
-	    "user = nobody\n\n[task.clean-up_2]\nexec = /bin/true\n", &r);
+	              "user = nobody\n\n[task.clean-up_2]\nexec = /bin/true\n",
+	    &r);
 	if (r.rc != 0)
 		fail_msg("refused: %s", r.err);
 	assert_dump_has(r.dump, "[task.backup] exec = /usr/local/libexec/webcron/backup");
@@ -801,9 +805,10 @@ test_inline_comments(void **state)
 
 	(void)state;
 	load_ok("; a comment\n# another\n[server] ; the server\nidle_timeout = 61 ; seconds\n"
-	    "data_dir = /srv/webcron\t; tab before\nuser = ; nobody yet\n"
-	    "port_file =          ; written once listening\n"
-	    "[jobs]\nuser_agent = agent;v=1\n", &cfg);
+	        "data_dir = /srv/webcron\t; tab before\nuser = ; nobody yet\n"
+	        "port_file =          ; written once listening\n"
+	        "[jobs]\nuser_agent = agent;v=1\n",
+	    &cfg);
 	assert_int_equal(cfg.idle_timeout, 61);
 	assert_string_equal(cfg.data_dir, "/srv/webcron");
 	assert_string_equal(cfg.user, "");
@@ -859,8 +864,18 @@ test_parse_size(void **state)
 		{ "512KB", 512 * 1024 },
 	};
 	static const char *bad[] = {
-		"1.5G", "10X", "", "G", "-1", "+1G", " 1G", "1G ", "1GG", "0x10",
-		"99999999999999999999", "9999999999T",
+		"1.5G",
+		"10X",
+		"",
+		"G",
+		"-1",
+		"+1G",
+		" 1G",
+		"1G ",
+		"1GG",
+		"0x10",
+		"99999999999999999999",
+		"9999999999T",
 	};
 	int64_t v;
 	size_t i;
@@ -888,13 +903,12 @@ test_user_agent(void **state)
 	config_user_agent(&cfg, ua, sizeof(ua));
 	assert_string_equal(ua, "webcron/" WEBCRON_VERSION);
 	config_user_agent(&cfg, small, sizeof(small));
-	assert_string_equal(small, "webcron");	/* truncated, still terminated */
+	assert_string_equal(small, "webcron"); /* truncated, still terminated */
 	config_free(&cfg);
 
 	load_ok("[jobs]\nuser_agent = MyCron %v (+https://example.com) %v 100% %x\n", &cfg);
 	config_user_agent(&cfg, ua, sizeof(ua));
-	assert_string_equal(ua, "MyCron " WEBCRON_VERSION " (+https://example.com) " WEBCRON_VERSION
-	    " 100% %x");
+	assert_string_equal(ua, "MyCron " WEBCRON_VERSION " (+https://example.com) " WEBCRON_VERSION " 100% %x");
 	config_free(&cfg);
 	expect_error("[jobs]\nuser_agent =\n", 2, "user_agent", NULL);
 }
@@ -919,7 +933,7 @@ test_key_table(void **state)
 			fail_msg("[%s] %s has no help text", k->section, k->name);
 		assert_non_null(k->def);
 		if (strcmp(k->section, "task.*") == 0)
-			continue;	/* below */
+			continue; /* below */
 		/* written out, the default gives what no line gives */
 		snprintf(text, sizeof(text), "[%s]\n%s = %s\n", k->section, k->name, k->def);
 		load_ok(text, &cfg);

@@ -6,7 +6,7 @@
  * The vectors file is found through WEBCRON_SRCDIR (make check sets it to
  * the source directory), else in the current directory.
  */
-#define _POSIX_C_SOURCE 200809L   /* clock_gettime */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,7 +24,8 @@
 
 #define VECTORS "tests/unit/cron_vectors.txt"
 
-static struct cron *parse_ok(const char *text)
+static struct cron *
+parse_ok(const char *text)
 {
 	struct cron *c;
 	struct cron_error err;
@@ -36,7 +37,8 @@ static struct cron *parse_ok(const char *text)
 	return c;
 }
 
-static const struct tz *zone(const char *name)
+static const struct tz *
+zone(const char *name)
 {
 	const struct tz *z = tz_get(name);
 	if (z == NULL) {
@@ -46,7 +48,8 @@ static const struct tz *zone(const char *name)
 	return z;
 }
 
-static char *trim(char *s)
+static char *
+trim(char *s)
 {
 	while (*s == ' ' || *s == '\t')
 		s++;
@@ -56,7 +59,8 @@ static char *trim(char *s)
 	return s;
 }
 
-static FILE *open_vectors(char *path, size_t len)
+static FILE *
+open_vectors(char *path, size_t len)
 {
 	const char *dir = getenv("WEBCRON_SRCDIR");
 	snprintf(path, len, "%s/%s", dir && *dir ? dir : ".", VECTORS);
@@ -64,7 +68,8 @@ static FILE *open_vectors(char *path, size_t len)
 }
 
 /* One vector line; returns 0 when it holds, else prints why and returns -1. */
-static int check_vector(char *line, int lineno)
+static int
+check_vector(char *line, int lineno)
 {
 	char *col[5] = { 0 };
 	int ncol = 0;
@@ -157,7 +162,8 @@ static int check_vector(char *line, int lineno)
 	return rc;
 }
 
-static void test_vectors(void **state)
+static void
+test_vectors(void **state)
 {
 	char path[4096], line[8192];
 	int lineno = 0, vectors = 0, failed = 0;
@@ -185,7 +191,8 @@ static void test_vectors(void **state)
 
 /* SPEC 3.4's example: 02:30 does not exist in New York on 2024-03-10, so
  * that day's run is at 03:00 EDT (07:00Z). */
-static void test_acceptance(void **state)
+static void
+test_acceptance(void **state)
 {
 	static const int64_t want[3] = { 1710054000, 1710138600, 1710225000 };
 	struct cron *c = parse_ok("30 2 * * *");
@@ -203,7 +210,8 @@ static void test_acceptance(void **state)
 /* A weekday's d/n is d-7/n, 7 being Sunday (cronie, Cronos): Mon/2 is
  * Monday, Wednesday, Friday and Sunday. From 2012-07-09, February 2013's
  * first three are Fri 1st, Sun 3rd and Mon 4th. */
-static void test_weekday_step_reaches_sunday(void **state)
+static void
+test_weekday_step_reaches_sunday(void **state)
 {
 	static const int64_t want[3] = { 1359676800, 1359849600, 1359936000 };
 	struct cron *c = parse_ok("0 0 0 * Feb Mon/2");
@@ -217,7 +225,8 @@ static void test_weekday_step_reaches_sunday(void **state)
 	cron_free(c);
 }
 
-static void test_bounds(void **state)
+static void
+test_bounds(void **state)
 {
 	struct cron *c = parse_ok("*/15 * * * *");
 	struct cron *m = parse_ok("@manual");
@@ -250,7 +259,7 @@ static void test_bounds(void **state)
 	struct cron_window w = { 0, 1000, 0 };
 	assert_int_equal(cron_next(c, NULL, &w, 0, &t), 0);
 	assert_int_equal(cron_next(c, NULL, &w, 900, &t), 1);
-	w.expires_at = 1800;                /* expiresAt itself may fire */
+	w.expires_at = 1800; /* expiresAt itself may fire */
 	assert_int_equal(cron_next(c, NULL, &w, 900, &t), 0);
 	assert_int_equal(t, 1800);
 	cron_free(c);
@@ -258,7 +267,8 @@ static void test_bounds(void **state)
 	cron_free(at);
 }
 
-static double now_ms(void)
+static double
+now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -267,13 +277,14 @@ static double now_ms(void)
 
 /* Rare and far schedules are found by jumping, not by searching: each of
  * these takes microseconds; the bound is loose for sanitizer builds. */
-static void test_far_is_quick(void **state)
+static void
+test_far_is_quick(void **state)
 {
 	static const struct {
 		const char *expr, *zone;
 		int64_t from, want;
 	} cases[] = {
-		{ "0 0 29 2 *", "UTC", 4070908800, 4233686400 },                 /* 2099 -> 2104 */
+		{ "0 0 29 2 *", "UTC", 4070908800, 4233686400 }, /* 2099 -> 2104 */
 		{ "0 0 29 2 *", "America/New_York", 4070908800, 4233704400 },
 		{ "0 0 0 1 1 * 2199", "America/New_York", 0, 7226600400 },
 		{ "0 0 0 1 1 * 2199", "Australia/Lord_Howe", 0, 7226542800 },
@@ -301,22 +312,36 @@ static void test_far_is_quick(void **state)
 /* Property: in every zone and for a mix of schedules, next() is strictly
  * later, and no fire is skipped: asking from any instant between two
  * consecutive fires gives the later one. */
-static void test_consistency(void **state)
+static void
+test_consistency(void **state)
 {
 	static const char *const exprs[] = {
-		"*/7 * * * *", "30 2 * * *", "0 1-3 * * *", "0,30 1,2 * * *", "*/20 0-3 * * 0",
-		"0 0 L * *", "15 10 * * 5#2", "0 12 15W * *", "@every 97m", "*/13 */5 * * * *",
+		"*/7 * * * *",
+		"30 2 * * *",
+		"0 1-3 * * *",
+		"0,30 1,2 * * *",
+		"*/20 0-3 * * 0",
+		"0 0 L * *",
+		"15 10 * * 5#2",
+		"0 12 15W * *",
+		"@every 97m",
+		"*/13 */5 * * * *",
 	};
 	static const char *const zones[] = {
-		"UTC", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Pacific/Apia",
-		"America/Santiago", "Asia/Kolkata",
+		"UTC",
+		"America/New_York",
+		"Europe/London",
+		"Australia/Lord_Howe",
+		"Pacific/Apia",
+		"America/Santiago",
+		"Asia/Kolkata",
 	};
 	(void)state;
 	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
 		const struct tz *tz = zone(zones[z]);
 		for (size_t e = 0; e < sizeof exprs / sizeof exprs[0]; e++) {
 			struct cron *c = parse_ok(exprs[e]);
-			int64_t prev = 1293840000, next;     /* 2011-01-01 */
+			int64_t prev = 1293840000, next; /* 2011-01-01 */
 			for (int i = 0; i < 300; i++) {
 				assert_int_equal(cron_next(c, tz, NULL, prev, &next), 0);
 				assert_true(next > prev);
@@ -325,14 +350,15 @@ static void test_consistency(void **state)
 				assert_int_equal(again, next);
 				assert_int_equal(cron_next(c, tz, NULL, next - 1, &again), 0);
 				assert_int_equal(again, next);
-				prev = next + (i % 3 == 0 ? 86400 * 17 : 0);   /* hop around the year */
+				prev = next + (i % 3 == 0 ? 86400 * 17 : 0); /* hop around the year */
 			}
 			cron_free(c);
 		}
 	}
 }
 
-static void test_min_gap(void **state)
+static void
+test_min_gap(void **state)
 {
 	static const struct {
 		const char *expr, *zone;
@@ -379,7 +405,8 @@ static void test_min_gap(void **state)
 	cron_free(c);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),

@@ -17,7 +17,8 @@
 #include "engine/tz.h"
 
 /* Parses TEXT, which must be valid, and returns its normalized text. */
-static const char *normalized(const char *text)
+static const char *
+normalized(const char *text)
 {
 	static char buf[CRON_FORMAT_MAX];
 	struct cron *c;
@@ -33,7 +34,8 @@ static const char *normalized(const char *text)
 	return buf;
 }
 
-static void test_accepted(void **state)
+static void
+test_accepted(void **state)
 {
 	static const struct {
 		const char *in, *out;
@@ -115,7 +117,7 @@ static void test_accepted(void **state)
 		/* rules joined by ';' */
 		{ "0 9 * * 1-5;0 12 * * 0,6", "0 9 * * 1-5; 0 12 * * 0,6" },
 		{ "@daily ; @at 2025-01-01T12:00:00Z", "0 0 * * *; @at 2025-01-01T12:00:00Z" },
-		{ "0 0 30 2 1#5", "0 0 30 2 1#5" },    /* never Feb 30, but fifth Mondays: OR */
+		{ "0 0 30 2 1#5", "0 0 30 2 1#5" }, /* never Feb 30, but fifth Mondays: OR */
 	};
 
 	(void)state;
@@ -200,30 +202,30 @@ static const struct bad_case bad_cases[] = {
 	{ "@every 0s", "expression", "@every duration must be at least 1s" },
 	{ "@every 3651d", "expression", "@every duration must be at most 3650d" },
 	{ "@every 90", "expression",
-	  "invalid duration \"90\": use d, h, m and s in that order, e.g. 1h30m" },
+	    "invalid duration \"90\": use d, h, m and s in that order, e.g. 1h30m" },
 	{ "@every 30m1h", "expression",
-	  "invalid duration \"30m1h\": use d, h, m and s in that order, e.g. 1h30m" },
+	    "invalid duration \"30m1h\": use d, h, m and s in that order, e.g. 1h30m" },
 	{ "@every 1h1h", "expression",
-	  "invalid duration \"1h1h\": use d, h, m and s in that order, e.g. 1h30m" },
+	    "invalid duration \"1h1h\": use d, h, m and s in that order, e.g. 1h30m" },
 	{ "@every 1h 30m", "expression",
-	  "invalid duration \"1h 30m\": use d, h, m and s in that order, e.g. 1h30m" },
+	    "invalid duration \"1h 30m\": use d, h, m and s in that order, e.g. 1h30m" },
 	{ "@every 1w", "expression",
-	  "invalid duration \"1w\": use d, h, m and s in that order, e.g. 1h30m" },
+	    "invalid duration \"1w\": use d, h, m and s in that order, e.g. 1h30m" },
 	{ "@at", "expression", "@at needs a time such as 2025-01-02T03:04:05Z" },
 	{ "@at 2025-13-01", "expression", "@at: \"2025-13-01\" is not a valid date and time" },
 	{ "@at 2025-02-29T00:00:00Z", "expression",
-	  "@at: \"2025-02-29T00:00:00Z\" is not a valid date and time" },
+	    "@at: \"2025-02-29T00:00:00Z\" is not a valid date and time" },
 	{ "@at 2025-01-01T24:00", "expression",
-	  "@at: \"2025-01-01T24:00\" is not a valid date and time" },
+	    "@at: \"2025-01-01T24:00\" is not a valid date and time" },
 	{ "@at 1969-12-31T23:59:59Z", "expression", "@at: year 1969 is out of range 1970-2199" },
 	{ "@at 2200-01-01", "expression", "@at: year 2200 is out of range 1970-2199" },
 	{ "@at 1970-01-01T00:30:00+01:00", "expression", "@at: the time is out of range 1970-2199" },
 	{ "@at 2025-01-01X", "expression",
-	  "invalid @at time \"2025-01-01X\": expected e.g. 2025-01-02T03:04:05Z" },
+	    "invalid @at time \"2025-01-01X\": expected e.g. 2025-01-02T03:04:05Z" },
 	{ "@at 2025-01-01T00:00:00+2", "expression",
-	  "invalid @at time \"2025-01-01T00:00:00+2\": expected e.g. 2025-01-02T03:04:05Z" },
+	    "invalid @at time \"2025-01-01T00:00:00+2\": expected e.g. 2025-01-02T03:04:05Z" },
 	{ "@at 2025-01-01T00:00:00+02:", "expression",
-	  "invalid @at time \"2025-01-01T00:00:00+02:\": expected e.g. 2025-01-02T03:04:05Z" },
+	    "invalid @at time \"2025-01-01T00:00:00+02:\": expected e.g. 2025-01-02T03:04:05Z" },
 	{ "@manual 5", "expression", "@manual cannot be combined with other rules" },
 	/* rules */
 	{ ";", "expression", "rule 1 is empty" },
@@ -248,7 +250,8 @@ static const struct bad_case bad_cases[] = {
 	{ "0 0 29 2 * * 2101", "hour", "29 is out of range 0-23" },
 };
 
-static void test_errors(void **state)
+static void
+test_errors(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
@@ -269,20 +272,29 @@ static void test_errors(void **state)
 	}
 }
 
-static void test_never_fires_vs_rare(void **state)
+static void
+test_never_fires_vs_rare(void **state)
 {
 	/* Rare but possible: accepted (and found by cron_next, see test_cron_next). */
 	static const char *const rare[] = {
-		"0 0 29 2 *", "0 0 0 29 2 * 2104", "0 0 0 ? 2 1#5", "0 0 0 ? 2 1#5 2044",
-		"0 0 0 L-28 2 ?", "0 0 0 29W 2 ?", "0 0 0 31 * ?", "0 0 0 * * 4#5 2199",
-		"0 0 0 31 12 ? 2199", "0 0 29 2 1",
+		"0 0 29 2 *",
+		"0 0 0 29 2 * 2104",
+		"0 0 0 ? 2 1#5",
+		"0 0 0 ? 2 1#5 2044",
+		"0 0 0 L-28 2 ?",
+		"0 0 0 29W 2 ?",
+		"0 0 0 31 * ?",
+		"0 0 0 * * 4#5 2199",
+		"0 0 0 31 12 ? 2199",
+		"0 0 29 2 1",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof rare / sizeof rare[0]; i++)
 		normalized(rare[i]);
 }
 
-static void test_limits(void **state)
+static void
+test_limits(void **state)
 {
 	char text[CRON_TEXT_MAX + 2];
 	struct cron *c;
@@ -354,7 +366,8 @@ static void test_limits(void **state)
 	cron_free(NULL);
 }
 
-static void test_format_buffer(void **state)
+static void
+test_format_buffer(void **state)
 {
 	struct cron *c;
 	char buf[8];
@@ -364,15 +377,15 @@ static void test_format_buffer(void **state)
 	assert_int_equal(cron_format(c, NULL, 0), strlen("*/15 9-17 * * 1-5"));
 	assert_int_equal(cron_format(c, buf, sizeof buf), 17);
 	assert_string_equal(buf, "*/15 9-");
-	assert_int_equal(cron_describe(c, buf, sizeof buf), strlen(
-	    "Every 15 minutes between 09:00 and 17:59, Monday through Friday"));
+	assert_int_equal(cron_describe(c, buf, sizeof buf), strlen("Every 15 minutes between 09:00 and 17:59, Monday through Friday"));
 	assert_string_equal(buf, "Every 1");
 	assert_int_equal(cron_describe(c, buf, 1), 63);
 	assert_string_equal(buf, "");
 	cron_free(c);
 }
 
-static void test_flags(void **state)
+static void
+test_flags(void **state)
 {
 	static const struct {
 		const char *in;
@@ -382,7 +395,7 @@ static void test_flags(void **state)
 		{ "30 2 * * *", 1, 0 },
 		{ "0,30 1,2 * * *", 1, 0 },
 		{ "0 0 2 * * *", 1, 0 },
-		{ "5-5 2 * * *", 1, 0 },         /* one value, however written */
+		{ "5-5 2 * * *", 1, 0 }, /* one value, however written */
 		{ "*/15 * * * *", 0, 0 },
 		{ "0 * * * *", 0, 0 },
 		{ "0 1-3 * * *", 0, 0 },
@@ -411,7 +424,8 @@ static void test_flags(void **state)
 	}
 }
 
-static void test_from_fields(void **state)
+static void
+test_from_fields(void **state)
 {
 	static const struct {
 		const char *f[6];
@@ -435,7 +449,7 @@ static void test_from_fields(void **state)
 		{ { NULL, NULL, NULL, NULL, NULL, "FOO" }, NULL, "weekday", "unknown name \"FOO\"" },
 		{ { NULL, "1;2", NULL, NULL, NULL, NULL }, NULL, "minute", "invalid value \"1;2\"" },
 		{ { NULL, "1 2", NULL, NULL, NULL, NULL }, NULL, "minute",
-		  "has a blank inside a value; separate values with commas" },
+		    "has a blank inside a value; separate values with commas" },
 		{ { NULL, " 1 , 2 ", "\t3,\t4", NULL, NULL, NULL }, "1,2 3,4 * * *", NULL, NULL },
 		{ { NULL, "1,", NULL, NULL, NULL, NULL }, NULL, "minute", "empty value in list" },
 		{ { NULL, "-1,5", NULL, NULL, NULL, NULL }, NULL, "minute", "invalid value \"-1\"" },
@@ -491,7 +505,8 @@ static void test_from_fields(void **state)
 	assert_string_equal(err.message, "is longer than 1024 bytes once normalized");
 }
 
-static void test_describe(void **state)
+static void
+test_describe(void **state)
 {
 	static const struct {
 		const char *in, *out;
@@ -555,7 +570,8 @@ static void test_describe(void **state)
 	}
 }
 
-static void test_presets(void **state)
+static void
+test_presets(void **state)
 {
 	size_t n;
 	const struct cron_preset *p = cron_presets(&n);
@@ -581,7 +597,8 @@ static void test_presets(void **state)
 }
 
 /* Whatever the bytes, the parser answers, and its messages stay printable. */
-static void test_garbage(void **state)
+static void
+test_garbage(void **state)
 {
 	static const char alphabet[] = "0123456789*/-,?#LW @;abcdefjmnorstuvwyFMSTJ:+Z\t\x01\xff";
 	uint32_t seed = 12345;
@@ -611,7 +628,8 @@ static void test_garbage(void **state)
 }
 
 /* cron_parse_time: the dates startsAt and expiresAt take, as @at reads them. */
-static void test_parse_time(void **state)
+static void
+test_parse_time(void **state)
 {
 	const struct tz *paris = tz_get("Europe/Paris");
 	int64_t t;
@@ -624,11 +642,11 @@ static void test_parse_time(void **state)
 	assert_int_equal(t, 1809583200);
 	assert_int_equal(cron_parse_time("2027-05-06T08:00+0200", NULL, &t), 0);
 	assert_int_equal(t, 1809583200);
-	assert_int_equal(cron_parse_time("2027-05-06", NULL, &t), 0);		/* UTC midnight */
+	assert_int_equal(cron_parse_time("2027-05-06", NULL, &t), 0); /* UTC midnight */
 	assert_int_equal(t, 1809561600);
-	assert_int_equal(cron_parse_time("2027-05-06", paris, &t), 0);		/* Paris midnight */
+	assert_int_equal(cron_parse_time("2027-05-06", paris, &t), 0); /* Paris midnight */
 	assert_int_equal(t, 1809554400);
-	assert_int_equal(cron_parse_time("2027-05-06T08:00:00Z", paris, &t), 0);	/* the zone given wins */
+	assert_int_equal(cron_parse_time("2027-05-06T08:00:00Z", paris, &t), 0); /* the zone given wins */
 	assert_int_equal(t, 1809590400);
 	/* 2027-03-28 02:30 does not exist in Paris: the end of the gap, 01:00Z */
 	assert_int_equal(cron_parse_time("2027-03-28T02:30", paris, &t), 0);
@@ -649,7 +667,8 @@ static void test_parse_time(void **state)
 	assert_int_equal(cron_parse_time("1809554400", NULL, &t), -1);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accepted),

@@ -38,7 +38,7 @@ group_setup(void **state)
 	(void)state;
 	if (config_load_string("test.conf", "", &cfg_plain, err, sizeof(err)) != 0 ||
 	    config_load_string("test.conf", "[api]\nstrict_http_status = yes\n", &cfg_strict,
-	    err, sizeof(err)) != 0) {
+	        err, sizeof(err)) != 0) {
 		fprintf(stderr, "config: %s\n", err);
 		return -1;
 	}
@@ -196,7 +196,7 @@ test_success_scalar_data(void **state)
 	yajl_val root;
 
 	(void)state;
-	call_init(&c, &api_strict);	/* strict or not, success is 200 */
+	call_init(&c, &api_strict); /* strict or not, success is 200 */
 	begin_success(&c);
 	json_int(c.g, 1700000000);
 	assert_int_equal(finish(&c, &root), 200);
@@ -409,14 +409,20 @@ test_http_status_strict(void **state)
 		int http;
 	} map[] = {
 		{ 1, 500 },
-		{ 10, 401 }, { 11, 401 },
-		{ 12, 403 }, { 13, 403 },
+		{ 10, 401 },
+		{ 11, 401 },
+		{ 12, 403 },
+		{ 13, 403 },
 		{ 20, 404 },
 		{ 21, 400 },
-		{ 22, 422 }, { 23, 422 }, { 24, 422 }, { 25, 422 },
+		{ 22, 422 },
+		{ 23, 422 },
+		{ 24, 422 },
+		{ 25, 422 },
 		{ 30, 404 },
 		{ 31, 409 },
-		{ 40, 409 }, { 41, 409 },
+		{ 40, 409 },
+		{ 41, 409 },
 		{ 50, 503 },
 	};
 	size_t i;

@@ -51,14 +51,14 @@ struct server {
 	struct event_base *base;
 	const char *addr;
 	int port;
-	int connections;	/* accepted, counted before any request */
+	int connections; /* accepted, counted before any request */
 	int requests;
 	enum evhttp_cmd_type method;
 	char *path;
 	char *body;
 	size_t body_len;
 	char *authorization, *user_agent, *x_test, *expect, *content_type;
-	int other_port;		/* where /to-other redirects (the other server) */
+	int other_port; /* where /to-other redirects (the other server) */
 	const char *other_addr;
 };
 
@@ -66,15 +66,15 @@ struct fixture {
 	struct event_base *base;
 	struct httpc *hc;
 	struct server s1, s2;
-	int refused_fd;		/* bound to 127.0.0.1, not listening */
+	int refused_fd; /* bound to 127.0.0.1, not listening */
 	int refused_port;
 	struct event *guard;
 	int guard_fired;
-	int done;		/* callbacks seen */
-	int ok;			/* of which responses with status 200 */
-	int want;		/* callbacks to wait for */
+	int done; /* callbacks seen */
+	int ok;   /* of which responses with status 200 */
+	int want; /* callbacks to wait for */
 	struct httpc_result res;
-	char *result;		/* copy of res.result */
+	char *result; /* copy of res.result */
 };
 
 /* ---- the servers */
@@ -108,7 +108,7 @@ server_count_connection(struct event_base *base, void *arg)
 	struct server *s = arg;
 
 	s->connections++;
-	return NULL;		/* evhttp makes its usual bufferevent */
+	return NULL; /* evhttp makes its usual bufferevent */
 }
 
 /* The bytes of /big's body: not periodic, so a misplaced block shows. */
@@ -236,9 +236,7 @@ server_start(struct server *s, struct event_base *base, const char *addr)
 	s->addr = addr;
 	s->http = evhttp_new(base);
 	assert_non_null(s->http);
-	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_OPTIONS);
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
 	evhttp_set_max_body_size(s->http, 4 * 1024 * 1024);
 	evhttp_set_max_headers_size(s->http, 16 * 1024);
 	evhttp_set_timeout(s->http, 30);
@@ -248,7 +246,8 @@ server_start(struct server *s, struct event_base *base, const char *addr)
 	if (bound == NULL)
 		fail_msg("cannot listen on %s", addr);
 	assert_int_equal(getsockname(evhttp_bound_socket_get_fd(bound),
-	    (struct sockaddr *)&sin, &len), 0);
+	                     (struct sockaddr *)&sin, &len),
+	    0);
 	s->port = ntohs(sin.sin_port);
 }
 
@@ -361,7 +360,7 @@ set_policy(struct fixture *f, int allow_private, const char *allowed)
 	np.allow_private = allow_private;
 	assert_int_equal(cidr_list_parse(allowed, &np.allowed, err, sizeof(err)), 0);
 	httpc_set_policy(f->hc, &np);
-	cidr_list_free(&np.allowed);	/* httpc keeps its own copy */
+	cidr_list_free(&np.allowed); /* httpc keeps its own copy */
 }
 
 static int
@@ -515,8 +514,7 @@ test_methods(void **state)
 		req.body_len = cases[i].body ? strlen(cases[i].body) : 0;
 		r = fetch(f, &req);
 		if (r->outcome != HTTPC_RESPONSE || r->status != 200)
-			fail_msg("%s: outcome %d status %ld: %s", cases[i].method ?
-			    cases[i].method : "(null)", r->outcome, r->status, r->error);
+			fail_msg("%s: outcome %d status %ld: %s", cases[i].method ? cases[i].method : "(null)", r->outcome, r->status, r->error);
 		if (f->s1.method != cases[i].seen)
 			fail_msg("%s arrived as method %d", cases[i].method, f->s1.method);
 		if (strcmp(f->s1.body, cases[i].body_seen) != 0)
@@ -570,7 +568,7 @@ test_large_post(void **state)
 	req.body = body;
 	req.body_len = len;
 	r = fetch(f, &req);
-	free(body);		/* httpc copied it */
+	free(body); /* httpc copied it */
 	assert_int_equal(r->outcome, HTTPC_RESPONSE);
 	assert_int_equal(r->status, 200);
 	assert_int_equal(f->s1.body_len, len);
@@ -610,8 +608,7 @@ test_big_response(void **state)
 	snprintf(marker, sizeof(marker), "\n[... %llu bytes omitted ...]\n", omitted);
 	assert_memory_equal(r->result + HTTPC_CAPTURE_HEAD, marker, strlen(marker));
 	/* The last 4 KB of the body. */
-	assert_int_equal(r->result_len, HTTPC_CAPTURE_HEAD + strlen(marker) +
-	    HTTPC_CAPTURE_TAIL);
+	assert_int_equal(r->result_len, HTTPC_CAPTURE_HEAD + strlen(marker) + HTTPC_CAPTURE_TAIL);
 	for (i = 0; i < HTTPC_CAPTURE_TAIL; i++)
 		if (r->result[HTTPC_CAPTURE_HEAD + strlen(marker) + i] !=
 		    big_byte(BIG_BODY - HTTPC_CAPTURE_TAIL + i))
@@ -666,7 +663,7 @@ test_pattern_across_chunks(void **state)
 	req.pattern = ".abcdef.";
 	r = fetch(f, &req);
 	assert_int_equal(r->pattern_found, 1);
-	req.pattern = "...abcdef...";	/* the whole body */
+	req.pattern = "...abcdef..."; /* the whole body */
 	r = fetch(f, &req);
 	assert_int_equal(r->pattern_found, 1);
 	/* The body has three dots on each side, not four. */
@@ -700,7 +697,7 @@ test_timeout(void **state)
 	assert_int_equal(r->status, 0);
 	assert_string_equal(r->ip, "127.0.0.1");
 	assert_true(r->error[0] != '\0');
-	assert_int_equal(f->s1.requests, 1);	/* it did arrive */
+	assert_int_equal(f->s1.requests, 1); /* it did arrive */
 	if (elapsed < 0.9 || elapsed > 2.0)
 		fail_msg("timed out after %.3f s, not about 1", elapsed);
 }
@@ -816,14 +813,14 @@ test_policy_change_on_reused_connection(void **state)
 	assert_int_equal(r->outcome, HTTPC_RESPONSE);
 	r = fetch(f, &req);
 	assert_int_equal(r->outcome, HTTPC_RESPONSE);
-	assert_int_equal(f->s1.connections, 1);		/* reused */
+	assert_int_equal(f->s1.connections, 1); /* reused */
 	assert_int_equal(f->s1.requests, 2);
 
 	set_policy(f, 0, "");
 	r = fetch(f, &req);
 	assert_int_equal(r->outcome, HTTPC_BLOCKED);
 	assert_non_null(strstr(r->error, "127.0.0.1 is a loopback address"));
-	assert_int_equal(f->s1.requests, 2);		/* nothing sent */
+	assert_int_equal(f->s1.requests, 2); /* nothing sent */
 }
 
 static void
@@ -1063,7 +1060,7 @@ test_cancel(void **state)
 	assert_non_null(x);
 	ev = evtimer_new(f->base, cancel_later, x);
 	evtimer_add(ev, &tv);
-	run_for(f, 2500);	/* past the timeout it would have had */
+	run_for(f, 2500); /* past the timeout it would have had */
 	event_free(ev);
 	assert_int_equal(f->done, 0);
 	assert_int_equal(httpc_active(f->hc), 0);

@@ -33,8 +33,8 @@
 #include "store/store.h"
 #include "util/buf.h"
 
-#define MAP	(16 * 1024 * 1024)
-#define NOW	1800000000LL
+#define MAP (16 * 1024 * 1024)
+#define NOW 1800000000LL
 
 struct fixture {
 	char tmp[64];
@@ -151,8 +151,8 @@ str_equal(const char *what, const char *a, const char *b)
 		fail_msg("%s: \"%s\" != \"%s\"", what, a ? a : "(null)", b ? b : "(null)");
 }
 
-#define EQ_STR(f)	str_equal(#f, a->f, b->f)
-#define EQ_INT(f)	assert_int_equal(a->f, b->f)
+#define EQ_STR(f) str_equal(#f, a->f, b->f)
+#define EQ_INT(f) assert_int_equal(a->f, b->f)
 
 /* The job's own fields (not id, account, group or the stamps, which a
  * caller compares as its case needs). */
@@ -314,10 +314,10 @@ test_record_unknown_and_absent(void **state)
 	uint8_t key[8];
 
 	record_begin(&b);
-	record_uint(&b, 1, 42);			/* account */
-	record_str(&b, 200, "from the future");	/* no such field */
+	record_uint(&b, 1, 42);                 /* account */
+	record_str(&b, 200, "from the future"); /* no such field */
 	record_uint(&b, 201, 12345);
-	record_str(&b, 3, "named");		/* name */
+	record_str(&b, 3, "named"); /* name */
 	record_key_u64(key, 77);
 	assert_int_equal(store_begin(f->st[0], 1, &t), STORE_OK);
 	store_put(&t, DB_JOBS, key, sizeof(key), b.data, b.len);

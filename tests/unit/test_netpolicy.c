@@ -26,7 +26,7 @@
 
 struct refusal {
 	const char *addr;
-	const char *reason;	/* a substring of the reason given */
+	const char *reason; /* a substring of the reason given */
 };
 
 /* Every class, first and last address (and a few in the middle). */
@@ -68,17 +68,34 @@ static const struct refusal refused_v4[] = {
 
 /* The public neighbours just outside each IPv4 class. */
 static const char *const public_v4[] = {
-	"1.0.0.0", "9.255.255.255", "11.0.0.0",
-	"100.63.255.255", "100.128.0.0", "100.128.0.1",
-	"126.255.255.255", "128.0.0.0",
-	"169.253.255.255", "169.255.0.0",
-	"172.15.255.255", "172.32.0.0", "172.32.0.1",
-	"191.255.255.255", "192.0.1.0", "192.0.1.255", "192.0.3.0",
-	"198.51.99.255", "198.51.101.0", "203.0.112.255", "203.0.114.0",
-	"192.167.255.255", "192.169.0.0",
-	"198.17.255.255", "198.20.0.0",
+	"1.0.0.0",
+	"9.255.255.255",
+	"11.0.0.0",
+	"100.63.255.255",
+	"100.128.0.0",
+	"100.128.0.1",
+	"126.255.255.255",
+	"128.0.0.0",
+	"169.253.255.255",
+	"169.255.0.0",
+	"172.15.255.255",
+	"172.32.0.0",
+	"172.32.0.1",
+	"191.255.255.255",
+	"192.0.1.0",
+	"192.0.1.255",
+	"192.0.3.0",
+	"198.51.99.255",
+	"198.51.101.0",
+	"203.0.112.255",
+	"203.0.114.0",
+	"192.167.255.255",
+	"192.169.0.0",
+	"198.17.255.255",
+	"198.20.0.0",
 	"223.255.255.255",
-	"8.8.8.8", "1.1.1.1",
+	"8.8.8.8",
+	"1.1.1.1",
 };
 
 static const struct refusal refused_v6[] = {
@@ -102,10 +119,15 @@ static const struct refusal refused_v6[] = {
 };
 
 static const char *const public_v6[] = {
-	"2606:4700::1111", "2a00:1450:4001:82b::200e",
-	"fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fe00::", "fe7f:ffff::1",
-	"ff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "100:0:0:1::",
-	"2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db9::",
+	"2606:4700::1111",
+	"2a00:1450:4001:82b::200e",
+	"fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+	"fe00::",
+	"fe7f:ffff::1",
+	"ff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+	"100:0:0:1::",
+	"2001:db7:ffff:ffff:ffff:ffff:ffff:ffff",
+	"2001:db9::",
 };
 
 /* IPv6 forms carrying an IPv4 address. */
@@ -129,8 +151,12 @@ static const struct refusal refused_embedded[] = {
 };
 
 static const char *const public_embedded[] = {
-	"::ffff:8.8.8.8", "::8.8.8.8", "64:ff9b::8.8.8.8", "64:ff9b:1::101:101",
-	"2002:808:808::1", "2002:6480::",
+	"::ffff:8.8.8.8",
+	"::8.8.8.8",
+	"64:ff9b::8.8.8.8",
+	"64:ff9b:1::101:101",
+	"2002:808:808::1",
+	"2002:6480::",
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -170,7 +196,7 @@ assert_allowed(const struct netpolicy *np, const char *s)
 		fail_msg("%s was refused: %s", s, why);
 }
 
-static const struct netpolicy strict;	/* the default: nothing private */
+static const struct netpolicy strict; /* the default: nothing private */
 
 static void
 test_v4_classes(void **state)
@@ -252,11 +278,33 @@ static void
 test_parse_host_names(void **state)
 {
 	static const char *const names[] = {
-		"example.com", "localhost", "10.0.0.1.example", "1.2.3.4.5",
-		"256.0.0.1", "10.256.0.1", "1.2.65536", "1.16777216", "4294967296",
-		"0x100000000", "08.0.0.1", "0x", "0x.1", "1..2", ".1.2.3", "1.2.3.4..",
-		"", "[10.0.0.1]", "[::1", "::1]", "[]", "[::g]", "-1", "+1", "1.2.3.-4",
-		"0xg", "1 .2.3.4",
+		"example.com",
+		"localhost",
+		"10.0.0.1.example",
+		"1.2.3.4.5",
+		"256.0.0.1",
+		"10.256.0.1",
+		"1.2.65536",
+		"1.16777216",
+		"4294967296",
+		"0x100000000",
+		"08.0.0.1",
+		"0x",
+		"0x.1",
+		"1..2",
+		".1.2.3",
+		"1.2.3.4..",
+		"",
+		"[10.0.0.1]",
+		"[::1",
+		"::1]",
+		"[]",
+		"[::g]",
+		"-1",
+		"+1",
+		"1.2.3.-4",
+		"0xg",
+		"1 .2.3.4",
 	};
 	struct cidr_addr a;
 	size_t i;
@@ -382,8 +430,14 @@ static const struct refusal issue_hosts[] = {
 /* The 127.0.0.1 forms the end-to-end tests' receivers use: allowed by
  * allowed_targets = 127.0.0.1/32, refused by default. */
 static const char *const issue_allowed[] = {
-	"127.0.0.1", "2130706433", "0x7f000001", "0x7f.1", "127.1", "0177.0.0.1",
-	"[::ffff:127.0.0.1]", "[::ffff:7f00:1]",
+	"127.0.0.1",
+	"2130706433",
+	"0x7f000001",
+	"0x7f.1",
+	"127.1",
+	"0177.0.0.1",
+	"[::ffff:127.0.0.1]",
+	"[::ffff:7f00:1]",
 };
 
 static void
@@ -438,7 +492,8 @@ test_allowed_targets(void **state)
 	char err[128];
 
 	assert_int_equal(cidr_list_parse("127.0.0.1/32, fd00::/8", &np.allowed, err,
-	    sizeof(err)), 0);
+	                     sizeof(err)),
+	    0);
 	assert_allowed(&np, "127.0.0.1");
 	assert_allowed(&np, "::ffff:127.0.0.1");
 	assert_refused(&np, "127.0.0.2", "127.0.0.2 is a loopback address");
@@ -452,7 +507,8 @@ test_allowed_targets(void **state)
 
 	/* allowed_targets wins over every class. */
 	assert_int_equal(cidr_list_parse("0.0.0.0/0, ::/0", &np.allowed, err,
-	    sizeof(err)), 0);
+	                     sizeof(err)),
+	    0);
 	{
 		size_t i;
 
@@ -494,29 +550,35 @@ test_sockaddr(void **state)
 	sin.sin_port = htons(80);
 	inet_pton(AF_INET, "10.0.0.1", &sin.sin_addr);
 	assert_int_equal(netpolicy_check_sockaddr(&strict, (struct sockaddr *)&sin, why,
-	    sizeof(why)), 0);
+	                     sizeof(why)),
+	    0);
 	assert_string_equal(why, "10.0.0.1 is a private address");
 	inet_pton(AF_INET, "1.1.1.1", &sin.sin_addr);
 	assert_int_equal(netpolicy_check_sockaddr(&strict, (struct sockaddr *)&sin, why,
-	    sizeof(why)), 1);
+	                     sizeof(why)),
+	    1);
 
 	sin6.sin6_family = AF_INET6;
 	inet_pton(AF_INET6, "::ffff:169.254.169.254", &sin6.sin6_addr);
 	assert_int_equal(netpolicy_check_sockaddr(&strict, (struct sockaddr *)&sin6, why,
-	    sizeof(why)), 0);
+	                     sizeof(why)),
+	    0);
 	assert_non_null(strstr(why, "169.254.169.254"));
 	inet_pton(AF_INET6, "::1", &sin6.sin6_addr);
 	assert_int_equal(netpolicy_check_sockaddr(&strict, (struct sockaddr *)&sin6, why,
-	    sizeof(why)), 0);
+	                     sizeof(why)),
+	    0);
 	assert_string_equal(why, "::1 is a loopback address");
 	inet_pton(AF_INET6, "2606:4700::1111", &sin6.sin6_addr);
 	assert_int_equal(netpolicy_check_sockaddr(&strict, (struct sockaddr *)&sin6, why,
-	    sizeof(why)), 1);
+	                     sizeof(why)),
+	    1);
 
 	/* Not an IP socket: refused, even with allow_private. */
 	sun.sun_family = AF_UNIX;
 	assert_int_equal(netpolicy_check_sockaddr(&strict, (struct sockaddr *)&sun, why,
-	    sizeof(why)), 0);
+	                     sizeof(why)),
+	    0);
 	assert_non_null(strstr(why, "family"));
 }
 

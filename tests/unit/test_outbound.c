@@ -74,7 +74,8 @@ test_placeholders(void **state)
 
 	(void)state;
 	s = outbound_expand("a=__timestamp__&b=__timestamp_ms__&j=__cronjob__&e=__execution__&k=__secret__"
-	    "&x=__unknown__&y=__", &c);
+	                    "&x=__unknown__&y=__",
+	    &c);
 	assert_string_equal(s, "a=1700000000&b=1700000000123&j=42&e=7001&k=s3&x=__unknown__&y=__");
 	free(s);
 	s = outbound_expand("no placeholders", &c);
@@ -167,7 +168,9 @@ test_task_payloads(void **state)
 	outbound_free(&o);
 
 	assert_int_equal(outbound_task(&o, &j, "{\"url\":\"https://t.example/b\",\"method\":\"PUT\","
-	    "\"headers\":{\"X-A\":\"1\"},\"body\":{\"k\":[1,2]},\"timeout\":5}", &c, why, sizeof(why)), 0);
+	                                       "\"headers\":{\"X-A\":\"1\"},\"body\":{\"k\":[1,2]},\"timeout\":5}",
+	                     &c, why, sizeof(why)),
+	    0);
 	assert_string_equal(o.method, "PUT");
 	assert_string_equal(o.body, "{\"k\":[1,2]}");
 	assert_string_equal(header(&o, "X-A"), "1");
@@ -193,7 +196,7 @@ test_name_date_time(void **state)
 
 	(void)state;
 	c.name = "Back up \"db\" & co/é\n";
-	c.scheduled = 1809583200;		/* 2027-05-06T06:00:00Z */
+	c.scheduled = 1809583200; /* 2027-05-06T06:00:00Z */
 	s = outbound_expand("__name__|__date__|__time__|__timestamp__", &c);
 	assert_string_equal(s, "Back up \"db\" & co/é\n|2027-05-06|06:00:00|1700000000");
 	free(s);
@@ -204,7 +207,7 @@ test_name_date_time(void **state)
 	free(s);
 	c.zone = tz_get("America/New_York");
 	assert_non_null(c.zone);
-	s = outbound_expand("__date__ __time__", &c);	/* the day before there */
+	s = outbound_expand("__date__ __time__", &c); /* the day before there */
 	assert_string_equal(s, "2027-05-06 02:00:00");
 	free(s);
 	c.scheduled = 1809583200 - 7 * 3600;
@@ -230,7 +233,7 @@ test_name_date_time(void **state)
 	j.http_headers = strdup("X-Job: __name__ at __time__");
 	outbound_job(&o, &j, &c, NULL);
 	assert_string_equal(o.url, "https://h.example/x?n=Back%20up%20%22db%22%20%26%20co%2F%C3%A9%0A"
-	    "&d=2027-05-05");
+	                           "&d=2027-05-05");
 	assert_string_equal(o.body, "{\"job\": \"Back up \\\"db\\\" & co/é\\u000a\", \"id\": 42}");
 	/* the line break makes the header unusable: it is left out */
 	assert_null(header(&o, "X-Job"));
@@ -266,12 +269,16 @@ test_name_date_time(void **state)
 	assert_string_equal(o.url, "https://t.example/?n=say%20%22hi%22");
 	outbound_free(&o);
 	assert_int_equal(outbound_task(&o, &j, "{\"url\":\"https://t.example/__name__\",\"method\":\"POST\","
-	    "\"body\":{\"n\":\"__name__\"}}", &c, why, sizeof(why)), 0);
+	                                       "\"body\":{\"n\":\"__name__\"}}",
+	                     &c, why, sizeof(why)),
+	    0);
 	assert_string_equal(o.url, "https://t.example/say%20%22hi%22");
 	assert_string_equal(o.body, "{\"n\":\"say \\\"hi\\\"\"}");
 	outbound_free(&o);
 	assert_int_equal(outbound_task(&o, &j, "{\"url\":\"https://t.example/\",\"method\":\"POST\","
-	    "\"body\":\"n=__name__\"}", &c, why, sizeof(why)), 0);
+	                                       "\"body\":\"n=__name__\"}",
+	                     &c, why, sizeof(why)),
+	    0);
 	assert_string_equal(o.body, "n=say \"hi\"");
 	outbound_free(&o);
 	job_free(&j);

@@ -16,7 +16,7 @@
 #include "store/job.h"
 #include "exec/outcome.h"
 
-#define NOW	1767225600	/* 2026-01-01T00:00:00Z */
+#define NOW 1767225600 /* 2026-01-01T00:00:00Z */
 
 /* A job with SPEC's defaults that matter here, without the store. */
 static void

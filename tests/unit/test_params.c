@@ -195,7 +195,8 @@ test_aliases(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&ps, "day_of_month=5&dayOfWeek=1&cron_expression=*/5+*+*+*+*",
-	    NULL, NULL, &err), 0);
+	                     NULL, NULL, &err),
+	    0);
 	assert_str_param(&ps, "day", "5", PARAM_QUERY);
 	assert_str_param(&ps, "weekday", "1", PARAM_QUERY);
 	assert_str_param(&ps, "expression", "*/5 * * * *", PARAM_QUERY);
@@ -207,7 +208,8 @@ test_aliases(void **state)
 	params_free(&ps);
 
 	assert_int_equal(parse(&ps, NULL, "{\"day_of_week\":[1,2],\"cron_expression\":\"@daily\"}",
-	    "application/json", &err), 0);
+	                     "application/json", &err),
+	    0);
 	assert_int_equal(need(&ps, "weekday")->kind, PARAM_LIST);
 	assert_str_param(&ps, "expression", "@daily", PARAM_BODY_JSON);
 	params_free(&ps);
@@ -309,7 +311,9 @@ test_query_decoding(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&ps, "a=x+y&b=%41%42c&c=100%&d=%zz&e=%4&f=50%25&g&h=&%6e%61me=v&"
-	    "i=a%3Db%26c&&", NULL, NULL, &err), 0);
+	                            "i=a%3Db%26c&&",
+	                     NULL, NULL, &err),
+	    0);
 	assert_str_param(&ps, "a", "x y", PARAM_QUERY);
 	assert_str_param(&ps, "b", "ABc", PARAM_QUERY);
 	assert_str_param(&ps, "c", "100%", PARAM_QUERY);
@@ -334,10 +338,10 @@ test_query_invalid_utf8(void **state)
 {
 	static const char *bad[] = {
 		"name=%ff",
-		"name=abc%C3",		/* truncated sequence */
-		"name=%C0%AF",		/* overlong */
-		"name=%ED%A0%80",	/* surrogate */
-		"name=a%00b",		/* NUL */
+		"name=abc%C3",    /* truncated sequence */
+		"name=%C0%AF",    /* overlong */
+		"name=%ED%A0%80", /* surrogate */
+		"name=a%00b",     /* NUL */
 	};
 	struct params ps;
 	struct params_error err;
@@ -354,7 +358,8 @@ test_query_invalid_utf8(void **state)
 	}
 	/* the same in a form body */
 	assert_int_equal(parse(&ps, NULL, "ok=1&name=%ff", "application/x-www-form-urlencoded",
-	    &err), -1);
+	                     &err),
+	    -1);
 	assert_string_equal(err.field, "name");
 	params_free(&ps);
 }
@@ -367,7 +372,8 @@ test_form_body(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&ps, NULL, "url=https%3A%2F%2Fexample.com%2F%3Fq%3D1&title=two+words",
-	    "application/x-www-form-urlencoded; charset=UTF-8", &err), 0);
+	                     "application/x-www-form-urlencoded; charset=UTF-8", &err),
+	    0);
 	assert_str_param(&ps, "url", "https://example.com/?q=1", PARAM_FORM);
 	assert_str_param(&ps, "title", "two words", PARAM_FORM);
 	params_free(&ps);
@@ -394,12 +400,13 @@ test_json_scalars(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&ps, NULL, "{\"s\":\"text\",\"i\":42,\"neg\":-7,\"f\":-1.50e3,"
-	    "\"t\":true,\"no\":false,\"u\":\"caf\\u00e9\",\"esc\":\"a\\\"b\\\\c\\/\"}",
-	    "application/json", &err), 0);
+	                                  "\"t\":true,\"no\":false,\"u\":\"caf\\u00e9\",\"esc\":\"a\\\"b\\\\c\\/\"}",
+	                     "application/json", &err),
+	    0);
 	assert_str_param(&ps, "s", "text", PARAM_BODY_JSON);
 	assert_str_param(&ps, "i", "42", PARAM_BODY_JSON);
 	assert_str_param(&ps, "neg", "-7", PARAM_BODY_JSON);
-	assert_str_param(&ps, "f", "-1.50e3", PARAM_BODY_JSON);	/* the number as written */
+	assert_str_param(&ps, "f", "-1.50e3", PARAM_BODY_JSON); /* the number as written */
 	assert_str_param(&ps, "t", "true", PARAM_BODY_JSON);
 	assert_str_param(&ps, "no", "false", PARAM_BODY_JSON);
 	assert_str_param(&ps, "u", "caf\xc3\xa9", PARAM_BODY_JSON);
@@ -443,7 +450,8 @@ test_json_array_of_scalars(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&ps, NULL, "{\"minute\":[1,\"two\",true,-2.5],\"empty\":[]}",
-	    "application/json", &err), 0);
+	                     "application/json", &err),
+	    0);
 	p = need(&ps, "minute");
 	assert_int_equal(p->kind, PARAM_LIST);
 	assert_int_equal(p->nitems, 4);
@@ -471,10 +479,11 @@ test_json_containers(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&ps, NULL,
-	    "{\"headers\":{\"X-A\":\"1\",\"b\":[1,{\"c\":null}]},"
-	    "\"tasks\":[{\"action\":\"backup\"},{\"action\":\"http\",\"timeOffset\":5}],"
-	    "\"grid\":[[1,2],[3]],\"mixed\":[1,{\"x\":false}]}",
-	    "application/json", &err), 0);
+	                     "{\"headers\":{\"X-A\":\"1\",\"b\":[1,{\"c\":null}]},"
+	                     "\"tasks\":[{\"action\":\"backup\"},{\"action\":\"http\",\"timeOffset\":5}],"
+	                     "\"grid\":[[1,2],[3]],\"mixed\":[1,{\"x\":false}]}",
+	                     "application/json", &err),
+	    0);
 	p = need(&ps, "headers");
 	assert_int_equal(p->kind, PARAM_JSON);
 	assert_string_equal(p->json, "{\"X-A\":\"1\",\"b\":[1,{\"c\":null}]}");
@@ -508,7 +517,8 @@ test_json_beats_query(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&ps, "a=query&b=query&c=1&c=2", "{\"A\":\"json\",\"c\":[\"j\"]}",
-	    "application/json", &err), 0);
+	                     "application/json", &err),
+	    0);
 	assert_str_param(&ps, "a", "json", PARAM_BODY_JSON);
 	assert_str_param(&ps, "b", "query", PARAM_QUERY);
 	assert_int_equal(need(&ps, "c")->kind, PARAM_LIST);
@@ -526,7 +536,8 @@ test_form_beats_query(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&ps, "a=query&b=query&l=1&l=2", "a=form&l=3",
-	    "application/x-www-form-urlencoded", &err), 0);
+	                     "application/x-www-form-urlencoded", &err),
+	    0);
 	assert_str_param(&ps, "a", "form", PARAM_FORM);
 	assert_str_param(&ps, "b", "query", PARAM_QUERY);
 	/* the form's single value replaces the query's list */
@@ -560,7 +571,9 @@ test_json_last_duplicate_wins(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&ps, NULL, "{\"a\":\"1\",\"a\":\"2\",\"b\":[1,2],\"B\":\"x\","
-	    "\"c\":\"x\",\"c\":{\"o\":1}}", NULL, &err), 0);
+	                                  "\"c\":\"x\",\"c\":{\"o\":1}}",
+	                     NULL, &err),
+	    0);
 	assert_str_param(&ps, "a", "2", PARAM_BODY_JSON);
 	assert_str_param(&ps, "b", "x", PARAM_BODY_JSON);
 	assert_int_equal(need(&ps, "c")->kind, PARAM_JSON);
@@ -634,7 +647,10 @@ static void
 test_body_sniffing(void **state)
 {
 	static const char *ctypes[] = {
-		"application/x-www-form-urlencoded", "text/plain", NULL, "application/json",
+		"application/x-www-form-urlencoded",
+		"text/plain",
+		NULL,
+		"application/json",
 		"application/vnd.api+json",
 	};
 	struct params ps;
@@ -663,7 +679,8 @@ test_multipart_refused(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&ps, "a=1", "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--x--\r\n",
-	    "multipart/form-data; boundary=x", &err), -1);
+	                     "multipart/form-data; boundary=x", &err),
+	    -1);
 	assert_non_null(strstr(err.message, "multipart"));
 	assert_true(err.malformed);
 	params_free(&ps);

@@ -17,8 +17,8 @@
 #include "store/points.h"
 
 /* 2027-01-15 10:00:00 UTC, a Friday; days are 86400 s in UTC */
-#define DAY0	1800000000LL
-#define MIDNIGHT	(DAY0 - DAY0 % 86400)
+#define DAY0 1800000000LL
+#define MIDNIGHT (DAY0 - DAY0 % 86400)
 
 static int64_t
 count(struct points *p, uint64_t id, const char *expr, const char *zone, int64_t starts,
@@ -50,7 +50,8 @@ test_plain(void **state)
 	/* Friday is weekday 5: none on Friday, two on Monday */
 	assert_int_equal(count(p, 7, "10 0 9,17 * * 1,3", "UTC", 0, 0, MIDNIGHT, DAY0), 0);
 	assert_int_equal(count(p, 7, "10 0 9,17 * * 1,3", "UTC", 0, 0, MIDNIGHT,
-	    DAY0 + 3 * 86400), 2);
+	                     DAY0 + 3 * 86400),
+	    2);
 	points_free(p);
 }
 
@@ -65,10 +66,12 @@ test_windows_and_every(void **state)
 	    721);
 	/* the next day is past the window */
 	assert_int_equal(count(p, 10, "* * * * *", "UTC", 0, MIDNIGHT + 12 * 3600, MIDNIGHT,
-	    DAY0 + 86400), 0);
+	                     DAY0 + 86400),
+	    0);
 	/* starts at 18:00: 6 hours of hourly fires */
 	assert_int_equal(count(p, 11, "0 * * * *", "UTC", MIDNIGHT + 18 * 3600, 0,
-	    MIDNIGHT + 18 * 3600, DAY0), 6);
+	                     MIDNIGHT + 18 * 3600, DAY0),
+	    6);
 	/* @every 90m anchored at midnight: 0:00, 1:30 ... 22:30 */
 	assert_int_equal(count(p, 12, "@every 90m", "UTC", 0, 0, MIDNIGHT, DAY0), 16);
 	/* anchored at 00:45 the day before: 00:15 is the first of the day */
@@ -76,7 +79,8 @@ test_windows_and_every(void **state)
 	    16);
 	/* every second until 06:00: extrapolated within the window */
 	assert_int_equal(count(p, 14, "* * * * * *", "UTC", 0, MIDNIGHT + 6 * 3600, MIDNIGHT,
-	    DAY0), 21600);
+	                     DAY0),
+	    21600);
 	points_free(p);
 }
 
@@ -85,14 +89,15 @@ test_day_and_zone_change(void **state)
 {
 	struct points *p = points_new();
 	/* 2027-03-14, the day New York springs forward: 23 hours */
-	int64_t dst = 1805032800LL;	/* 2027-03-14 12:00 UTC, 08:00 EDT */
+	int64_t dst = 1805032800LL; /* 2027-03-14 12:00 UTC, 08:00 EDT */
 
 	(void)state;
 	assert_int_equal(count(p, 20, "*/15 * * * *", "America/New_York", 0, 0, MIDNIGHT, dst),
 	    92);
 	/* the same job the next day (a new day: counted again) */
 	assert_int_equal(count(p, 20, "*/15 * * * *", "America/New_York", 0, 0, MIDNIGHT,
-	    dst + 86400), 96);
+	                     dst + 86400),
+	    96);
 	/* a zone change of the same job: UTC's day has 24 hours */
 	assert_int_equal(count(p, 20, "*/15 * * * *", "UTC", 0, 0, MIDNIGHT, dst), 96);
 	/* @every with a window that ends at 14:00 UTC (inclusive), in the zone's
@@ -105,7 +110,8 @@ test_day_and_zone_change(void **state)
 	assert_int_equal(count(p, 21, "@every 1h", "UTC", 0, dst - 3600, dst - 86400, dst), 14);
 	/* a day change with expiresAt: nothing the day after */
 	assert_int_equal(count(p, 21, "@every 1h", "UTC", 0, dst - 3600, dst - 86400,
-	    dst + 86400), 0);
+	                     dst + 86400),
+	    0);
 	points_free(p);
 }
 

@@ -20,7 +20,7 @@
 
 #include "api/ratelimit.h"
 
-#define T0 1000.0	/* a monotonic clock does not start at 0 */
+#define T0 1000.0 /* a monotonic clock does not start at 0 */
 
 /* Takes one request for the string KEY at rate 10/s, burst 10. */
 static int
@@ -56,7 +56,7 @@ test_burst_then_refused(void **state)
 		assert_true(wait == 0);
 	}
 	assert_int_equal(take10(rl, "acct", T0, &wait), 0);
-	assert_true(fabs(wait - 0.1) < 1e-9);	/* 1 / rate */
+	assert_true(fabs(wait - 0.1) < 1e-9); /* 1 / rate */
 	/* still refused, and still the same wait, at the same instant */
 	assert_int_equal(take10(rl, "acct", T0, &wait), 0);
 	assert_true(fabs(wait - 0.1) < 1e-9);
@@ -106,7 +106,7 @@ test_peek_does_not_consume(void **state)
 	assert_int_equal(drain(rl, "k", 10, 10, T0, 9), 9);
 	for (i = 0; i < 100; i++)
 		assert_int_equal(ratelimit_peek(rl, "k", 1, 10, 10, T0, &wait), 1);
-	assert_int_equal(take10(rl, "k", T0, &wait), 1);	/* the tenth */
+	assert_int_equal(take10(rl, "k", T0, &wait), 1); /* the tenth */
 	assert_int_equal(ratelimit_peek(rl, "k", 1, 10, 10, T0, &wait), 0);
 	assert_true(fabs(wait - 0.1) < 1e-9);
 	assert_int_equal(take10(rl, "k", T0, &wait), 0);
@@ -174,9 +174,9 @@ test_sweep(void **state)
 	double wait;
 
 	(void)state;
-	assert_int_equal(take10(rl, "one", T0, &wait), 1);		/* 9 left */
-	assert_int_equal(drain(rl, "all", 10, 10, T0, 100), 10);	/* 0 left */
-	assert_int_equal(drain(rl, "slow", 1, 10, T0, 100), 10);	/* 0 left, 1/s */
+	assert_int_equal(take10(rl, "one", T0, &wait), 1);       /* 9 left */
+	assert_int_equal(drain(rl, "all", 10, 10, T0, 100), 10); /* 0 left */
+	assert_int_equal(drain(rl, "slow", 1, 10, T0, 100), 10); /* 0 left, 1/s */
 	assert_int_equal(ratelimit_count(rl), 3);
 	/* nothing is full yet */
 	assert_int_equal(ratelimit_sweep(rl, T0), 3);
@@ -273,7 +273,7 @@ static void
 test_forget_keeps_others_findable(void **state)
 {
 	struct ratelimit *rl = ratelimit_new(100000);
-	char key[32];		/* the keys are shorter than RATELIMIT_KEY_MAX */
+	char key[32]; /* the keys are shorter than RATELIMIT_KEY_MAX */
 	double wait;
 	int i, round;
 

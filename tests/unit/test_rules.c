@@ -48,9 +48,9 @@ static void
 test_codes(void **state)
 {
 	const char *const good[] = { "200", "200-299,304", " 200 , 301", "100-599", "599", "200-200",
-	    "200-299, 304 ,404" };
+		"200-299, 304 ,404" };
 	const char *const bad[] = { "99", "600", "300-200", "2x", "200-", "-200", ",", "200;301",
-	    "200 301", "200-600", "1000" };
+		"200 301", "200-600", "1000" };
 	char why[160];
 
 	(void)state;
@@ -68,8 +68,8 @@ test_email(void **state)
 	char long_ok[255], long_bad[256], why[160];
 	const char *const good[] = { "a@b.c", "first.last+tag@sub.example.org", "x_y-z@host.example" };
 	const char *const bad[] = { "", "ab.c", "@b.c", "a@", "a@b@c.d", "a@bc", "a b@c.d", "a<b@c.d",
-	    "a@b.c>", "a,b@c.d", "a;b@c.d", "a:b@c.d", "\"a\"@b.c", "a@[1.2.3.4]", "a\x01@b.c",
-	    "a@b.c\x7f", "a\t@b.c" };
+		"a@b.c>", "a,b@c.d", "a;b@c.d", "a:b@c.d", "\"a\"@b.c", "a@[1.2.3.4]", "a\x01@b.c",
+		"a@b.c\x7f", "a\t@b.c" };
 
 	(void)state;
 	assert_rule(rules_email, good, N(good), bad, N(bad), "is not an e-mail address");
@@ -127,9 +127,9 @@ static void
 test_header_text(void **state)
 {
 	const char *const good[] = { "", "agent/1.0 (x; y)", "p@ss word", "\xc3\xbc and \xe2\x9c\x93",
-	    "~!" };
+		"~!" };
 	const char *const bad[] = { "a\rb", "a\nb", "ua\r\nX-Injected: 1", "a\tb", "\x01", "end\x7f",
-	    "\x1b[31m" };
+		"\x1b[31m" };
 
 	(void)state;
 	assert_rule(rules_header_text, good, N(good), bad, N(bad), "must not contain control characters");
@@ -216,14 +216,19 @@ test_headers(void **state)
 	assert_headers("", 0, "");
 	assert_headers("X-Tab: a\tb", 0, "X-Tab: a\tb");
 	assert_headers("X-Empty:", 0, "X-Empty: ");
-	assert_headers("X-A: a\x01" "b", -1, "the value of X-A contains a control character");
+	assert_headers("X-A: a\x01"
+	               "b",
+	    -1, "the value of X-A contains a control character");
 	assert_headers("X-A: a\x7f", -1, "the value of X-A contains a control character");
 	assert_headers("X-A: 1\rX-Evil: 2", -1, "the value of X-A contains a line break");
 	assert_headers("Host: x", -1, "Host may not be set by a job");
 	assert_headers("x-webcron-signature: forged", -1, "X-Webcron-Signature may not be set by a job");
 	assert_headers("no colon", -1, "\"no colon\" is not Name: value");
 	assert_headers("Bad Name: x", -1, "\"Bad Name\" is not a header name");
-	assert_headers("X\x01" "A: x", -1, "\"X\x01" "A\" is not a header name");
+	assert_headers("X\x01"
+	               "A: x",
+	    -1, "\"X\x01"
+	        "A\" is not a header name");
 	assert_headers(": x", -1, "a header has no name");
 
 	/* appended to what OUT holds */
@@ -265,7 +270,8 @@ test_http_payload(void **state)
 	assert_payload("https://t.example/x", 0, NULL);
 	assert_payload("{\"url\": \"https://t.example/\"}", 0, NULL);
 	assert_payload("{\"url\": \"https://t.example/\", \"method\": \"post\", \"body\": {\"k\": [1]},"
-	    " \"timeout\": 5, \"headers\": {\"X-A\": \"1\"}}", 0, NULL);
+	               " \"timeout\": 5, \"headers\": {\"X-A\": \"1\"}}",
+	    0, NULL);
 	assert_payload("{\"url\": \"https://t.example/\", \"headers\": \"X-A: 1\\r\\nX-B: 2\"}", 0, NULL);
 	assert_payload("{\"url\": \"https://t.example/\", \"headers\": [\"X-A: 1\"]}", 0, NULL);
 	assert_payload("{\"url\": \"https://t.example/\", \"headers\": null}", 0, NULL);

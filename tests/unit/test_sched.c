@@ -28,10 +28,10 @@
 #include "exec/run.h"
 #include "exec/sched.h"
 
-#define T0	1767225600	/* 2026-01-01T00:00:00Z, a Thursday */
-#define HOUR	3600
-#define DAY	86400
-#define N	5000
+#define T0 1767225600 /* 2026-01-01T00:00:00Z, a Thursday */
+#define HOUR 3600
+#define DAY 86400
+#define N 5000
 
 /* ---- the heap */
 
@@ -140,8 +140,7 @@ test_heap_remove_and_update(void **state)
 		struct due *best = NULL;
 
 		for (i = 0; i < N; i++)
-			if (e[i].slot != DUE_NONE && (best == NULL || e[i].at < best->at ||
-			    (e[i].at == best->at && e[i].id < best->id)))
+			if (e[i].slot != DUE_NONE && (best == NULL || e[i].at < best->at || (e[i].at == best->at && e[i].id < best->id)))
 				best = &e[i];
 		assert_ptr_equal(dueheap_top(&h), best);
 	}
@@ -173,7 +172,7 @@ test_heap_small(void **state)
 	dueheap_remove(&h, &e[4]);
 	assert_ptr_equal(dueheap_top(&h), &e[3]);
 	dueheap_remove(&h, &e[1]);
-	e[0].at = T0;			/* now the earliest */
+	e[0].at = T0; /* now the earliest */
 	dueheap_update(&h, &e[0]);
 	assert_ptr_equal(dueheap_pop(&h), &e[0]);
 	assert_ptr_equal(dueheap_pop(&h), &e[3]);

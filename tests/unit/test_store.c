@@ -30,11 +30,11 @@
 #include "store/record.h"
 #include "store/store.h"
 
-#define MAP	(16 * 1024 * 1024)
+#define MAP (16 * 1024 * 1024)
 
 struct fixture {
-	char tmp[64];		/* the temporary directory, removed at the end */
-	char db[128];		/* tmp/db: the environment (not created yet) */
+	char tmp[64]; /* the temporary directory, removed at the end */
+	char db[128]; /* tmp/db: the environment (not created yet) */
 	struct store *st;
 };
 
@@ -239,7 +239,7 @@ test_put_get_del(void **state)
 
 	f->st = open_store(f->db, MAP, 0);
 	put_one(f->st, DB_ACCOUNTS, "alice", "1");
-	put_one(f->st, DB_TOKENS, "alice", "token");	/* another database */
+	put_one(f->st, DB_TOKENS, "alice", "token"); /* another database */
 	expect_stored(f->st, DB_ACCOUNTS, "alice", "1");
 	expect_stored(f->st, DB_TOKENS, "alice", "token");
 	expect_stored(f->st, DB_ACCOUNTS, "bob", NULL);
@@ -252,8 +252,8 @@ test_put_get_del(void **state)
 	/* a write is visible inside its own transaction */
 	assert_int_equal(store_get(&t, DB_ACCOUNTS, "bob", 3, &v), STORE_OK);
 	assert_int_equal(v.mv_size, 1);
-	store_put(&t, DB_ACCOUNTS, "alice", 5, "one", 3);	/* overwrite */
-	store_del(&t, DB_ACCOUNTS, "nobody", 6);		/* missing: fine */
+	store_put(&t, DB_ACCOUNTS, "alice", 5, "one", 3); /* overwrite */
+	store_del(&t, DB_ACCOUNTS, "nobody", 6);          /* missing: fine */
 	assert_int_equal(t.err, 0);
 	assert_int_equal(store_commit(&t), STORE_OK);
 	expect_stored(f->st, DB_ACCOUNTS, "alice", "one");
@@ -305,7 +305,7 @@ test_sticky_error(void **state)
 
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 	store_put(&t, DB_ACCOUNTS, "before", 6, "1", 1);
-	store_put_new(&t, DB_ACCOUNTS, "existing", 8, "new", 3);	/* fails */
+	store_put_new(&t, DB_ACCOUNTS, "existing", 8, "new", 3); /* fails */
 	assert_int_equal(t.err, STORE_FAILED);
 	/* everything after it does nothing */
 	store_put(&t, DB_ACCOUNTS, "after", 5, "2", 1);
@@ -327,7 +327,7 @@ test_sticky_error(void **state)
 	store_put(&t, DB_ACCOUNTS, "x", 1, "1", 1);
 	store_put(&t, DB_ACCOUNTS, "", 0, "1", 1);
 	assert_int_equal(t.err, STORE_FAILED);
-	t.err = STORE_FULL;	/* pretend the first error was another one */
+	t.err = STORE_FULL; /* pretend the first error was another one */
 	store_put_new(&t, DB_ACCOUNTS, "existing", 8, "new", 3);
 	assert_int_equal(store_commit(&t), STORE_FULL);
 	expect_stored(f->st, DB_ACCOUNTS, "x", NULL);
@@ -444,7 +444,12 @@ static void
 test_iterator_u64_keys(void **state)
 {
 	static const uint64_t pairs[][2] = {
-		{ 1, 300 }, { 2, 5 }, { 1, 2 }, { 256, 1 }, { 1, 1 }, { 0, 7 },
+		{ 1, 300 },
+		{ 2, 5 },
+		{ 1, 2 },
+		{ 256, 1 },
+		{ 1, 1 },
+		{ 0, 7 },
 	};
 	struct fixture *f = *state;
 	struct store_txn t;
@@ -515,7 +520,7 @@ test_iterator_delete(void **state)
 			store_iter_del(&t, &it);
 	}
 	assert_int_equal(rc, 0);
-	assert_int_equal(n, 20);	/* the walk saw every entry once */
+	assert_int_equal(n, 20); /* the walk saw every entry once */
 	store_iter_close(&it);
 	assert_int_equal(store_commit(&t), STORE_OK);
 
@@ -648,7 +653,7 @@ test_outbox(void **state)
 	a.attempts = 2;
 	a.due = 1030;
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
-	outbox_put(&t, &a);		/* the same id: rewritten */
+	outbox_put(&t, &a); /* the same id: rewritten */
 	outbox_del(&t, b.id);
 	assert_int_equal(store_commit(&t), STORE_OK);
 	store_close(f->st);
@@ -778,7 +783,7 @@ test_history(void **state)
 	account_init(&a, &cfg);
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 	assert_int_equal(account_create(&t, &a, 1000, token), 0);
-	put_event(&t, a.id, 5, 1000, 100);		/* too old once the others come */
+	put_event(&t, a.id, 5, 1000, 100); /* too old once the others come */
 	for (i = 0; i < 6; i++)
 		put_event(&t, a.id, 5, 1000 + 91 * 86400 + i, 4);
 	assert_int_equal(store_commit(&t), STORE_OK);

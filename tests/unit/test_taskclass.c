@@ -43,12 +43,12 @@
 #include "util/log.h"
 #include "exec/taskclass.h"
 
-#define BIG_LEN	102400
-#define LEAK_FD	50		/* opened without O_CLOEXEC: must not reach a child */
+#define BIG_LEN 102400
+#define LEAK_FD 50 /* opened without O_CLOEXEC: must not reach a child */
 
 static char dir[PATH_MAX];
 static struct event_base *base;
-static struct taskclasses *tcs;	/* the runs started on BASE */
+static struct taskclasses *tcs; /* the runs started on BASE */
 static int fds_at_start;
 static char big[BIG_LEN];
 
@@ -56,9 +56,9 @@ static char big[BIG_LEN];
 struct seen {
 	int calls;
 	struct taskclass_result res;
-	char *output;		/* a copy: the result's is gone after the callback */
+	char *output; /* a copy: the result's is gone after the callback */
 	struct timespec t0;
-	double wall;		/* seconds from start to callback */
+	double wall; /* seconds from start to callback */
 };
 
 static double
@@ -105,7 +105,7 @@ count_fds(void)
 		if (de->d_name[0] != '.')
 			n++;
 	closedir(d);
-	return n - 1;		/* the directory's own */
+	return n - 1; /* the directory's own */
 }
 
 static char *
@@ -196,7 +196,7 @@ run_one(const struct taskclass_request *req, struct seen *s)
 	assert_non_null(run);
 	assert_int_equal(s->calls, 0);
 	assert_int_equal(taskclasses_active(tcs), 1);
-	assert_int_equal(event_base_dispatch(base), 1);	/* 1: no events left */
+	assert_int_equal(event_base_dispatch(base), 1); /* 1: no events left */
 	assert_int_equal(s->calls, 1);
 	assert_int_equal(taskclasses_active(tcs), 0);
 	assert_int_equal(count_fds(), before);
@@ -244,7 +244,7 @@ group_setup(void **state)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		return -1;
 	snprintf(dir, sizeof(dir), "%s/test_taskclass.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(dir) == NULL || chmod(dir, 0755) == -1)	/* nobody runs scripts here too */
+	if (mkdtemp(dir) == NULL || chmod(dir, 0755) == -1) /* nobody runs scripts here too */
 		return -1;
 
 	for (i = 0; i < BIG_LEN; i++)

@@ -23,7 +23,8 @@
 
 /* Unix time of a UTC date, by counting days: deliberately not the
  * algorithm tz.c uses, so that a shared mistake cannot hide. */
-static int64_t utc(int y, int mo, int d, int h, int mi, int s)
+static int64_t
+utc(int y, int mo, int d, int h, int mi, int s)
 {
 	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int64_t days = 0;
@@ -39,7 +40,8 @@ static int64_t utc(int y, int mo, int d, int h, int mi, int s)
 	return days * 86400 + h * 3600 + mi * 60 + s;
 }
 
-static const struct tz *zone(const char *name)
+static const struct tz *
+zone(const char *name)
 {
 	const struct tz *z = tz_get(name);
 
@@ -50,7 +52,8 @@ static const struct tz *zone(const char *name)
 
 /* Asserts the offset and DST flag of Z at T, and at T - 1 the previous
  * ones: a transition at T. */
-static void check_transition(const struct tz *z, int64_t t, int32_t before,
+static void
+check_transition(const struct tz *z, int64_t t, int32_t before,
     int dst_before, int32_t after, int dst_after)
 {
 	struct tz_span s;
@@ -67,7 +70,8 @@ static void check_transition(const struct tz *z, int64_t t, int32_t before,
 	assert_int_equal(tz_offset_at(z, t - 1), before);
 }
 
-static void test_new_york(void **state)
+static void
+test_new_york(void **state)
 {
 	const struct tz *ny = zone("America/New_York");
 	struct tz_span s;
@@ -83,7 +87,8 @@ static void test_new_york(void **state)
 	assert_ptr_equal(tz_get("America/New_York"), ny);
 }
 
-static void test_london(void **state)
+static void
+test_london(void **state)
 {
 	const struct tz *lon = zone("Europe/London");
 
@@ -93,7 +98,8 @@ static void test_london(void **state)
 	assert_int_equal(tz_offset_at(lon, utc(2024, 1, 15, 12, 0, 0)), 0);
 }
 
-static void test_lord_howe(void **state)
+static void
+test_lord_howe(void **state)
 {
 	const struct tz *lh = zone("Australia/Lord_Howe");
 	int64_t out[2];
@@ -111,7 +117,8 @@ static void test_lord_howe(void **state)
 	assert_int_equal(out[0], utc(2024, 10, 5, 15, 30, 0));
 }
 
-static void test_apia(void **state)
+static void
+test_apia(void **state)
 {
 	const struct tz *apia = zone("Pacific/Apia");
 	int64_t out[2];
@@ -127,7 +134,8 @@ static void test_apia(void **state)
 	assert_int_equal(out[0], utc(2011, 12, 30, 10, 0, 0));
 }
 
-static void test_santiago(void **state)
+static void
+test_santiago(void **state)
 {
 	const struct tz *scl = zone("America/Santiago");
 	int64_t out[2];
@@ -144,7 +152,8 @@ static void test_santiago(void **state)
 	assert_int_equal(out[1], utc(2024, 4, 7, 3, 30, 0));
 }
 
-static void test_kolkata(void **state)
+static void
+test_kolkata(void **state)
 {
 	const struct tz *kol = zone("Asia/Kolkata");
 	struct tz_span s;
@@ -161,7 +170,8 @@ static void test_kolkata(void **state)
 	assert_int_equal(out[0], utc(2024, 6, 1, 0, 0, 0));
 }
 
-static void test_utc(void **state)
+static void
+test_utc(void **state)
 {
 	const struct tz *u = tz_utc();
 	struct tz_span s;
@@ -186,7 +196,8 @@ static void test_utc(void **state)
 	assert_int_equal(tz_offset_at(zone("Etc/UTC"), 1700000000), 0);
 }
 
-static void test_utc_without_files(void **state)
+static void
+test_utc_without_files(void **state)
 {
 	const char *const *names;
 	size_t n;
@@ -204,7 +215,8 @@ static void test_utc_without_files(void **state)
 	assert_non_null(tz_get("America/New_York"));
 }
 
-static void test_footer_far_future(void **state)
+static void
+test_footer_far_future(void **state)
 {
 	const struct tz *ny = zone("America/New_York");
 	const struct tz *scl = zone("America/Santiago");
@@ -225,15 +237,35 @@ static void test_footer_far_future(void **state)
 	assert_true(s.end == INT64_MAX);
 }
 
-static void test_bad_names(void **state)
+static void
+test_bad_names(void **state)
 {
 	static const char *const bad[] = {
-		"../etc/passwd", "/etc/passwd", "Nope/Nowhere", "", "America/New York",
-		" UTC", "UTC ", "America/../Europe/London", "America//New_York",
-		"America/", "America", "zone.tab", "tzdata.zi", "leapseconds",
-		"iso3166.tab", "America/New_York\n", "Europe/London;ls", "Europe/Lond%6fn",
-		"right/America/New_York", "posix/America/New_York", "posixrules",
-		"localtime", "Factory", "right", "posix",
+		"../etc/passwd",
+		"/etc/passwd",
+		"Nope/Nowhere",
+		"",
+		"America/New York",
+		" UTC",
+		"UTC ",
+		"America/../Europe/London",
+		"America//New_York",
+		"America/",
+		"America",
+		"zone.tab",
+		"tzdata.zi",
+		"leapseconds",
+		"iso3166.tab",
+		"America/New_York\n",
+		"Europe/London;ls",
+		"Europe/Lond%6fn",
+		"right/America/New_York",
+		"posix/America/New_York",
+		"posixrules",
+		"localtime",
+		"Factory",
+		"right",
+		"posix",
 	};
 	char longname[300];
 	size_t i;
@@ -252,7 +284,8 @@ static void test_bad_names(void **state)
 	assert_int_equal(tz_offset_at(tz_get("Etc/GMT+5"), 0), -18000);
 }
 
-static bool listed(const char *const *names, size_t n, const char *name)
+static bool
+listed(const char *const *names, size_t n, const char *name)
 {
 	size_t i;
 
@@ -263,7 +296,8 @@ static bool listed(const char *const *names, size_t n, const char *name)
 	return false;
 }
 
-static void test_list(void **state)
+static void
+test_list(void **state)
 {
 	const char *const *names, *const *again;
 	size_t n, i;
@@ -302,7 +336,8 @@ struct ttype {
 	uint8_t dst;
 };
 
-static size_t put32(uint8_t *p, uint32_t v)
+static size_t
+put32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
 	p[1] = (uint8_t)(v >> 16);
@@ -311,7 +346,8 @@ static size_t put32(uint8_t *p, uint32_t v)
 	return 4;
 }
 
-static size_t put_header(uint8_t *p, char version, uint32_t timecnt, uint32_t typecnt,
+static size_t
+put_header(uint8_t *p, char version, uint32_t timecnt, uint32_t typecnt,
     uint32_t charcnt)
 {
 	memset(p, 0, 44);
@@ -325,7 +361,8 @@ static size_t put_header(uint8_t *p, char version, uint32_t timecnt, uint32_t ty
 
 /* A version 2 file (or 1 when VERSION is 0) with the given transitions,
  * types and footer (NULL: none, for version 1). Returns its length. */
-static size_t build_tzif(uint8_t *buf, char version, const int64_t *at, const uint8_t *idx,
+static size_t
+build_tzif(uint8_t *buf, char version, const int64_t *at, const uint8_t *idx,
     size_t timecnt, const struct ttype *types, size_t typecnt, const char *footer)
 {
 	size_t len = 0, i;
@@ -364,7 +401,8 @@ static size_t build_tzif(uint8_t *buf, char version, const int64_t *at, const ui
 }
 
 /* A version 2 zone with no transitions, type STD, and FOOTER. */
-static struct tz *footer_zone(const char *footer, int32_t std_off, int std_dst)
+static struct tz *
+footer_zone(const char *footer, int32_t std_off, int std_dst)
 {
 	static uint8_t buf[512];
 	struct ttype t = { std_off, (uint8_t)std_dst };
@@ -378,7 +416,8 @@ static struct tz *footer_zone(const char *footer, int32_t std_off, int std_dst)
 	return z;
 }
 
-static void check_footer(const char *footer, int32_t std_off, int64_t t, int32_t before,
+static void
+check_footer(const char *footer, int32_t std_off, int64_t t, int32_t before,
     int dst_before, int32_t after, int dst_after)
 {
 	struct tz *z = footer_zone(footer, std_off, 0);
@@ -387,7 +426,8 @@ static void check_footer(const char *footer, int32_t std_off, int64_t t, int32_t
 	tz_free(z);
 }
 
-static void test_footer_rules(void **state)
+static void
+test_footer_rules(void **state)
 {
 	struct tz *z;
 	struct tz_span s;
@@ -453,7 +493,8 @@ static void test_footer_rules(void **state)
 	tz_free(z);
 }
 
-static void test_footer_after_table(void **state)
+static void
+test_footer_after_table(void **state)
 {
 	static uint8_t buf[512];
 	const int64_t at[] = { utc(2000, 4, 2, 7, 0, 0), utc(2000, 10, 29, 6, 0, 0) };
@@ -483,7 +524,8 @@ static void test_footer_after_table(void **state)
 }
 
 /* Reads a whole file for the parser tests. */
-static uint8_t *slurp(const char *path, size_t *len)
+static uint8_t *
+slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	uint8_t *buf = malloc(1 << 16);
@@ -496,7 +538,8 @@ static uint8_t *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static void expect_refused(const uint8_t *buf, size_t len, const char *what)
+static void
+expect_refused(const uint8_t *buf, size_t len, const char *what)
 {
 	struct tz *z = (struct tz *)1;
 
@@ -505,15 +548,29 @@ static void expect_refused(const uint8_t *buf, size_t len, const char *what)
 	assert_null(z);
 }
 
-static void test_parse_malformed(void **state)
+static void
+test_parse_malformed(void **state)
 {
 	static const char *const bad_footers[] = {
-		"EST", "EST5EDT,M13.1.0,M11.1.0", "EST5EDT,M3.6.0,M11.1.0",
-		"EST5EDT,M3.2.7,M11.1.0", "EST5EDT,J0,J300", "EST5EDT,J366,J300",
-		"EST5EDT,366,300", "EST5EDT,M3.2.0/168,M11.1.0", "<AB>5",
-		"EST5EDT,M3.2.0", "EST5EDT,M3.2.0,M11.1.0junk", "EST25", "ES5",
-		"EST5EDT,M3.2.0,", "EST5EDT,M3.2.0,M11.1", "<EST5", "EST5:60",
-		"EST-24:59:59EDT-26", "EST 5",
+		"EST",
+		"EST5EDT,M13.1.0,M11.1.0",
+		"EST5EDT,M3.6.0,M11.1.0",
+		"EST5EDT,M3.2.7,M11.1.0",
+		"EST5EDT,J0,J300",
+		"EST5EDT,J366,J300",
+		"EST5EDT,366,300",
+		"EST5EDT,M3.2.0/168,M11.1.0",
+		"<AB>5",
+		"EST5EDT,M3.2.0",
+		"EST5EDT,M3.2.0,M11.1.0junk",
+		"EST25",
+		"ES5",
+		"EST5EDT,M3.2.0,",
+		"EST5EDT,M3.2.0,M11.1",
+		"<EST5",
+		"EST5:60",
+		"EST-24:59:59EDT-26",
+		"EST 5",
 	};
 	static uint8_t buf[1 << 16];
 	const int64_t at[] = { 1000, 2000 };
@@ -610,7 +667,8 @@ static void test_parse_malformed(void **state)
 
 /* Every span of Z in order, from INT64_MIN: adjacent, different, and what
  * tz_span_at returns for instants inside, at and just before each end. */
-static void check_span_chain(const struct tz *z)
+static void
+check_span_chain(const struct tz *z)
 {
 	struct tz_span s, prev, in;
 	size_t n = 0;
@@ -637,7 +695,8 @@ static void check_span_chain(const struct tz *z)
 
 /* Flipped bytes in a real file: refused, or a zone whose spans hold
  * together. Under ASan this is a small fuzz run. */
-static void test_parse_mutations(void **state)
+static void
+test_parse_mutations(void **state)
 {
 	static const uint8_t values[] = { 0x00, 0x01, 0x7f, 0x80, 0xff, '\n', '9', ',' };
 	uint8_t *ny;
@@ -666,7 +725,8 @@ static void test_parse_mutations(void **state)
 
 /* T must lie in the span tz_span_at returns for it, and that span must be
  * the one its own start and end - 1 return. */
-static void check_span_contains(const struct tz *z, int64_t t)
+static void
+check_span_contains(const struct tz *z, int64_t t)
 {
 	struct tz_span s, e;
 
@@ -685,7 +745,8 @@ static void check_span_contains(const struct tz *z, int64_t t)
 
 /* Daily from 1890 to 2210, and around every 2^25-second step from 1900:
  * the edges of the buckets tz.c indexes its transitions by. */
-static void check_span_lookups(const struct tz *z)
+static void
+check_span_lookups(const struct tz *z)
 {
 	int64_t t, k, d;
 
@@ -697,12 +758,21 @@ static void check_span_lookups(const struct tz *z)
 	}
 }
 
-static void test_span_chains(void **state)
+static void
+test_span_chains(void **state)
 {
 	static const char *const names[] = {
-		"America/New_York", "Europe/Dublin", "Australia/Lord_Howe", "Pacific/Apia",
-		"America/Santiago", "Asia/Kolkata", "Africa/Casablanca", "America/Nuuk",
-		"Asia/Gaza", "Antarctica/Troll", "UTC",
+		"America/New_York",
+		"Europe/Dublin",
+		"Australia/Lord_Howe",
+		"Pacific/Apia",
+		"America/Santiago",
+		"Asia/Kolkata",
+		"Africa/Casablanca",
+		"America/Nuuk",
+		"Asia/Gaza",
+		"Antarctica/Troll",
+		"UTC",
 	};
 	size_t i;
 
@@ -713,14 +783,16 @@ static void test_span_chains(void **state)
 	}
 }
 
-static int teardown(void **state)
+static int
+teardown(void **state)
 {
 	(void)state;
 	tz_cache_free();
 	return 0;
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_york),

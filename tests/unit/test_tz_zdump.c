@@ -33,29 +33,30 @@
 
 #include "engine/tz.h"
 
-#define ZONEINFO       "/usr/share/zoneinfo"
-#define WORKERS        4     /* zdump processes at once */
-#define MAX_REPORTED   20    /* mismatches printed before keeping quiet */
-#define LINE_MAX_LEN   1024
+#define ZONEINFO "/usr/share/zoneinfo"
+#define WORKERS 4       /* zdump processes at once */
+#define MAX_REPORTED 20 /* mismatches printed before keeping quiet */
+#define LINE_MAX_LEN 1024
 
 struct tally {
-	size_t checked;      /* zdump lines compared */
-	size_t ny_checked;   /* of which America/New_York, to prove coverage */
+	size_t checked;    /* zdump lines compared */
+	size_t ny_checked; /* of which America/New_York, to prove coverage */
 	size_t mismatches;
 	size_t bad_lines;
-	int    last_year;    /* latest year compared */
+	int last_year; /* latest year compared */
 };
 
 /* One running zdump and the part of its output not yet split into lines. */
 struct worker {
-	FILE  *fp;
-	int    fd;
-	char   buf[LINE_MAX_LEN];
+	FILE *fp;
+	int fd;
+	char buf[LINE_MAX_LEN];
 	size_t len;
 };
 
 /* Unix time of a UTC date, by counting days (independent of tz.c). */
-static int64_t utc(int y, int mo, int d, int h, int mi, int s)
+static int64_t
+utc(int y, int mo, int d, int h, int mi, int s)
 {
 	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int64_t days = 0;
@@ -71,11 +72,22 @@ static int64_t utc(int y, int mo, int d, int h, int mi, int s)
 	return days * 86400 + h * 3600 + mi * 60 + s;
 }
 
-static int month_number(const char *name)
+static int
+month_number(const char *name)
 {
 	static const char *const months[12] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+		"Jan",
+		"Feb",
+		"Mar",
+		"Apr",
+		"May",
+		"Jun",
+		"Jul",
+		"Aug",
+		"Sep",
+		"Oct",
+		"Nov",
+		"Dec",
 	};
 	int i;
 
@@ -90,7 +102,8 @@ static int month_number(const char *name)
  *   ZONE  Sun Mar 10 07:00:00 2024 UT = Sun Mar 10 03:00:00 2024 EDT isdst=1 gmtoff=-14400
  * Lines for the extremes of time_t ("ZONE  -9223372036854775808 = NULL")
  * carry nothing to compare. */
-static void check_line(const char *line, struct tally *tally)
+static void
+check_line(const char *line, struct tally *tally)
 {
 	char zone_name[256], mon[4];
 	int day, h, mi, s, y, isdst, mo;
@@ -102,8 +115,10 @@ static void check_line(const char *line, struct tally *tally)
 	if (strstr(line, "= NULL") != NULL)
 		return;
 	if (sscanf(line, "%255s %*3s %3s %d %d:%d:%d %d UT = %*s %*s %*d %*d:%*d:%*d %*d %*s "
-	    "isdst=%d gmtoff=%ld", zone_name, mon, &day, &h, &mi, &s, &y, &isdst,
-	    &gmtoff) != 9 || (mo = month_number(mon)) == 0) {
+	                 "isdst=%d gmtoff=%ld",
+	        zone_name, mon, &day, &h, &mi, &s, &y, &isdst,
+	        &gmtoff) != 9 ||
+	    (mo = month_number(mon)) == 0) {
 		print_error("cannot read zdump line: %s\n", line);
 		tally->bad_lines++;
 		return;
@@ -125,7 +140,7 @@ static void check_line(const char *line, struct tally *tally)
 	    tz_offset_at(z, t) != gmtoff) {
 		if (tally->mismatches < MAX_REPORTED) {
 			print_error("%s at %lld (%04d-%02d-%02dT%02d:%02d:%02dZ): zdump says "
-			    "gmtoff=%ld isdst=%d, tz says offset=%d is_dst=%d\n",
+			            "gmtoff=%ld isdst=%d, tz says offset=%d is_dst=%d\n",
 			    zone_name, (long long)t, y, mo, day, h, mi, s, gmtoff, isdst,
 			    (int)span.offset, span.is_dst);
 		}
@@ -135,7 +150,8 @@ static void check_line(const char *line, struct tally *tally)
 
 /* Reads what worker W has written and checks each whole line. Returns 0 at
  * the end of its output, 1 while there is more. */
-static int worker_read(struct worker *w, struct tally *tally)
+static int
+worker_read(struct worker *w, struct tally *tally)
 {
 	ssize_t r;
 	char *nl;
@@ -170,7 +186,8 @@ static int worker_read(struct worker *w, struct tally *tally)
  * at once and checks every line. The names passed tz_get's check
  * ([A-Za-z0-9/_+-] only), so they are safe in a shell command; "--" keeps
  * a leading '-' from being read as an option. */
-static void run_zdump(const char *const *names, size_t n, int from, int to,
+static void
+run_zdump(const char *const *names, size_t n, int from, int to,
     struct tally *tally)
 {
 	struct worker *w = calloc(WORKERS, sizeof(*w));
@@ -223,7 +240,8 @@ static void run_zdump(const char *const *names, size_t n, int from, int to,
 }
 
 /* Whether A and B have the same spans all the way through. */
-static bool same_zone(const struct tz *a, const struct tz *b)
+static bool
+same_zone(const struct tz *a, const struct tz *b)
 {
 	struct tz_span sa, sb;
 	int64_t t = INT64_MIN;
@@ -244,7 +262,8 @@ static bool same_zone(const struct tz *a, const struct tz *b)
 }
 
 /* The footer line of zone NAME's file, into BUF. */
-static void read_footer(const char *name, char *buf, size_t size)
+static void
+read_footer(const char *name, char *buf, size_t size)
 {
 	char path[512], data[1 << 16];
 	size_t len, i;
@@ -262,18 +281,19 @@ static void read_footer(const char *name, char *buf, size_t size)
 }
 
 struct picked {
-	const char **files;     /* one name per distinct file */
-	size_t       nfiles;
-	const char **footers;   /* one name per distinct footer */
-	size_t       nfooters;
-	size_t       links;     /* names compared with their file's first name */
+	const char **files; /* one name per distinct file */
+	size_t nfiles;
+	const char **footers; /* one name per distinct footer */
+	size_t nfooters;
+	size_t links; /* names compared with their file's first name */
 };
 
 /* Sorts the listed names into the ones zdump must see. */
-static void pick_zones(const char *const *names, size_t n, struct picked *p)
+static void
+pick_zones(const char *const *names, size_t n, struct picked *p)
 {
 	struct stat *seen = calloc(n, sizeof(*seen));
-	char (*footer)[256] = calloc(n, sizeof(*footer));
+	char(*footer)[256] = calloc(n, sizeof(*footer));
 	size_t i, j;
 
 	p->files = calloc(n, sizeof(*p->files));
@@ -317,7 +337,8 @@ static void pick_zones(const char *const *names, size_t n, struct picked *p)
 }
 
 /* Runs zdump over NAMES for the years [FROM, TO) and asserts the result. */
-static void check_range(const char *const *names, size_t n, int from, int to,
+static void
+check_range(const char *const *names, size_t n, int from, int to,
     size_t ny_min)
 {
 	struct tally tally = { 0 };
@@ -333,7 +354,8 @@ static void check_range(const char *const *names, size_t n, int from, int to,
 	assert_int_equal(tally.last_year, to - 1);
 }
 
-static void test_zdump_all_zones(void **state)
+static void
+test_zdump_all_zones(void **state)
 {
 	const char *const *names;
 	struct picked p = { 0 };
@@ -360,14 +382,16 @@ static void test_zdump_all_zones(void **state)
 	free(p.footers);
 }
 
-static int teardown(void **state)
+static int
+teardown(void **state)
 {
 	(void)state;
 	tz_cache_free();
 	return 0;
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_zdump_all_zones),
