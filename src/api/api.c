@@ -314,7 +314,6 @@ api_keys_flush(struct api *api)
 	struct api_flush f = { NULL, NULL, 0 };
 	struct store_txn t;
 	size_t i;
-	int rc;
 
 	if (api->key_use == NULL || idmap_count(api->key_use) == 0)
 		return;
@@ -322,7 +321,7 @@ api_keys_flush(struct api *api)
 		return;
 	f.t = &t;
 	idmap_each(api->key_use, api_key_flush_one, &f);
-	if ((rc = store_commit(&t)) != STORE_OK)
+	if (store_commit(&t) != STORE_OK)
 		log_warnx("api: the keys' last use cannot be written");
 	else
 		idmap_each(api->key_use, api_key_clean_one, NULL);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/buf.h"
@@ -238,7 +239,7 @@ store_batch_begin(struct store *st)
 		 * size at its next transaction (store_begin) */
 		pthread_mutex_unlock(&st->batch_lock);
 		atomic_store(&st->resize_wanted, 1);
-		usleep(10000);
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
 	}
 	if (rc != 0) {
 		pthread_mutex_unlock(&st->batch_lock);
