@@ -104,9 +104,9 @@ class Daemon:
             f.write(text if text is not None else ini(self.sections))
 
     # -- webcronctl
-    def ctl(self, *args, check=True):
+    def ctl(self, *args, check=True, timeout=180):
         res = subprocess.run([WEBCRONCTL, "-f", self.conf] + [str(a) for a in args],
-                             capture_output=True, text=True, timeout=60)
+                             capture_output=True, text=True, timeout=timeout)
         if check and res.returncode != 0:
             raise AssertionError("webcronctl %s failed (%d): %s%s" % (
                 " ".join(map(str, args)), res.returncode, res.stdout, res.stderr))
