@@ -5,6 +5,7 @@ once."""
 import copy
 import json
 import os
+import re
 import time
 import unittest
 
@@ -107,7 +108,12 @@ class Startup(unittest.TestCase):
         time.sleep(2)
         self.assertEqual(len(self.rx.hits("/due")), 1)
         self.assertEqual(self.rx.hits("/daily"), [])
-        self.assertIn("sched: %d jobs scheduled" % (MANY + 3), self.d.log_text())
+        # every job loaded: the due one is scheduled, or (when its instant
+        # passed before its slice was read) caught up
+        m = re.search(r"sched: (\d+) jobs scheduled in [\d.]+ s, (\d+) missed fires",
+                      self.d.log_text().split("webcrond ready")[-1])
+        self.assertIsNotNone(m, self.d.log_text()[-2000:])
+        self.assertIn((int(m.group(1)), int(m.group(2))), ((MANY + 3, 0), (MANY + 2, 1)))
         self.assertEqual(self.d.stop(), 0)
 
 
