@@ -508,6 +508,20 @@ class Rules(JobCase):
             [{"expression": "0 * * * *", "startsAt": 2000, "expiresAt": 1000}])}, 22, "rules")
         self.assertEqual(self.ok("cron.list"), [])
 
+    def test_points_follow_each_window(self):
+        now = int(time.time())
+        day = now - now % 86400
+        both = "*/15 * * * *; 0 12 * * *"
+        first = self.add(expression=both)
+        self.assertEqual(first["points"], 96)  # noon is one of them
+        self.assertEqual(self.ok("cron.get", {"id": first["id"]})["points"], 96)
+        j = self.ok("cron.add", json_body={"url": URL, "rules": [
+            {"expression": "*/15 * * * *", "expiresAt": day + 6 * 3600},
+            {"expression": "0 12 * * *"}]}, method="POST")
+        self.assertEqual(j["expression"], both)
+        self.assertEqual(j["points"], 26)   # 00:00-06:00 every 15 minutes, and noon
+        self.assertEqual(self.ok("cron.get", {"id": j["id"]})["points"], 26)
+
     def test_rules_survive_restart(self):
         day, rules = self.windowed()
         j = self.ok("cron.add", json_body={"url": URL, "rules": rules}, method="POST")
