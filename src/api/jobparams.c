@@ -529,8 +529,7 @@ jp_rule_time(struct api_call *c, const struct job *j, const char *field, const c
 		*out = YAJL_GET_INTEGER(v);
 		return 0;
 	}
-	if (YAJL_IS_STRING(v) && (*YAJL_GET_STRING(v) == '\0' ||
-	                             cron_parse_time(YAJL_GET_STRING(v), job_zone(j, c->acct), out) == 0)) {
+	if (YAJL_IS_STRING(v) && (*YAJL_GET_STRING(v) == '\0' || cron_parse_time(YAJL_GET_STRING(v), job_zone(j, c->acct), out) == 0)) {
 		if (*YAJL_GET_STRING(v) == '\0')
 			*out = 0;
 		if (*out >= 0 && *out <= JOB_TIME_MAX)

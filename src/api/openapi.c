@@ -505,8 +505,8 @@ static const struct {
 	{ "RuleInput", "{'type':'object','required':['expression'],'description':"
 	               "'one element of the rules parameter of cron.add and cron.edit','properties':{"
 	               "'expression':{'type':'string','maxLength':" OA_STR_(CRON_TEXT_MAX) "},"
-	               "'startsAt':{'type':['integer','string','null']},"
-	               "'expiresAt':{'type':['integer','string','null']}}}" },
+	                                                                                   "'startsAt':{'type':['integer','string','null']},"
+	                                                                                   "'expiresAt':{'type':['integer','string','null']}}}" },
 	{ "TaskInput", "{'type':'object','required':['action'],'description':"
 	               "'one element of the tasks parameter of cron.add and cron.edit','properties':{"
 	               "'action':{'type':'string','maxLength':64},"
@@ -736,7 +736,7 @@ oa_job_field_input(yajl_gen g, const struct job_field *f)
 		oa_int_schema(g, JOB_ACTIVE, JOB_DISABLED, "0 active, 1 disabled");
 	else if (strcmp(f->name, "rules") == 0)
 		oa_text(g, "{'type':'array','items':" OA_REF("RuleInput") ",'minItems':1,"
-		           "'description':'the schedule as rules with their own bounds; replaces expression and every rule'}");
+		                                                          "'description':'the schedule as rules with their own bounds; replaces expression and every rule'}");
 	else if (strcmp(f->name, "tasks") == 0)
 		oa_text(g, "{'type':'array','items':" OA_REF("TaskInput") ","
 		                                                          "'description':'replaces every task of the job'}");

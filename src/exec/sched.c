@@ -44,9 +44,9 @@ struct sjob {
 	struct due due; /* id: the job's; at: its next fire, 0 = none */
 	uint64_t account;
 	struct shared_cron *cron;
-	const struct tz *zone; /* NULL: the account's */
-	struct cron_window win;	/* its rules: RULES */
-	struct cron_bounds *rules;	/* the rules' own bounds, NULL = none */
+	const struct tz *zone;     /* NULL: the account's */
+	struct cron_window win;    /* its rules: RULES */
+	struct cron_bounds *rules; /* the rules' own bounds, NULL = none */
 	uint8_t single;
 	uint8_t instances;
 };

@@ -26,7 +26,8 @@
 #define J_TASK 35
 /* Each ';' rule's own bounds, a nested record, in the expression's order. */
 #define J_RULE 36
-enum { R_STARTS = 1, R_EXPIRES };
+enum { R_STARTS = 1,
+	R_EXPIRES };
 enum { T_ID = 1,
 	T_ACTION,
 	T_PAYLOAD,
