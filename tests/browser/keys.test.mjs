@@ -8,12 +8,12 @@ import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {Daemon, receiver, browser} from './harness.mjs';
 
-let d, rx, b, page, token, jobId, keyToken;
+let d, rx, b, page, token, daveToken, jobId, keyToken;
 
 before(async () => {
   d = new Daemon();
   token = d.addUser('root', true);
-  d.addUser('dave', false);
+  daveToken = d.addUser('dave', false);
   await d.start();
   rx = await receiver();
   b = await browser(d.origin);
@@ -158,6 +158,18 @@ test('at 360 px the Account screen with keys and the history do not scroll sidew
     assert.ok(scroll <= client, `${path}: ${scroll} px wide in a ${client} px window`);
   }
   await page.setViewportSize({width: 1280, height: 800});
+});
+
+test('a user who is not an admin is not offered the admin scope', async () => {
+  await page.getByRole('button', {name: 'Sign out'}).click();
+  await page.getByLabel('Token').fill(daveToken);
+  await page.getByRole('button', {name: 'Sign in'}).click();
+  await page.getByRole('heading', {name: 'Overview'}).waitFor();
+  await page.goto(`${d.origin}/account`);
+  await keys(page).getByLabel('Run', {exact: true}).waitFor();
+  assert.equal(await keys(page).getByLabel('Admin', {exact: true}).count(), 0);
+  await page.goto(`${d.origin}/users/1/history`);
+  await page.getByText('Only administrators read other accounts').waitFor();
 });
 
 test('no request left the origin and nothing went wrong in the page', () => {
