@@ -17,15 +17,23 @@ function who(e, names) {
   if (e.actor === 'webcronctl') return `webcronctl${e.user ? ` (${e.user})` : ''}`;
   const by = e.by === null || e.by === undefined ? 'unknown' : names[e.by] || `account ${e.by}`;
   const key = e.key && e.key !== 'token' ? `key “${e.key}”` : 'token';
-  return [by, h('span', {class: 'trigger'}, `with ${key}${e.by !== e.account ? ' (as administrator)' : ''}`)];
+  return h('span', {}, by, h('span', {class: 'trigger'}, `with ${key}${e.by !== e.account ? ' (as administrator)' : ''}`));
 }
 
+// each field as old → new; a new object's fields as their value, a deleted
+// one's as what they were
 function changeList(e) {
-  if (!(e.changes || []).length) return h('span', {class: 'muted'}, 'no field changes');
-  return h('ul', {class: 'changes'}, e.changes.map((c) => h('li', {},
+  const list = e.changes || [];
+  if (!list.length) return h('span', {class: 'muted'}, 'no field changes');
+  const values = list.filter((c) => !c.changed);
+  const made = values.length && values.every((c) => c.old === null);
+  const gone = values.length && values.every((c) => c.new === null);
+  return h('ul', {class: 'changes'}, list.map((c) => h('li', {},
     h('span', {class: 'field-name'}, c.field), ': ',
-    c.changed ? h('em', {}, 'changed') : [
-      h('span', {class: 'old'}, show(c.old)), ' → ', h('span', {class: 'new'}, show(c.new))])));
+    c.changed ? h('em', {}, 'changed')
+      : made ? h('span', {class: 'new'}, show(c.new))
+        : gone ? h('span', {class: 'old'}, show(c.old))
+          : [h('span', {class: 'old'}, show(c.old)), ' → ', h('span', {class: 'new'}, show(c.new))])));
 }
 
 function objectText(e) {
