@@ -30,7 +30,7 @@
 static const char *const dashboard_routes[] = {
 	"/", "/signin", "/overview", "/jobs", "/jobs/new", "/jobs/#",
 	"/jobs/#/edit", "/failures", "/upcoming", "/groups", "/account",
-	"/users", NULL
+	"/users", "/users/#/history", NULL
 };
 
 static int

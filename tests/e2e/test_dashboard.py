@@ -27,7 +27,8 @@ class Served(DaemonCase):
 
     def test_index_and_screens(self):
         for path in ("/", "/overview", "/jobs", "/jobs/", "/jobs/new", "/jobs/42", "/jobs/42/edit",
-                     "/failures", "/upcoming", "/groups", "/account", "/users", "/signin"):
+                     "/failures", "/upcoming", "/groups", "/account", "/users", "/users/3/history",
+                     "/signin"):
             r = self.d.request("GET", path)
             self.assertEqual(r.status, 200, path)
             self.assertSafe(r)
@@ -36,7 +37,7 @@ class Served(DaemonCase):
             self.assertIn(b"<title>webcron</title>", r.raw)
 
     def test_unknown_paths_keep_the_json_404(self):
-        for path in ("/nope", "/jobs/abc", "/jobs/1/2", "/api", "/index.html"):
+        for path in ("/nope", "/jobs/abc", "/jobs/1/2", "/users/x/history", "/api", "/index.html"):
             r = self.d.request("GET", path)
             self.assertEqual(r.status, 404, path)
             self.assertEqual(r.json["code"], 20, path)

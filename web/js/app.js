@@ -6,6 +6,7 @@ import {navigate, setRouter, clearErrors, showError} from './ui.js';
 import * as views from './views.js';
 import {jobForm} from './jobform.js';
 import {jobPage} from './jobpage.js';
+import {accountHistory} from './changes.js';
 
 // wanted: the screen asked for before signing in, to go on to after it
 // (kept in memory only: a reload forgets it)
@@ -23,6 +24,7 @@ const routes = [
   [/^\/groups$/, views.groups],
   [/^\/account$/, views.account],
   [/^\/users$/, views.users],
+  [/^\/users\/(\d+)\/history$/, (main, m, ctx) => accountHistory(main, Number(m[1]), ctx)],
 ];
 
 function navItems() {

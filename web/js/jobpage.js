@@ -4,7 +4,7 @@ import {h} from './dom.js';
 import * as api from './api.js';
 import {timeEl, duration} from './time.js';
 import {navigate, showError, notice, logBadge, jobBadge, pageTitle, loading, link} from './ui.js';
-import {table} from './views.js';
+import {jobChanges} from './changes.js';
 
 const HISTORY_PAGE = 20;
 const HISTORY_HEADS = ['Scheduled', 'Started', 'Duration', 'HTTP status', 'Result', 'Details'];
@@ -70,7 +70,11 @@ export async function jobPage(main, id, ctx) {
   const section = h('section', {class: 'history'}, h('h2', {}, 'History'));
   main.appendChild(section);
   const history_ = historyList(section, j);
-  await history_.reload();
+  const changes = h('section', {class: 'changes-section', 'aria-labelledby': 'changes-h'}, h('h2', {id: 'changes-h'}, 'Changes'));
+  main.appendChild(changes);
+  const me = await ctx.account();
+  if (!ctx.isCurrent()) return;
+  await Promise.all([history_.reload(), jobChanges(changes, j, me).reload()]);
 }
 
 const paused = (j) => j.pausedUntil && j.pausedUntil > Date.now() / 1000;

@@ -4,6 +4,7 @@ import * as api from './api.js';
 import {timeEl, duration, relative} from './time.js';
 import {link, navigate, showError, notice, logBadge, jobBadge, pageTitle, loading,
   scheduleWords, JOB_STATUS} from './ui.js';
+import {keysSection} from './keys.js';
 
 export function signIn(main, m, ctx) {
   const tok = field({label: 'Token', name: 'token', type: 'password', autocomplete: 'current-password',
@@ -265,6 +266,7 @@ export async function account(main, m, ctx) {
         out.hidden = false;
       } catch (e) { showError(e); }
     }}, 'Rotate token'), out));
+  await keysSection(main, a, ctx);
 }
 
 export async function users(main, m, ctx) {
@@ -280,9 +282,11 @@ export async function users(main, m, ctx) {
   main.appendChild(table(['Id', 'Name', 'E-mail', 'Admin', 'Status', 'Jobs', ''], list.map((a) => [
     String(a.id), a.name || '', a.email || '', a.admin ? 'yes' : 'no', a.status === 1 ? 'Suspended' : 'Active',
     String((a.usage || {}).jobs ?? 0),
+    h('span', {class: 'actions'}, h('a', {href: `/users/${a.id}/history`, 'data-link': '', class: 'button secondary',
+      'aria-label': `History of ${a.name || 'account ' + a.id}`}, 'History'),
     a.id === me.id ? '' : h('button', {type: 'button', class: 'secondary', onclick: async () => {
       try { await api.call('user.edit', {id: a.id, status: a.status === 1 ? 0 : 1}); navigate('/users', true); } catch (e) { showError(e); }
-    }}, a.status === 1 ? `Reactivate ${a.name}` : `Suspend ${a.name}`)])));
+    }}, a.status === 1 ? `Reactivate ${a.name}` : `Suspend ${a.name}`))])));
   const name = field({label: 'Name', name: 'name'});
   const email = field({label: 'E-mail', name: 'email', type: 'email'});
   const admin = field({label: 'Administrator', name: 'admin', type: 'checkbox'});
