@@ -466,9 +466,7 @@ api_cron_next(struct api_call *c)
 		return call_error(c, API_INTERNAL, NULL, "internal error");
 	}
 	zone = job_zone(&j, c->acct);
-	w.starts_at = j.starts_at;
-	w.expires_at = j.expires_at;
-	w.anchor = j.starts_at ? j.starts_at : j.created_at;
+	job_window(&j, &w);
 	after = j.paused_until > c->now ? j.paused_until - 1 : c->now;
 	yajl_gen_array_open(c->g);
 	while (count-- > 0 && cron_next(cr, zone, &w, after, &next) == 0) {
@@ -520,9 +518,7 @@ api_cron_upcoming_one(struct job *j, void *arg)
 	    cron_parse(j->expression, &cr, NULL) == -1)
 		return 0;
 	zone = job_zone(j, u->c->acct);
-	w.starts_at = j->starts_at;
-	w.expires_at = j->expires_at;
-	w.anchor = j->starts_at ? j->starts_at : j->created_at;
+	job_window(j, &w);
 	after = j->paused_until > u->c->now ? j->paused_until - 1 : u->c->now;
 	/* at most MAX of one job can be among the first MAX of all */
 	while (added < u->max && cron_next(cr, zone, &w, after, &next) == 0 && next <= u->until) {

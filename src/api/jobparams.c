@@ -113,7 +113,10 @@ jp_schedule(struct api_call *c, struct job *j, int adding)
 			goto done;
 		}
 	} else {
-		if (adding)
+		char folded[PARAMS_NAME_MAX + 1];
+
+		params_fold("rules", 5, folded);
+		if (adding && params_get(&c->params, folded) == NULL) /* or rules give it */
 			call_error(c, API_MISSING, "expression",
 			    "a schedule is required: expression, or the fields second...weekday");
 		else
@@ -122,6 +125,7 @@ jp_schedule(struct api_call *c, struct job *j, int adding)
 	}
 	free(j->expression);
 	j->expression = xstrdup(normal);
+	job_clear_rules(j); /* a new expression: its rules have no bounds of their own */
 	ret = 0;
 done:
 	for (i = 0; i < 6; i++)
@@ -509,6 +513,117 @@ jp_tasks(struct api_call *c, struct job *j)
 	return 0;
 }
 
+/* ---- rules */
+
+/* A rule's startsAt or expiresAt: null, Unix seconds or ISO 8601 (in the
+ * job's zone without one). */
+static int
+jp_rule_time(struct api_call *c, const struct job *j, const char *field, const char *name,
+    yajl_val v, int64_t *out)
+{
+	if (v == NULL || YAJL_IS_NULL(v)) {
+		*out = 0;
+		return 0;
+	}
+	if (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 0 && YAJL_GET_INTEGER(v) <= JOB_TIME_MAX) {
+		*out = YAJL_GET_INTEGER(v);
+		return 0;
+	}
+	if (YAJL_IS_STRING(v) && (*YAJL_GET_STRING(v) == '\0' || cron_parse_time(YAJL_GET_STRING(v), job_zone(j, c->acct), out) == 0)) {
+		if (*YAJL_GET_STRING(v) == '\0')
+			*out = 0;
+		if (*out >= 0 && *out <= JOB_TIME_MAX)
+			return 0;
+	}
+	return call_error(c, API_INVALID, "rules", "%s.%s must be null, Unix seconds or ISO 8601", field, name);
+}
+
+/* `rules`: a JSON array of {expression, startsAt, expiresAt}, replacing
+ * the job's schedule (expression) and its rules' bounds. */
+static int
+jp_rules(struct api_call *c, struct job *j)
+{
+	char folded[PARAMS_NAME_MAX + 1], field[32], why[256];
+	const struct param *p;
+	const char *text, *at;
+	const char **exprs = NULL;
+	struct cron_bounds *bounds = NULL;
+	yajl_val tree;
+	size_t i, k, n, index;
+	int ret = -1;
+
+	params_fold("rules", 5, folded);
+	if ((p = params_get(&c->params, folded)) == NULL)
+		return 0;
+	params_fold("expression", 10, folded);
+	if (params_get(&c->params, folded) != NULL)
+		return call_error(c, API_INVALID, "rules", "give either expression or rules, not both");
+	for (i = 0; i < 6; i++) {
+		params_fold(jp_schedule_fields[i], strlen(jp_schedule_fields[i]), folded);
+		if (params_get(&c->params, folded) != NULL)
+			return call_error(c, API_INVALID, "rules",
+			    "give either rules or the fields second...weekday, not both");
+	}
+	text = p->kind == PARAM_STR ? p->str : p->json;
+	if (text == NULL || (tree = json_tree_parse(text)) == NULL || !YAJL_IS_ARRAY(tree) ||
+	    tree->u.array.len == 0) {
+		if (text && (tree = json_tree_parse(text)) != NULL)
+			yajl_tree_free(tree);
+		return call_error(c, API_INVALID, "rules",
+		    "rules must be a JSON array of 1 to %d objects {expression, startsAt, expiresAt}", CRON_RULES_MAX);
+	}
+	n = tree->u.array.len;
+	if (n > CRON_RULES_MAX) {
+		call_error(c, API_INVALID, "rules", "a schedule has at most %d rules", CRON_RULES_MAX);
+		goto done;
+	}
+	exprs = xcalloc(n, sizeof(*exprs));
+	bounds = xcalloc(n, sizeof(*bounds));
+	for (i = 0; i < n; i++) {
+		yajl_val o = tree->u.array.values[i], starts = NULL, expires = NULL;
+
+		snprintf(field, sizeof(field), "rules[%zu]", i);
+		if (!YAJL_IS_OBJECT(o)) {
+			call_error(c, API_INVALID, "rules", "%s must be an object", field);
+			goto done;
+		}
+		for (k = 0; k < o->u.object.len; k++) {
+			char name[PARAMS_NAME_MAX + 1];
+			yajl_val v = o->u.object.values[k];
+
+			if (params_fold(o->u.object.keys[k], strlen(o->u.object.keys[k]), name) == -1)
+				continue;
+			if (strcmp(name, "expression") == 0) {
+				if ((exprs[i] = YAJL_GET_STRING(v)) == NULL || strlen(exprs[i]) > CRON_TEXT_MAX) {
+					call_error(c, API_INVALID, "rules", "%s.expression must be a text", field);
+					goto done;
+				}
+			} else if (strcmp(name, "startsat") == 0)
+				starts = v;
+			else if (strcmp(name, "expiresat") == 0)
+				expires = v;
+		}
+		if (exprs[i] == NULL) {
+			call_error(c, API_MISSING, "rules", "%s.expression is required", field);
+			goto done;
+		}
+		if (jp_rule_time(c, j, field, "startsAt", starts, &bounds[i].starts_at) == -1 ||
+		    jp_rule_time(c, j, field, "expiresAt", expires, &bounds[i].expires_at) == -1)
+			goto done;
+	}
+	if (job_set_rules(j, exprs, bounds, n, &at, &index, why, sizeof(why)) == -1) {
+		call_error(c, strcmp(at, "expression") == 0 ? API_SCHEDULE : API_INVALID, "rules",
+		    "rules[%zu].%s: %s", index, at, why);
+		goto done;
+	}
+	ret = 0;
+done:
+	free(exprs);
+	free(bounds);
+	yajl_tree_free(tree);
+	return ret;
+}
+
 /* ---- the whole job */
 
 int
@@ -528,8 +643,7 @@ jobparams_check(struct api_call *c, const struct job *j)
 		return call_error(c, API_INVALID, "expiresAt", "expiresAt must be later than startsAt");
 	if (cron_parse(j->expression, &cr, NULL) == -1)
 		return call_error(c, API_SCHEDULE, "expression", "expression: the stored schedule no longer parses");
-	w.starts_at = j->starts_at;
-	w.expires_at = j->expires_at;
+	job_window(j, &w);
 	w.anchor = j->starts_at ? j->starts_at : (j->created_at ? j->created_at : c->now);
 	if (cron_min_gap(cr, job_zone(j, a), &w, j->starts_at > c->now ? j->starts_at : c->now,
 	        &gap) == 0 &&
@@ -571,6 +685,13 @@ jp_own_group(struct api_call *c, struct job *j, int adding)
 }
 
 static int
+jp_own_rules(struct api_call *c, struct job *j, int adding)
+{
+	(void)adding;
+	return jp_rules(c, j);
+}
+
+static int
 jp_own_tasks(struct api_call *c, struct job *j, int adding)
 {
 	(void)adding;
@@ -587,6 +708,7 @@ static const struct {
 	{ "expression", jp_own_schedule },
 	{ "status", jp_own_status },
 	{ "tasks", jp_own_tasks },
+	{ "rules", jp_own_rules },
 };
 
 int

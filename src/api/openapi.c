@@ -496,6 +496,17 @@ static const struct {
 	          "'action':{'type':'string'},'payload':{'type':'string'},"
 	          "'timeOffset':{'type':'integer','minimum':0,'maximum':" OA_STR_(JOB_OFFSET_MAX) "},"
 	                                                                                          "'continueOnFailure':{'type':'boolean'}}}" },
+	{ "Rule", "{'type':'object','additionalProperties':false,"
+	          "'required':['expression','startsAt','expiresAt'],'description':"
+	          "'one rule of the expression, with its own bounds within the job window','properties':{"
+	          "'expression':{'type':'string'},"
+	          "'startsAt':{'type':['integer','null'],'description':'Unix seconds, null when unset'},"
+	          "'expiresAt':{'type':['integer','null'],'description':'Unix seconds, null when unset'}}}" },
+	{ "RuleInput", "{'type':'object','required':['expression'],'description':"
+	               "'one element of the rules parameter of cron.add and cron.edit','properties':{"
+	               "'expression':{'type':'string','maxLength':" OA_STR_(CRON_TEXT_MAX) "},"
+	                                                                                   "'startsAt':{'type':['integer','string','null']},"
+	                                                                                   "'expiresAt':{'type':['integer','string','null']}}}" },
 	{ "TaskInput", "{'type':'object','required':['action'],'description':"
 	               "'one element of the tasks parameter of cron.add and cron.edit','properties':{"
 	               "'action':{'type':'string','maxLength':64},"
@@ -600,6 +611,7 @@ static const struct {
 	{ "hasPassword", "{'type':'boolean','description':'password is never returned'}" },
 	{ "fail", "{'type':'integer','minimum':0,'description':'consecutive failures now'}" },
 	{ "tasks", OA_ARRAY(OA_REF("Task")) },
+	{ "rules", OA_ARRAY(OA_REF("Rule")) },
 	{ "lastRun", "{'type':['integer','null'],'description':'planned time of the last run'}" },
 	{ "nextRun", "{'type':['integer','null'],'description':'null when the job is not active'}" },
 	{ "nextRuns", "{'type':'array','items':{'type':'integer'},"
@@ -722,6 +734,9 @@ oa_job_field_input(yajl_gen g, const struct job_field *f)
 		                                                                  "'description':'a cron expression (5, 6 or 7 fields, macros, ; between rules)'}");
 	else if (strcmp(f->name, "status") == 0)
 		oa_int_schema(g, JOB_ACTIVE, JOB_DISABLED, "0 active, 1 disabled");
+	else if (strcmp(f->name, "rules") == 0)
+		oa_text(g, "{'type':'array','items':" OA_REF("RuleInput") ",'minItems':1,"
+		                                                          "'description':'the schedule as rules with their own bounds; replaces expression and every rule'}");
 	else if (strcmp(f->name, "tasks") == 0)
 		oa_text(g, "{'type':'array','items':" OA_REF("TaskInput") ","
 		                                                          "'description':'replaces every task of the job'}");

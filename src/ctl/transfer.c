@@ -110,7 +110,7 @@ static const char *const tr_group_extra[] = { "id", NULL };
 
 /* The job's fields are its table's (job_fields of job.h): those it marks
  * JOB_FF_MOVE by their type, those marked JOB_FF_MOVE_OWN (id, group,
- * tasks) by this file, and the job's state besides. */
+ * tasks, rules) by this file, and the job's state besides. */
 static const char *const tr_job_extra[] = { "state", NULL };
 
 static const struct tr_field tr_task_fields[] = {
@@ -331,6 +331,33 @@ tr_group_json(struct group *gr, void *arg)
 	return 0;
 }
 
+/* "rules": each rule of the expression with its own bounds. */
+static void
+tr_rules_json(yajl_gen g, const struct job *j)
+{
+	const char *p = j->expression, *end;
+	size_t i, len;
+
+	json_key(g, "rules");
+	yajl_gen_array_open(g);
+	for (i = 0; i < j->nrules && *p; i++) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		end = strchr(p, ';');
+		len = end ? (size_t)(end - p) : strlen(p);
+		while (len && p[len - 1] == ' ')
+			len--;
+		yajl_gen_map_open(g);
+		json_key(g, "expression");
+		yajl_gen_string(g, (const unsigned char *)p, len);
+		json_kintnull(g, "startsAt", j->rules[i].starts_at);
+		json_kintnull(g, "expiresAt", j->rules[i].expires_at);
+		yajl_gen_map_close(g);
+		p = end ? end : p + len;
+	}
+	yajl_gen_array_close(g);
+}
+
 static int
 tr_job_json(struct job *j, void *arg)
 {
@@ -351,6 +378,8 @@ tr_job_json(struct job *j, void *arg)
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
+	if (j->nrules) /* the rules' own bounds; none: the expression says it all */
+		tr_rules_json(g, j);
 	json_key(g, "state");
 	yajl_gen_map_open(g);
 	tr_fields_json(g, &j->st, tr_state_fields, NFIELDS(tr_state_fields));
@@ -550,6 +579,46 @@ tr_fields_read(struct tr_in *in, yajl_val o, const char *where, void *base,
 		}
 	}
 	return 0;
+}
+
+/* "rules" (optional): the rules of the expression, each with its own
+ * bounds; they must make the document's expression. */
+static int
+tr_rules_read(struct tr_in *in, yajl_val v, const char *where, struct job *j)
+{
+	const char *exprs[CRON_RULES_MAX], *field;
+	struct cron_bounds bounds[CRON_RULES_MAX];
+	char why[256], *expression;
+	size_t i, n, index;
+	int rc;
+
+	if (!YAJL_IS_ARRAY(v) || v->u.array.len == 0 || v->u.array.len > CRON_RULES_MAX)
+		return tr_fail(in, where, "rules", "must be an array of 1 to %d rules", CRON_RULES_MAX);
+	n = v->u.array.len;
+	memset(bounds, 0, sizeof(bounds));
+	for (i = 0; i < n; i++) {
+		yajl_val r = v->u.array.values[i], e, t;
+		const char *names[2] = { "startsAt", "expiresAt" };
+		int64_t *at[2] = { &bounds[i].starts_at, &bounds[i].expires_at };
+		int k;
+
+		if (!YAJL_IS_OBJECT(r) || (e = tr_find(r, "expression")) == NULL || !YAJL_IS_STRING(e))
+			return tr_fail(in, where, "rules", "rule %zu must be an object with an expression", i + 1);
+		exprs[i] = YAJL_GET_STRING(e);
+		for (k = 0; k < 2; k++)
+			if ((t = tr_find(r, names[k])) != NULL && !YAJL_IS_NULL(t) &&
+			    tr_integer(in, t, where, "rules", 0, JOB_TIME_MAX, at[k]) == -1)
+				return -1;
+	}
+	expression = xstrdup(j->expression);
+	if (job_set_rules(j, exprs, bounds, n, &field, &index, why, sizeof(why)) == -1)
+		rc = tr_fail(in, where, "rules", "rule %zu: %s: %s", index + 1, field, why);
+	else if (strcmp(expression, j->expression) != 0)
+		rc = tr_fail(in, where, "rules", "do not make the expression");
+	else
+		rc = 0;
+	free(expression);
+	return rc;
 }
 
 /* O is a job: its keys are each once among the job's fields that move
@@ -1155,6 +1224,8 @@ tr_job_read(struct tr_in *in, yajl_val o, const char *where, const struct tr_doc
 	if (tr_job_fields_read(in, o, where, j) == -1)
 		return -1;
 	if ((v = tr_get(in, o, where, "tasks")) == NULL || tr_tasks_read(in, v, where, j) == -1)
+		return -1;
+	if ((v = tr_find(o, "rules")) != NULL && tr_rules_read(in, v, where, j) == -1)
 		return -1;
 	if ((v = tr_get(in, o, where, "state")) == NULL || tr_state_read(in, v, where, &j->st) == -1)
 		return -1;

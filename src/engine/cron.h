@@ -35,13 +35,25 @@ struct cron_error {
 	char message[200];
 };
 
+/* One rule's own bounds, Unix seconds; 0 = unset. */
+struct cron_bounds {
+	int64_t starts_at;
+	int64_t expires_at;
+};
+
 /* The job's bounds, Unix seconds; 0 = unset. ANCHOR is where @every
  * counts from (the job's startsAt or creation time); unset, @every counts
- * from STARTS_AT, or else from the Unix epoch. */
+ * from STARTS_AT, or else from the Unix epoch. RULES, when not NULL, holds
+ * the bounds of the first NRULES rules of the schedule (in the order of
+ * its ';' rules), each intersected with the job's: a rule fires only
+ * within both, and an @every rule with a start of its own counts from
+ * it. */
 struct cron_window {
 	int64_t starts_at;
 	int64_t expires_at;
 	int64_t anchor;
+	const struct cron_bounds *rules;
+	int nrules;
 };
 
 /* Compiles TEXT (NUL-terminated). Returns 0 and a schedule in *OUT that the

@@ -209,11 +209,13 @@ rule_next(const struct cron_rule *r, const struct tz *zone, int64_t after,
 
 static int
 every_next(const struct cron_rule *r, const struct cron_window *win,
-    int64_t after, int64_t *out)
+    const struct cron_bounds *own, int64_t after, int64_t *out)
 {
 	int64_t anchor = 0, t;
 
-	if (win && win->anchor)
+	if (own && own->starts_at)
+		anchor = own->starts_at;
+	else if (win && win->anchor)
 		anchor = win->anchor;
 	else if (win && win->starts_at)
 		anchor = win->starts_at;
@@ -248,21 +250,29 @@ cron_next(const struct cron *c, const struct tz *zone,
 		return 1;
 	for (int i = 0; i < c->nrules; i++) {
 		const struct cron_rule *r = &c->rules[i];
-		int64_t t;
+		const struct cron_bounds *own = win && win->rules && i < win->nrules ? &win->rules[i] : NULL;
+		int64_t t, rlo = lo;
 		int rc;
 
+		/* a rule's own window narrows the job's */
+		if (own && own->starts_at && own->starts_at - 1 > rlo)
+			rlo = own->starts_at - 1;
+		if (rlo > CRON_INSTANT_END + MARGIN)
+			continue;
 		switch (r->kind) {
 		case CRON_RULE_EVERY:
-			rc = every_next(r, win, lo, &t);
+			rc = every_next(r, win, own, rlo, &t);
 			break;
 		case CRON_RULE_AT:
-			rc = r->at > lo ? 0 : 1;
+			rc = r->at > rlo ? 0 : 1;
 			t = r->at;
 			break;
 		default:
-			rc = rule_next(r, zone, lo, &t);
+			rc = rule_next(r, zone, rlo, &t);
 			break;
 		}
+		if (rc == 0 && own && own->expires_at && t > own->expires_at)
+			rc = 1;
 		if (rc == 0 && t < best) {
 			best = t;
 			found = 1;

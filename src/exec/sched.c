@@ -44,8 +44,9 @@ struct sjob {
 	struct due due; /* id: the job's; at: its next fire, 0 = none */
 	uint64_t account;
 	struct shared_cron *cron;
-	const struct tz *zone; /* NULL: the account's */
-	struct cron_window win;
+	const struct tz *zone;     /* NULL: the account's */
+	struct cron_window win;    /* its rules: RULES */
+	struct cron_bounds *rules; /* the rules' own bounds, NULL = none */
 	uint8_t single;
 	uint8_t instances;
 };
@@ -630,6 +631,7 @@ sjob_free(struct sched *s, struct sjob *sj)
 {
 	heap_remove(s, sj);
 	sched_cron_put(sj->cron);
+	free(sj->rules);
 	free(sj);
 }
 
@@ -666,6 +668,12 @@ sjob_new(struct sched *s, uint64_t id, const struct job_peek *p)
 	sj->win.starts_at = p->starts_at;
 	sj->win.expires_at = p->expires_at;
 	sj->win.anchor = p->starts_at ? p->starts_at : p->created_at;
+	if (p->nrules > 0) {
+		sj->rules = xcalloc((size_t)p->nrules, sizeof(*sj->rules));
+		memcpy(sj->rules, p->rules, (size_t)p->nrules * sizeof(*sj->rules));
+		sj->win.rules = sj->rules;
+		sj->win.nrules = p->nrules;
+	}
 	sj->single = p->single != 0;
 	sj->instances = (uint8_t)(p->instances > 0 ? p->instances : 1);
 	if (p->timezone_len) {
@@ -724,6 +732,8 @@ sched_add_job(struct sched *s, const struct job *j, int64_t now)
 	p.timezone_len = strlen(j->timezone);
 	p.starts_at = j->starts_at;
 	p.expires_at = j->expires_at;
+	for (size_t i = 0; i < j->nrules && i < CRON_RULES_MAX; i++)
+		p.rules[p.nrules++] = j->rules[i];
 	p.paused_until = j->paused_until;
 	p.created_at = j->created_at;
 	p.status = j->status;

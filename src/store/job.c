@@ -24,6 +24,10 @@
 /* The record tag of a job's tasks (each a nested record), and of a task's
  * fields and the state's; never reuse a number. */
 #define J_TASK 35
+/* Each ';' rule's own bounds, a nested record, in the expression's order. */
+#define J_RULE 36
+enum { R_STARTS = 1,
+	R_EXPIRES };
 enum { T_ID = 1,
 	T_ACTION,
 	T_PAYLOAD,
@@ -55,6 +59,7 @@ static void job_show_timezone(yajl_gen, const struct job *, const struct job_vie
 static void job_show_status(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_fail(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_tasks(yajl_gen, const struct job *, const struct job_view *);
+static void job_show_rules(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_last_run(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_next_run(yajl_gen, const struct job *, const struct job_view *);
 static void job_show_next_runs(yajl_gen, const struct job *, const struct job_view *);
@@ -112,6 +117,10 @@ const struct job_field job_fields[] = {
 	    API | MOVE },
 	{ "expiresAt", 16, TIME, J(expires_at), 0, JOB_TIME_MAX, NULL, 0, NULL, NULL, NULL, NULL,
 	    API | MOVE },
+	/* each ';' rule with its own bounds: the rules of expression, stored
+	 * apart (J_RULE) */
+	{ "rules", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_rules,
+	    JOB_FF_API_OWN | JOB_FF_MOVE_OWN },
 	{ "status", 17, INT, J(status), JOB_ACTIVE, JOB_FAILED, NULL, JOB_ACTIVE, NULL, NULL, NULL,
 	    job_show_status, JOB_FF_API_OWN | MOVE | JOB_FF_LIVE },
 	{ "fail", 0, VIEW, 0, 0, 0, NULL, 0, NULL, NULL, NULL, job_show_fail, JOB_FF_LIVE },
@@ -367,6 +376,7 @@ job_free(struct job *j)
 		if (f->type == JOB_FT_TEXT)
 			free(*(char **)job_field_ptr(j, f));
 	job_tasks_free(j->tasks, j->ntasks);
+	free(j->rules);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -387,6 +397,11 @@ job_copy(struct job *dst, const struct job *src)
 		dst->tasks[i] = src->tasks[i];
 		dst->tasks[i].action = xstrdup(src->tasks[i].action);
 		dst->tasks[i].payload = xstrdup(src->tasks[i].payload);
+	}
+	dst->rules = NULL;
+	if (src->nrules) {
+		dst->rules = xcalloc(src->nrules, sizeof(*dst->rules));
+		memcpy(dst->rules, src->rules, src->nrules * sizeof(*dst->rules));
 	}
 }
 
@@ -427,7 +442,49 @@ job_encode(const struct job *j, struct buf *b)
 		record_uint(&tb, T_CONTINUE, (uint64_t)t->continue_on_failure);
 		record_bytes(b, J_TASK, tb.data, tb.len);
 	}
+	for (i = 0; i < j->nrules; i++) {
+		record_begin(&tb);
+		record_sint(&tb, R_STARTS, j->rules[i].starts_at);
+		record_sint(&tb, R_EXPIRES, j->rules[i].expires_at);
+		record_bytes(b, J_RULE, tb.data, tb.len);
+	}
 	buf_free(&tb);
+}
+
+/* One J_RULE of a record into *B: 0, or -1 when it is corrupt. */
+static int
+job_decode_rule(const struct record_val *v, struct cron_bounds *b)
+{
+	struct record_reader r;
+	struct record_val rv;
+	uint8_t tag;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	if (v->kind != RECORD_BYTES || record_open(&r, v->p, v->len) == -1)
+		return -1;
+	while ((rc = record_next(&r, &tag, &rv)) == 1) {
+		if (tag == R_STARTS)
+			b->starts_at = rv.i;
+		else if (tag == R_EXPIRES)
+			b->expires_at = rv.i;
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+/* Appends a J_RULE of a record to J's rules (at most CRON_RULES_MAX). */
+static int
+job_decode_rule_into(const struct record_val *v, struct job *j)
+{
+	struct cron_bounds b;
+
+	if (job_decode_rule(v, &b) == -1)
+		return -1;
+	if (j->nrules >= CRON_RULES_MAX)
+		return 0;
+	j->rules = xrealloc(j->rules, (j->nrules + 1) * sizeof(*j->rules));
+	j->rules[j->nrules++] = b;
+	return 0;
 }
 
 static int
@@ -481,6 +538,13 @@ job_decode(const void *data, size_t len, struct job *j)
 			}
 			continue;
 		}
+		if (tag == J_RULE) {
+			if (job_decode_rule_into(&v, j) == -1) {
+				job_default_texts(j);
+				return -1;
+			}
+			continue;
+		}
 		if ((f = job_field_by_tag(tag)) == NULL)
 			continue; /* a newer build's field */
 		p = job_field_ptr(j, f);
@@ -517,8 +581,8 @@ job_light_make(const struct job *j, struct job_light *l)
 {
 	size_t el = strlen(j->expression), tl = strlen(j->timezone);
 
-	if (el > 255 || tl > 255 || el + tl + 2 > sizeof(l->text))
-		return -1;
+	if (el > 255 || tl > 255 || el + tl + 2 > sizeof(l->text) || j->nrules)
+		return -1; /* rules of their own: read from the record each time */
 	memset(l, 0, sizeof(*l));
 	l->account = j->account;
 	l->group = j->group;
@@ -569,6 +633,13 @@ job_decode_light(const void *data, size_t len, struct job *j)
 			const struct job_field *f;
 			void *p;
 
+			if (tag == J_RULE) {
+				if (job_decode_rule_into(&v, j) == -1) {
+					rc = -1;
+					break;
+				}
+				continue;
+			}
 			if (tag == J_TASK || (f = job_field_by_tag(tag)) == NULL)
 				continue;
 			p = job_field_ptr(j, f);
@@ -658,6 +729,12 @@ job_peek(const void *data, size_t len, struct job_peek *p)
 		return -1;
 	while ((rc = record_next(&r, &tag, &v)) == 1) {
 		const struct job_field *f = job_field_by_tag(tag);
+
+		if (tag == J_RULE) {
+			if (p->nrules < CRON_RULES_MAX && job_decode_rule(&v, &p->rules[p->nrules]) == 0)
+				p->nrules++;
+			continue;
+		}
 
 		if (f == NULL)
 			continue;
@@ -1081,12 +1158,92 @@ job_zone(const struct job *j, const struct account *a)
 	return zone ? zone : tz_utc();
 }
 
-static void
+void
+job_clear_rules(struct job *j)
+{
+	free(j->rules);
+	j->rules = NULL;
+	j->nrules = 0;
+}
+
+int
+job_set_rules(struct job *j, const char *const *exprs, const struct cron_bounds *bounds,
+    size_t n, const char **field, size_t *index, char *why, size_t whylen)
+{
+	char one[CRON_FORMAT_MAX], all[CRON_FORMAT_MAX];
+	struct buf joined = BUF_INIT;
+	struct cron_error e;
+	size_t i, bounded = 0;
+
+	*field = "expression";
+	*index = 0;
+	if (n == 0 || n > CRON_RULES_MAX) {
+		snprintf(why, whylen, "a schedule needs 1 to %d rules", CRON_RULES_MAX);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		*index = i;
+		*field = "expression";
+		if (rules_expression(exprs[i], one, sizeof(one), &e) == -1) {
+			if (strcmp(e.field, "expression") == 0)
+				snprintf(why, whylen, "%s", e.message);
+			else
+				snprintf(why, whylen, "%s: %s", e.field, e.message);
+			goto fail;
+		}
+		if (strchr(one, ';') != NULL) {
+			snprintf(why, whylen, "one rule each: no ';'");
+			goto fail;
+		}
+		if (bounds[i].starts_at < 0 || bounds[i].starts_at > JOB_TIME_MAX) {
+			*field = "startsAt";
+			snprintf(why, whylen, "startsAt must be Unix seconds up to %lld", (long long)JOB_TIME_MAX);
+			goto fail;
+		}
+		*field = "expiresAt";
+		if (bounds[i].expires_at < 0 || bounds[i].expires_at > JOB_TIME_MAX) {
+			snprintf(why, whylen, "expiresAt must be Unix seconds up to %lld", (long long)JOB_TIME_MAX);
+			goto fail;
+		}
+		if (bounds[i].starts_at && bounds[i].expires_at && bounds[i].expires_at <= bounds[i].starts_at) {
+			snprintf(why, whylen, "expiresAt must be later than startsAt");
+			goto fail;
+		}
+		if (bounds[i].starts_at || bounds[i].expires_at)
+			bounded++;
+		if (i)
+			buf_addstr(&joined, "; ");
+		buf_addstr(&joined, one);
+	}
+	*field = "expression";
+	*index = 0;
+	if (rules_expression(buf_str(&joined), all, sizeof(all), &e) == -1) {
+		snprintf(why, whylen, "%s", e.message);
+		goto fail;
+	}
+	buf_free(&joined);
+	free(j->expression);
+	j->expression = xstrdup(all);
+	job_clear_rules(j);
+	if (bounded) {
+		j->rules = xcalloc(n, sizeof(*j->rules));
+		memcpy(j->rules, bounds, n * sizeof(*j->rules));
+		j->nrules = n;
+	}
+	return 0;
+fail:
+	buf_free(&joined);
+	return -1;
+}
+
+void
 job_window(const struct job *j, struct cron_window *w)
 {
 	w->starts_at = j->starts_at;
 	w->expires_at = j->expires_at;
 	w->anchor = j->starts_at ? j->starts_at : j->created_at;
+	w->rules = j->nrules ? j->rules : NULL;
+	w->nrules = (int)j->nrules;
 }
 
 int64_t
@@ -1289,6 +1446,38 @@ job_show_tasks(yajl_gen g, const struct job *j, const struct job_view *v)
 	yajl_gen_array_open(g);
 	for (i = 0; i < j->ntasks; i++)
 		job_task_json(g, j, i, v->id_null);
+	yajl_gen_array_close(g);
+}
+
+/* Each rule of the expression with its own bounds, null when it has
+ * none. */
+static void
+job_show_rules(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	const char *p = j->expression, *end;
+	size_t i = 0, len;
+
+	(void)v;
+	json_key(g, "rules");
+	yajl_gen_array_open(g);
+	while (*p) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (*p == '\0')
+			break;
+		end = strchr(p, ';');
+		len = end ? (size_t)(end - p) : strlen(p);
+		while (len && p[len - 1] == ' ')
+			len--;
+		yajl_gen_map_open(g);
+		json_key(g, "expression");
+		yajl_gen_string(g, (const unsigned char *)p, len);
+		json_ktime(g, "startsAt", i < j->nrules ? j->rules[i].starts_at : 0);
+		json_ktime(g, "expiresAt", i < j->nrules ? j->rules[i].expires_at : 0);
+		yajl_gen_map_close(g);
+		i++;
+		p = end ? end : p + len;
+	}
 	yajl_gen_array_close(g);
 }
 

@@ -15,6 +15,8 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "engine/cron.h"
+
 struct account;
 struct config;
 struct points;
@@ -119,6 +121,11 @@ struct job {
 	int64_t updated_at;
 	struct job_task *tasks;
 	size_t ntasks;
+	/* Each ';' rule's own startsAt/expiresAt, in the expression's order:
+	 * NRULES is 0 when no rule has bounds of its own, else the number of
+	 * rules of the expression. */
+	struct cron_bounds *rules;
+	size_t nrules;
 	struct job_state st;
 	uint64_t digest; /* of the stored record it was loaded from; 0 = none
 				 * (new, copied or changed since): the key of what
@@ -282,6 +289,8 @@ struct job_peek {
 	size_t timezone_len;
 	int64_t starts_at, expires_at, paused_until, created_at;
 	int status, single, instances, catch_up, starting_deadline;
+	struct cron_bounds rules[CRON_RULES_MAX]; /* the rules' own bounds, NRULES of them */
+	int nrules;
 };
 
 /* Reads DATA (a stored job record) into P. Returns 0, or -1 when the
@@ -303,6 +312,20 @@ struct job_view {
 
 /* The zone J runs in: its own, else its account's, else UTC. */
 const struct tz *job_zone(const struct job *j, const struct account *a);
+/* Sets J's schedule from N rules, each one ';' rule EXPRS[I] (any
+ * accepted form) with its own bounds BOUNDS[I] (0 = unset): J's
+ * expression becomes their normalized join and J's rules their bounds
+ * (none when no rule has any). Returns 0, or -1 with FIELD ("expression",
+ * "startsAt" or "expiresAt"), INDEX (the rule at fault) and WHY; J is
+ * unchanged then. */
+int job_set_rules(struct job *j, const char *const *exprs, const struct cron_bounds *bounds,
+    size_t n, const char **field, size_t *index, char *why, size_t whylen);
+/* Drops the rules' own bounds (the expression changed). */
+void job_clear_rules(struct job *j);
+
+/* J's window for the schedule engine: startsAt, expiresAt, the anchor of
+ * @every and the rules' own bounds (pointing into J). */
+void job_window(const struct job *j, struct cron_window *w);
 /* The next fire time after NOW (0 = none): the schedule's, after
  * pausedUntil, within startsAt/expiresAt; none when the job is not active. */
 int64_t job_next_run(const struct job *j, const struct tz *zone, int64_t now);

@@ -163,7 +163,11 @@ points_job(struct points *p, uint64_t id, const char *expression, const struct t
 	day = points_day(zone, now);
 	digest = points_hash(digest, expression, strlen(expression) + 1);
 	digest = points_hash(digest, &zone, sizeof(zone));
-	digest = points_hash(digest, w, sizeof(*w));
+	digest = points_hash(digest, &w->starts_at, sizeof(w->starts_at));
+	digest = points_hash(digest, &w->expires_at, sizeof(w->expires_at));
+	digest = points_hash(digest, &w->anchor, sizeof(w->anchor));
+	if (w->rules && w->nrules > 0) /* the rules' windows, by value */
+		digest = points_hash(digest, w->rules, (size_t)w->nrules * sizeof(*w->rules));
 	i = (size_t)(id % POINTS_JOBS);
 	if (p->job[i].id == id && p->job[i].digest == digest && p->job[i].day == day)
 		return p->job[i].points;
@@ -173,7 +177,7 @@ points_job(struct points *p, uint64_t id, const char *expression, const struct t
 	p->job[i].digest = digest;
 	p->job[i].day = day;
 	/* a window or an anchor makes the count the job's own */
-	if (w->starts_at || w->expires_at || strncmp(expression, "@every", 6) == 0)
+	if (w->starts_at || w->expires_at || w->nrules || strncmp(expression, "@every", 6) == 0)
 		p->job[i].points = points_walk(expression, zone, w, now);
 	else
 		p->job[i].points = points_shared(p, expression, zone, w, now, day);

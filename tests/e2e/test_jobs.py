@@ -432,6 +432,106 @@ class Cron(JobCase):
         self.assertEqual(self.ok("cron.list", token=self.admin), [])
 
 
+class Rules(JobCase):
+    """Each ';' rule with its own startsAt/expiresAt (the `rules` field)."""
+
+    def windowed(self):
+        now = int(time.time())
+        day = now - now % 86400
+        # rule 1: hourly, only from tomorrow on for two days; rule 2: at
+        # minute 30, only until the end of today
+        return day, [{"expression": "0 * * * *", "startsAt": day + 86400,
+                      "expiresAt": day + 3 * 86400},
+                     {"expression": "30 * * * *", "expiresAt": day + 86400 - 1}]
+
+    def test_no_bounds_normalize_to_one_expression(self):
+        j = self.add(expression="0 9 * * 1-5; 0 12 * * 0,6")
+        self.assertEqual(j["expression"], "0 9 * * 1-5; 0 12 * * 0,6")
+        self.assertEqual(j["rules"], [
+            {"expression": "0 9 * * 1-5", "startsAt": None, "expiresAt": None},
+            {"expression": "0 12 * * 0,6", "startsAt": None, "expiresAt": None}])
+        k = self.ok("cron.add", json_body={"url": URL, "rules": [
+            {"expression": "0 9 * * mon-fri"}, {"expression": "0 12 * * SUN,SAT",
+                                                "startsAt": None}]}, method="POST")
+        self.assertEqual(k["expression"], j["expression"])
+        self.assertEqual(k["rules"], j["rules"])
+
+    def test_add_get_and_next_runs_respect_each_window(self):
+        day, rules = self.windowed()
+        j = self.ok("cron.add", json_body={"url": URL, "rules": rules}, method="POST")
+        self.assertEqual(j["expression"], "0 * * * *; 30 * * * *")
+        self.assertEqual(j["rules"], [
+            {"expression": "0 * * * *", "startsAt": day + 86400, "expiresAt": day + 3 * 86400},
+            {"expression": "30 * * * *", "startsAt": None, "expiresAt": day + 86400 - 1}])
+        g = self.ok("cron.get", {"id": j["id"]})
+        self.assertEqual(g["rules"], j["rules"])
+        times = self.ok("cron.next", {"id": j["id"], "count": 100})
+        now = time.time()
+        # minute 30 for the rest of today, then every hour for two days,
+        # up to the first rule's expiresAt included; then nothing
+        expect = [t for t in range(day + 1800, day + 86400, 3600) if t > now]
+        expect += [day + 86400 + 3600 * k for k in range(49)]
+        self.assertEqual(times, expect[:100])
+        self.assertEqual(g["nextRun"], times[0])
+        up = self.ok("cron.upcoming", {"hours": 48})
+        self.assertTrue(all((u["time"] % 3600 == 1800) == (u["time"] < day + 86400) for u in up), up)
+        last = self.ok("cron.get", {"id": j["id"], "nextRuns": 50})["nextRuns"]
+        self.assertEqual(last, times[:50])
+        # a form parameter carries the same JSON
+        f = self.ok("cron.add", {"url": URL, "rules": json.dumps(rules)})
+        self.assertEqual(f["rules"], j["rules"])
+
+    def test_edit_replaces_and_expression_resets(self):
+        day, rules = self.windowed()
+        j = self.ok("cron.add", json_body={"url": URL, "rules": rules}, method="POST")
+        e = self.ok("cron.edit", json_body={"id": j["id"], "rules": [
+            {"expression": "15 * * * *", "startsAt": day + 2 * 86400}]}, method="POST")
+        self.assertEqual(e["expression"], "15 * * * *")
+        self.assertEqual(e["rules"], [{"expression": "15 * * * *", "startsAt": day + 2 * 86400,
+                                       "expiresAt": None}])
+        self.assertEqual(self.ok("cron.next", {"id": j["id"], "count": 1}), [day + 2 * 86400 + 900])
+        # other fields leave the rules alone
+        self.assertEqual(self.ok("cron.edit", {"id": j["id"], "name": "x"})["rules"], e["rules"])
+        # a new expression has rules without bounds of their own
+        x = self.ok("cron.edit", {"id": j["id"], "expression": "0 1 * * *; 0 2 * * *"})
+        self.assertEqual([r["startsAt"] for r in x["rules"]], [None, None])
+
+    def test_errors(self):
+        self.err("cron.add", {"url": URL, "rules": "[]"}, 22, "rules")
+        self.err("cron.add", {"url": URL, "rules": "[{\"startsAt\": 5}]"}, 21, "rules")
+        self.err("cron.add", {"url": URL, "expression": "0 * * * *",
+                              "rules": "[{\"expression\": \"0 * * * *\"}]"}, 22, "rules")
+        self.err("cron.add", {"url": URL, "rules": "[{\"expression\": \"0 1 * * *;0 2 * * *\"}]"},
+                 23, "rules")
+        self.err("cron.add", {"url": URL, "rules": "[{\"expression\": \"61 * * * *\"}]"}, 23, "rules")
+        self.err("cron.add", {"url": URL, "rules": json.dumps(
+            [{"expression": "0 * * * *", "startsAt": 2000, "expiresAt": 1000}])}, 22, "rules")
+        self.assertEqual(self.ok("cron.list"), [])
+
+    def test_points_follow_each_window(self):
+        now = int(time.time())
+        day = now - now % 86400
+        both = "*/15 * * * *; 0 12 * * *"
+        first = self.add(expression=both)
+        self.assertEqual(first["points"], 96)  # noon is one of them
+        self.assertEqual(self.ok("cron.get", {"id": first["id"]})["points"], 96)
+        j = self.ok("cron.add", json_body={"url": URL, "rules": [
+            {"expression": "*/15 * * * *", "expiresAt": day + 6 * 3600},
+            {"expression": "0 12 * * *"}]}, method="POST")
+        self.assertEqual(j["expression"], both)
+        self.assertEqual(j["points"], 26)   # 00:00-06:00 every 15 minutes, and noon
+        self.assertEqual(self.ok("cron.get", {"id": j["id"]})["points"], 26)
+
+    def test_rules_survive_restart(self):
+        day, rules = self.windowed()
+        j = self.ok("cron.add", json_body={"url": URL, "rules": rules}, method="POST")
+        self.assertEqual(self.d.stop(), 0)
+        self.d.start()
+        g = self.ok("cron.get", {"id": j["id"]})
+        self.assertEqual(g["rules"], j["rules"])
+        self.assertEqual(g["nextRun"], j["nextRun"])
+
+
 class Tasks(JobCase):
     def test_tasks_in_order(self):
         j = self.add()

@@ -112,7 +112,12 @@ class TransferCase(unittest.TestCase):
         paused = add(name="paused", expression="0 %d */3 * * *" % m)
         ok(a, "cron.pause", tok, {"id": paused, "for": "2 hours"})
         add(name="every", expression="@every 90m")
-        add(name="rules", expression="%d 9 * * MON; %d 0 L * *" % (m, m))
+        # two rules, each with a window of its own
+        ok(a, "cron.add", tok, json_body={
+            "name": "rules", "url": "https://jobs.example/hook", "rules": [
+                {"expression": "%d 9 * * MON" % m, "startsAt": now + 86400},
+                {"expression": "%d 0 L * *" % m, "startsAt": now + 3600,
+                 "expiresAt": now + 90 * 86400}]}, method="POST")
         cls.run_ok = add(name="runs fine", group=groups[2], url=url("/ok"), username="ann",
                          password="s3cret", httpHeaders="X-Moved: yes")
         run_fail = add(name="fails", url=url("/fail"))
@@ -256,6 +261,13 @@ class Transfer(TransferCase):
         fails = [j for j in doc["jobs"] if j["name"] == "fails"][0]
         self.assertEqual((fails["state"]["fail"], fails["state"]["lastStatus"]), (1, 1))
         self.assertEqual([t["timeOffset"] for t in doc["jobs"][1]["tasks"]], [0, 5, 900])
+        rules = [j for j in doc["jobs"] if j["name"] == "rules"][0]
+        self.assertEqual([r["expression"] for r in rules["rules"]],
+                         rules["expression"].split("; "))
+        self.assertIsNone(rules["rules"][0]["expiresAt"])
+        self.assertEqual(rules["rules"][1]["expiresAt"] - rules["rules"][1]["startsAt"],
+                         90 * 86400 - 3600)
+        self.assertNotIn("rules", full)     # no rule has bounds of its own
         self.assertEqual(json.loads(doc["jobs"][1]["tasks"][2]["payload"])["method"], "POST")
 
     def test_round_trip(self):

@@ -90,7 +90,7 @@ check_vector(char *line, int lineno)
 	for (int i = 0; i < ncol; i++)
 		col[i] = trim(col[i]);
 
-	struct cron_window win = { 0, 0, 0 };
+	struct cron_window win = { 0, 0, 0, NULL, 0 };
 	if (ncol == 5) {
 		char key[16];
 		long long v;
@@ -256,7 +256,7 @@ test_bounds(void **state)
 	assert_int_equal(t, 1735787045);
 	assert_int_equal(cron_next(at, NULL, NULL, 1735787045, &t), 1);
 	/* a window that closes before the next fire */
-	struct cron_window w = { 0, 1000, 0 };
+	struct cron_window w = { 0, 1000, 0, NULL, 0 };
 	assert_int_equal(cron_next(c, NULL, &w, 0, &t), 0);
 	assert_int_equal(cron_next(c, NULL, &w, 900, &t), 1);
 	w.expires_at = 1800; /* expiresAt itself may fire */
@@ -265,6 +265,61 @@ test_bounds(void **state)
 	cron_free(c);
 	cron_free(m);
 	cron_free(at);
+}
+
+/* Each ';' rule within its own window, inside the job's: the fire time is
+ * the first of each rule's next fire in its window. */
+static void
+test_rule_windows(void **state)
+{
+	struct cron_bounds b[2] = { { 7200, 3 * 3600 }, { 0, 3600 } };
+	struct cron_window w = { 0, 0, 0, b, 2 };
+	struct cron *c, *e;
+	int64_t t, got[8];
+	int n = 0;
+
+	(void)state;
+	/* rule 1 every 15 minutes from 02:00 to 03:00, rule 2 at minute 30
+	 * until 01:00 */
+	assert_int_equal(cron_parse("*/15 * * * *; 30 * * * *", &c, NULL), 0);
+	for (t = 0; n < 8 && cron_next(c, NULL, &w, t, &t) == 0;)
+		got[n++] = t;
+	assert_int_equal(n, 6);
+	assert_int_equal(got[0], 1800);
+	assert_int_equal(got[1], 7200);
+	assert_int_equal(got[2], 7200 + 900);
+	assert_int_equal(got[5], 3 * 3600);
+	/* the job's window still bounds every rule */
+	w.starts_at = 7200 + 1;
+	w.expires_at = 7200 + 1800;
+	assert_int_equal(cron_next(c, NULL, &w, 0, &t), 0);
+	assert_int_equal(t, 7200 + 900);
+	assert_int_equal(cron_next(c, NULL, &w, t, &t), 0);
+	assert_int_equal(t, 7200 + 1800);
+	assert_int_equal(cron_next(c, NULL, &w, t, &t), 1);
+	/* rules past NRULES have no bounds of their own */
+	w.starts_at = w.expires_at = 0;
+	w.nrules = 1;
+	assert_int_equal(cron_next(c, NULL, &w, 3 * 3600, &t), 0);
+	assert_int_equal(t, 3 * 3600 + 1800);
+	/* an @every rule counts from its own start */
+	struct cron_bounds eb[1] = { { 1000, 0 } };
+	struct cron_window ew = { 0, 0, 7, eb, 1 };
+	assert_int_equal(cron_parse("@every 1h", &e, NULL), 0);
+	assert_int_equal(cron_next(e, NULL, &ew, 0, &t), 0);
+	assert_int_equal(t, 1000);
+	assert_int_equal(cron_next(e, NULL, &ew, t, &t), 0);
+	assert_int_equal(t, 1000 + 3600);
+	/* and the gap of minInterval sees the windows */
+	w.nrules = 2;
+	b[0].starts_at = 0;
+	b[0].expires_at = 0;
+	assert_int_equal(cron_min_gap(c, NULL, &w, 0, &t), 0);
+	assert_int_equal(t, 900);
+	b[0].expires_at = 1;
+	assert_int_equal(cron_min_gap(c, NULL, &w, 0, &t), 1);
+	cron_free(c);
+	cron_free(e);
 }
 
 static double
@@ -399,7 +454,7 @@ test_min_gap(void **state)
 	}
 	/* a window that lets one fire through has no gap */
 	struct cron *c = parse_ok("0 * * * *");
-	struct cron_window w = { 0, 1700000000 + 3600, 0 };
+	struct cron_window w = { 0, 1700000000 + 3600, 0, NULL, 0 };
 	int64_t gap;
 	assert_int_equal(cron_min_gap(c, NULL, &w, 1700000000, &gap), 1);
 	cron_free(c);
@@ -416,6 +471,7 @@ main(void)
 		cmocka_unit_test(test_far_is_quick),
 		cmocka_unit_test(test_consistency),
 		cmocka_unit_test(test_min_gap),
+		cmocka_unit_test(test_rule_windows),
 	};
 	return cmocka_run_group_tests_name("cron_next", tests, NULL, NULL);
 }

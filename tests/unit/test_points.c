@@ -24,7 +24,7 @@ static int64_t
 count(struct points *p, uint64_t id, const char *expr, const char *zone, int64_t starts,
     int64_t expires, int64_t anchor, int64_t now)
 {
-	struct cron_window w = { starts, expires, anchor };
+	struct cron_window w = { starts, expires, anchor, NULL, 0 };
 	const struct tz *z = tz_get(zone);
 	int64_t walked, cached;
 

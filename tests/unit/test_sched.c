@@ -264,7 +264,7 @@ static void
 test_catch_up_window(void **state)
 {
 	struct cron *hourly = parse("0 * * * *");
-	struct cron_window win = { 0, T0 + 3 * HOUR, 0 };
+	struct cron_window win = { 0, T0 + 3 * HOUR, 0, NULL, 0 };
 	int64_t out[SCHED_CATCHUP_ALL_MAX];
 
 	(void)state;
