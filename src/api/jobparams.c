@@ -565,10 +565,9 @@ jp_rules(struct api_call *c, struct job *j)
 			    "give either rules or the fields second...weekday, not both");
 	}
 	text = p->kind == PARAM_STR ? p->str : p->json;
-	if (text == NULL || (tree = json_tree_parse(text)) == NULL || !YAJL_IS_ARRAY(tree) ||
-	    tree->u.array.len == 0) {
-		if (text && (tree = json_tree_parse(text)) != NULL)
-			yajl_tree_free(tree);
+	tree = text ? json_tree_parse(text) : NULL;
+	if (tree == NULL || !YAJL_IS_ARRAY(tree) || tree->u.array.len == 0) {
+		yajl_tree_free(tree);
 		return call_error(c, API_INVALID, "rules",
 		    "rules must be a JSON array of 1 to %d objects {expression, startsAt, expiresAt}", CRON_RULES_MAX);
 	}

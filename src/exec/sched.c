@@ -1143,6 +1143,17 @@ sched_new(const struct sched_env *env)
 static void
 sched_free_job(uint64_t id, void *value, void *arg)
 {
+	struct sjob *sj = value;
+
+	(void)id;
+	(void)arg;
+	free(sj->rules);
+	free(sj);
+}
+
+static void
+sched_free_account(uint64_t id, void *value, void *arg)
+{
 	(void)id;
 	(void)arg;
 	free(value);
@@ -1162,7 +1173,7 @@ sched_free(struct sched *s)
 	/* the heap marks its jobs as out of it: before they are freed */
 	dueheap_free(&s->heap);
 	idmap_each(s->jobs, sched_free_job, NULL);
-	idmap_each(s->accounts, sched_free_job, NULL);
+	idmap_each(s->accounts, sched_free_account, NULL);
 	idmap_free(s->jobs);
 	idmap_free(s->accounts);
 	for (i = 0; i < s->crons_cap; i++)
