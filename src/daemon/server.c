@@ -24,6 +24,7 @@
 #include "daemon/dashboard.h"
 #include "store/changefeed.h"
 #include "store/execlog.h"
+#include "store/history.h"
 #include "store/job.h"
 #include "exec/httpc.h"
 #include "util/log.h"
@@ -476,21 +477,28 @@ server_ctl_poll(evutil_socket_t fd, short what, void *arg)
 	changefeed_poll(srv->store, &srv->ctl_seen, server_reload_account, srv);
 }
 
-/* Logs older than log_max_age go, a slice at a time so that no turn of
+/* Logs older than log_max_age and history events older than
+ * history_days go (history_max is kept by each insert), a slice at a time so that no turn of
  * the loop is long. */
 static void
 server_expire(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
 	struct store_txn t;
-	size_t n;
+	size_t n, h;
 
 	if (store_begin(srv->store, 1, &t) != STORE_OK)
 		return;
 	n = execlog_expire(&t, (int64_t)time(NULL) - (int64_t)srv->cfg.log_max_age * 86400,
 	    srv->expire_cursor, 5000);
-	if (store_commit(&t) == STORE_OK && n)
+	h = history_expire(&t, (int64_t)time(NULL) - (int64_t)srv->cfg.history_days * 86400,
+	    srv->history_cursor, 5000);
+	if (store_commit(&t) != STORE_OK)
+		return;
+	if (n)
 		log_info("logs: %zu older than %d days deleted", n, srv->cfg.log_max_age);
+	if (h)
+		log_info("history: %zu events older than %d days deleted", h, srv->cfg.history_days);
 }
 
 /* The exec wing's objects, each given what it uses: the loop, the

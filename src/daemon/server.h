@@ -48,12 +48,13 @@ struct server {
 	struct event *ctl_poll; /* webcronctl's changes */
 	uint64_t ctl_seen;
 	uint8_t expire_cursor[16];
-	struct httpc *httpc;       /* outgoing requests of jobs and notices */
-	struct taskclasses *tasks; /* programs of task classes and sendmail */
-	struct notify *notify;     /* failure notices */
-	struct runs *runs;         /* executions */
-	struct sched *sched;       /* when jobs fire */
-	struct router *router;     /* HAProxy's token map; NULL without [cluster] router */
+	uint8_t history_cursor[16]; /* and of the history's */
+	struct httpc *httpc;        /* outgoing requests of jobs and notices */
+	struct taskclasses *tasks;  /* programs of task classes and sendmail */
+	struct notify *notify;      /* failure notices */
+	struct runs *runs;          /* executions */
+	struct sched *sched;        /* when jobs fire */
+	struct router *router;      /* HAProxy's token map; NULL without [cluster] router */
 	int stopping;
 };
 

@@ -480,6 +480,68 @@ history_put(struct store_txn *t, struct history_event *e, int64_t max, int64_t d
 	history_set_count(t, e->account, n);
 }
 
+/* The events of one account are in id order, which is time order: the
+ * old ones lead, so the walk deletes them and then skips to the next
+ * account. */
+size_t
+history_expire(struct store_txn *t, int64_t cutoff, uint8_t cursor[16], size_t max)
+{
+	static const uint8_t zero[16];
+	struct store_iter it;
+	size_t seen = 0, deleted = 0;
+	uint64_t account = 0, n = 0;
+	int counting = 0;
+
+	if (store_iter_open(t, DB_HISTORY, NULL, 0, &it) != STORE_OK)
+		return 0;
+	if (memcmp(cursor, zero, 16) != 0)
+		store_iter_seek(t, &it, cursor, 16);
+	while (seen < max && store_iter_next(t, &it) == 1) {
+		struct history_event e;
+		uint64_t this_account, id;
+		int old;
+
+		seen++;
+		if (it.key.mv_size != 16)
+			continue;
+		this_account = record_get_u64(it.key.mv_data);
+		id = record_get_u64((const uint8_t *)it.key.mv_data + 8);
+		memcpy(cursor, it.key.mv_data, 16);
+		if (id == 0)
+			continue; /* the account's count */
+		if (this_account != account) {
+			if (counting)
+				history_set_count(t, account, n);
+			account = this_account;
+			n = history_count(t, account);
+			counting = 0;
+		}
+		if (history_decode(it.val.mv_data, it.val.mv_size, &e) == -1)
+			continue;
+		old = e.time < cutoff;
+		history_event_free(&e);
+		if (!old) {
+			/* the rest of this account is newer: on to the next */
+			if (account == UINT64_MAX)
+				break;
+			history_key(cursor, account + 1, 0);
+			store_iter_seek(t, &it, cursor, 16);
+			continue;
+		}
+		history_unindex(t, id, it.val.mv_data, it.val.mv_size);
+		store_iter_del(t, &it);
+		n = n ? n - 1 : 0;
+		counting = 1;
+		deleted++;
+	}
+	if (seen < max)
+		memset(cursor, 0, 16); /* the end: next time from the start */
+	if (counting)
+		history_set_count(t, account, n);
+	store_iter_close(&it);
+	return deleted;
+}
+
 void
 history_delete_account(struct store_txn *t, uint64_t account)
 {

@@ -73,6 +73,11 @@ int history_each(struct store_txn *t, uint64_t account, uint64_t before,
 int history_each_job(struct store_txn *t, uint64_t account, uint64_t job, uint64_t before,
     int (*fn)(const struct history_event *, void *), void *arg);
 
+/* Deletes up to a slice of events older than CUTOFF (Unix seconds) of
+ * every account, walking at most MAX entries from CURSOR (all zero: the
+ * start; left where the walk stopped, zeroed at the end). Returns how many
+ * went. Sticky errors. */
+size_t history_expire(struct store_txn *t, int64_t cutoff, uint8_t cursor[16], size_t max);
 /* Deletes ACCOUNT's history with its job index entries. Sticky errors. */
 void history_delete_account(struct store_txn *t, uint64_t account);
 

@@ -824,6 +824,77 @@ test_history(void **state)
 	fclose(out);
 }
 
+/* history_expire: a slice at a time, every account's events older than
+ * the cutoff go with their index entries, the newer stay, and the count
+ * that history_max trims by follows. */
+static void
+test_history_expire(void **state)
+{
+	struct fixture *f = *state;
+	char token[TOKEN_LEN + 1];
+	struct config cfg;
+	struct account a, b;
+	struct store_txn t;
+	unsigned long faults;
+	uint8_t cursor[16] = { 0 };
+	FILE *out = fopen("/dev/null", "w");
+	size_t gone = 0, slices = 0;
+	int i, n;
+
+	f->st = open_store(f->db, MAP, 0);
+	config_defaults(&cfg);
+	account_init(&a, &cfg);
+	account_init(&b, &cfg);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	assert_int_equal(account_create(&t, &a, 1000, token), 0);
+	assert_int_equal(account_create(&t, &b, 1000, token), 0);
+	for (i = 0; i < 5; i++) {
+		put_event(&t, a.id, 5, 1000 + i, 100);
+		put_event(&t, b.id, 6, 1000 + i, 100);
+	}
+	for (i = 0; i < 3; i++) {
+		put_event(&t, a.id, 5, 2000 + i, 100);
+		put_event(&t, b.id, 6, 2000 + i, 100);
+	}
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	do {
+		assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+		gone += history_expire(&t, 1500, cursor, 3);
+		assert_int_equal(store_commit(&t), STORE_OK);
+		slices++;
+	} while (memcmp(cursor, (uint8_t[16]){ 0 }, 16) != 0 && slices < 100);
+	assert_int_equal(gone, 10);
+	assert_true(slices > 1);
+
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	n = 0;
+	assert_int_equal(history_each(&t, a.id, 0, count_event, &n), STORE_OK);
+	assert_int_equal(n, 3);
+	n = 0;
+	assert_int_equal(history_each_job(&t, b.id, 6, 0, count_event, &n), STORE_OK);
+	assert_int_equal(n, 3);
+	store_abort(&t);
+	assert_int_equal(check_store(f->st, out, &faults), STORE_OK);
+	assert_int_equal(faults, 0);
+
+	/* the count went down with them: one more event with a maximum of 3
+	 * drops exactly one */
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	put_event(&t, a.id, 5, 3000, 3);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	n = 0;
+	assert_int_equal(history_each(&t, a.id, 0, count_event, &n), STORE_OK);
+	assert_int_equal(n, 3);
+	store_abort(&t);
+
+	account_free(&a);
+	account_free(&b);
+	config_free(&cfg);
+	fclose(out);
+}
+
 int
 main(void)
 {
@@ -844,6 +915,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_expire, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
