@@ -18,7 +18,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,68 +30,10 @@
 #include "store/job.h"
 #include "store/record.h"
 #include "store/store.h"
+#include "scratch.h"
 #include "util/buf.h"
 
-#define MAP (16 * 1024 * 1024)
 #define NOW 1800000000LL
-
-struct fixture {
-	char tmp[64];
-	char db[2][128];
-	struct store *st[2];
-	struct config cfg;
-};
-
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	char err[512];
-	int i;
-
-	if (f == NULL)
-		return -1;
-	strcpy(f->tmp, "/tmp/webcron-test-jobtable-XXXXXX");
-	if (mkdtemp(f->tmp) == NULL) {
-		free(f);
-		return -1;
-	}
-	for (i = 0; i < 2; i++) {
-		/* through a copy: gcc 12 at -O1 takes two members of *F for
-		 * buffers that may overlap (-Werror=restrict) */
-		char tmp[sizeof(f->tmp)];
-
-		memcpy(tmp, f->tmp, sizeof(tmp));
-		snprintf(f->db[i], sizeof(f->db[i]), "%s/db%d", tmp, i);
-		if (store_open(f->db[i], MAP, 0, &f->st[i], err, sizeof(err)) != 0)
-			fail_msg("store_open: %s", err);
-	}
-	config_defaults(&f->cfg);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	store_close(f->st[0]);
-	store_close(f->st[1]);
-	config_free(&f->cfg);
-	nftw(f->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
-}
 
 static void
 set(char **field, const char *s)
@@ -278,7 +219,7 @@ make_account(struct store *st, const struct config *cfg)
 static void
 test_record_roundtrip(void **state)
 {
-	struct fixture *f = *state;
+	struct scratch_pair *f = *state;
 	struct store_txn t;
 	struct job j, back;
 	uint64_t acct = make_account(f->st[0], &f->cfg);
@@ -307,7 +248,7 @@ test_record_roundtrip(void **state)
 static void
 test_record_unknown_and_absent(void **state)
 {
-	struct fixture *f = *state;
+	struct scratch_pair *f = *state;
 	struct buf b = BUF_INIT;
 	struct store_txn t;
 	struct job back, d;
@@ -349,7 +290,7 @@ first_job(struct job *j, void *arg)
 static void
 test_transfer_roundtrip(void **state)
 {
-	struct fixture *f = *state;
+	struct scratch_pair *f = *state;
 	struct store_txn t;
 	struct job j, back;
 	uint64_t acct = make_account(f->st[0], &f->cfg), moved = 0;
@@ -410,9 +351,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fill_covers_table),
 		cmocka_unit_test(test_table_unique),
-		cmocka_unit_test_setup_teardown(test_record_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_record_unknown_and_absent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_transfer_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_record_roundtrip, scratch_pair_setup, scratch_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_record_unknown_and_absent, scratch_pair_setup, scratch_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_transfer_roundtrip, scratch_pair_setup, scratch_pair_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include "exec/dueheap.h"
 #include "exec/run.h"
 #include "exec/sched.h"
+#include "scratch.h"
 
 #define T0 1767225600 /* 2026-01-01T00:00:00Z, a Thursday */
 #define HOUR 3600
@@ -277,15 +277,6 @@ test_catch_up_window(void **state)
 
 /* ---- firing by hand, on a real store */
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static double
 fixed_wall(void)
 {
@@ -299,7 +290,7 @@ fixed_wall(void)
 static void
 test_fire_now(void **state)
 {
-	char dir[] = "/tmp/webcron-test-sched-XXXXXX", err[256], token[TOKEN_LEN + 1];
+	char dir[64], token[TOKEN_LEN + 1];
 	struct event_base *base = event_base_new();
 	struct store *st;
 	struct config cfg;
@@ -315,10 +306,10 @@ test_fire_now(void **state)
 	uint64_t id;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	scratch_dir(dir, sizeof(dir), "sched");
 	config_defaults(&cfg);
 	cfg.max_concurrent = 0;
-	assert_int_equal(store_open(dir, 64 << 20, 0, &st, err, sizeof(err)), 0);
+	st = scratch_store(dir, 64 << 20, 0);
 	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
 	account_init(&a, &cfg);
 	a.lim.daily_executions = 2;
@@ -385,7 +376,7 @@ test_fire_now(void **state)
 	store_close(st);
 	event_base_free(base);
 	config_free(&cfg);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(dir);
 }
 
 int

@@ -15,7 +15,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include "store/history.h"
 #include "store/record.h"
 #include "store/store.h"
+#include "scratch.h"
 
 #define MAP (16 * 1024 * 1024)
 
@@ -39,26 +39,13 @@ struct fixture {
 };
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (f == NULL)
 		return -1;
-	strcpy(f->tmp, "/tmp/webcron-test-store-XXXXXX");
-	if (mkdtemp(f->tmp) == NULL) {
-		free(f);
-		return -1;
-	}
+	scratch_dir(f->tmp, sizeof(f->tmp), "store");
 	snprintf(f->db, sizeof(f->db), "%s/db", f->tmp);
 	*state = f;
 	return 0;
@@ -70,21 +57,9 @@ teardown(void **state)
 	struct fixture *f = *state;
 
 	store_close(f->st);
-	nftw(f->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove(f->tmp);
 	free(f);
 	return 0;
-}
-
-static struct store *
-open_store(const char *dir, int64_t map_size, int readonly)
-{
-	struct store *st = NULL;
-	char err[512];
-
-	if (store_open(dir, map_size, readonly, &st, err, sizeof(err)) != 0)
-		fail_msg("store_open(%s): %s", dir, err);
-	assert_non_null(st);
-	return st;
 }
 
 /* Writes the string KEY = VALUE into DB in its own transaction. */
@@ -130,7 +105,7 @@ test_open_creates(void **state)
 	char path[256];
 	MDB_val v;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	assert_int_equal(stat(f->db, &sb), 0);
 	assert_true(S_ISDIR(sb.st_mode));
 	assert_int_equal(sb.st_mode & 0777, 0700);
@@ -152,10 +127,10 @@ test_open_creates(void **state)
 	/* and it opens again, also read-only */
 	put_one(f->st, DB_ACCOUNTS, "k", "v");
 	store_close(f->st);
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	expect_stored(f->st, DB_ACCOUNTS, "k", "v");
 	store_close(f->st);
-	f->st = open_store(f->db, MAP, 1);
+	f->st = scratch_store(f->db, MAP, 1);
 	expect_stored(f->st, DB_ACCOUNTS, "k", "v");
 }
 
@@ -183,10 +158,10 @@ test_readonly_refuses_writes(void **state)
 	struct fixture *f = *state;
 	struct store_txn t;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	put_one(f->st, DB_ACCOUNTS, "k", "v");
 	store_close(f->st);
-	f->st = open_store(f->db, MAP, 1);
+	f->st = scratch_store(f->db, MAP, 1);
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_FAILED);
 	assert_int_equal(store_commit(&t), STORE_FAILED);
 	expect_stored(f->st, DB_ACCOUNTS, "k", "v");
@@ -204,7 +179,7 @@ test_readonly_reads_a_missing_database_as_empty(void **state)
 	MDB_txn *txn;
 	MDB_dbi dbi;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	put_one(f->st, DB_ACCOUNTS, "k", "v");
 	put_one(f->st, DB_KEYS, "key", "record");
 	store_close(f->st);
@@ -219,7 +194,7 @@ test_readonly_reads_a_missing_database_as_empty(void **state)
 	assert_int_equal(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
 
-	f->st = open_store(f->db, MAP, 1);
+	f->st = scratch_store(f->db, MAP, 1);
 	expect_stored(f->st, DB_ACCOUNTS, "k", "v");
 	expect_stored(f->st, DB_KEYS, "key", NULL);
 	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
@@ -237,7 +212,7 @@ test_put_get_del(void **state)
 	struct store_txn t;
 	MDB_val v;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	put_one(f->st, DB_ACCOUNTS, "alice", "1");
 	put_one(f->st, DB_TOKENS, "alice", "token"); /* another database */
 	expect_stored(f->st, DB_ACCOUNTS, "alice", "1");
@@ -299,7 +274,7 @@ test_sticky_error(void **state)
 	struct store_txn t;
 	MDB_val v;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	put_one(f->st, DB_ACCOUNTS, "existing", "old");
 	put_one(f->st, DB_ACCOUNTS, "victim", "stays");
 
@@ -344,7 +319,7 @@ test_next_id(void **state)
 	struct store_txn t;
 	uint64_t i;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	for (i = 1; i <= 3; i++) {
 		assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 		assert_int_equal(store_next_id(&t, "job"), i);
@@ -365,7 +340,7 @@ test_next_id(void **state)
 	assert_int_equal(store_commit(&t), STORE_OK);
 	/* and they survive a reopen */
 	store_close(f->st);
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 	assert_int_equal(store_next_id(&t, "job"), 6);
 	assert_int_equal(store_next_id(&t, "account"), 3);
@@ -415,7 +390,7 @@ test_iterators(void **state)
 	struct store_txn t;
 	size_t i;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		store_put(&t, DB_ACCOUNTS, keys[i], strlen(keys[i]), "v", 1);
@@ -459,7 +434,7 @@ test_iterator_u64_keys(void **state)
 	size_t i, n = 0;
 	int rc;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		record_key_u64(key, pairs[i][0]);
@@ -502,7 +477,7 @@ test_iterator_delete(void **state)
 	char key[16], got[512];
 	int i, rc, n = 0;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 	for (i = 0; i < 20; i++) {
 		snprintf(key, sizeof(key), "k%02d", i);
@@ -541,7 +516,7 @@ test_map_full(void **state)
 	int i, full_at = -1, rc;
 	MDB_val v;
 
-	f->st = open_store(f->db, 65536, 0);
+	f->st = scratch_store(f->db, 65536, 0);
 	/* some data that fits */
 	for (i = 0; i < 10; i++) {
 		snprintf(key, sizeof(key), "early-%d", i);
@@ -582,7 +557,7 @@ test_map_full(void **state)
 
 	/* the same after a reopen */
 	store_close(f->st);
-	f->st = open_store(f->db, 65536, 0);
+	f->st = scratch_store(f->db, 65536, 0);
 	expect_stored(f->st, DB_ACCOUNTS, "early-9", "value 9");
 }
 
@@ -595,7 +570,7 @@ test_schema_from_the_future(void **state)
 	uint8_t ver[8];
 	char err[512] = "", want[32];
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	record_key_u64(ver, STORE_SCHEMA + 1);
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 	store_put(&t, DB_META, "schema", 6, ver, 8);
@@ -644,7 +619,7 @@ test_outbox(void **state)
 	struct store_txn t;
 	size_t n;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 	outbox_put(&t, &a);
 	outbox_put(&t, &b);
@@ -658,7 +633,7 @@ test_outbox(void **state)
 	assert_int_equal(store_commit(&t), STORE_OK);
 	store_close(f->st);
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
 	assert_int_equal(outbox_list(&t, &list, &n), STORE_OK);
 	store_abort(&t);
@@ -685,7 +660,7 @@ test_backup(void **state)
 	MDB_val v;
 	int i, n = 0;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
 	for (i = 0; i < 500; i++) {
 		snprintf(key, sizeof(key), "key-%04d", i);
@@ -709,7 +684,7 @@ test_backup(void **state)
 	/* a write after the backup is not in it */
 	put_one(f->st, DB_ACCOUNTS, "later", "x");
 
-	copy = open_store(dest, MAP, 0);
+	copy = scratch_store(dest, MAP, 0);
 	assert_int_equal(store_begin(copy, 0, &t), STORE_OK);
 	assert_int_equal(store_get(&t, DB_META, "schema", 6, &v), STORE_OK);
 	assert_int_equal(record_get_u64(v.mv_data), STORE_SCHEMA);
@@ -778,7 +753,7 @@ test_history(void **state)
 	FILE *out = fopen("/dev/null", "w");
 	int i, n;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	config_defaults(&cfg);
 	account_init(&a, &cfg);
 	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
@@ -841,7 +816,7 @@ test_history_expire(void **state)
 	size_t gone = 0, slices = 0;
 	int i, n;
 
-	f->st = open_store(f->db, MAP, 0);
+	f->st = scratch_store(f->db, MAP, 0);
 	config_defaults(&cfg);
 	account_init(&a, &cfg);
 	account_init(&b, &cfg);
