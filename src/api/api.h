@@ -244,5 +244,8 @@ int api_server_info(struct api_call *);
  * timezone, notifyUrl, notifyEmail into A; with ADMIN also status, admin
  * and the limits. Returns 0 or -1 (error recorded). */
 int api_account_apply(struct api_call *c, struct account *a, int admin);
+/* Gives A, loaded in the write transaction T, a new token: commits T and
+ * answers {"token": ...} (account.token, user.token). */
+int api_account_rotate(struct api_call *c, struct store_txn *t, struct account *a);
 
 #endif

@@ -243,10 +243,35 @@ api_account_secret(struct api_call *c)
 	return rc;
 }
 
+/* Gives A (loaded in the write transaction T, which this ends) a new
+ * token and answers it; the daemon's router moves the account's route to
+ * the new token. */
+int
+api_account_rotate(struct api_call *c, struct store_txn *t, struct account *a)
+{
+	char token[TOKEN_LEN + 1];
+	int rc;
+
+	if (account_new_token(t, a, c->now, token) == -1 && t->err == 0) {
+		store_abort(t);
+		account_free(a);
+		return call_error(c, API_INTERNAL, NULL, "internal error");
+	}
+	if ((rc = call_commit(c, t)) != STORE_OK) {
+		account_free(a);
+		return call_store_error(c, rc, "account");
+	}
+	c->api->hooks.account_changed(c->api->hooks.arg, a, 0);
+	account_free(a);
+	yajl_gen_map_open(c->g);
+	json_kstr(c->g, "token", token);
+	yajl_gen_map_close(c->g);
+	return 0;
+}
+
 int
 api_account_token(struct api_call *c)
 {
-	char token[TOKEN_LEN + 1];
 	struct store_txn t;
 	struct account a;
 	int rc;
@@ -257,20 +282,5 @@ api_account_token(struct api_call *c)
 		store_abort(&t);
 		return call_store_error(c, rc, "account");
 	}
-	if (account_new_token(&t, &a, c->now, token) == -1 && t.err == 0) {
-		store_abort(&t);
-		account_free(&a);
-		return call_error(c, API_INTERNAL, NULL, "internal error");
-	}
-	if ((rc = call_commit(c, &t)) != STORE_OK) {
-		account_free(&a);
-		return call_store_error(c, rc, "account");
-	}
-	/* the daemon's router moves the account's route to the new token */
-	c->api->hooks.account_changed(c->api->hooks.arg, &a, 0);
-	account_free(&a);
-	yajl_gen_map_open(c->g);
-	json_kstr(c->g, "token", token);
-	yajl_gen_map_close(c->g);
-	return 0;
+	return api_account_rotate(c, &t, &a);
 }

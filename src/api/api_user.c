@@ -192,27 +192,10 @@ api_user_delete(struct api_call *c)
 int
 api_user_token(struct api_call *c)
 {
-	char token[TOKEN_LEN + 1];
 	struct store_txn t;
 	struct account a;
-	int rc;
 
 	if (api_user_load(c, &t, 1, &a) == -1)
 		return -1;
-	if (account_new_token(&t, &a, c->now, token) == -1 && t.err == 0) {
-		store_abort(&t);
-		account_free(&a);
-		return call_error(c, API_INTERNAL, NULL, "internal error");
-	}
-	if ((rc = call_commit(c, &t)) != STORE_OK) {
-		account_free(&a);
-		return call_store_error(c, rc, "account");
-	}
-	/* the daemon's router moves the account's route to the new token */
-	c->api->hooks.account_changed(c->api->hooks.arg, &a, 0);
-	account_free(&a);
-	yajl_gen_map_open(c->g);
-	json_kstr(c->g, "token", token);
-	yajl_gen_map_close(c->g);
-	return 0;
+	return api_account_rotate(c, &t, &a);
 }

@@ -316,17 +316,10 @@ apikey_each(struct store_txn *t, uint64_t account, int (*fn)(struct apikey *, vo
 uint64_t
 apikey_count(struct store_txn *t, uint64_t account)
 {
-	struct store_iter it;
 	uint8_t prefix[8];
-	uint64_t n = 0;
 
 	record_key_u64(prefix, account);
-	if (store_iter_open(t, DB_KEYS, prefix, sizeof(prefix), &it) != STORE_OK)
-		return 0;
-	while (store_iter_next(t, &it) == 1)
-		n++;
-	store_iter_close(&it);
-	return n;
+	return store_count_prefix(t, DB_KEYS, prefix, sizeof(prefix));
 }
 
 int

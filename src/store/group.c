@@ -137,17 +137,10 @@ group_remove(struct store_txn *t, const struct group *g)
 uint64_t
 group_count(struct store_txn *t, uint64_t account)
 {
-	struct store_iter it;
 	uint8_t prefix[8];
-	uint64_t n = 0;
 
 	record_key_u64(prefix, account);
-	if (store_iter_open(t, DB_GROUPS_BY_ACCOUNT, prefix, sizeof(prefix), &it) != STORE_OK)
-		return 0;
-	while (store_iter_next(t, &it) == 1)
-		n++;
-	store_iter_close(&it);
-	return n;
+	return store_count_prefix(t, DB_GROUPS_BY_ACCOUNT, prefix, sizeof(prefix));
 }
 
 int

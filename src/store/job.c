@@ -1131,17 +1131,10 @@ job_each_page_light(struct store_txn *t, uint64_t account, uint64_t group, uint6
 uint64_t
 job_count_in_group(struct store_txn *t, uint64_t group)
 {
-	struct store_iter it;
 	uint8_t prefix[8];
-	uint64_t n = 0;
 
 	record_key_u64(prefix, group);
-	if (store_iter_open(t, DB_JOBS_BY_GROUP, prefix, sizeof(prefix), &it) != STORE_OK)
-		return 0;
-	while (store_iter_next(t, &it) == 1)
-		n++;
-	store_iter_close(&it);
-	return n;
+	return store_count_prefix(t, DB_JOBS_BY_GROUP, prefix, sizeof(prefix));
 }
 
 /* ---- schedule views */

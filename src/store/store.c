@@ -462,6 +462,20 @@ store_count(struct store_txn *t, enum store_db db)
 	return st.ms_entries;
 }
 
+uint64_t
+store_count_prefix(struct store_txn *t, enum store_db db, const void *prefix, size_t plen)
+{
+	struct store_iter it;
+	uint64_t n = 0;
+
+	if (store_iter_open(t, db, prefix, plen, &it) != STORE_OK)
+		return 0;
+	while (store_iter_next(t, &it) == 1)
+		n++;
+	store_iter_close(&it);
+	return n;
+}
+
 int
 store_iter_open(struct store_txn *t, enum store_db db, const void *prefix, size_t plen,
     struct store_iter *it)

@@ -133,6 +133,8 @@ uint64_t store_reserve_ids(struct store_txn *, const char *name, uint64_t n);
 
 /* The number of entries in DB. */
 uint64_t store_count(struct store_txn *, enum store_db);
+/* The number of entries of DB whose keys start with PREFIX (PLEN bytes). */
+uint64_t store_count_prefix(struct store_txn *, enum store_db, const void *prefix, size_t plen);
 
 /* Walks the keys of DB that start with PREFIX (PLEN may be 0 for all).
  * store_iter_next returns 1 with it->key/it->val set, 0 at the end, or an
