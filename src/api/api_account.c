@@ -26,17 +26,6 @@ api_set(char **field, const char *value)
 	*field = xstrdup(value);
 }
 
-/* A rule's fault (rules.h) as the API reports it. */
-static int
-api_account_rule_error(struct api_call *c, const char *name, int fault, const char *why)
-{
-	if (fault == RULES_URL_REFUSED)
-		return call_error(c, API_URL, name, "%s %s", name, why);
-	if (fault == RULES_ZONE_UNKNOWN)
-		return call_error(c, API_TIMEZONE, name, "%s", why);
-	return call_error(c, API_INVALID, name, "%s %s", name, why);
-}
-
 /* The parameter of field F, by the rules of its row. */
 static int
 api_account_field(struct api_call *c, struct account *a, const struct account_field *f)
@@ -55,7 +44,7 @@ api_account_field(struct api_call *c, struct account *a, const struct account_fi
 		if (*s == '\0' && f->min > 0 && !rule_empty)
 			return call_error(c, API_INVALID, f->name, "%s must not be empty", f->name);
 		if ((*s || rule_empty) && f->rule && (rc = f->rule(s, why, sizeof(why))) != 0)
-			return api_account_rule_error(c, f->name, rc, why);
+			return call_rule_error(c, f->name, rc, why);
 		api_set((char **)field, s);
 		return 0;
 	case ACCOUNT_FT_INT:

@@ -83,6 +83,16 @@ call_error_http(struct api_call *c, int http, int code, const char *message)
 }
 
 int
+call_rule_error(struct api_call *c, const char *name, int fault, const char *why)
+{
+	if (fault == RULES_URL_REFUSED)
+		return call_error(c, API_URL, name, "%s %s", name, why);
+	if (fault == RULES_ZONE_UNKNOWN)
+		return call_error(c, API_TIMEZONE, name, "%s", why);
+	return call_error(c, API_INVALID, name, "%s %s", name, why);
+}
+
+int
 call_store_error(struct api_call *c, int status, const char *what)
 {
 	switch (status) {

@@ -87,6 +87,10 @@ int call_error_http(struct api_call *c, int http, int code, const char *message)
 /* The error for a store status (STORE_FULL: code 2 and HTTP 507;
  * STORE_NOTFOUND: code 30 for WHAT; others code 2 and HTTP 500). */
 int call_store_error(struct api_call *c, int status, const char *what);
+/* Records a fault of store/rules.h's checks (RULES_URL_REFUSED,
+ * RULES_ZONE_UNKNOWN, else invalid) in parameter NAME, WHY its reason.
+ * Returns -1. */
+int call_rule_error(struct api_call *c, const char *name, int fault, const char *why);
 
 /* A key limited to a group (c->key->group) may act on that group's
  * objects alone: returns 0 when GROUP (0: no group) is its group or the

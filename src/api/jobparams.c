@@ -221,17 +221,6 @@ jp_status(struct api_call *c, struct job *j)
 	return 0;
 }
 
-/* A rule's fault (rules.h) as the API reports it. */
-static int
-jp_rule_error(struct api_call *c, const char *name, int fault, const char *why)
-{
-	if (fault == RULES_URL_REFUSED)
-		return call_error(c, API_URL, name, "%s %s", name, why);
-	if (fault == RULES_ZONE_UNKNOWN)
-		return call_error(c, API_TIMEZONE, name, "%s", why);
-	return call_error(c, API_INVALID, name, "%s %s", name, why);
-}
-
 /* An enum field: one of its names in any case, or its number. */
 static int
 jp_enum(struct api_call *c, struct job *j, const struct job_field *f)
@@ -275,14 +264,14 @@ jp_field(struct api_call *c, struct job *j, const struct job_field *f)
 		 * itself, the others are code 22 */
 		if (strlen(s) > (size_t)f->max) {
 			if (f->rule && (rc = f->rule(s, why, sizeof(why))) != 0)
-				return jp_rule_error(c, f->name, rc, why);
+				return call_rule_error(c, f->name, rc, why);
 			return call_error(c, API_INVALID, f->name, "%s is longer than %lld bytes",
 			    f->name, (long long)f->max);
 		}
 		if (*s == '\0' && f->min > 0)
 			return call_error(c, API_INVALID, f->name, "%s must not be empty", f->name);
 		if (*s && f->rule && (rc = f->rule(s, why, sizeof(why))) != 0)
-			return jp_rule_error(c, f->name, rc, why);
+			return call_rule_error(c, f->name, rc, why);
 		if (*s && f->normal && f->normal(s, &normal, why, sizeof(why)) == -1)
 			return call_error(c, API_INVALID, f->name, "%s %s", f->name, why);
 		free(*(char **)field);

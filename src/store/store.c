@@ -514,8 +514,11 @@ store_iter_check(struct store_txn *t, struct store_iter *it, int rc)
 	return 1;
 }
 
-int
-store_iter_seek(struct store_txn *t, struct store_iter *it, const void *from, size_t flen)
+/* Puts the cursor on the first key >= FROM; STARTED says what the next
+ * step does with it. */
+static int
+store_iter_place(struct store_txn *t, struct store_iter *it, const void *from, size_t flen,
+    int started)
 {
 	if (it->empty)
 		return STORE_OK;
@@ -524,8 +527,14 @@ store_iter_seek(struct store_txn *t, struct store_iter *it, const void *from, si
 	it->key.mv_size = flen;
 	it->key.mv_data = (void *)from;
 	it->seek_rc = mdb_cursor_get(it->cur, &it->key, &it->val, MDB_SET_RANGE);
-	it->started = 2; /* the next store_iter_next returns this entry */
+	it->started = started;
 	return STORE_OK;
+}
+
+int
+store_iter_seek(struct store_txn *t, struct store_iter *it, const void *from, size_t flen)
+{
+	return store_iter_place(t, it, from, flen, 2); /* the next store_iter_next returns this entry */
 }
 
 int
@@ -557,15 +566,7 @@ store_iter_next(struct store_txn *t, struct store_iter *it)
 int
 store_iter_seek_before(struct store_txn *t, struct store_iter *it, const void *from, size_t flen)
 {
-	if (it->empty)
-		return STORE_OK;
-	if (it->cur == NULL)
-		return t->err ? t->err : STORE_FAILED;
-	it->key.mv_size = flen;
-	it->key.mv_data = (void *)from;
-	it->seek_rc = mdb_cursor_get(it->cur, &it->key, &it->val, MDB_SET_RANGE);
-	it->started = 3; /* the next store_iter_prev steps back from here */
-	return STORE_OK;
+	return store_iter_place(t, it, from, flen, 3); /* the next store_iter_prev steps back from here */
 }
 
 int
