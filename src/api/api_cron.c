@@ -687,6 +687,9 @@ api_cron_run(struct api_call *c)
 			    "daily execution limit reached: %d runs a day (dailyExecutions)",
 			    c->acct->lim.daily_executions);
 			break;
+		case API_MOVING:
+			call_moving(c, c->acct->id);
+			break;
 		default:
 			call_store_error(c, r.store_status, "job");
 			break;

@@ -13,6 +13,7 @@
 #include "conf/config.h"
 #include "store/group.h"
 #include "store/apikey.h"
+#include "store/handoff.h"
 #include "store/history.h"
 #include "store/job.h"
 #include "store/store.h"
@@ -80,7 +81,7 @@ audit_begin(struct api_call *c)
 {
 	struct audit *a = xcalloc(1, sizeof(*a));
 	const char *target = c->route->target;
-	uint64_t id, acct = c->acct->id;
+	uint64_t id, acct = c->acct->id, moving = 0;
 	int rc;
 
 	if ((rc = store_begin(c->api->store, 1, &a->t)) != STORE_OK) {
@@ -88,6 +89,20 @@ audit_begin(struct api_call *c)
 		call_store_error(c, rc, "history");
 		return NULL;
 	}
+	/* in the write's own transaction: once a handoff has committed, no
+	 * write of the account commits after it (store/handoff.h) */
+	id = strcmp(target, "user") == 0 ? audit_param_id(c, "id") : 0;
+	if (handoff_get(&a->t, acct, NULL) == STORE_OK)
+		moving = acct;
+	else if (id && handoff_get(&a->t, id, NULL) == STORE_OK)
+		moving = id;
+	if (moving) {
+		store_abort(&a->t);
+		free(a);
+		call_moving(c, moving);
+		return NULL;
+	}
+	a->t.err = 0;
 	a->next_job = history_peek_id(&a->t, "job");
 	a->next_group = history_peek_id(&a->t, "group");
 	a->next_account = history_peek_id(&a->t, "account");

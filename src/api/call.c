@@ -83,6 +83,20 @@ call_error_http(struct api_call *c, int http, int code, const char *message)
 }
 
 int
+call_moving(struct api_call *c, uint64_t account)
+{
+	char msg[128];
+
+	if (c->code)
+		return -1;
+	c->retry_after = 1;
+	snprintf(msg, sizeof(msg),
+	    "account %llu is moving to another server: retry in 1 second",
+	    (unsigned long long)account);
+	return call_error_http(c, 503, API_MOVING, msg);
+}
+
+int
 call_rule_error(struct api_call *c, const char *name, int fault, const char *why)
 {
 	if (fault == RULES_URL_REFUSED)

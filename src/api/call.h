@@ -44,6 +44,7 @@ enum api_code {
 	API_LIMIT = 40,
 	API_DAILY = 41,
 	API_RATE = 50,
+	API_MOVING = 51, /* the account is moving to another server: HTTP 503, Retry-After */
 };
 
 struct api_call {
@@ -87,6 +88,9 @@ int call_error_http(struct api_call *c, int http, int code, const char *message)
 /* The error for a store status (STORE_FULL: code 2 and HTTP 507;
  * STORE_NOTFOUND: code 30 for WHAT; others code 2 and HTTP 500). */
 int call_store_error(struct api_call *c, int status, const char *what);
+/* ACCOUNT is moving to another server (store/handoff.h): code 51 with
+ * HTTP 503 and Retry-After: 1. Returns -1. */
+int call_moving(struct api_call *c, uint64_t account);
 /* Records a fault of store/rules.h's checks (RULES_URL_REFUSED,
  * RULES_ZONE_UNKNOWN, else invalid) in parameter NAME, WHY its reason.
  * Returns -1. */

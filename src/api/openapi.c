@@ -584,6 +584,7 @@ static const struct {
 	{ API_LIMIT, "limit reached (the message names it)" },
 	{ API_DAILY, "daily execution limit reached" },
 	{ API_RATE, "rate limit exceeded (HTTP 503 with Retry-After)" },
+	{ API_MOVING, "the account is moving to another server: writes wait (HTTP 503 with Retry-After: 1)" },
 };
 
 /* Names that params.c folds into another (its params_aliases[]). */

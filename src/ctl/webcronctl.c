@@ -24,6 +24,7 @@
 #include "store/record.h"
 #include "store/store.h"
 #include "util/token.h"
+#include "ctl/move.h"
 #include "ctl/transfer.h"
 #include "engine/tz.h"
 #include "util/version.h"
@@ -47,6 +48,9 @@ static int ctl_check(struct ctl *);
 static int ctl_stats(struct ctl *);
 static int ctl_export(struct ctl *);
 static int ctl_import(struct ctl *);
+static int ctl_move(struct ctl *);
+static int ctl_handoff_done(struct ctl *);
+static int ctl_handoff_cancel(struct ctl *);
 
 static const struct {
 	const char *word1;
@@ -66,8 +70,15 @@ static const struct {
 	{ "backup", NULL, ctl_backup, 0, "backup DEST (a compacted hot copy into directory DEST)" },
 	{ "check", NULL, ctl_check, 0, "check (every index matches its records)" },
 	{ "stats", NULL, ctl_stats, 0, "stats" },
-	{ "export", NULL, ctl_export, 0, "export ACCOUNT (the account, its groups, jobs and tasks as JSON on stdout)" },
+	{ "export", NULL, ctl_export, 0,
+	    "export ACCOUNT [--handoff [--to NAME]] (the account, its groups, jobs and tasks as JSON on stdout; "
+	    "--handoff: and it stops firing and taking writes here, moving)" },
 	{ "import", NULL, ctl_import, 1, "import FILE (what export wrote; - for stdin; the account gets new ids)" },
+	{ "move", NULL, ctl_move, 0,
+	    "move ACCOUNT --to FILE [--timeout SECONDS] (to the server of config FILE, its jobs firing on)" },
+	{ "handoff", "done", ctl_handoff_done, 0,
+	    "handoff done ACCOUNT [--timeout SECONDS] (the moved account is deleted here once its tokens route away)" },
+	{ "handoff", "cancel", ctl_handoff_cancel, 0, "handoff cancel ACCOUNT (it stays here and fires again)" },
 };
 
 #define NCOMMANDS (sizeof(ctl_commands) / sizeof(ctl_commands[0]))
@@ -377,17 +388,106 @@ ctl_stats(struct ctl *ctl)
 static int
 ctl_export(struct ctl *ctl)
 {
+	const char *to = "";
 	char err[512];
 	uint64_t id;
+	int handoff = 0, i;
 
-	if (ctl->argc != 1)
+	if (ctl->argc < 1)
 		usage();
+	for (i = 1; i < ctl->argc; i++) {
+		if (strcmp(ctl->argv[i], "--handoff") == 0)
+			handoff = 1;
+		else if (strcmp(ctl->argv[i], "--to") == 0 && i + 1 < ctl->argc)
+			to = ctl->argv[++i];
+		else
+			usage();
+	}
 	if (ctl_id(ctl->argv[0], &id) == -1)
 		return 1;
-	if (transfer_export(ctl->store, id, stdout, err, sizeof(err)) == -1) {
+	if (handoff ? move_handoff(ctl->store, id, to, stdout, err, sizeof(err)) :
+	              transfer_export(ctl->store, id, stdout, err, sizeof(err))) {
 		fprintf(stderr, "webcronctl: export: %s\n", err);
 		return 1;
 	}
+	if (handoff)
+		fprintf(stderr, "webcronctl: account %llu is moving: it no longer fires or takes writes "
+		                "here; import the document on the new server, then run webcronctl "
+		                "handoff done %llu here (or handoff cancel %llu)\n",
+		    (unsigned long long)id, (unsigned long long)id, (unsigned long long)id);
+	return 0;
+}
+
+/* ACCOUNT, then --to FILE and --timeout SECONDS as the command allows. */
+static int
+ctl_move_args(struct ctl *ctl, uint64_t *id, const char **to, int *timeout)
+{
+	int i;
+
+	if (ctl->argc < 1)
+		usage();
+	for (i = 1; i < ctl->argc; i++) {
+		if (to && strcmp(ctl->argv[i], "--to") == 0 && i + 1 < ctl->argc)
+			*to = ctl->argv[++i];
+		else if (timeout && strcmp(ctl->argv[i], "--timeout") == 0 && i + 1 < ctl->argc &&
+		    (*timeout = atoi(ctl->argv[++i])) > 0)
+			;
+		else
+			usage();
+	}
+	if (to && *to == NULL)
+		usage();
+	return ctl_id(ctl->argv[0], id);
+}
+
+static int
+ctl_move(struct ctl *ctl)
+{
+	const char *to = NULL;
+	char err[1024];
+	uint64_t id;
+	int timeout = 30;
+
+	if (ctl_move_args(ctl, &id, &to, &timeout) == -1)
+		return 1;
+	if (move_account(ctl->store, &ctl->cfg, id, to, timeout, err, sizeof(err)) == -1) {
+		fprintf(stderr, "webcronctl: move: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+ctl_handoff_done(struct ctl *ctl)
+{
+	char err[1024];
+	uint64_t id;
+	int timeout = 30;
+
+	if (ctl_move_args(ctl, &id, NULL, &timeout) == -1)
+		return 1;
+	if (move_done(ctl->store, &ctl->cfg, id, NULL, timeout, err, sizeof(err)) == -1) {
+		fprintf(stderr, "webcronctl: handoff done: %s\n", err);
+		return 1;
+	}
+	printf("account %llu deleted here: moved\n", (unsigned long long)id);
+	return 0;
+}
+
+static int
+ctl_handoff_cancel(struct ctl *ctl)
+{
+	char err[512];
+	uint64_t id;
+
+	if (ctl_move_args(ctl, &id, NULL, NULL) == -1)
+		return 1;
+	if (move_cancel(ctl->store, id, err, sizeof(err)) == -1) {
+		fprintf(stderr, "webcronctl: handoff cancel: %s\n", err);
+		return 1;
+	}
+	printf("account %llu stays here: its jobs fire again, catching up by their policies\n",
+	    (unsigned long long)id);
 	return 0;
 }
 

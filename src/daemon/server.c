@@ -152,6 +152,9 @@ server_run_now(void *arg, const struct job *j, const char *payload, int64_t now,
 		out->refused = API_STORAGE;
 		out->store_status = f.store_rc;
 		break;
+	case SCHED_MOVING:
+		out->refused = API_MOVING;
+		break;
 	}
 	return -1;
 }

@@ -18,6 +18,7 @@
 #include "engine/cron.h"
 #include "store/execlog.h"
 #include "util/idmap.h"
+#include "store/handoff.h"
 #include "store/job.h"
 #include "util/log.h"
 #include "store/record.h"
@@ -80,8 +81,9 @@ struct fire {
 	enum { FIRE_RAN,
 		FIRE_SUSPENDED,
 		FIRE_GONE,
-		FIRE_DAILY } result; /* out */
-	uint64_t log_id;             /* out: FIRE_RAN's execution */
+		FIRE_DAILY,
+		FIRE_MOVING } result; /* out */
+	uint64_t log_id;              /* out: FIRE_RAN's execution */
 };
 
 /* A fire of SJ at PLANNED. */
@@ -412,6 +414,9 @@ sched_daily_save(struct sched *s, struct store_txn *t, uint64_t account)
  *   FIRE_RAN        recorded and submitted, as execution log_id
  *   FIRE_SUSPENDED  its account is suspended (scheduled fires only)
  *   FIRE_GONE       the job is no longer in the store (dropped here)
+ *   FIRE_MOVING     its account is moving to another server (handoff.h):
+ *                   looked up in this transaction, so that no fire of it
+ *                   commits after the handoff's
  *   FIRE_DAILY      its account's daily limit is reached: past it the job
  *                   waits for the next day and nothing is logged
  *
@@ -424,7 +429,7 @@ sched_fire(struct sched *s, struct fire *f, size_t n, int64_t now)
 	struct store_txn t;
 	uint64_t *nos, *accounts, *gone = NULL, first;
 	size_t i, naccounts = 0, ngone = 0;
-	int rc;
+	int rc, moving;
 
 	if (n == 0)
 		return STORE_OK;
@@ -437,6 +442,7 @@ sched_fire(struct sched *s, struct fire *f, size_t n, int64_t now)
 	if ((rc = store_begin(s->env.store, 1, &t)) != STORE_OK)
 		goto done;
 	first = store_reserve_ids(&t, "log", n);
+	moving = handoff_any(&t);
 	for (i = 0; i < n && t.err == 0; i++) {
 		struct saccount *sa = idmap_get(s->accounts, f[i].account);
 		struct job_state st;
@@ -444,6 +450,10 @@ sched_fire(struct sched *s, struct fire *f, size_t n, int64_t now)
 		/* by hand (an admin's asUser) a suspended account's job runs */
 		if (f[i].trigger != LOG_TRIGGER_MANUAL && sa && sa->suspended)
 			continue;
+		if (moving && handoff_get(&t, f[i].account, NULL) == STORE_OK) {
+			f[i].result = FIRE_MOVING;
+			continue;
+		}
 		if (job_load_state(&t, f[i].job, &st) != STORE_OK) {
 			/* deleted behind the daemon's back (webcronctl) */
 			f[i].result = FIRE_GONE;
@@ -552,6 +562,9 @@ sched_fire_now(struct sched *s, const struct job *j, const char *payload, int64_
 		return 0;
 	case FIRE_DAILY:
 		out->why = SCHED_DAILY;
+		return -1;
+	case FIRE_MOVING:
+		out->why = SCHED_MOVING;
 		return -1;
 	default:
 		out->why = SCHED_STORE;
@@ -713,9 +726,22 @@ sched_collect_account(uint64_t id, void *value, void *arg)
 	ids->v[ids->n++] = id;
 }
 
-/* Schedules J (not in the table) at its next fire after NOW. */
+static void sched_catch_up(struct sched *s, struct sjob *sj, const struct job_peek *p,
+    int64_t baseline, int64_t now, struct fire **f, size_t *n, size_t *cap);
+static int sched_fire_cmp(const void *a, const void *b);
+
+/* Fires owed by jobs placed anew. */
+struct sched_owed {
+	struct fire *v;
+	size_t n, cap;
+};
+
+/* Schedules J (not in the table) at its next fire after NOW. With OWED,
+ * the fires it missed since its last recorded one (by its catch-up
+ * policy, as at start-up) are appended to OWED's array. */
+
 static void
-sched_add_job(struct sched *s, const struct job *j, int64_t now)
+sched_add_job(struct sched *s, const struct job *j, int64_t now, struct sched_owed *owed)
 {
 	struct job_peek p;
 	struct sjob *sj;
@@ -739,10 +765,19 @@ sched_add_job(struct sched *s, const struct job *j, int64_t now)
 	p.status = j->status;
 	p.single = j->single;
 	p.instances = j->instances;
-	if ((sj = sjob_new(s, j->id, &p)) != NULL) {
-		idmap_put(s->jobs, j->id, sj);
-		sched_place(s, sj, now, p.paused_until);
+	p.catch_up = j->catch_up;
+	p.starting_deadline = j->starting_deadline;
+	if ((sj = sjob_new(s, j->id, &p)) == NULL)
+		return;
+	idmap_put(s->jobs, j->id, sj);
+	if (owed) {
+		int64_t baseline = j->st.since > j->st.last_fire ? j->st.since : j->st.last_fire;
+
+		if (p.paused_until - 1 > baseline)
+			baseline = p.paused_until - 1;
+		sched_catch_up(s, sj, &p, baseline, now, &owed->v, &owed->n, &owed->cap);
 	}
+	sched_place(s, sj, now, p.paused_until);
 }
 
 void
@@ -754,28 +789,43 @@ sched_job_changed(struct sched *s, const struct job *j, const struct account *a,
 	else if (!deleted && idmap_get(s->accounts, j->account) == NULL)
 		sched_account_load(s, j->account);
 	if (!deleted)
-		sched_add_job(s, j, sched_now(s));
+		sched_add_job(s, j, sched_now(s), NULL);
 	sched_arm(s);
 }
 
 struct sched_reload {
 	struct sched *s;
 	int64_t now;
+	const uint64_t *held; /* the jobs scheduled before, sorted */
+	size_t nheld;
+	struct sched_owed owed;
 };
+
+static int
+sched_id_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static int
 sched_reload_job(struct job *j, void *arg)
 {
 	struct sched_reload *r = arg;
+	int held = r->nheld && bsearch(&j->id, r->held, r->nheld, sizeof(*r->held), sched_id_cmp);
 
-	sched_add_job(r->s, j, r->now);
+	/* a job new to this scheduler (imported, or its account back from a
+	 * handoff) owes what it missed since its last fire; one it held goes
+	 * on from now, as before */
+	sched_add_job(r->s, j, r->now, held ? NULL : &r->owed);
 	return 0;
 }
 
 void
 sched_account_reload(struct sched *s, uint64_t id)
 {
-	struct sched_reload r = { s, sched_now(s) };
+	struct sched_reload r = { s, sched_now(s), NULL, 0, { NULL, 0, 0 } };
 	struct sched_ids ids = { id, NULL, 0 };
 	struct store_txn t;
 	struct account a;
@@ -785,17 +835,34 @@ sched_account_reload(struct sched *s, uint64_t id)
 	idmap_each(s->jobs, sched_collect_account, &ids);
 	for (i = 0; i < ids.n; i++)
 		sched_drop(s, ids.v[i]);
-	free(ids.v);
-	if (store_begin(s->env.store, 0, &t) != STORE_OK)
+	if (ids.n)
+		qsort(ids.v, ids.n, sizeof(*ids.v), sched_id_cmp);
+	r.held = ids.v;
+	r.nheld = ids.n;
+	if (store_begin(s->env.store, 0, &t) != STORE_OK) {
+		free(ids.v);
 		return;
+	}
 	if ((rc = account_load(&t, id, &a)) == STORE_NOTFOUND) {
 		free(idmap_del(s->accounts, id));
 	} else if (rc == STORE_OK) {
 		sched_account_set(sched_account(s, id), &a);
 		account_free(&a);
-		job_each(&t, id, sched_reload_job, &r);
+		/* an account on its way elsewhere has no jobs here: back from
+		 * a cancelled handoff, they catch up */
+		if (handoff_get(&t, id, NULL) == STORE_OK)
+			log_info("sched: account %llu is moving to another server: its jobs stop here",
+			    (unsigned long long)id);
+		else
+			job_each(&t, id, sched_reload_job, &r);
 	}
 	store_abort(&t);
+	free(ids.v);
+	if (r.owed.n) {
+		qsort(r.owed.v, r.owed.n, sizeof(*r.owed.v), sched_fire_cmp);
+		sched_fire_due(s, r.owed.v, r.owed.n, r.now);
+	}
+	free(r.owed.v);
 	sched_arm(s);
 }
 
@@ -922,12 +989,13 @@ sched_load_slice(struct sched *s, size_t max, double budget)
 	int64_t now = s->load_now;
 	double until = budget > 0 ? sched_monotonic() + budget : 0;
 	uint8_t from[8];
-	int rc, more = 0;
+	int rc, more = 0, moving;
 
 	if ((rc = store_begin(s->env.store, 0, &t)) != STORE_OK)
 		return -1;
 	if (s->load_total == 0)
 		s->load_total = store_count(&t, DB_JOBS);
+	moving = handoff_any(&t);
 	store_iter_open(&t, DB_JOBS, NULL, 0, &it);
 	if (s->load_after) {
 		record_key_u64(from, s->load_after + 1);
@@ -956,6 +1024,10 @@ sched_load_slice(struct sched *s, size_t max, double budget)
 		}
 		id = record_get_u64(it.key.mv_data);
 		s->load_after = id;
+		/* an account on its way elsewhere (handoff.h) fires nothing
+		 * here; a cancelled handoff reloads it with its catch-up */
+		if (moving && handoff_get(&t, p.account, NULL) == STORE_OK)
+			continue;
 		if (idmap_get(s->jobs, id) != NULL || (sj = sjob_new(s, id, &p)) == NULL)
 			continue;
 		idmap_put(s->jobs, id, sj);

@@ -95,6 +95,8 @@ enum sched_why {
 	SCHED_STORE,       /* it could not be recorded (STORE_RC: STORE_FULL,
 				 * STORE_FAILED, or STORE_NOTFOUND when the job is
 				 * gone from the store); it does not run */
+	SCHED_MOVING,      /* the account is moving to another server
+				 * (handoff.h); nothing recorded */
 };
 
 struct sched_fired {

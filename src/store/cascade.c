@@ -9,6 +9,7 @@
 #include "store/cascade.h"
 #include "store/execlog.h"
 #include "store/group.h"
+#include "store/handoff.h"
 #include "store/history.h"
 #include "store/job.h"
 #include "store/store.h"
@@ -76,5 +77,6 @@ cascade_account_delete(struct store_txn *t, const struct account *a, int64_t now
 	free(groups.v);
 	apikey_delete_account(t, a->id);
 	history_delete_account(t, a->id);
+	handoff_del(t, a->id);
 	account_delete(t, a);
 }

@@ -61,6 +61,7 @@ static const struct {
 	[DB_KEYS] = { "keys", 0 },
 	[DB_HISTORY] = { "history", 0 },
 	[DB_HISTORY_BY_JOB] = { "history_by_job", 0 },
+	[DB_HANDOFFS] = { "handoffs", 0 },
 };
 
 const char *

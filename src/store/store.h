@@ -38,6 +38,7 @@ enum store_db {
 	DB_HISTORY,           /* u64 account || u64 event id -> event record (history.h);
 				 * u64 account || 0 -> u64 count of its events */
 	DB_HISTORY_BY_JOB,    /* u64 job || u64 event id -> u64 account */
+	DB_HANDOFFS,          /* u64 account -> handoff record: the account is moving (handoff.h) */
 	DB_COUNT
 };
 

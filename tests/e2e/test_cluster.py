@@ -274,6 +274,206 @@ class Cluster(unittest.TestCase):
         r = self.front.call("server.info", self.tokens["a"])
         self.assertGreaterEqual(r.status, 500, r)
 
+    def test_a_killed_shard_restarted_catches_up_by_policy(self):
+        ta = self.tokens["a"]
+        ids = {}
+        for policy in ("all", "none"):
+            r = self.front.call("cron.add", ta, method="POST", json_body={
+                "url": self.rx.url("/" + policy), "expression": "* * * * * *", "catchUp": policy})
+            self.assertEqual(r.code, 0, r)
+            ids[policy] = r.data["id"]
+        self.rx.wait(2, "/all")
+        self.shards["a"].kill(signal.SIGKILL)
+        self.shards["a"].proc.wait(timeout=10)
+        self.shards["a"].log.close()
+        self.shards["a"].proc = None
+        down = time.time()
+        time.sleep(3)   # the outage: three seconds of instants with no shard to fire them
+        # back on its port, where HAProxy looks for it
+        self.shards["a"].update({"server": {"listen": "127.0.0.1:%d" % self.shards["a"].port}})
+        self.shards["a"].start()
+        wait_until("shard a routed again", lambda: self.node(ta) == "a", timeout=20)
+        up = int(time.time())
+
+        def instants(path):
+            return sorted(int(h["headers"]["X-Webcron-Scheduled-Time"]) for h in self.rx.hits(path))
+        # catchUp all: every instant of the outage fired, once; none: the
+        # outage's instants are skipped and it goes on from the restart
+        wait_until("every instant up to the restart", lambda: instants("/all") and
+                   instants("/all")[-1] >= up + 1, timeout=15)
+        got = instants("/all")
+        self.assertEqual(got, list(range(got[0], got[-1] + 1)), "catchUp all: a gap or a repeat")
+        none = instants("/none")
+        self.assertEqual(len(none), len(set(none)), "catchUp none: a repeat")
+        self.assertTrue([t for t in range(int(down) + 1, int(down) + 3) if t not in none],
+                        "catchUp none ran the outage's instants: %s" % none)
+
+    def test_a_dead_shard_restored_from_its_backup_elsewhere(self):
+        # the steps of OPERATIONS.md "When a shard's machine dies": a
+        # backup of a, a's machine lost, a new a started from the copy
+        a = self.shards["a"]
+        ta = self.tokens["a"]
+        r = self.front.call("cron.add", ta, method="POST", json_body={
+            "url": self.rx.url("/r"), "expression": "* * * * * *", "catchUp": "all"})
+        self.assertEqual(r.code, 0, r)
+        self.rx.wait(1, "/r")
+        backup = os.path.join(self.dir, "backup-a")
+        a.ctl("backup", backup)
+        self.rx.wait(len(self.rx.hits("/r")) + 2, "/r")
+        port = a.port
+        a.kill(signal.SIGKILL)
+        a.proc.wait(timeout=10)
+        a.log.close()
+        a.proc = None
+        shutil.rmtree(a.sections["server"]["data_dir"])   # the machine and its disk are gone
+        os.mkdir(os.path.join(self.dir, "a2"))
+        new = Daemon({"server": {"name": "a", "trusted_proxies": "127.0.0.1/32",
+                                 "listen": "127.0.0.1:%d" % port},
+                      "api": {"rate_limit": 100000, "rate_burst": 100000},
+                      "jobs": {"allowed_targets": "127.0.0.1/32"},
+                      "limits": {"min_interval": 1},
+                      "cluster": {"router": self.sock, "router_map": self.map}},
+                     tmpdir=os.path.join(self.dir, "a2"))
+        os.makedirs(new.sections["server"]["data_dir"])
+        shutil.copy(os.path.join(backup, "data.mdb"), new.sections["server"]["data_dir"])
+        self.shards["a"] = new.start()
+        wait_until("the restored shard a routed", lambda: self.node(ta) == "a", timeout=20)
+        self.assertEqual(new.ctl("check", check=False).returncode, 0)
+        # its job fires again, and catches up from the backup's last fire
+        up = int(time.time())
+        wait_until("fires after the restore", lambda: any(
+            int(h["headers"]["X-Webcron-Scheduled-Time"]) > up for h in self.rx.hits("/r")),
+            timeout=15)
+        times = sorted({int(h["headers"]["X-Webcron-Scheduled-Time"]) for h in self.rx.hits("/r")})
+        self.assertEqual(times, list(range(times[0], times[-1] + 1)), "an instant was lost")
+
+    def move(self, uid, timeout=30):
+        """webcronctl move on shard a's config to shard b's; returns the
+        process's result."""
+        return self.shards["a"].ctl("move", uid, "--to", self.shards["b"].conf,
+                                    "--timeout", timeout, check=False)
+
+    def test_an_account_moves_with_nothing_missed_or_doubled(self):
+        import threading
+
+        uid, t = self.shards["a"].add_user("mover")
+        self.routes_soon(t, "a")
+        r = self.front.call("account.keyAdd", t, {"name": "ci", "scopes": "read"}, method="POST")
+        self.assertEqual(r.code, 0, r)
+        key = r.data["token"]
+        self.routes_soon(key, "a")
+        jobs = []
+        for i in range(3):
+            r = self.front.call("cron.add", t, method="POST", json_body={
+                "url": self.rx.url("/m"), "expression": "* * * * * *", "catchUp": "all",
+                "name": "every second %d" % i})
+            self.assertEqual(r.code, 0, r)
+            jobs.append(r.data["id"])
+        self.rx.wait(6, "/m")
+        # writes through HAProxy all along: each acknowledged one must be
+        # on b afterwards; a 503 must say when to retry
+        acked, refused, wrong, stop = [], [], [], threading.Event()
+
+        def writer():
+            front = Front(self.front.port)
+            n = 0
+            while not stop.is_set():
+                n += 1
+                name = "w%d" % n
+                while not stop.is_set():
+                    r = front.call("cron.add", method="POST", json_body={
+                        "token": t, "url": self.rx.url("/never"), "expression": "@manual",
+                        "name": name})
+                    if r.code == 0:
+                        acked.append(name)
+                        time.sleep(0.1)   # within the account's 100 jobs
+                        break
+                    if r.status == 503 and r.code == 51 and r.headers.get("retry-after") == "1":
+                        refused.append(name)
+                        time.sleep(0.05)
+                        continue
+                    wrong.append(r)
+                    break
+            if front.conn:
+                front.conn.close()
+        th = threading.Thread(target=writer)
+        th.start()
+        try:
+            time.sleep(1.5)
+            res = self.move(uid)
+            self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+            self.assertIn("deleted here: moved to b", res.stdout)
+            time.sleep(1.5)
+        finally:
+            stop.set()
+            th.join(timeout=30)
+        self.assertEqual(wrong, [], "a write got a wrong answer during the move")
+        self.assertTrue(acked, "no write was acknowledged")
+        # the token and the key reach b, which holds the account; a does not
+        self.assertEqual(self.node(t), "b")
+        self.assertEqual(self.node(key, headers={"Authorization": "Bearer " + key}), "b")
+        a_users = self.shards["a"].ctl("user", "list").stdout
+        self.assertNotIn("mover", a_users)
+        r = self.front.call("cron.list", t)
+        self.assertEqual(r.code, 0, r)
+        names = {j["name"] for j in r.data}
+        missing = [n for n in acked if n not in names]
+        self.assertEqual(missing, [], "acknowledged writes missing on b")
+        # the fires: per job (by its name, the ids changed), every instant
+        # once from the first to the last, across the move
+        seen = len(self.rx.hits("/m"))
+        self.rx.wait(seen + 6, "/m", timeout=15)
+        by_name = {}
+        id_name = {}
+        for j in r.data:
+            id_name[str(j["id"])] = j["name"]
+        for i, jid in enumerate(jobs):
+            id_name[str(jid)] = "every second %d" % i
+        for h in self.rx.hits("/m"):
+            name = id_name[h["headers"]["X-Webcron-Job"]]
+            by_name.setdefault(name, []).append(int(h["headers"]["X-Webcron-Scheduled-Time"]))
+        self.assertEqual(len(by_name), 3, by_name.keys())
+        for name, times in by_name.items():
+            times.sort()
+            self.assertEqual(len(times), len(set(times)), "%s fired an instant twice: %s" % (
+                name, times))
+            self.assertEqual(times, list(range(times[0], times[-1] + 1)),
+                             "%s missed an instant: %s" % (name, times))
+        for name in ("a", "b"):
+            res = self.shards[name].ctl("check", check=False)
+            self.assertEqual(res.returncode, 0, "check on %s: %s%s" % (name, res.stdout, res.stderr))
+
+    def test_a_handoff_cancelled_fires_again_with_its_catch_up(self):
+        a = self.shards["a"]
+        uid, t = a.add_user("stayer")
+        self.routes_soon(t, "a")
+        r = self.front.call("cron.add", t, method="POST", json_body={
+            "url": self.rx.url("/c"), "expression": "* * * * * *", "catchUp": "all"})
+        self.assertEqual(r.code, 0, r)
+        self.rx.wait(2, "/c")
+        doc = a.ctl("export", uid, "--handoff", "--to", "b")
+        self.assertIn('"webcron-account"', doc.stdout)
+        # moving: writes wait with 503 and Retry-After, reads answer, no fire
+        r = self.front.call("cron.add", t, method="POST", json_body={
+            "url": self.rx.url("/c"), "expression": "@manual"})
+        self.assertEqual((r.status, r.code, r.headers.get("retry-after")), (503, 51, "1"), r)
+        self.assertEqual(self.front.call("cron.list", t).code, 0)
+        self.assertEqual(self.front.call("user.edit", self.tokens["a"], {"id": uid, "name": "x"},
+                                         method="POST").code, 51)
+        again = a.ctl("export", uid, "--handoff", check=False)
+        self.assertNotEqual(again.returncode, 0)
+        self.assertIn("moving already", again.stderr)
+        time.sleep(2.5)
+        a.ctl("handoff", "cancel", uid)
+        seen = len(self.rx.hits("/c"))
+        self.rx.wait(seen + 3, "/c", timeout=15)
+        times = sorted(int(h["headers"]["X-Webcron-Scheduled-Time"]) for h in self.rx.hits("/c"))
+        self.assertEqual(times, list(range(times[0], times[-1] + 1)), "a gap or a repeat")
+        r = self.front.call("cron.add", t, method="POST", json_body={
+            "url": self.rx.url("/c"), "expression": "@manual"})
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(a.ctl("handoff", "cancel", uid, check=False).returncode, 1)
+
 
 if __name__ == "__main__":
     unittest.main()
