@@ -34,6 +34,10 @@ async function demo(d, token, rx) {
       ...(timezone ? {timezone} : {}), description: name === 'Nightly database backup' ? 'pg_dump of the shop database, kept 30 days' : ''});
     ids.push(j.id);
   }
+  // the backup checks its copy and tells the monitoring: two tasks
+  await api('cron.edit', {id: ids[0], tasks: [
+    {action: 'http', payload: rx.url + '/ok/verify-backup', timeOffset: 0},
+    {action: 'http', payload: rx.url + '/ok/heartbeat', timeOffset: 0, continueOnFailure: true}]});
   await api('cron.disable', {id: ids[7]});
   await api('cron.pause', {id: ids[5], for: 7200});
   // runs: a few each, the sitemap ping failing (500)
@@ -90,7 +94,7 @@ async function main() {
     await shoot('signin', {signedIn: false, height: 520}, at('/signin', 'form.signin'));
     await shoot('overview', {}, at('/overview', 'main table'));
     await shoot('jobs', {}, at('/jobs', 'main tbody tr'));
-    await shoot('job-form', {}, async (page) => {
+    await shoot('job-form', {full: true}, async (page) => {
       await page.goto(`${d.origin}/jobs/${ids[0]}/edit`);
       await page.locator('.next-runs li').nth(4).waitFor();
     });

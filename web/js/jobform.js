@@ -5,8 +5,22 @@ import {h, field, showFieldError} from './dom.js';
 import * as api from './api.js';
 import {timeEl, viewerZone} from './time.js';
 import {navigate, showError, pageTitle, loading, link} from './ui.js';
+import {parseCurl} from './curl.js';
+import {taskEditor} from './tasks.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+// The SetCronJob field arrays, the other way to give a schedule.
+const FIELDS = [['minute', 'Minutes', '0-59'], ['hour', 'Hours', '0-23'], ['day', 'Days of the month', '1-31'],
+  ['month', 'Months', '1-12'], ['weekday', 'Weekdays', '0-7, 0 and 7 = Sunday']];
+
+// "0, 15,30" -> [0, 15, 30]; "" -> null (every); anything else stays text
+// for the API to name.
+function fieldArray(text) {
+  const t = text.trim();
+  if (!t) return null;
+  const parts = t.split(/[\s,]+/).filter(Boolean);
+  return parts.every((x) => /^\d+$/.test(x)) ? parts.map(Number) : parts;
+}
 
 function toLocalInput(unix) {
   if (!unix) return '';
@@ -24,8 +38,9 @@ function fromLocalInput(text) {
 export async function jobForm(main, id, ctx) {
   main.appendChild(pageTitle(id ? 'Edit job' : 'New job'));
   const wait = main.appendChild(loading());
-  const [job, groups] = await Promise.all([
-    id ? api.call('cron.get', {id}) : Promise.resolve(null), api.call('group.list')]);
+  const [job, groups, presets] = await Promise.all([
+    id ? api.call('cron.get', {id}) : Promise.resolve(null), api.call('group.list'),
+    api.call('cron.presets').catch(() => [])]);
   wait.remove();
   const j = job || {httpMethod: 'GET', timeout: 30, followRedirects: true, sslVerify: true, single: true,
     retries: 0, retryDelay: 60, failureThreshold: 10, notify: 0, notifyEvery: 1, catchUp: 'once',
@@ -71,13 +86,104 @@ export async function jobForm(main, id, ctx) {
       options: [['none', 'Skip missed runs'], ['once', 'Run the latest missed run once'], ['all', 'Run every missed run']]}),
   };
   const preview = h('div', {class: 'schedule-preview', 'aria-live': 'polite'});
-  f.expression.row.appendChild(preview);
+
+  // presets fill the schedule
+  const presetId = 'schedule-preset';
+  const presetSelect = h('select', {id: presetId, name: 'preset'},
+    h('option', {value: ''}, 'Choose a preset…'),
+    presets.map((p) => h('option', {value: p.expression}, `${p.name}: ${p.description || p.expression}`)));
+  presetSelect.addEventListener('change', () => {
+    if (!presetSelect.value) return;
+    useFields(false);
+    f.expression.input.value = presetSelect.value;
+    presetSelect.value = '';
+    check();
+    f.expression.input.focus();
+  });
+  const presetRow = h('div', {class: 'field'}, h('label', {for: presetId}, 'Presets'), presetSelect);
+
+  // or the SetCronJob field arrays
+  const fieldInputs = {};
+  const fieldsBox = h('div', {class: 'schedule-fields', hidden: true},
+    h('p', {class: 'hint'}, 'Each field: numbers separated by commas; empty means every.'),
+    FIELDS.map(([name, label, range]) => {
+      const x = field({label, name, hint: range});
+      fieldInputs[name] = x;
+      x.input.addEventListener('input', () => soon());
+      return x.row;
+    }));
+  const fieldsToggle = h('input', {type: 'checkbox', id: 'schedule-by-fields', name: 'byFields'});
+  let byFields = false;
+  const useFields = (on) => {
+    byFields = on;
+    fieldsToggle.checked = on;
+    fieldsBox.hidden = !on;
+    f.expression.input.disabled = on;
+  };
+  fieldsToggle.addEventListener('change', () => { useFields(fieldsToggle.checked); check(); });
+  const fieldsRow = h('div', {class: 'field check'}, fieldsToggle,
+    h('label', {for: 'schedule-by-fields'}, 'Give the schedule as fields (minute, hour, day, month, weekday)'));
+  f.expression.row.append(presetRow, fieldsRow, fieldsBox, preview);
+  const schedule = () => {
+    if (!byFields) return {expression: f.expression.input.value.trim()};
+    const out = {};
+    for (const [name] of FIELDS) {
+      const v = fieldArray(fieldInputs[name].input.value);
+      if (v) out[name] = v;
+    }
+    if (!Object.keys(out).length) out.minute = ['*'];
+    return out;
+  };
+
+  // pasting a curl command line fills the request
+  const curlId = 'curl-line';
+  const curlInput = h('textarea', {id: curlId, name: 'curl', rows: 2, spellcheck: 'false',
+    placeholder: "curl -X POST -H 'Content-Type: application/json' -d '{\"a\":1}' https://example.org/hook"});
+  const curlError = h('p', {class: 'field-error', id: `${curlId}-err`, hidden: true});
+  const curlDone = h('p', {class: 'hint', 'aria-live': 'polite'});
+  const fillFromCurl = () => {
+    curlError.hidden = true;
+    curlDone.textContent = '';
+    let r;
+    try {
+      r = parseCurl(curlInput.value);
+    } catch (e) {
+      curlError.textContent = e.message;
+      curlError.hidden = false;
+      curlInput.focus();
+      return;
+    }
+    f.url.input.value = r.url;
+    f.httpMethod.input.value = METHODS.includes(r.method) ? r.method : 'GET';
+    f.httpHeaders.input.value = r.headers.join('\n');
+    f.postData.input.value = r.body ?? '';
+    f.username.input.value = r.username;
+    f.password.input.value = r.password;
+    if (r.userAgent) f.userAgent.input.value = r.userAgent;
+    if (r.followRedirects !== null) f.followRedirects.input.checked = r.followRedirects;
+    if (r.sslVerify !== null) f.sslVerify.input.checked = r.sslVerify;
+    if (r.timeout) f.timeout.input.value = r.timeout;
+    curlDone.textContent = `Filled in: ${r.method} ${r.url}` +
+      (r.headers.length ? `, ${r.headers.length} header${r.headers.length > 1 ? 's' : ''}` : '') +
+      (r.body !== null ? ', a body' : '') + (r.username ? ', basic auth' : '') + '.';
+  };
+  const curlBox = h('details', {class: 'curl-paste'},
+    h('summary', {}, 'Paste a curl command'),
+    h('div', {class: 'field'}, h('label', {for: curlId}, 'curl command line'), curlInput,
+      h('p', {class: 'hint'}, 'Fills URL, method, headers, body, basic auth and user agent below.'), curlError),
+    h('button', {type: 'button', class: 'secondary', onclick: fillFromCurl}, 'Fill in from curl'),
+    curlDone);
+  curlInput.setAttribute('aria-describedby', `${curlId}-err`);
+
+  const tasks = taskEditor(j.tasks || []);
 
   const section = (title, ...names) => h('fieldset', {}, h('legend', {}, title), names.map((n) => f[n].row));
   const saveButton = h('button', {type: 'submit'}, 'Save');
   const form = h('form', {class: 'job-form', novalidate: true},
     section('Job', 'name', 'url', 'expression', 'timezone', 'group', 'description', 'status'),
-    section('Request', 'httpMethod', 'httpHeaders', 'postData', 'username', 'password', 'userAgent', 'timeout', 'followRedirects', 'sslVerify'),
+    h('fieldset', {}, h('legend', {}, 'Request'), curlBox,
+      ['httpMethod', 'httpHeaders', 'postData', 'username', 'password', 'userAgent', 'timeout', 'followRedirects', 'sslVerify'].map((n) => f[n].row)),
+    h('fieldset', {class: 'task-fieldset'}, h('legend', {}, 'Tasks (after the URL, in this order)'), tasks.el),
     section('Success', 'successCodes', 'pattern', 'ignoreHttpStatus'),
     section('Retries', 'retries', 'retryDelay', 'failureThreshold', 'single'),
     section('Notices', 'notify', 'notifyEvery'),
@@ -89,14 +195,14 @@ export async function jobForm(main, id, ctx) {
   let timer = null;
   let asked = 0;
   const check = async () => {
-    const expr = f.expression.input.value.trim();
+    const sched = schedule();
     const seq = ++asked;
-    if (!expr) {
+    if (!byFields && !sched.expression) {
       preview.replaceChildren();
       showFieldError(f.expression, '');
       return;
     }
-    const params = {expression: expr, count: 5};
+    const params = {...sched, count: 5};
     const zone = f.timezone.input.value.trim();
     if (zone) params.timezone = zone;
     try {
@@ -104,7 +210,8 @@ export async function jobForm(main, id, ctx) {
       if (seq !== asked) return;
       showFieldError(f.expression, '');
       if (r.timezone) showFieldError(f.timezone, '');
-      preview.replaceChildren(h('p', {class: 'words'}, r.description || ''),
+      preview.replaceChildren(...[h('p', {class: 'words'}, r.description || ''),
+        byFields ? h('p', {class: 'hint'}, 'As an expression: ', h('code', {}, r.expression || '')) : null].filter(Boolean),
         h('p', {class: 'hint'}, 'Next runs:'),
         h('ol', {class: 'next-runs'}, (r.nextRuns || []).map((t) => h('li', {}, timeEl(t, r.timezone)))));
     } catch (e) {
@@ -124,7 +231,7 @@ export async function jobForm(main, id, ctx) {
     for (const x of Object.values(f)) showFieldError(x, '');
     const v = (n) => f[n].input.value;
     const body = {
-      name: v('name'), url: v('url').trim(), expression: v('expression').trim(), timezone: v('timezone').trim(),
+      name: v('name'), url: v('url').trim(), ...schedule(), timezone: v('timezone').trim(),
       group: v('group') ? Number(v('group')) : 0, description: v('description'),
       status: f.status.input.checked ? 0 : 1,
       httpMethod: v('httpMethod'), httpHeaders: v('httpHeaders'), postData: v('postData'),
@@ -136,6 +243,7 @@ export async function jobForm(main, id, ctx) {
       startsAt: fromLocalInput(v('startsAt')), expiresAt: fromLocalInput(v('expiresAt')), catchUp: v('catchUp'),
     };
     if (v('password')) body.password = v('password');
+    if (tasks.count() || (job && (job.tasks || []).length)) body.tasks = tasks.value();
     if (!job && !body.url) delete body.url;
     for (const k of ['timeout', 'retries', 'retryDelay', 'failureThreshold', 'notifyEvery', 'userAgent']) {
       if (body[k] === '') delete body[k];

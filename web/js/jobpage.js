@@ -5,8 +5,10 @@ import * as api from './api.js';
 import {timeEl, duration} from './time.js';
 import {navigate, showError, notice, logBadge, jobBadge, pageTitle, loading, link} from './ui.js';
 import {jobChanges} from './changes.js';
+import {durationChart} from './chart.js';
 
 const HISTORY_PAGE = 20;
+const CHART_RUNS = 50;
 const HISTORY_HEADS = ['Scheduled', 'Started', 'Duration', 'HTTP status', 'Result', 'Details'];
 const TRIGGERS = {schedule: 'Schedule', manual: 'Run now', retry: 'Retry', catchup: 'Catch-up'};
 
@@ -101,7 +103,8 @@ function historyList(section, j) {
   const body = h('div', {});
   const more = h('button', {type: 'button', class: 'secondary', hidden: true}, 'Older runs');
   const refresh = h('button', {type: 'button', class: 'secondary'}, 'Refresh');
-  section.append(refresh, body, more);
+  const chart = h('div', {class: 'chart-box'});
+  section.append(refresh, chart, body, more);
   let before = null;
   let tbody = null;
 
@@ -140,7 +143,8 @@ function historyList(section, j) {
     body.replaceChildren(h('div', {class: 'table-wrap'}, h('table', {},
       h('thead', {}, h('tr', {}, HISTORY_HEADS.map((t) => h('th', {scope: 'col'}, t)))),
       tbody)));
-    const logs = await page();
+    const [logs, last] = await Promise.all([page(), api.call('cron.logs', {id: j.id, limit: CHART_RUNS})]);
+    chart.replaceChildren(durationChart(last));
     if (!logs.length) body.replaceChildren(h('p', {}, 'No runs yet.'));
   };
   refresh.addEventListener('click', () => reload().catch(showError));
