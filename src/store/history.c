@@ -381,6 +381,37 @@ history_decode(const void *data, size_t len, struct history_event *e)
 	return 0;
 }
 
+/* What trimming needs of a stored event, read without copying or
+ * allocating anything: its time and whether it is a job's (and which).
+ * Returns 0, or -1 when the record cannot be read. */
+struct history_peek {
+	int64_t time;
+	int is_job;
+	uint64_t object_id;
+};
+
+static int
+history_peek(const void *data, size_t len, struct history_peek *p)
+{
+	struct record_reader r;
+	struct record_val v;
+	uint8_t tag;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (record_open(&r, data, len) == -1)
+		return -1;
+	while ((rc = record_next(&r, &tag, &v)) == 1) {
+		if (tag == H_TIME)
+			p->time = v.i;
+		else if (tag == H_OBJECT_ID)
+			p->object_id = v.u;
+		else if (tag == H_OBJECT)
+			p->is_job = v.kind == RECORD_BYTES && v.len == 3 && memcmp(v.p, "job", 3) == 0;
+	}
+	return rc == -1 ? -1 : 0;
+}
+
 /* ---- keys, insertion and trimming */
 
 static void
@@ -416,16 +447,13 @@ history_set_count(struct store_txn *t, uint64_t account, uint64_t n)
 static void
 history_unindex(struct store_txn *t, uint64_t id, const void *data, size_t len)
 {
-	struct history_event e;
+	struct history_peek p;
 	uint8_t key[16];
 
-	if (history_decode(data, len, &e) == -1)
-		return;
-	if (e.object && strcmp(e.object, "job") == 0) {
-		history_key(key, e.object_id, id);
+	if (history_peek(data, len, &p) == 0 && p.is_job) {
+		history_key(key, p.object_id, id);
 		store_del(t, DB_HISTORY_BY_JOB, key, sizeof(key));
 	}
-	history_event_free(&e);
 }
 
 void
@@ -458,16 +486,14 @@ history_put(struct store_txn *t, struct history_event *e, int64_t max, int64_t d
 		store_iter_seek(t, &it, from, sizeof(from));
 		while (store_iter_next(t, &it) == 1 && it.key.mv_size == 16) {
 			uint64_t id = record_get_u64((const uint8_t *)it.key.mv_data + 8);
-			struct history_event old;
+			struct history_peek old;
 			int too_old = 0;
 
 			if (id == e->id)
 				break;
 			if (n <= (uint64_t)max) {
-				if (history_decode(it.val.mv_data, it.val.mv_size, &old) == 0) {
+				if (history_peek(it.val.mv_data, it.val.mv_size, &old) == 0)
 					too_old = old.time < cutoff;
-					history_event_free(&old);
-				}
 				if (!too_old)
 					break;
 			}
@@ -497,7 +523,7 @@ history_expire(struct store_txn *t, int64_t cutoff, uint8_t cursor[16], size_t m
 	if (memcmp(cursor, zero, 16) != 0)
 		store_iter_seek(t, &it, cursor, 16);
 	while (seen < max && store_iter_next(t, &it) == 1) {
-		struct history_event e;
+		struct history_peek e;
 		uint64_t this_account, id;
 		int old;
 
@@ -516,10 +542,9 @@ history_expire(struct store_txn *t, int64_t cutoff, uint8_t cursor[16], size_t m
 			n = history_count(t, account);
 			counting = 0;
 		}
-		if (history_decode(it.val.mv_data, it.val.mv_size, &e) == -1)
+		if (history_peek(it.val.mv_data, it.val.mv_size, &e) == -1)
 			continue;
 		old = e.time < cutoff;
-		history_event_free(&e);
 		if (!old) {
 			/* the rest of this account is newer: on to the next */
 			if (account == UINT64_MAX)
