@@ -6,30 +6,20 @@ import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import zlib from 'node:zlib';
-import {Daemon, receiver, browser} from './harness.mjs';
+import {session} from './harness.mjs';
 
 let d, rx, b, page, token;
 const EVIL = '<img src=x onerror=alert(1)>';
 
+const s = session({alice: false});
+
 before(async () => {
-  d = new Daemon();
-  token = d.addUser('alice');
-  await d.start();
-  rx = await receiver();
-  b = await browser(d.origin);
-  page = b.page;
-  page.setDefaultTimeout(10000);
+  await s.start();
+  ({d, rx, b, page} = s);
+  token = s.tokens['alice'];
 });
 
-after(async () => {
-  if (b) await b.close();
-  if (rx) await rx.close();
-  if (d) {
-    const code = await d.stop();
-    d.cleanup();
-    assert.equal(code, 0, 'webcrond exits 0 on SIGTERM');
-  }
-});
+after(() => s.stop());
 
 // A raw GET, so that the headers are what webcrond sent.
 function get(path, headers = {}) {

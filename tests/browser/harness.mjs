@@ -161,3 +161,32 @@ export async function browser(origin) {
     },
   };
 }
+
+// What each test file's before() and after() make and undo: a started
+// webcrond with the accounts NAMES ({name: admin?}), a receiver and a
+// browser on the daemon's origin. start() fills the object as it goes, so
+// that stop() undoes what a failing start() made. stop() fails the file
+// unless webcrond exits 0 on SIGTERM.
+export function session(accounts) {
+  const s = {tokens: {}};
+  s.start = async () => {
+    s.d = new Daemon();
+    for (const [name, admin] of Object.entries(accounts)) s.tokens[name] = s.d.addUser(name, admin);
+    await s.d.start();
+    s.rx = await receiver();
+    s.b = await browser(s.d.origin);
+    s.page = s.b.page;
+    s.page.setDefaultTimeout(10000);
+    return s;
+  };
+  s.stop = async () => {
+    if (s.b) await s.b.close();
+    if (s.rx) await s.rx.close();
+    if (s.d) {
+      const code = await s.d.stop();
+      s.d.cleanup();
+      if (code !== 0) throw new Error(`webcrond exited ${code} on SIGTERM, not 0`);
+    }
+  };
+  return s;
+}

@@ -6,33 +6,23 @@
 // marked and the success rate said.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {Daemon, receiver, browser} from './harness.mjs';
+import {session} from './harness.mjs';
 
 let d, rx, b, page, token;
 
+const s = session({form: false});
+
 before(async () => {
-  d = new Daemon();
-  token = d.addUser('form');
-  await d.start();
-  rx = await receiver();
-  b = await browser(d.origin);
-  page = b.page;
-  page.setDefaultTimeout(10000);
+  await s.start();
+  ({d, rx, b, page} = s);
+  token = s.tokens['form'];
   await page.goto(`${d.origin}/jobs/new`);
   await page.getByLabel('Token').fill(token);
   await page.getByRole('button', {name: 'Sign in'}).click();
   await page.getByRole('heading', {name: 'New job'}).waitFor();
 });
 
-after(async () => {
-  if (b) await b.close();
-  if (rx) await rx.close();
-  if (d) {
-    const code = await d.stop();
-    d.cleanup();
-    assert.equal(code, 0, 'webcrond exits 0 on SIGTERM');
-  }
-});
+after(() => s.stop());
 
 const api = (action, params) => d.api(token, action, params);
 let jobId;

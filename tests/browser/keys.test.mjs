@@ -6,31 +6,21 @@
 // account's history on the Users screen, filtered; 360 px.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {Daemon, receiver, browser} from './harness.mjs';
+import {session} from './harness.mjs';
 
 let d, rx, b, page, token, daveToken, jobId, keyToken;
 
+const s = session({root: true, dave: false});
+
 before(async () => {
-  d = new Daemon();
-  token = d.addUser('root', true);
-  daveToken = d.addUser('dave', false);
-  await d.start();
-  rx = await receiver();
-  b = await browser(d.origin);
-  page = b.page;
-  page.setDefaultTimeout(10000);
+  await s.start();
+  ({d, rx, b, page} = s);
+  token = s.tokens['root'];
+  daveToken = s.tokens['dave'];
   jobId = (await d.api(token, 'cron.add', {name: 'first name', url: `${rx.url}/ping`, expression: '@hourly'})).id;
 });
 
-after(async () => {
-  if (b) await b.close();
-  if (rx) await rx.close();
-  if (d) {
-    const code = await d.stop();
-    d.cleanup();
-    assert.equal(code, 0, 'webcrond exits 0 on SIGTERM');
-  }
-});
+after(() => s.stop());
 
 // an API call that may fail: the whole envelope
 async function raw(tok, action, params = {}) {

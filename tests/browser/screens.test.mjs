@@ -6,29 +6,19 @@
 // and the 360 px layout (no sideways scrolling on the main screens).
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {Daemon, receiver, browser} from './harness.mjs';
+import {session} from './harness.mjs';
 
 let d, rx, b, page, token;
 
+const s = session({root: true});
+
 before(async () => {
-  d = new Daemon();
-  token = d.addUser('root', true);
-  await d.start();
-  rx = await receiver();
-  b = await browser(d.origin);
-  page = b.page;
-  page.setDefaultTimeout(10000);
+  await s.start();
+  ({d, rx, b, page} = s);
+  token = s.tokens['root'];
 });
 
-after(async () => {
-  if (b) await b.close();
-  if (rx) await rx.close();
-  if (d) {
-    const code = await d.stop();
-    d.cleanup();
-    assert.equal(code, 0, 'webcrond exits 0 on SIGTERM');
-  }
-});
+after(() => s.stop());
 
 const api = (action, params) => d.api(token, action, params);
 const nav = (name) => page.getByRole('navigation').getByRole('link', {name, exact: true});
