@@ -2,6 +2,7 @@
  * move: an account handed from this server to another (move.h).
  */
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +18,42 @@
 #include "store/cascade.h"
 #include "store/changefeed.h"
 #include "store/handoff.h"
+#include "store/history.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/token.h"
 
 #define MOVE_DIGESTS_MAX 1024 /* the token and the keys of one account */
 
+/* Records in ACCOUNT's history (in T) that webcronctl did ACTION to it,
+ * with every field of A as a change when A is given (the account as it
+ * arrived). */
+static void
+move_event(struct store_txn *t, const struct config *cfg, uint64_t account, const char *action,
+    const struct account *a)
+{
+	struct passwd *pw = getpwuid(getuid());
+	struct history_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.account = account;
+	e.time = (int64_t)time(NULL);
+	e.actor = xstrdup("webcronctl");
+	e.user = xstrdup(pw && pw->pw_name ? pw->pw_name : "?");
+	e.action = xstrdup(action);
+	e.object = xstrdup("account");
+	e.object_id = account;
+	if (a)
+		history_diff_account(&e, NULL, a);
+	history_put(t, &e, cfg->history_max, cfg->history_days);
+	history_event_free(&e);
+}
+
 /* Begins (MOVING) or ends the handoff of ACCOUNT, telling a running
  * daemon through the change feed. */
 static int
-move_mark(struct store *st, uint64_t account, int moving, const char *to, char *err,
-    size_t errlen)
+move_mark(struct store *st, const struct config *cfg, uint64_t account, int moving, const char *to,
+    char *err, size_t errlen)
 {
 	struct store_txn t;
 	struct handoff h;
@@ -63,6 +90,7 @@ move_mark(struct store *st, uint64_t account, int moving, const char *to, char *
 		handoff_put(&t, account, (int64_t)time(NULL), to);
 	else
 		handoff_del(&t, account);
+	move_event(&t, cfg, account, moving ? "handoff" : "handoff.cancel", NULL);
 	changefeed_mark(&t, account); /* the daemon stops, or goes on, firing it */
 	if ((rc = store_commit(&t)) == STORE_OK)
 		return 0;
@@ -72,27 +100,45 @@ fail:
 }
 
 int
-move_handoff(struct store *st, uint64_t account, const char *to, FILE *out, char *err,
-    size_t errlen)
+move_handoff(struct store *st, const struct config *cfg, uint64_t account, const char *to, FILE *out,
+    char *err, size_t errlen)
 {
 	char undo[256];
 
 	/* committed before the export is read: from here on no fire and no
 	 * write of the account commits on this server */
-	if (move_mark(st, account, 1, to, err, errlen) == -1)
+	if (move_mark(st, cfg, account, 1, to, err, errlen) == -1)
 		return -1;
 	if (transfer_export(st, account, out, err, errlen) == 0 && fflush(out) == 0)
 		return 0;
-	if (move_mark(st, account, 0, NULL, undo, sizeof(undo)) == -1)
+	if (move_mark(st, cfg, account, 0, NULL, undo, sizeof(undo)) == -1)
 		snprintf(err + strlen(err), errlen - strlen(err), "; and the handoff could not be undone: %s",
 		    undo);
 	return -1;
 }
 
 int
-move_cancel(struct store *st, uint64_t account, char *err, size_t errlen)
+move_cancel(struct store *st, const struct config *cfg, uint64_t account, char *err, size_t errlen)
 {
-	return move_mark(st, account, 0, NULL, err, errlen);
+	return move_mark(st, cfg, account, 0, NULL, err, errlen);
+}
+
+/* Records on the new server that account MOVED came from FROM. */
+static void
+move_arrived(struct store *st, const struct config *cfg, uint64_t moved)
+{
+	struct store_txn t;
+	struct account a;
+
+	if (store_begin(st, 1, &t) != STORE_OK)
+		return;
+	if (account_load(&t, moved, &a) == STORE_OK) {
+		move_event(&t, cfg, moved, "move", &a);
+		account_free(&a);
+	}
+	if (store_commit(&t) != STORE_OK)
+		fprintf(stderr, "webcronctl: move: the history event of account %llu could not be written\n",
+		    (unsigned long long)moved);
 }
 
 struct move_digests {
@@ -252,7 +298,7 @@ move_account(struct store *st, const struct config *cfg, uint64_t account, const
 		snprintf(err, errlen, "no temporary file for the export");
 		goto done;
 	}
-	if (move_handoff(st, account, to.name, doc, err, errlen) == -1)
+	if (move_handoff(st, cfg, account, to.name, doc, err, errlen) == -1)
 		goto done;
 	printf("account %llu stopped here (%s): no more fires or writes\n", (unsigned long long)account,
 	    cfg->name);
@@ -262,13 +308,14 @@ move_account(struct store *st, const struct config *cfg, uint64_t account, const
 		char undo[256];
 
 		snprintf(err, errlen, "import into %s: %s", to.name, why);
-		if (move_cancel(st, account, undo, sizeof(undo)) == -1)
+		if (move_cancel(st, cfg, account, undo, sizeof(undo)) == -1)
 			snprintf(err + strlen(err), errlen - strlen(err), "; and the handoff could not be undone: %s",
 			    undo);
 		else
 			snprintf(err + strlen(err), errlen - strlen(err), "; the account stays here and fires again");
 		goto done;
 	}
+	move_arrived(dst, &to, moved);
 	printf("account %llu imported into %s as account %llu: it fires there from now on\n",
 	    (unsigned long long)account, to.name, (unsigned long long)moved);
 	fflush(stdout);

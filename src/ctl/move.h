@@ -28,9 +28,10 @@ struct store;
 
 /* Marks ACCOUNT of ST as moving to TO and writes its export to OUT.
  * Returns 0, or -1 with ERR (the handoff is undone when the export
- * fails). */
-int move_handoff(struct store *st, uint64_t account, const char *to, FILE *out, char *err,
-    size_t errlen);
+ * fails). The handoff and its cancel are events of the account's history
+ * (CFG: how long it is kept); so is the move on the new server. */
+int move_handoff(struct store *st, const struct config *cfg, uint64_t account, const char *to,
+    FILE *out, char *err, size_t errlen);
 /* Ends ACCOUNT's handoff by deleting it from ST, after waiting up to
  * TIMEOUT seconds for HAProxy (CFG's router, when set) to route each of
  * its tokens (its own and its API keys') to TO_BACKEND, or with NULL to
@@ -39,7 +40,8 @@ int move_handoff(struct store *st, uint64_t account, const char *to, FILE *out, 
 int move_done(struct store *st, const struct config *cfg, uint64_t account,
     const char *to_backend, int timeout, char *err, size_t errlen);
 /* Ends ACCOUNT's handoff by keeping it here. Returns 0 or -1 with ERR. */
-int move_cancel(struct store *st, uint64_t account, char *err, size_t errlen);
+int move_cancel(struct store *st, const struct config *cfg, uint64_t account, char *err,
+    size_t errlen);
 /* The whole move of ACCOUNT from ST (configured by CFG) to the server of
  * the config file TO_CONF, whose store is reachable from here. Prints
  * its steps to stdout. Returns 0, or -1 with ERR. */

@@ -405,7 +405,7 @@ ctl_export(struct ctl *ctl)
 	}
 	if (ctl_id(ctl->argv[0], &id) == -1)
 		return 1;
-	if (handoff ? move_handoff(ctl->store, id, to, stdout, err, sizeof(err)) :
+	if (handoff ? move_handoff(ctl->store, &ctl->cfg, id, to, stdout, err, sizeof(err)) :
 	              transfer_export(ctl->store, id, stdout, err, sizeof(err))) {
 		fprintf(stderr, "webcronctl: export: %s\n", err);
 		return 1;
@@ -482,7 +482,7 @@ ctl_handoff_cancel(struct ctl *ctl)
 
 	if (ctl_move_args(ctl, &id, NULL, NULL) == -1)
 		return 1;
-	if (move_cancel(ctl->store, id, err, sizeof(err)) == -1) {
+	if (move_cancel(ctl->store, &ctl->cfg, id, err, sizeof(err)) == -1) {
 		fprintf(stderr, "webcronctl: handoff cancel: %s\n", err);
 		return 1;
 	}

@@ -442,6 +442,12 @@ class Cluster(unittest.TestCase):
         for name in ("a", "b"):
             res = self.shards[name].ctl("check", check=False)
             self.assertEqual(res.returncode, 0, "check on %s: %s%s" % (name, res.stdout, res.stderr))
+        # b's history says where the account came from
+        r = self.front.call("account.history", t)
+        self.assertEqual(r.code, 0, r)
+        moves = [e for e in r.data if e["action"] == "move"]
+        self.assertEqual(len(moves), 1, r.data)
+        self.assertEqual(moves[0]["actor"], "webcronctl")
 
     def test_a_handoff_cancelled_fires_again_with_its_catch_up(self):
         a = self.shards["a"]
@@ -465,6 +471,8 @@ class Cluster(unittest.TestCase):
         self.assertIn("moving already", again.stderr)
         time.sleep(2.5)
         a.ctl("handoff", "cancel", uid)
+        actions = [e["action"] for e in self.front.call("account.history", t).data]
+        self.assertEqual(actions[:2], ["handoff.cancel", "handoff"], actions)
         seen = len(self.rx.hits("/c"))
         self.rx.wait(seen + 3, "/c", timeout=15)
         times = sorted(int(h["headers"]["X-Webcron-Scheduled-Time"]) for h in self.rx.hits("/c"))
