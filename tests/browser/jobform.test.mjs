@@ -3,7 +3,7 @@
 // schedule, tasks are added, reordered and removed and saved in the order
 // shown (and run in that order), the SetCronJob field arrays make the
 // schedule, and the job page charts its runs' durations with the failures
-// marked and the success rate said.
+// marked and the success rate said; Upcoming draws a timeline.
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import {session} from './harness.mjs';
@@ -137,6 +137,18 @@ test('the job page charts its runs with the failures marked and the success rate
   const caption = await page.locator('figure.chart figcaption').textContent();
   assert.match(caption, /Last 3 runs: success rate 66\.7 % \(1 failed, marked ✕\)/);
   assert.match(await page.locator('svg.duration-chart').getAttribute('aria-label'), /1 failed/);
+});
+
+test('Upcoming draws the next 24 hours as a timeline, a tick per run', async () => {
+  await api('cron.add', {name: 'hourly tick', url: `${rx.url}/hourly`, expression: '@hourly'});
+  const rows = await api('cron.upcoming', {hours: 24, limit: 1000});
+  assert.ok(rows.length >= 24, `an hourly job runs 24 times a day: ${rows.length}`);
+  await page.getByRole('navigation').getByRole('link', {name: 'Upcoming', exact: true}).click();
+  await page.locator('svg.timeline').waitFor();
+  assert.equal(await page.locator('svg.timeline line.tick').count(), rows.length);
+  assert.equal(await page.locator('main tbody tr').count(), rows.length);
+  assert.match(await page.locator('svg.timeline + figcaption').textContent(),
+    new RegExp(`The next 24 hours: ${rows.length} runs\\. Busiest hour: \\d\\d:00`));
 });
 
 test('no request left the origin and nothing went wrong in the page', () => {

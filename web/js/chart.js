@@ -52,3 +52,42 @@ export function durationChart(logs) {
       `Last ${runs.length} run${runs.length > 1 ? 's' : ''}: success rate ${rate} %` +
       (failed ? ` (${failed} failed, marked ✕)` : '') + `; longest ${duration(longest)}.`));
 }
+
+// upcomingTimeline(rows, now): the next 24 hours as a strip, one tick per
+// run of cron.upcoming's ROWS ({id, name, time}), hours marked in the
+// viewer's zone; the busiest hour said in words.
+export function upcomingTimeline(rows, now) {
+  const span = 24 * 3600;
+  const left = 10;
+  const right = W - 10;
+  const x = (t) => left + (Math.min(Math.max(t - now, 0), span) / span) * (right - left);
+  const perHour = new Map();
+  const chart = svg('svg', {viewBox: `0 0 ${W} 60`, class: 'timeline', role: 'img',
+    'aria-label': `${rows.length} run${rows.length === 1 ? '' : 's'} in the next 24 hours`});
+  chart.appendChild(svg('line', {x1: left, y1: 30, x2: right, y2: 30, class: 'axis'}));
+  const first = Math.ceil(now / 3600) * 3600;
+  for (let t = first; t <= now + span; t += 3600) {
+    const d = new Date(t * 1000);
+    const major = d.getHours() % 6 === 0;
+    chart.appendChild(svg('line', {x1: x(t).toFixed(1), y1: major ? 22 : 26, x2: x(t).toFixed(1), y2: 34,
+      class: 'hour'}));
+    if (major) {
+      chart.appendChild(svg('text', {x: x(t).toFixed(1), y: 52, class: 'hour-label', 'text-anchor': 'middle'},
+        `${String(d.getHours()).padStart(2, '0')}:00`));
+    }
+  }
+  for (const r of rows) {
+    const hour = Math.floor(r.time / 3600) * 3600;
+    perHour.set(hour, (perHour.get(hour) || 0) + 1);
+    chart.appendChild(svg('line', {x1: x(r.time).toFixed(1), y1: 8, x2: x(r.time).toFixed(1), y2: 30,
+      class: 'tick', 'data-id': r.id},
+    svg('title', {}, `${r.name || 'Job ' + r.id}: ${new Date(r.time * 1000).toLocaleString()}`)));
+  }
+  let busiest = null;
+  for (const [hour, n] of perHour) if (!busiest || n > busiest[1]) busiest = [hour, n];
+  const words = busiest
+    ? `Busiest hour: ${String(new Date(busiest[0] * 1000).getHours()).padStart(2, '0')}:00 with ${busiest[1]} run${busiest[1] > 1 ? 's' : ''}.`
+    : '';
+  return h('figure', {class: 'chart'}, chart,
+    h('figcaption', {}, `The next 24 hours: ${rows.length} run${rows.length === 1 ? '' : 's'}. ${words}`));
+}

@@ -5,6 +5,7 @@ import {timeEl, duration, relative} from './time.js';
 import {link, navigate, showError, notice, logBadge, jobBadge, pageTitle, loading,
   scheduleWords, JOB_STATUS} from './ui.js';
 import {keysSection} from './keys.js';
+import {upcomingTimeline} from './chart.js';
 
 export function signIn(main, m, ctx) {
   const tok = field({label: 'Token', name: 'token', type: 'password', autocomplete: 'current-password',
@@ -168,6 +169,7 @@ export async function upcoming(main, m, ctx) {
   main.appendChild(pageTitle('Upcoming'));
   const rows = await api.call('cron.upcoming', {hours: 24, limit: 1000});
   if (!ctx.isCurrent()) return;
+  if (rows.length) main.appendChild(upcomingTimeline(rows, Date.now() / 1000));
   main.appendChild(rows.length ? table(['Job', 'When', '', 'Schedule'], rows.map((u) => [
     link(`/jobs/${u.id}`, u.name || `Job ${u.id}`), timeEl(u.time), relative(u.time),
     h('span', {title: u.expression || ''}, scheduleWords(u.expression))]))
