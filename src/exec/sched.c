@@ -739,7 +739,6 @@ struct sched_owed {
 /* Schedules J (not in the table) at its next fire after NOW. With OWED,
  * the fires it missed since its last recorded one (by its catch-up
  * policy, as at start-up) are appended to OWED's array. */
-
 static void
 sched_add_job(struct sched *s, const struct job *j, int64_t now, struct sched_owed *owed)
 {
