@@ -331,33 +331,6 @@ tr_group_json(struct group *gr, void *arg)
 	return 0;
 }
 
-/* "rules": each rule of the expression with its own bounds. */
-static void
-tr_rules_json(yajl_gen g, const struct job *j)
-{
-	const char *p = j->expression, *end;
-	size_t i, len;
-
-	json_key(g, "rules");
-	yajl_gen_array_open(g);
-	for (i = 0; i < j->nrules && *p; i++) {
-		while (*p == ' ' || *p == ';')
-			p++;
-		end = strchr(p, ';');
-		len = end ? (size_t)(end - p) : strlen(p);
-		while (len && p[len - 1] == ' ')
-			len--;
-		yajl_gen_map_open(g);
-		json_key(g, "expression");
-		yajl_gen_string(g, (const unsigned char *)p, len);
-		json_kintnull(g, "startsAt", j->rules[i].starts_at);
-		json_kintnull(g, "expiresAt", j->rules[i].expires_at);
-		yajl_gen_map_close(g);
-		p = end ? end : p + len;
-	}
-	yajl_gen_array_close(g);
-}
-
 static int
 tr_job_json(struct job *j, void *arg)
 {
@@ -379,7 +352,7 @@ tr_job_json(struct job *j, void *arg)
 	}
 	yajl_gen_array_close(g);
 	if (j->nrules) /* the rules' own bounds; none: the expression says it all */
-		tr_rules_json(g, j);
+		job_rules_json(g, j, 1);
 	json_key(g, "state");
 	yajl_gen_map_open(g);
 	tr_fields_json(g, &j->st, tr_state_fields, NFIELDS(tr_state_fields));

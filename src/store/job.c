@@ -1447,10 +1447,16 @@ job_show_tasks(yajl_gen g, const struct job *j, const struct job_view *v)
 static void
 job_show_rules(yajl_gen g, const struct job *j, const struct job_view *v)
 {
+	(void)v;
+	job_rules_json(g, j, 0);
+}
+
+void
+job_rules_json(yajl_gen g, const struct job *j, int unix_times)
+{
 	const char *p = j->expression, *end;
 	size_t i = 0, len;
 
-	(void)v;
 	json_key(g, "rules");
 	yajl_gen_array_open(g);
 	while (*p) {
@@ -1465,8 +1471,13 @@ job_show_rules(yajl_gen g, const struct job *j, const struct job_view *v)
 		yajl_gen_map_open(g);
 		json_key(g, "expression");
 		yajl_gen_string(g, (const unsigned char *)p, len);
-		json_ktime(g, "startsAt", i < j->nrules ? j->rules[i].starts_at : 0);
-		json_ktime(g, "expiresAt", i < j->nrules ? j->rules[i].expires_at : 0);
+		if (unix_times) {
+			json_kintnull(g, "startsAt", i < j->nrules ? j->rules[i].starts_at : 0);
+			json_kintnull(g, "expiresAt", i < j->nrules ? j->rules[i].expires_at : 0);
+		} else {
+			json_ktime(g, "startsAt", i < j->nrules ? j->rules[i].starts_at : 0);
+			json_ktime(g, "expiresAt", i < j->nrules ? j->rules[i].expires_at : 0);
+		}
 		yajl_gen_map_close(g);
 		i++;
 		p = end ? end : p + len;

@@ -323,6 +323,11 @@ int job_set_rules(struct job *j, const char *const *exprs, const struct cron_bou
 /* Drops the rules' own bounds (the expression changed). */
 void job_clear_rules(struct job *j);
 
+/* "rules": each ';' rule of J's expression with its own bounds, as
+ * ISO 8601 times (the Job object) or with UNIX_TIMES as Unix seconds
+ * (the export); null when a rule has none. */
+void job_rules_json(yajl_gen g, const struct job *j, int unix_times);
+
 /* J's window for the schedule engine: startsAt, expiresAt, the anchor of
  * @every and the rules' own bounds (pointing into J). */
 void job_window(const struct job *j, struct cron_window *w);
