@@ -217,7 +217,7 @@ move_wait_routes(const struct config *cfg, const struct move_digests *d, const c
 			snprintf(err, errlen, "after %d seconds: %s", timeout, why);
 			return -1;
 		}
-		usleep(100 * 1000);
+		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
 	}
 	return 0;
 }
