@@ -43,8 +43,6 @@ handoff_get(struct store_txn *t, uint64_t account, struct handoff *h)
 	MDB_val val;
 	int rc;
 
-	if (!handoff_any(t))
-		return t->err ? t->err : STORE_NOTFOUND;
 	record_key_u64(key, account);
 	if ((rc = store_get(t, DB_HANDOFFS, key, sizeof(key), &val)) != STORE_OK)
 		return rc;

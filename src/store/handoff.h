@@ -28,10 +28,10 @@ struct handoff {
 /* Marks ACCOUNT as moving to TO since SINCE. Sticky errors. */
 void handoff_put(struct store_txn *t, uint64_t account, int64_t since, const char *to);
 /* Reads ACCOUNT's handoff into H (may be NULL): STORE_OK when it is
- * moving, STORE_NOTFOUND when not, or an error. Cheap when no account
- * is moving: the first look is at the number of records. */
+ * moving, STORE_NOTFOUND when not, or an error. */
 int handoff_get(struct store_txn *t, uint64_t account, struct handoff *h);
-/* Whether any account of the store is moving. */
+/* Whether any account of the store is moving: one look for a whole batch
+ * of fires, so that the fire path looks up no account when none is. */
 int handoff_any(struct store_txn *t);
 /* Ends ACCOUNT's handoff (no error when there is none). Sticky errors. */
 void handoff_del(struct store_txn *t, uint64_t account);
