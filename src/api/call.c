@@ -316,6 +316,7 @@ call_send(struct evhttp_request *req, int http, const unsigned char *body, size_
 	case 405: reason = "Method Not Allowed"; break;
 	case 409: reason = "Conflict"; break;
 	case 413: reason = "Payload Too Large"; break;
+	case 417: reason = "Expectation Failed"; break;
 	case 422: reason = "Unprocessable Entity"; break;
 	case 500: reason = "Internal Server Error"; break;
 	case 503: reason = "Service Unavailable"; break;

@@ -22,6 +22,7 @@
 #include "daemon/conn.h"
 #include "daemon/apidoc.h"
 #include "daemon/dashboard.h"
+#include "daemon/httperror.h"
 #include "store/changefeed.h"
 #include "store/execlog.h"
 #include "store/history.h"
@@ -43,20 +44,6 @@
 /* Buckets kept for the API rate limits; beyond this, new addresses are
  * refused until old buckets have refilled (see ratelimit.h). */
 #define SERVER_BUCKETS (256 * 1024)
-/* evhttp drops bodies past this without reading them, with a plain 413
- * of its own (libevent 2.1 has no hook there: the request does not exist
- * for us before its body is read); the API answers bodies over
- * API_BODY_MAX and up to this with its own 413 envelope. Kept well above
- * API_BODY_MAX so that any body a client may mean to send gets the
- * envelope, and bounded, since a body is held whole before it is judged. */
-#define SERVER_BODY_HARD_MAX (16 * API_BODY_MAX)
-/* The methods answered; evhttp lets every method through (its own refusal
- * is an HTML 501) and server_request answers the others with a 405
- * envelope. */
-#define SERVER_METHODS (EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | \
-    EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH | EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS)
-#define SERVER_ALLOW "GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS"
-#define SERVER_HEADERS_MAX 8192
 /* Writes in one group commit at most: a batch holds LMDB's write lock,
  * which the scheduler's fire records wait for, and a child transaction's
  * pages stay dirty in the parent until the commit. */
@@ -298,14 +285,8 @@ server_request(struct evhttp_request *req, void *arg)
 	conns_dispatched(srv->conns, req);
 	if (path == NULL)
 		path = "";
-	if (!(evhttp_request_get_command(req) & SERVER_METHODS)) {
-		struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-		/* a body it may have sent was not read: the connection ends */
-		evhttp_add_header(h, "Allow", SERVER_ALLOW);
-		evhttp_add_header(h, "Connection", "close");
-		call_send_error(req, 405, API_INVALID,
-		    "method not allowed: use " SERVER_ALLOW);
+	if (!httperror_method_allowed(req)) {
+		httperror_method_refused(req);
 		return;
 	}
 	if (strcmp(path, "/api/openapi.json") == 0)
@@ -331,13 +312,14 @@ server_http_new(struct server *srv)
 	if (http == NULL)
 		fatalx("evhttp_new failed");
 	/* evhttp's defaults are unlimited: set every limit */
-	evhttp_set_max_headers_size(http, SERVER_HEADERS_MAX);
-	evhttp_set_max_body_size(http, SERVER_BODY_HARD_MAX);
+	evhttp_set_max_headers_size(http, HTTPERROR_HEADERS_MAX);
+	evhttp_set_max_body_size(http, HTTPERROR_BODY_MAX);
 	evhttp_set_timeout(http, srv->cfg.idle_timeout);
 	/* every method, those libevent does not know (its 1 << 15) included;
 	 * server_request refuses the others in the envelope. But CONNECT:
 	 * libevent reads its body until the connection closes (a tunnel), so
-	 * no callback would ever answer it; refused by libevent at once. */
+	 * no callback would ever answer it; refused by libevent at once,
+	 * through httperror's evhttp_send_error (the same 405). */
 	evhttp_set_allowed_methods(http, 0xffff & ~EVHTTP_REQ_CONNECT);
 	evhttp_set_default_content_type(http, "application/json");
 	evhttp_set_gencb(http, server_request, srv);

@@ -159,6 +159,7 @@ class Envelope(SpineCase):
         answer = raw_exchange(self.d.port, head + body)
         if answer:
             self.assertTrue(answer.startswith(b"HTTP/1.1 413 "), answer[:200])
+            self.assertIn(b'"status":"error","code":22', answer)
         self.assertEqual(self.d.call("account.get", self.admin).data["name"], "admin")
 
 
