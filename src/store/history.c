@@ -39,11 +39,9 @@ history_event_free(struct history_event *e)
 {
 	size_t i;
 
-	for (i = 0; i < e->nchanges; i++) {
+	/* a change's field, old and new are one block (history_change_new) */
+	for (i = 0; i < e->nchanges; i++)
 		free(e->changes[i].field);
-		free(e->changes[i].old);
-		free(e->changes[i].new);
-	}
 	free(e->changes);
 	free(e->actor);
 	free(e->key);
@@ -54,125 +52,201 @@ history_event_free(struct history_event *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* A value as the history keeps it: a type letter TAG ('s', 'i', 'b',
+ * 'n') before the text S of LEN bytes; PRESENT 0 for no value (a field
+ * of a new or a deleted object). NUM holds an integer's digits. Built on
+ * the stack, so a diff allocates only the changes it finds. */
+struct history_val {
+	int present;
+	char tag;
+	const char *s;
+	size_t len;
+	char num[24];
+};
+
+static const struct history_val history_none;
+
+static void
+history_text(struct history_val *v, const char *s)
+{
+	v->present = 1;
+	v->tag = 's';
+	v->s = s ? s : "";
+	v->len = strlen(v->s);
+}
+
+static void
+history_int(struct history_val *v, int64_t n)
+{
+	v->present = 1;
+	v->tag = 'i';
+	v->len = json_int_text(v->num, n);
+	v->s = v->num;
+}
+
+static void
+history_lit(struct history_val *v, char tag, const char *s)
+{
+	v->present = 1;
+	v->tag = tag;
+	v->s = s;
+	v->len = strlen(s);
+}
+
+static int
+history_val_equal(const struct history_val *a, const struct history_val *b)
+{
+	if (!a->present || !b->present)
+		return a->present == b->present;
+	return a->tag == b->tag && a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+}
+
+/* A new change at the end of E's list, which grows by doubling. */
 static struct history_change *
-history_add(struct history_event *e, const char *field)
+history_add(struct history_event *e)
 {
 	struct history_change *c;
+	size_t n = e->nchanges;
 
-	e->changes = realloc(e->changes, (e->nchanges + 1) * sizeof(*e->changes));
-	if (e->changes == NULL)
-		fatal("history_add");
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+		e->changes = realloc(e->changes, (n ? 2 * n : 4) * sizeof(*e->changes));
+		if (e->changes == NULL)
+			fatal("history_add");
+	}
 	c = &e->changes[e->nchanges++];
 	memset(c, 0, sizeof(*c));
-	c->field = xstrdup(field);
 	return c;
 }
 
-/* Records FIELD when OLD and NEW (typed texts, NULL = absent) differ. */
-static void
-history_value(struct history_event *e, const char *field, const char *old, const char *new,
-    int secret)
+static char *
+history_put_val(char *p, const struct history_val *v)
 {
-	struct history_change *c;
+	if (v->tag)
+		*p++ = v->tag;
+	memcpy(p, v->s, v->len);
+	p[v->len] = '\0';
+	return p + v->len + 1;
+}
 
-	if (old && new &&strcmp(old, new) == 0)
-		return;
-	if (old == NULL && new == NULL)
+/* Appends the change of field FIELD (FLEN bytes) from OLD to NEW as one
+ * allocation: the field, then the old and new texts when present. */
+static struct history_change *
+history_change_new(struct history_event *e, const char *field, size_t flen,
+    const struct history_val *old, const struct history_val *new)
+{
+	struct history_change *c = history_add(e);
+	size_t size = flen + 1;
+	char *p;
+
+	if (old->present)
+		size += (old->tag != 0) + old->len + 1;
+	if (new->present)
+		size += (new->tag != 0) + new->len + 1;
+	p = c->field = xmalloc(size);
+	memcpy(p, field, flen);
+	p[flen] = '\0';
+	p += flen + 1;
+	if (old->present) {
+		c->old = p;
+		p = history_put_val(p, old);
+	}
+	if (new->present) {
+		c->new = p;
+		history_put_val(p, new);
+	}
+	return c;
+}
+
+/* Records FIELD when OLD and NEW differ. */
+static void
+history_value(struct history_event *e, const char *field, const struct history_val *old,
+    const struct history_val *new, int secret)
+{
+	if (history_val_equal(old, new))
 		return;
 	if (secret) {
 		/* an empty secret added or removed is no change */
-		if ((old == NULL || strcmp(old, "s") == 0) && (new == NULL || strcmp(new, "s") == 0))
+		if ((!old->present || old->len == 0) && (!new->present || new->len == 0))
 			return;
-		history_add(e, field)->secret = 1;
+		history_change_new(e, field, strlen(field), &history_none, &history_none)->secret = 1;
 		return;
 	}
-	c = history_add(e, field);
-	c->old = old ? xstrdup(old) : NULL;
-	c->new = new ? xstrdup(new) : NULL;
+	history_change_new(e, field, strlen(field), old, new);
 }
 
-static char *
-history_text(const char *s)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b, "s%s", s ? s : "");
-	return b.data;
-}
-
-static char *
-history_int(int64_t v)
-{
-	struct buf b = BUF_INIT;
-
-	buf_printf(&b, "i%" PRId64, v);
-	return b.data;
-}
-
-/* F's value in J as a typed text (NULL for J NULL). */
-static char *
-history_job_value(const struct job *j, const struct job_field *f)
+/* F's value in J (none for J NULL). */
+static void
+history_job_value(struct history_val *v, const struct job *j, const struct job_field *f)
 {
 	const void *p;
-	int64_t v;
+	int64_t n;
 
+	*v = history_none;
 	if (j == NULL)
-		return NULL;
+		return;
 	p = job_field_cptr(j, f);
 	switch (f->type) {
 	case JOB_FT_TEXT:
-		return history_text(*(char *const *)p);
+		history_text(v, *(char *const *)p);
+		break;
 	case JOB_FT_INT:
-		return history_int(*(const int *)p);
+		history_int(v, *(const int *)p);
+		break;
 	case JOB_FT_BOOL:
-		return xstrdup(*(const int *)p ? "b1" : "b0");
+		history_lit(v, 'b', *(const int *)p ? "1" : "0");
+		break;
 	case JOB_FT_ENUM:
-		v = *(const int *)p;
-		return history_text(v >= f->min && v <= f->max ? f->names[v] : "");
+		n = *(const int *)p;
+		history_text(v, n >= f->min && n <= f->max ? f->names[n] : "");
+		break;
 	case JOB_FT_TIME:
-		v = *(const int64_t *)p;
-		return v ? history_int(v) : xstrdup("n");
-	case JOB_FT_STAMP:
-		return history_int(*(const int64_t *)p);
 	case JOB_FT_ID:
-		v = (int64_t) * (const uint64_t *)p;
-		return v ? history_int(v) : xstrdup("n");
+		n = f->type == JOB_FT_TIME ? *(const int64_t *)p : (int64_t) * (const uint64_t *)p;
+		if (n)
+			history_int(v, n);
+		else
+			history_lit(v, 'n', "");
+		break;
+	case JOB_FT_STAMP:
+		history_int(v, *(const int64_t *)p);
+		break;
 	default:
-		return NULL;
+		break;
 	}
 }
 
 static void
 history_diff_task(struct history_event *e, const struct job_task *o, const struct job_task *n)
 {
-	char field[64], *a, *b;
+	struct history_val a = history_none, b = history_none;
+	char field[64];
 	uint64_t id = o ? o->id : n->id;
 
 	snprintf(field, sizeof(field), "tasks.%" PRIu64 ".action", id);
-	a = o ? history_text(o->action) : NULL;
-	b = n ? history_text(n->action) : NULL;
-	history_value(e, field, a, b, 0);
-	free(a);
-	free(b);
+	if (o)
+		history_text(&a, o->action);
+	if (n)
+		history_text(&b, n->action);
+	history_value(e, field, &a, &b, 0);
 	snprintf(field, sizeof(field), "tasks.%" PRIu64 ".timeOffset", id);
-	a = o ? history_int(o->time_offset) : NULL;
-	b = n ? history_int(n->time_offset) : NULL;
-	history_value(e, field, a, b, 0);
-	free(a);
-	free(b);
+	if (o)
+		history_int(&a, o->time_offset);
+	if (n)
+		history_int(&b, n->time_offset);
+	history_value(e, field, &a, &b, 0);
 	snprintf(field, sizeof(field), "tasks.%" PRIu64 ".continueOnFailure", id);
-	a = o ? xstrdup(o->continue_on_failure ? "b1" : "b0") : NULL;
-	b = n ? xstrdup(n->continue_on_failure ? "b1" : "b0") : NULL;
-	history_value(e, field, a, b, 0);
-	free(a);
-	free(b);
+	if (o)
+		history_lit(&a, 'b', o->continue_on_failure ? "1" : "0");
+	if (n)
+		history_lit(&b, 'b', n->continue_on_failure ? "1" : "0");
+	history_value(e, field, &a, &b, 0);
 	/* a task's payload may hold credentials: changed, never shown */
 	snprintf(field, sizeof(field), "tasks.%" PRIu64 ".payload", id);
-	a = o ? history_text(o->payload) : NULL;
-	b = n ? history_text(n->payload) : NULL;
-	history_value(e, field, a, b, 1);
-	free(a);
-	free(b);
+	if (o)
+		history_text(&a, o->payload);
+	if (n)
+		history_text(&b, n->payload);
+	history_value(e, field, &a, &b, 1);
 }
 
 static const struct job_task *
@@ -190,7 +264,7 @@ void
 history_diff_job(struct history_event *e, const struct job *old, const struct job *new)
 {
 	const struct job_field *f;
-	char *a, *b;
+	struct history_val a, b;
 	size_t i;
 
 	for (f = job_fields; f->name; f++) {
@@ -199,11 +273,9 @@ history_diff_job(struct history_event *e, const struct job *old, const struct jo
 		if (f->type == JOB_FT_VIEW || f->type == JOB_FT_STAMP || (f->flags & JOB_FF_HIDDEN) ||
 		    strcmp(f->name, "id") == 0)
 			continue;
-		a = history_job_value(old, f);
-		b = history_job_value(new, f);
-		history_value(e, f->name, a, b, (f->flags & JOB_FF_SECRET) != 0);
-		free(a);
-		free(b);
+		history_job_value(&a, old, f);
+		history_job_value(&b, new, f);
+		history_value(e, f->name, &a, &b, (f->flags & JOB_FF_SECRET) != 0);
 	}
 	for (i = 0; old && i < old->ntasks; i++)
 		history_diff_task(e, &old->tasks[i], history_task(new, old->tasks[i].id));
@@ -212,27 +284,33 @@ history_diff_job(struct history_event *e, const struct job *old, const struct jo
 			history_diff_task(e, NULL, &new->tasks[i]);
 }
 
-/* The value of account field F of A as the history keeps it (NULL: no
+/* The value of account field F of A as the history keeps it (none: no
  * account). */
-static char *
-history_account_value(const struct account *a, const struct account_field *f)
+static void
+history_account_value(struct history_val *v, const struct account *a,
+    const struct account_field *f)
 {
 	const void *p;
 
+	*v = history_none;
 	if (a == NULL)
-		return NULL;
+		return;
 	p = account_field_cptr(a, f);
 	switch (f->type) {
 	case ACCOUNT_FT_TEXT:
-		return history_text(*(char *const *)p);
+		history_text(v, *(char *const *)p);
+		break;
 	case ACCOUNT_FT_INT:
-		return history_int(*(const int *)p);
+		history_int(v, *(const int *)p);
+		break;
 	case ACCOUNT_FT_BOOL:
-		return xstrdup(*(const int *)p ? "b1" : "b0");
+		history_lit(v, 'b', *(const int *)p ? "1" : "0");
+		break;
 	case ACCOUNT_FT_I64:
-		return history_int(*(const int64_t *)p);
+		history_int(v, *(const int64_t *)p);
+		break;
 	default:
-		return NULL;
+		break;
 	}
 }
 
@@ -241,7 +319,8 @@ history_diff_account(struct history_event *e, const struct account *old,
     const struct account *new)
 {
 	const struct account_field *f;
-	char name[64], *a, *b;
+	struct history_val a, b;
+	char name[64];
 
 	/* the fields a write sets (account_fields[]: the account's, an
 	 * admin's, the secret), as the Account object names them */
@@ -252,35 +331,33 @@ history_diff_account(struct history_event *e, const struct account *old,
 			snprintf(name, sizeof(name), "%s.%s", f->object, f->name);
 		else
 			snprintf(name, sizeof(name), "%s", f->name);
-		a = history_account_value(old, f);
-		b = history_account_value(new, f);
-		history_value(e, name, a, b, (f->flags & ACCOUNT_FF_SECRET) != 0);
-		free(a);
-		free(b);
+		history_account_value(&a, old, f);
+		history_account_value(&b, new, f);
+		history_value(e, name, &a, &b, (f->flags & ACCOUNT_FF_SECRET) != 0);
 	}
 	/* the token: its digest, compared, never shown */
 	if ((old && old->has_token) || (new &&new->has_token)) {
 		if (old == NULL || new == NULL || old->has_token != new->has_token ||
 		    memcmp(old->token_digest, new->token_digest, TOKEN_DIGEST) != 0)
-			history_add(e, "token")->secret = 1;
+			history_change_new(e, "token", 5, &history_none, &history_none)->secret = 1;
 	}
 }
 
 void
 history_diff_group(struct history_event *e, const struct group *old, const struct group *new)
 {
-	char *a, *b;
+	struct history_val a = history_none, b = history_none;
 
-	a = old ? history_text(old->name) : NULL;
-	b = new ? history_text(new->name) : NULL;
-	history_value(e, "name", a, b, 0);
-	free(a);
-	free(b);
-	a = old ? history_text(old->description) : NULL;
-	b = new ? history_text(new->description) : NULL;
-	history_value(e, "description", a, b, 0);
-	free(a);
-	free(b);
+	if (old)
+		history_text(&a, old->name);
+	if (new)
+		history_text(&b, new->name);
+	history_value(e, "name", &a, &b, 0);
+	if (old)
+		history_text(&a, old->description);
+	if (new)
+		history_text(&b, new->description);
+	history_value(e, "description", &a, &b, 0);
 }
 
 /* ---- records */
@@ -318,29 +395,45 @@ history_encode(struct buf *b, const struct history_event *e)
 	buf_free(&c);
 }
 
+/* A stored text as a value: its first byte is its type letter. */
+static void
+history_stored_val(struct history_val *v, const struct record_val *cv)
+{
+	const char *p = (const char *)cv->p;
+
+	v->present = 1;
+	v->tag = cv->len ? p[0] : '\0';
+	v->s = cv->len ? p + 1 : "";
+	v->len = cv->len ? cv->len - 1 : 0;
+}
+
 static int
 history_decode_change(struct history_event *e, const struct record_val *v)
 {
 	struct record_reader r;
-	struct record_val cv;
-	struct history_change *ch;
+	struct record_val cv, field = { 0 };
+	struct history_val old = history_none, new = history_none;
 	uint8_t tag;
-	int rc;
+	int rc, secret = 0;
 
 	if (record_open(&r, v->p, v->len) == -1)
 		return -1;
-	ch = history_add(e, "");
 	while ((rc = record_next(&r, &tag, &cv)) == 1) {
 		if (cv.kind == RECORD_BYTES && tag == C_FIELD)
-			record_set_str(&ch->field, &cv);
+			field = cv;
 		else if (cv.kind == RECORD_BYTES && tag == C_OLD)
-			record_set_str(&ch->old, &cv);
+			history_stored_val(&old, &cv);
 		else if (cv.kind == RECORD_BYTES && tag == C_NEW)
-			record_set_str(&ch->new, &cv);
+			history_stored_val(&new, &cv);
 		else if (tag == C_SECRET)
-			ch->secret = cv.u != 0;
+			secret = cv.u != 0;
 	}
-	return rc;
+	if (rc == -1)
+		return -1;
+	history_change_new(e, field.kind == RECORD_BYTES ? (const char *)field.p : "",
+	    field.kind == RECORD_BYTES ? field.len : 0, &old, &new)
+	    ->secret = secret;
+	return 0;
 }
 
 int

@@ -25,11 +25,12 @@ struct store_txn;
 
 /* One field changed. OLD and NEW are typed texts ("s" and a string, "i"
  * and a decimal integer, "b0"/"b1", "n" for null), NULL when absent (a
- * field of a new or a deleted object); a secret has neither. */
+ * field of a new or a deleted object); a secret has neither. The three
+ * are one allocation: FIELD owns it, OLD and NEW point into it. */
 struct history_change {
 	char *field;
-	char *old;
-	char *new;
+	const char *old;
+	const char *new;
 	int secret;
 };
 
