@@ -436,6 +436,8 @@ api_key_free_use(uint64_t id, void *value, void *arg)
 	free(value);
 }
 
+static void api_spare_pending_free(struct api *api);
+
 void
 api_free(struct api *api)
 {
@@ -450,6 +452,7 @@ api_free(struct api *api)
 	if (api->spare_gen)
 		yajl_gen_free(api->spare_gen);
 	buf_free(&api->spare_body);
+	api_spare_pending_free(api);
 	free(api);
 }
 
@@ -498,6 +501,7 @@ struct api_pending {
 	/* job_changed / account_changed, in the order the handler called them */
 	struct api_change *changes;
 	size_t nchanges;
+	struct api_pending *next_spare; /* api->spare_pending's list */
 };
 
 static void
@@ -577,6 +581,49 @@ api_log(const struct api_pending *p, int http, double ms)
 /* Answers up to this size leave their generator and envelope buffer to
  * the next request; a bigger one frees them. */
 #define API_SPARE_MAX (256 * 1024)
+
+/* Answered requests keep up to this many states for the next (a state is
+ * larger than malloc's per-thread cache takes, so each new one would go
+ * to the arena's slow path). */
+#define API_SPARE_PENDING 64
+
+/* A request's state, zeroed: a spare one or a new one. */
+static struct api_pending *
+api_pending_new(struct api *api)
+{
+	struct api_pending *p = api->spare_pending;
+
+	if (p == NULL)
+		return xcalloc(1, sizeof(*p));
+	api->spare_pending = p->next_spare;
+	api->nspare_pending--;
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+static void
+api_pending_free(struct api *api, struct api_pending *p)
+{
+	if (api->nspare_pending >= API_SPARE_PENDING) {
+		free(p);
+		return;
+	}
+	p->next_spare = api->spare_pending;
+	api->spare_pending = p;
+	api->nspare_pending++;
+}
+
+static void
+api_spare_pending_free(struct api *api)
+{
+	struct api_pending *p;
+
+	while ((p = api->spare_pending) != NULL) {
+		api->spare_pending = p->next_spare;
+		free(p);
+	}
+	api->nspare_pending = 0;
+}
 
 /* A generator for a request: the spare one, emptied, or a new one. */
 static yajl_gen
@@ -660,7 +707,7 @@ api_done(struct api *api, struct api_pending *p)
 	account_free(&c->caller);
 	account_free(&c->target);
 	apikey_free(&c->keyrec);
-	free(p);
+	api_pending_free(api, p);
 }
 
 /* ---- writes on the writer thread (group commit; docs/ARCHITECTURE.md
@@ -885,7 +932,7 @@ api_handle(struct api *api, struct evhttp_request *req)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t bodylen = evbuffer_get_length(in);
-	struct api_pending *p = xcalloc(1, sizeof(*p));
+	struct api_pending *p = api_pending_new(api);
 	struct api_call *c = &p->c;
 	struct params_error perr;
 	char *name = p->name;

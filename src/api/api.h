@@ -111,6 +111,9 @@ struct api {
 	 * neither grows nor frees them at every request */
 	yajl_gen spare_gen;
 	struct buf spare_body;
+	/* answered requests' state kept for the next ones (api.c) */
+	struct api_pending *spare_pending;
+	size_t nspare_pending;
 };
 
 /* A key's last use as the loop thread saw it. */

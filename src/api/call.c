@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
@@ -291,6 +292,26 @@ call_commit(struct api_call *c, struct store_txn *t)
 	return store_commit(t);
 }
 
+/* The Date header's text for NOW, made once a second (evhttp would
+ * print it for every answer). Per thread, so that it needs no lock. */
+static const char *
+call_date(time_t now)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+		"Aug", "Sep", "Oct", "Nov", "Dec" };
+	static _Thread_local char text[40];
+	static _Thread_local time_t made = -1;
+	struct tm tm;
+
+	if (now != made && gmtime_r(&now, &tm)) {
+		snprintf(text, sizeof(text), "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+		    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		made = now;
+	}
+	return text;
+}
+
 void
 call_send(struct evhttp_request *req, int http, const unsigned char *body, size_t len,
     int retry_after)
@@ -300,6 +321,7 @@ call_send(struct evhttp_request *req, int http, const unsigned char *body, size_
 	const char *reason;
 	char ra[16];
 
+	evhttp_add_header(h, "Date", call_date(time(NULL)));
 	evhttp_add_header(h, "Content-Type", "application/json");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");

@@ -837,16 +837,21 @@ config_task_class(const struct config *cfg, const char *name)
 void
 config_user_agent(const struct config *cfg, char *out, size_t len)
 {
-	struct buf b = BUF_INIT;
+	static const char version[] = WEBCRON_VERSION;
 	const char *p;
+	size_t o = 0, n;
 
-	for (p = cfg->user_agent; *p; p++) {
+	if (len == 0)
+		return;
+	/* written in place: it is asked for at every cron.get */
+	for (p = cfg->user_agent; *p && o < len - 1; p++) {
 		if (p[0] == '%' && p[1] == 'v') {
-			buf_addstr(&b, WEBCRON_VERSION);
+			n = sizeof(version) - 1 < len - 1 - o ? sizeof(version) - 1 : len - 1 - o;
+			memcpy(out + o, version, n);
+			o += n;
 			p++;
 		} else
-			buf_addch(&b, *p);
+			out[o++] = *p;
 	}
-	snprintf(out, len, "%s", buf_str(&b));
-	buf_free(&b);
+	out[o] = '\0';
 }

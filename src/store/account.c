@@ -185,23 +185,28 @@ account_rule_url(const char *url, char *why, size_t whylen)
 	return rules_url(url, why, whylen) == -1 ? RULES_URL_REFUSED : 0;
 }
 
-void
-account_init(struct account *a, const struct config *cfg)
+/* Sets A's fields to their defaults (CFG's where the field takes one
+ * from the config, may be NULL): the scalars when TEXTS is 0, else the
+ * texts that are still NULL. */
+static void
+account_defaults(struct account *a, const struct config *cfg, int texts)
 {
 	const struct account_field *f;
 
-	memset(a, 0, sizeof(*a));
 	for (f = account_fields; f->name; f++) {
 		const void *conf = NULL;
 		void *p = account_field_ptr(a, f);
 
+		if ((f->type == ACCOUNT_FT_TEXT) != texts)
+			continue;
 		if (cfg && (f->flags & ACCOUNT_FF_CONF_DEFAULT))
 			conf = (const char *)cfg + account_field_conf(f)->offset;
 		switch (f->type) {
 		case ACCOUNT_FT_TEXT:
-			*(char **)p = xstrdup(conf ? *(char *const *)conf :
-			        f->text_default    ? f->text_default :
-			                             "");
+			if (*(char **)p == NULL)
+				*(char **)p = xstrdup(conf ? *(char *const *)conf :
+				        f->text_default    ? f->text_default :
+				                             "");
 			break;
 		case ACCOUNT_FT_INT:
 		case ACCOUNT_FT_BOOL:
@@ -217,6 +222,14 @@ account_init(struct account *a, const struct config *cfg)
 			break;
 		}
 	}
+}
+
+void
+account_init(struct account *a, const struct config *cfg)
+{
+	memset(a, 0, sizeof(*a));
+	account_defaults(a, cfg, 0);
+	account_defaults(a, cfg, 1);
 }
 
 void
@@ -282,9 +295,14 @@ account_decode(const void *data, size_t len, struct account *a)
 	uint8_t tag;
 	int rc;
 
-	account_init(a, NULL);
-	if (record_open(&r, data, len) == -1)
+	/* the texts are set from the record, and only those it lacks get
+	 * their defaults, after it */
+	memset(a, 0, sizeof(*a));
+	account_defaults(a, NULL, 0);
+	if (record_open(&r, data, len) == -1) {
+		account_defaults(a, NULL, 1);
 		return -1;
+	}
 	while ((rc = record_next(&r, &tag, &v)) == 1) {
 		const struct account_field *f;
 		void *p;
@@ -306,6 +324,7 @@ account_decode(const void *data, size_t len, struct account *a)
 			break;
 		}
 	}
+	account_defaults(a, NULL, 1);
 	return rc == 0 ? 0 : -1;
 }
 

@@ -3,8 +3,10 @@ length is code 25, a task's bad action is blamed on `action`, every answer
 (odd methods, huge bodies included) is the JSON envelope, scalars are not
 taken from one-element arrays, and unknown parameters are named in
 `warnings` or, with strictParams, refused."""
+import email.utils
 import json
 import socket
+import time
 import unittest
 
 from webcron import DaemonCase, raw_exchange
@@ -78,6 +80,26 @@ def split_answer(answer):
 
 
 class Envelope(ContractCase):
+    def test_date_header_is_http_date_of_now(self):
+        # webcrond writes the Date header itself (made once a second): it
+        # is an RFC 9110 IMF-fixdate in GMT, one per answer, of the
+        # present second
+        path = "/api/cron.list?token=" + self.tok
+        for _ in range(2):
+            before = int(time.time())
+            answer = raw_exchange(self.d.port, ("GET %s HTTP/1.1\r\nHost: localhost\r\n"
+                                                "Connection: close\r\n\r\n" % path).encode())
+            after = int(time.time())
+            text = answer.split(b"\r\n\r\n", 1)[0].decode()
+            dates = [line.split(":", 1)[1].strip() for line in text.split("\r\n")[1:]
+                     if line.lower().startswith("date:")]
+            self.assertEqual(len(dates), 1, text)
+            self.assertRegex(dates[0], r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d "
+                             r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                             r"\d{4} \d\d:\d\d:\d\d GMT$")
+            when = int(email.utils.parsedate_to_datetime(dates[0]).timestamp())
+            self.assertTrue(before <= when <= after, (before, dates[0], after))
+
     def test_unsupported_methods_get_405_envelope(self):
         for method in ("TRACE", "BREW"):
             path = "/api/cron.list?token=" + self.tok

@@ -904,6 +904,9 @@ test_user_agent(void **state)
 	assert_string_equal(ua, "webcron/" WEBCRON_VERSION);
 	config_user_agent(&cfg, small, sizeof(small));
 	assert_string_equal(small, "webcron"); /* truncated, still terminated */
+	config_user_agent(&cfg, ua, 11);       /* cut inside the version */
+	assert_int_equal(strlen(ua), 10);
+	assert_memory_equal(ua, "webcron/" WEBCRON_VERSION, 10);
 	config_free(&cfg);
 
 	load_ok("[jobs]\nuser_agent = MyCron %v (+https://example.com) %v 100% %x\n", &cfg);
