@@ -1642,6 +1642,8 @@ job_live_value(const struct job_field *f, const struct job *j, const struct job_
 			n = 0;
 		else
 			return json_int_text(out, j->st.last_status);
+	} else if (f->show == job_show_last_http_status) {
+		n = j->st.last_http_status > 0 ? j->st.last_http_status : 0;
 	} else if (f->show == job_show_processing) {
 		memcpy(out, v->processing ? "true" : "false", v->processing ? 4 : 5);
 		return v->processing ? 4 : 5;

@@ -26,6 +26,9 @@
 #include "ctl/check.h"
 #include "store/account.h"
 #include "store/history.h"
+#include "store/job.h"
+#include "store/points.h"
+#include "engine/tz.h"
 #include "store/record.h"
 #include "store/store.h"
 #include "scratch.h"
@@ -799,6 +802,103 @@ test_history(void **state)
 	fclose(out);
 }
 
+/* The Job object written from the remembered template (a job read light,
+ * with the cache) and the live values filled in by hand is the one that
+ * job_json_fields writes through yajl from the whole record, whatever the
+ * run state: never run, a request's status, none, an odd duration, a
+ * run in progress. */
+static void
+render_job(struct store *st, uint64_t account, uint64_t id, struct points *points,
+    char *out, size_t cap)
+{
+	struct store_txn t;
+	struct job j;
+	struct job_view v;
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *text;
+	size_t len;
+
+	assert_int_equal(store_begin(st, 0, &t), STORE_OK);
+	assert_int_equal(job_load_light(&t, account, id, &j), STORE_OK);
+	memset(&v, 0, sizeof(v));
+	v.zone = tz_utc();
+	v.now = 2000;
+	v.next_run = 2060;
+	v.status = j.status;
+	v.processing = j.st.runs % 2 == 1;
+	v.user_agent = "webcron/test";
+	v.points = points;
+	job_json(g, &j, &v);
+	yajl_gen_get_buf(g, &text, &len);
+	assert_true(len < cap);
+	memcpy(out, text, len);
+	out[len] = '\0';
+	job_free(&j);
+	store_abort(&t);
+	yajl_gen_free(g);
+}
+
+static void
+test_job_json_template(void **state)
+{
+	static const struct {
+		int last_status, last_http_status, fail;
+		double last_duration;
+		int64_t last_run;
+	} cases[] = {
+		{ -1, 0, 0, 0, 0 },          /* never run */
+		{ 1, 200, 0, 0.25, 1900 },   /* a request answered 200 */
+		{ 4, 0, 2, 1.5, 1900 },      /* failed without an HTTP status */
+		{ 2, 503, 3, 1.2345, 1900 }, /* a duration not in whole ms */
+		{ 1, 204, 0, 12, 1900 },
+	};
+	struct fixture *f = *state;
+	char token[TOKEN_LEN + 1], fast[8192], slow[8192];
+	struct points *points = points_new();
+	struct config cfg;
+	struct account a;
+	struct store_txn t;
+	struct job j;
+	struct job_state s;
+	size_t i;
+
+	f->st = scratch_store(f->db, MAP, 0);
+	config_defaults(&cfg);
+	account_init(&a, &cfg);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	assert_int_equal(account_create(&t, &a, 1000, token), 0);
+	job_init(&j, &a);
+	free(j.url);
+	j.url = strdup("https://example.com/x");
+	job_insert(&t, &j, 1000);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		s.runs = i;
+		s.last_status = cases[i].last_status;
+		s.last_http_status = cases[i].last_http_status;
+		s.fail = cases[i].fail;
+		s.last_duration = cases[i].last_duration;
+		s.last_run = cases[i].last_run;
+		assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+		job_put_state(&t, j.id, &s);
+		assert_int_equal(store_commit(&t), STORE_OK);
+		render_job(f->st, a.id, j.id, points, fast, sizeof(fast)); /* makes the template */
+		render_job(f->st, a.id, j.id, points, fast, sizeof(fast)); /* uses it */
+		render_job(f->st, a.id, j.id, NULL, slow, sizeof(slow));
+		assert_string_equal(fast, slow);
+		if (cases[i].last_http_status)
+			assert_non_null(strstr(fast, cases[i].last_http_status == 200 ? "\"lastHttpStatus\":200" : cases[i].last_http_status == 204 ? "\"lastHttpStatus\":204" :
+			                                                                                                                              "\"lastHttpStatus\":503"));
+		else
+			assert_non_null(strstr(fast, "\"lastHttpStatus\":null"));
+	}
+	job_free(&j);
+	account_free(&a);
+	config_free(&cfg);
+	points_free(points);
+}
+
 /* history_expire: a slice at a time, every account's events older than
  * the cutoff go with their index entries, the newer stay, and the count
  * that history_max trims by follows. */
@@ -891,6 +991,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_expire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_job_json_template, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
