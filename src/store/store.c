@@ -31,6 +31,9 @@ struct store {
 	 * store_batch_hold): a map resize waits for it */
 	pthread_mutex_t batch_lock;
 	atomic_int resize_wanted; /* a batch met MDB_MAP_RESIZED */
+	/* a read transaction's handle, reset, for the next read to renew
+	 * (store_begin): a read then allocates nothing */
+	_Atomic(MDB_txn *) spare_read;
 };
 
 /* The batch open on this thread (the writer's; see store.h): its root
@@ -195,11 +198,22 @@ fail:
 	return -1;
 }
 
+/* Frees the spare read handle, if any. */
+static void
+store_spare_drop(struct store *st)
+{
+	MDB_txn *txn = atomic_exchange(&st->spare_read, NULL);
+
+	if (txn)
+		mdb_txn_abort(txn);
+}
+
 void
 store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	store_spare_drop(st);
 	mdb_env_close(st->env);
 	points_free(st->points);
 	pthread_mutex_destroy(&st->batch_lock);
@@ -220,6 +234,7 @@ static void
 store_adopt_mapsize(struct store *st)
 {
 	pthread_mutex_lock(&st->batch_lock);
+	store_spare_drop(st);
 	mdb_env_set_mapsize(st->env, 0);
 	atomic_store(&st->resize_wanted, 0);
 	pthread_mutex_unlock(&st->batch_lock);
@@ -321,6 +336,14 @@ store_begin(struct store *st, int write, struct store_txn *t)
 	}
 	if (atomic_load(&st->resize_wanted))
 		store_adopt_mapsize(st);
+	if (!write && (t->txn = atomic_exchange(&st->spare_read, NULL)) != NULL) {
+		/* the reader slot is this thread's (LMDB finds it on renew);
+		 * a handle that will not renew is freed, and a new one tried */
+		if (mdb_txn_renew(t->txn) == 0)
+			return STORE_OK;
+		mdb_txn_abort(t->txn);
+		t->txn = NULL;
+	}
 	rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
 	if (rc == MDB_MAP_RESIZED) {
 		store_adopt_mapsize(st);
@@ -361,6 +384,17 @@ store_commit(struct store_txn *t)
 void
 store_abort(struct store_txn *t)
 {
+	MDB_txn *none = NULL;
+
+	/* a read's handle is kept, reset, for the next read when there is
+	 * none kept yet */
+	if (t->txn && !t->write && !t->outer) {
+		mdb_txn_reset(t->txn);
+		if (!atomic_compare_exchange_strong(&t->store->spare_read, &none, t->txn))
+			mdb_txn_abort(t->txn);
+		t->txn = NULL;
+		return;
+	}
 	if (t->txn)
 		mdb_txn_abort(t->txn);
 	if (t->outer)

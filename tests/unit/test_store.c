@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,65 @@ test_readonly_reads_a_missing_database_as_empty(void **state)
 	assert_int_equal(store_iter_next(&t, &it), 0);
 	store_iter_close(&it);
 	assert_int_equal(store_commit(&t), STORE_OK);
+}
+
+/* A read's handle is kept, reset, and renewed by the next read: that
+ * read sees every commit made since, also one made by another thread; two
+ * reads open at once on two threads each get their own. */
+struct reader_arg {
+	struct store *st;
+	int rc;
+	char seen[16];
+};
+
+static void *
+reader_thread(void *p)
+{
+	struct reader_arg *r = p;
+	struct store_txn t;
+	MDB_val v;
+
+	if ((r->rc = store_begin(r->st, 0, &t)) == STORE_OK) {
+		if ((r->rc = store_get(&t, DB_ACCOUNTS, "k", 1, &v)) == STORE_OK)
+			snprintf(r->seen, sizeof(r->seen), "%.*s", (int)v.mv_size, (char *)v.mv_data);
+		store_abort(&t);
+	}
+	return NULL;
+}
+
+static void
+test_reads_renew(void **state)
+{
+	struct fixture *f = *state;
+	struct reader_arg r = { 0 };
+	struct store_txn t;
+	pthread_t th;
+	MDB_val v;
+	int i;
+
+	f->st = scratch_store(f->db, MAP, 0);
+	for (i = 0; i < 3; i++) {
+		char value[16];
+
+		snprintf(value, sizeof(value), "v%d", i);
+		put_one(f->st, DB_ACCOUNTS, "k", value);
+		expect_stored(f->st, DB_ACCOUNTS, "k", value);
+	}
+	/* a read held open here while another thread reads (and keeps its
+	 * handle), then the next read here after a commit */
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	r.st = f->st;
+	assert_int_equal(pthread_create(&th, NULL, reader_thread, &r), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(r.rc, STORE_OK);
+	assert_string_equal(r.seen, "v2");
+	assert_int_equal(store_get(&t, DB_ACCOUNTS, "k", 1, &v), STORE_OK);
+	store_abort(&t);
+	put_one(f->st, DB_ACCOUNTS, "k", "v3");
+	expect_stored(f->st, DB_ACCOUNTS, "k", "v3");
+	assert_int_equal(pthread_create(&th, NULL, reader_thread, &r), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_string_equal(r.seen, "v3");
 }
 
 static void
@@ -980,6 +1040,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_readonly_reads_a_missing_database_as_empty,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_get_del, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reads_renew, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sticky_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iterators, setup, teardown),
