@@ -485,6 +485,14 @@ struct api_change {
 	struct account a;
 };
 
+/* The changes of one write, made on the writer thread and freed there
+ * (writer_return): memory goes back to the thread that took it, so that
+ * neither waits for the other's malloc arena. */
+struct api_changes {
+	size_t n;
+	struct api_change v[];
+};
+
 /* One request from its arrival to its answer: the call, and for a write
  * on the writer thread what it brings back. */
 struct api_pending {
@@ -498,26 +506,32 @@ struct api_pending {
 	unsigned running;
 	uint64_t account;
 	int daily;
-	/* job_changed / account_changed, in the order the handler called them */
-	struct api_change *changes;
-	size_t nchanges;
+	/* job_changed / account_changed, in the order the handler called
+	 * them; NULL = none */
+	struct api_changes *changes;
 	struct api_pending *next_spare; /* api->spare_pending's list */
 };
 
 static void
-api_changes_free(struct api_pending *p)
+api_changes_free(struct api_changes *l)
 {
 	size_t i;
 
-	for (i = 0; i < p->nchanges; i++) {
-		if (p->changes[i].is_account)
-			account_free(&p->changes[i].a);
+	for (i = 0; l && i < l->n; i++) {
+		if (l->v[i].is_account)
+			account_free(&l->v[i].a);
 		else
-			job_free(&p->changes[i].j);
+			job_free(&l->v[i].j);
 	}
-	free(p->changes);
-	p->changes = NULL;
-	p->nchanges = 0;
+	free(l);
+}
+
+/* On the writer thread: frees what it made for a write (api_done gives it
+ * back). */
+static void
+api_write_release(void *arg, void *item)
+{
+	api_changes_free(item);
 }
 
 /* Appends S to the line LINE of CAP bytes, at *O. */
@@ -673,8 +687,8 @@ api_done(struct api *api, struct api_pending *p)
 	size_t i;
 	int http;
 
-	for (i = 0; i < p->nchanges; i++) {
-		ch = &p->changes[i];
+	for (i = 0; p->changes && i < p->changes->n; i++) {
+		ch = &p->changes->v[i];
 		if (ch->is_account && ch->deleted) {
 			/* user.delete forgot the token's bucket in the writer's
 			 * table (api_writer_start): the loop's is this one */
@@ -689,7 +703,11 @@ api_done(struct api *api, struct api_pending *p)
 		else
 			api->hooks.job_changed(api->hooks.arg, &ch->j, ch->deleted);
 	}
-	api_changes_free(p);
+	if (p->changes && api->writer)
+		writer_return(api->writer, p->changes);
+	else
+		api_changes_free(p->changes);
+	p->changes = NULL;
 	c->api = api;
 	if (c->body.data == NULL) {
 		c->body = api->spare_body;
@@ -721,11 +739,13 @@ api_change_add(struct api *api, int is_account, int deleted)
 {
 	struct api_pending *p = api->writing;
 	struct api_change *ch;
+	size_t n = p->changes ? p->changes->n : 0;
 
-	p->changes = realloc(p->changes, (p->nchanges + 1) * sizeof(*p->changes));
+	p->changes = realloc(p->changes, sizeof(*p->changes) + (n + 1) * sizeof(p->changes->v[0]));
 	if (p->changes == NULL)
 		fatal("api_change_add");
-	ch = &p->changes[p->nchanges++];
+	p->changes->n = n + 1;
+	ch = &p->changes->v[n];
 	memset(ch, 0, sizeof(*ch));
 	ch->is_account = is_account;
 	ch->deleted = deleted;
@@ -827,8 +847,10 @@ api_write_audited(struct api_pending *p)
 	if ((a = audit_begin(&p->c)) == NULL)
 		return;
 	p->c.route->handler(&p->c);
-	if (audit_end(a, &p->c) == -1)
-		api_changes_free(p); /* the write is not in the batch */
+	if (audit_end(a, &p->c) == -1) {
+		api_changes_free(p->changes); /* the write is not in the batch */
+		p->changes = NULL;
+	}
 }
 
 static void
@@ -852,7 +874,8 @@ api_write_failed(void *arg, void *item, int status)
 
 	/* the batch is not on disk: neither is this write, whatever its
 	 * handler answered */
-	api_changes_free(p);
+	api_changes_free(p->changes);
+	p->changes = NULL;
 	if (p->c.code == 0)
 		call_store_error(&p->c, status, "job");
 }
@@ -871,6 +894,7 @@ api_writer_start(struct api *api, struct event_base *base, size_t batch_max)
 		.run = api_write_run,
 		.failed = api_write_failed,
 		.done = api_write_done,
+		.release = api_write_release,
 	};
 	struct api *w = xcalloc(1, sizeof(*w));
 

@@ -29,12 +29,13 @@ struct writer {
 	pthread_t thread;
 	int started;
 
-	pthread_mutex_t lock;        /* the queues, busy, stop, the figures */
-	pthread_cond_t wake;         /* the thread: items, or stop */
-	pthread_cond_t moved;        /* writer_drain: a batch ended */
-	struct writer_queue pending; /* submitted, not yet in a batch */
-	struct writer_queue done;    /* written (or failed), not yet done */
-	size_t busy;                 /* items in the batch in progress */
+	pthread_mutex_t lock;         /* the queues, busy, stop, the figures */
+	pthread_cond_t wake;          /* the thread: items, or stop */
+	pthread_cond_t moved;         /* writer_drain: a batch ended */
+	struct writer_queue pending;  /* submitted, not yet in a batch */
+	struct writer_queue done;     /* written (or failed), not yet done */
+	struct writer_queue returned; /* writer_return: for ops.release */
+	size_t busy;                  /* items in the batch in progress */
 	int stop;
 	unsigned long long batches, items;
 
@@ -51,6 +52,17 @@ writer_queue_add(struct writer_queue *q, void *item)
 			fatal("writer");
 	}
 	q->v[q->n++] = item;
+}
+
+/* Releases the things in Q and empties it (without the lock). */
+static void
+writer_release(struct writer *w, struct writer_queue *q)
+{
+	size_t i;
+
+	for (i = 0; w->ops.release && i < q->n; i++)
+		w->ops.release(w->ops.arg, q->v[i]);
+	q->n = 0;
 }
 
 /* On the loop thread, without the lock: does the items written so far. */
@@ -85,6 +97,7 @@ writer_main(void *arg)
 {
 	struct writer *w = arg;
 	void **batch = xcalloc(w->batch_max, sizeof(*batch));
+	struct writer_queue back = { 0 }, swap;
 	size_t n, i;
 	int rc, wasempty;
 
@@ -100,7 +113,12 @@ writer_main(void *arg)
 		memmove(w->pending.v, w->pending.v + n, (w->pending.n - n) * sizeof(*batch));
 		w->pending.n -= n;
 		w->busy = n;
+		/* what the loop gave back since the last batch: freed here */
+		swap = w->returned;
+		w->returned = back;
+		back = swap;
 		pthread_mutex_unlock(&w->lock);
+		writer_release(w, &back);
 
 		if ((rc = store_batch_begin(w->store)) == STORE_OK) {
 			for (i = 0; i < n; i++)
@@ -125,6 +143,7 @@ writer_main(void *arg)
 			log_warn("writer: cannot wake the loop");
 	}
 	pthread_mutex_unlock(&w->lock);
+	free(back.v);
 	free(batch);
 	return NULL;
 }
@@ -184,6 +203,8 @@ writer_free(struct writer *w)
 		pthread_join(w->thread, NULL);
 		writer_deliver(w);
 	}
+	/* the thread is gone: the rest is freed here */
+	writer_release(w, &w->returned);
 	if (w->ev)
 		event_free(w->ev);
 	if (w->pipe[0] != -1)
@@ -195,6 +216,7 @@ writer_free(struct writer *w)
 	pthread_cond_destroy(&w->moved);
 	free(w->pending.v);
 	free(w->done.v);
+	free(w->returned.v);
 	free(w);
 }
 
@@ -204,6 +226,14 @@ writer_submit(struct writer *w, void *item)
 	pthread_mutex_lock(&w->lock);
 	writer_queue_add(&w->pending, item);
 	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+writer_return(struct writer *w, void *thing)
+{
+	pthread_mutex_lock(&w->lock);
+	writer_queue_add(&w->returned, thing);
 	pthread_mutex_unlock(&w->lock);
 }
 

@@ -30,6 +30,9 @@ struct writer_ops {
 	void (*failed)(void *arg, void *item, int status);
 	/* On the loop thread, in the order of writer_submit: ITEM is done. */
 	void (*done)(void *arg, void *item);
+	/* On the writer thread (or at writer_free): frees THING, which the
+	 * loop gave back with writer_return. */
+	void (*release)(void *arg, void *thing);
 };
 
 /* A writer on STORE whose items are done on BASE's loop thread, at most
@@ -43,6 +46,11 @@ void writer_free(struct writer *);
 
 /* On the loop thread: queues ITEM for the next batch. */
 void writer_submit(struct writer *, void *item);
+/* On the loop thread: gives THING (memory the writer's handlers took,
+ * now done with) back to the writer thread, which frees it with
+ * ops.release before its next batch, so that memory goes back to the
+ * thread that allocated it. */
+void writer_return(struct writer *, void *thing);
 /* On the loop thread: waits until every item submitted is done, and does
  * them (for a shutdown, before the requests go away). */
 void writer_drain(struct writer *);
