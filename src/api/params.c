@@ -50,16 +50,20 @@ params_fold(const char *name, size_t len, char out[PARAMS_NAME_MAX + 1])
 				len = (size_t)(open - name);
 		}
 	}
+	/* ASCII by hand, whatever the locale: every lookup of every
+	 * parameter comes here */
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
 		if (c == '_')
 			continue;
-		if (!(isalnum(c) || c == '.' || c == '-'))
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
 			return -1;
 		if (o == PARAMS_NAME_MAX)
 			return -1;
-		out[o++] = (char)tolower(c);
+		out[o++] = (char)c;
 	}
 	out[o] = '\0';
 	return o ? 0 : -1;
@@ -327,19 +331,25 @@ hexval(int c)
 static void
 params_urldecode(const char *s, size_t len, struct buf *out)
 {
-	size_t i;
+	size_t i, o = 0;
+	char *d;
 
+	/* the text is never longer decoded: copied, then decoded in place */
 	buf_reset(out);
+	buf_add(out, s, len);
+	d = out->data;
 	for (i = 0; i < len; i++) {
-		if (s[i] == '+')
-			buf_addch(out, ' ');
-		else if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			buf_addch(out, (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+		if (d[i] == '+')
+			d[o++] = ' ';
+		else if (d[i] == '%' && i + 2 < len && hexval(d[i + 1]) >= 0 && hexval(d[i + 2]) >= 0) {
+			d[o++] = (char)(hexval(d[i + 1]) * 16 + hexval(d[i + 2]));
 			i += 2;
 		} else
-			buf_addch(out, s[i]);
+			d[o++] = d[i];
 	}
+	out->len = o;
+	if (d)
+		d[o] = '\0';
 }
 
 int
