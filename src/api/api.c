@@ -381,10 +381,13 @@ api_route_find(const char *path, char *name, size_t namelen)
 
 	if (alen > 0 && path[alen - 1] == '/')
 		alen--;
-	snprintf(name, namelen, "%.*s", (int)alen, path);
+	/* the name as given, cut to NAMELEN, for the error and the log */
+	i = alen < namelen - 1 ? alen : namelen - 1;
+	memcpy(name, path, i);
+	name[i] = '\0';
 	for (i = 0; name[i]; i++)
 		if (!isalnum((unsigned char)name[i]) && name[i] != '.' && name[i] != '_') {
-			snprintf(name, namelen, "?");
+			memcpy(name, "?", 2);
 			return NULL;
 		}
 	if (dot == NULL)

@@ -59,10 +59,28 @@ cidr_addr_from_sockaddr(const struct sockaddr *sa, struct cidr_addr *out)
 void
 cidr_addr_format(const struct cidr_addr *a, char *buf, size_t len)
 {
-	if (cidr_addr_is_v4(a))
-		inet_ntop(AF_INET, a->b + 12, buf, (socklen_t)len);
-	else
+	char v4[16], *p = v4;
+	int i, n;
+
+	if (!cidr_addr_is_v4(a)) {
 		inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
+		return;
+	}
+	/* IPv4 by hand: every request's client address is written here,
+	 * and inet_ntop goes through sprintf */
+	for (i = 12; i < 16; i++) {
+		n = a->b[i];
+		if (n >= 100)
+			*p++ = (char)('0' + n / 100);
+		if (n >= 10)
+			*p++ = (char)('0' + n / 10 % 10);
+		*p++ = (char)('0' + n % 10);
+		*p++ = i < 15 ? '.' : '\0';
+	}
+	if ((size_t)(p - v4) <= len)
+		memcpy(buf, v4, (size_t)(p - v4));
+	else if (len)
+		buf[0] = '\0'; /* too small, as inet_ntop would refuse */
 }
 
 static int
