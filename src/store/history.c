@@ -365,8 +365,7 @@ history_diff_group(struct history_event *e, const struct group *old, const struc
 static void
 history_encode(struct buf *b, const struct history_event *e)
 {
-	struct buf c = BUF_INIT;
-	size_t i;
+	size_t i, len, end;
 
 	record_begin(b);
 	record_sint(b, H_TIME, e->time);
@@ -382,17 +381,22 @@ history_encode(struct buf *b, const struct history_event *e)
 	for (i = 0; i < e->nchanges; i++) {
 		const struct history_change *ch = &e->changes[i];
 
-		record_begin(&c);
-		record_str(&c, C_FIELD, ch->field);
+		/* the change's own record, nested in place */
+		len = 1 + record_str_size(ch->field) +
+		    (ch->secret ? record_uint_size(1) :
+		                  record_str_size(ch->old) + record_str_size(ch->new));
+		record_nest_begin(b, H_CHANGE, len);
+		end = b->len + len - 1; /* the version byte is written */
+		record_str(b, C_FIELD, ch->field);
 		if (ch->secret)
-			record_uint(&c, C_SECRET, 1);
+			record_uint(b, C_SECRET, 1);
 		else {
-			record_str(&c, C_OLD, ch->old);
-			record_str(&c, C_NEW, ch->new);
+			record_str(b, C_OLD, ch->old);
+			record_str(b, C_NEW, ch->new);
 		}
-		record_bytes(b, H_CHANGE, c.data, c.len);
+		if (b->len != end)
+			fatal("history: a change's record is not the size announced");
 	}
-	buf_free(&c);
 }
 
 /* A stored text as a value: its first byte is its type letter. */

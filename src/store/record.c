@@ -66,6 +66,43 @@ record_str(struct buf *b, uint8_t tag, const char *s)
 		record_bytes(b, tag, s, strlen(s));
 }
 
+static size_t
+record_varint_size(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >>= 7)
+		n++;
+	return n;
+}
+
+size_t
+record_uint_size(uint64_t v)
+{
+	return 2 + record_varint_size(v);
+}
+
+size_t
+record_str_size(const char *s)
+{
+	size_t len;
+
+	if (s == NULL)
+		return 0;
+	len = strlen(s);
+	return 2 + record_varint_size(len) + len;
+}
+
+void
+record_nest_begin(struct buf *b, uint8_t tag, size_t len)
+{
+	uint8_t hdr[2] = { tag, RECORD_BYTES };
+
+	buf_add(b, hdr, 2);
+	record_varint(b, len);
+	buf_addch(b, RECORD_VERSION);
+}
+
 int
 record_open(struct record_reader *r, const void *data, size_t len)
 {

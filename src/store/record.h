@@ -39,6 +39,15 @@ void record_sint(struct buf *b, uint8_t tag, int64_t v);
 void record_bytes(struct buf *b, uint8_t tag, const void *p, size_t len);
 void record_str(struct buf *b, uint8_t tag, const char *s); /* NULL is written as absent */
 
+/* A record nested in field TAG, written in place rather than built apart
+ * and copied: record_nest_begin writes the field's head for a nested
+ * record of LEN bytes and the nested record's version byte; the caller
+ * then writes its fields, which must come to LEN bytes in all (the
+ * version byte included): the sum of 1 and the _size of each. */
+void record_nest_begin(struct buf *b, uint8_t tag, size_t len);
+size_t record_uint_size(uint64_t v);   /* what record_uint writes */
+size_t record_str_size(const char *s); /* what record_str writes */
+
 /* Starts reading DATA. Returns 0, or -1 when the version is unknown. */
 int record_open(struct record_reader *r, const void *data, size_t len);
 /* The next field. Returns 1 with TAG and V set, 0 at the end, -1 when the

@@ -242,6 +242,49 @@ test_record_roundtrip(void **state)
 	job_free(&back);
 }
 
+/* A record nested in place (record_nest_begin and the _size functions)
+ * is byte for byte the one built apart and added as bytes, with lengths
+ * whose varints take one, two and three bytes. */
+static void
+test_record_nested(void **state)
+{
+	static const size_t lens[] = { 0, 5, 127, 128, 300, 20000 };
+	struct buf inner = BUF_INIT, apart = BUF_INIT, nested = BUF_INIT;
+	char *text;
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		text = malloc(lens[i] + 1);
+		assert_non_null(text);
+		memset(text, 'a' + (int)i, lens[i]);
+		text[lens[i]] = '\0';
+		record_begin(&inner);
+		record_str(&inner, 1, "field");
+		record_str(&inner, 2, text);
+		record_uint(&inner, 4, lens[i]);
+		record_begin(&apart);
+		record_uint(&apart, 9, 7);
+		record_bytes(&apart, 10, inner.data, inner.len);
+
+		record_begin(&nested);
+		record_uint(&nested, 9, 7);
+		len = 1 + record_str_size("field") + record_str_size(text) + record_uint_size(lens[i]) +
+		    record_str_size(NULL);
+		assert_int_equal(len, inner.len);
+		record_nest_begin(&nested, 10, len);
+		record_str(&nested, 1, "field");
+		record_str(&nested, 2, text);
+		record_uint(&nested, 4, lens[i]);
+		assert_int_equal(nested.len, apart.len);
+		assert_memory_equal(nested.data, apart.data, apart.len);
+		free(text);
+	}
+	buf_free(&inner);
+	buf_free(&apart);
+	buf_free(&nested);
+}
+
 /* A record with a tag no field has (a newer build's) and without most
  * tags decodes: the unknown one skipped, the absent ones at job_init's
  * defaults. */
@@ -353,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_table_unique),
 		cmocka_unit_test_setup_teardown(test_record_roundtrip, scratch_pair_setup, scratch_pair_teardown),
 		cmocka_unit_test_setup_teardown(test_record_unknown_and_absent, scratch_pair_setup, scratch_pair_teardown),
+		cmocka_unit_test(test_record_nested),
 		cmocka_unit_test_setup_teardown(test_transfer_roundtrip, scratch_pair_setup, scratch_pair_teardown),
 	};
 
