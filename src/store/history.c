@@ -365,7 +365,15 @@ history_diff_group(struct history_event *e, const struct group *old, const struc
 static void
 history_encode(struct buf *b, const struct history_event *e)
 {
-	size_t i, len, end;
+	size_t i, len, end, size = 64;
+
+	/* its size first, so that the buffer is allocated once */
+	for (i = 0; i < e->nchanges; i++)
+		size += 8 + record_str_size(e->changes[i].field) +
+		    record_str_size(e->changes[i].old) + record_str_size(e->changes[i].new);
+	size += record_str_size(e->actor) + record_str_size(e->key) + record_str_size(e->user) +
+	    record_str_size(e->client) + record_str_size(e->action) + record_str_size(e->object);
+	buf_reserve(b, size);
 
 	record_begin(b);
 	record_sint(b, H_TIME, e->time);

@@ -55,8 +55,8 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
-static void
-buf_grow(struct buf *b, size_t more)
+void
+buf_reserve(struct buf *b, size_t more)
 {
 	size_t need = b->len + more + 1;
 
@@ -72,7 +72,7 @@ buf_grow(struct buf *b, size_t more)
 void
 buf_add(struct buf *b, const void *data, size_t len)
 {
-	buf_grow(b, len);
+	buf_reserve(b, len);
 	if (len)
 		memcpy(b->data + b->len, data, len);
 	b->len += len;
@@ -102,7 +102,7 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	buf_grow(b, (size_t)n);
+	buf_reserve(b, (size_t)n);
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);

@@ -26,6 +26,8 @@ void buf_addstr(struct buf *, const char *s);
 void buf_addch(struct buf *, char c);
 void buf_printf(struct buf *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *); /* len = 0, keeps the memory */
+/* Makes room for MORE bytes (and the terminator) past len, at once. */
+void buf_reserve(struct buf *, size_t more);
 void buf_free(struct buf *);
 /* Returns the data as a terminated string ("" when empty); still owned by
  * the buffer. */
