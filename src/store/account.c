@@ -382,6 +382,79 @@ account_save(struct store_txn *t, struct account *a, int64_t now)
 	buf_free(&b);
 }
 
+/* The record tag of the field at OFFSET in struct account. */
+static uint8_t
+account_tag_at(size_t offset)
+{
+	const struct account_field *f;
+
+	for (f = account_fields; f->name; f++)
+		if (f->offset == offset)
+			return f->tag;
+	return 0;
+}
+
+int
+account_count_jobs(struct store_txn *t, uint64_t id, int delta, int64_t now)
+{
+	const uint8_t tag_jobs = account_tag_at(A(jobs)), tag_stamp = account_tag_at(A(updated_at));
+	struct buf b = BUF_INIT;
+	struct record_reader r;
+	struct record_val v;
+	const uint8_t *at;
+	uint8_t key[8], tag;
+	int rc, jobs_seen = 0, stamp_seen = 0;
+	uint64_t jobs;
+	MDB_val old;
+
+	record_key_u64(key, id);
+	if ((rc = store_get(t, DB_ACCOUNTS, key, sizeof(key), &old)) != STORE_OK)
+		return rc;
+	if (record_open(&r, old.mv_data, old.mv_size) == -1)
+		goto corrupt;
+	/* the other fields are copied as they are, in their order */
+	buf_reserve(&b, old.mv_size + 24);
+	record_begin(&b);
+	for (;;) {
+		at = r.p;
+		if ((rc = record_next(&r, &tag, &v)) != 1)
+			break;
+		if (tag == tag_jobs && v.kind == RECORD_UINT && !jobs_seen) {
+			jobs = v.u;
+			if (delta < 0 && jobs < (uint64_t) - (int64_t)delta)
+				log_warnx("store: account %llu: job count below zero", (unsigned long long)id);
+			else
+				jobs += (uint64_t)(int64_t)delta;
+			record_uint(&b, tag, jobs);
+			jobs_seen = 1;
+		} else if (tag == tag_stamp && !stamp_seen) {
+			record_sint(&b, tag, now);
+			stamp_seen = 1;
+		} else
+			buf_add(&b, at, (size_t)(r.p - at));
+	}
+	if (rc == -1)
+		goto corrupt;
+	if (!jobs_seen) {
+		if (delta < 0)
+			log_warnx("store: account %llu: job count below zero", (unsigned long long)id);
+		record_uint(&b, tag_jobs, delta > 0 ? (uint64_t)delta : 0);
+	}
+	if (!stamp_seen)
+		record_sint(&b, tag_stamp, now);
+	store_put(t, DB_ACCOUNTS, key, sizeof(key), b.data, b.len);
+	OPENSSL_cleanse(b.data, b.len);
+	buf_free(&b);
+	return t->err;
+corrupt:
+	OPENSSL_cleanse(b.data, b.len);
+	buf_free(&b);
+	log_warnx("store: account %llu: corrupt record", (unsigned long long)id);
+	if (t->err == 0)
+		t->err = STORE_FAILED;
+	return STORE_FAILED;
+}
+
 int
 account_new_token(struct store_txn *t, struct account *a, int64_t now, char token[TOKEN_LEN + 1])
 {

@@ -143,6 +143,12 @@ int account_load(struct store_txn *t, uint64_t id, struct account *out);
 int account_by_token(struct store_txn *t, const char *token, size_t len, struct account *out);
 /* Writes A (updated_at is set to NOW). Errors are sticky in T. */
 void account_save(struct store_txn *t, struct account *a, int64_t now);
+/* Adds DELTA to the job count of account ID ("usage.jobs") and stamps it
+ * NOW, rewriting those two fields of its record alone (every job written
+ * or deleted does this). A count that would go below zero stays and is
+ * logged. Returns STORE_OK, STORE_NOTFOUND, or another error (sticky in
+ * T). */
+int account_count_jobs(struct store_txn *t, uint64_t id, int delta, int64_t now);
 /* Gives A a new id, creation time and token (written to TOKEN) and saves
  * it. Returns 0, or -1 (sticky error in T, or the random generator). */
 int account_create(struct store_txn *t, struct account *a, int64_t now,

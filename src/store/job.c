@@ -939,20 +939,11 @@ job_index_tasks(struct store_txn *t, const struct job *j, int add)
 static void
 job_count_account(struct store_txn *t, uint64_t id, int delta, int64_t now)
 {
-	struct account a;
-
-	if (account_load(t, id, &a) != STORE_OK) {
+	if (account_count_jobs(t, id, delta, now) != STORE_OK) {
 		if (t->err == 0)
 			t->err = STORE_FAILED;
 		log_warnx("store: job of account %llu, which cannot be read", (unsigned long long)id);
-		return;
 	}
-	if (delta < 0 && a.jobs == 0)
-		log_warnx("store: account %llu: job count below zero", (unsigned long long)id);
-	else
-		a.jobs += (uint64_t)(int64_t)delta;
-	account_save(t, &a, now);
-	account_free(&a);
 }
 
 void

@@ -959,6 +959,81 @@ test_job_json_template(void **state)
 	points_free(points);
 }
 
+/* Asserts that A and B agree in every field of account_fields[]. */
+static void
+account_fields_equal(const struct account *a, const struct account *b)
+{
+	const struct account_field *f;
+
+	for (f = account_fields; f->name; f++) {
+		const void *p = account_field_cptr(a, f), *q = account_field_cptr(b, f);
+
+		switch (f->type) {
+		case ACCOUNT_FT_TEXT: assert_string_equal(*(char *const *)p, *(char *const *)q); break;
+		case ACCOUNT_FT_INT:
+		case ACCOUNT_FT_BOOL: assert_int_equal(*(const int *)p, *(const int *)q); break;
+		case ACCOUNT_FT_I64: assert_int_equal(*(const int64_t *)p, *(const int64_t *)q); break;
+		case ACCOUNT_FT_U64: assert_int_equal(*(const uint64_t *)p, *(const uint64_t *)q); break;
+		case ACCOUNT_FT_DIGEST: assert_memory_equal(p, q, TOKEN_DIGEST); break;
+		}
+	}
+}
+
+/* account_count_jobs rewrites the job count and the stamp of an account's
+ * record and nothing else: every other field reads back as it was. */
+static void
+test_account_count_jobs(void **state)
+{
+	struct fixture *f = *state;
+	char token[TOKEN_LEN + 1];
+	struct config cfg;
+	struct account a, back;
+	struct store_txn t;
+
+	f->st = scratch_store(f->db, MAP, 0);
+	config_defaults(&cfg);
+	account_init(&a, &cfg);
+	free(a.name);
+	a.name = strdup("counted");
+	free(a.email);
+	a.email = strdup("ops@example.com");
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	assert_int_equal(account_create(&t, &a, 1000, token), 0);
+	assert_int_equal(account_count_jobs(&t, a.id, 1, 2000), STORE_OK);
+	assert_int_equal(account_count_jobs(&t, a.id, 1, 2001), STORE_OK);
+	assert_int_equal(account_count_jobs(&t, a.id, -1, 2002), STORE_OK);
+	assert_int_equal(account_count_jobs(&t, a.id + 1, 1, 2002), STORE_NOTFOUND);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	assert_int_equal(account_load(&t, a.id, &back), STORE_OK);
+	store_abort(&t);
+	assert_int_equal(back.jobs, 1);
+	assert_int_equal(back.updated_at, 2002);
+	/* every other field as written */
+	a.jobs = back.jobs;
+	a.updated_at = back.updated_at;
+	account_fields_equal(&a, &back);
+	assert_string_equal(back.name, "counted");
+	assert_true(back.has_token);
+
+	/* below zero: the count stays at zero */
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	assert_int_equal(account_count_jobs(&t, a.id, -1, 2003), STORE_OK);
+	assert_int_equal(account_count_jobs(&t, a.id, -1, 2004), STORE_OK);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	account_free(&back);
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	assert_int_equal(account_load(&t, a.id, &back), STORE_OK);
+	store_abort(&t);
+	assert_int_equal(back.jobs, 0);
+	assert_int_equal(back.updated_at, 2004);
+
+	account_free(&back);
+	account_free(&a);
+	config_free(&cfg);
+}
+
 /* history_expire: a slice at a time, every account's events older than
  * the cutoff go with their index entries, the newer stay, and the count
  * that history_max trims by follows. */
@@ -1053,6 +1128,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_expire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_job_json_template, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_account_count_jobs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
