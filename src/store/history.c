@@ -215,12 +215,13 @@ history_job_value(struct history_val *v, const struct job *j, const struct job_f
 	}
 }
 
+/* The changes of task ID from O to N (either NULL: added or removed). */
 static void
-history_diff_task(struct history_event *e, const struct job_task *o, const struct job_task *n)
+history_diff_task(struct history_event *e, uint64_t id, const struct job_task *o,
+    const struct job_task *n)
 {
 	struct history_val a = history_none, b = history_none;
 	char field[64];
-	uint64_t id = o ? o->id : n->id;
 
 	snprintf(field, sizeof(field), "tasks.%" PRIu64 ".action", id);
 	if (o)
@@ -278,10 +279,11 @@ history_diff_job(struct history_event *e, const struct job *old, const struct jo
 		history_value(e, f->name, &a, &b, (f->flags & JOB_FF_SECRET) != 0);
 	}
 	for (i = 0; old && i < old->ntasks; i++)
-		history_diff_task(e, &old->tasks[i], history_task(new, old->tasks[i].id));
+		history_diff_task(e, old->tasks[i].id, &old->tasks[i],
+		    history_task(new, old->tasks[i].id));
 	for (i = 0; new &&i < new->ntasks; i++)
 		if (history_task(old, new->tasks[i].id) == NULL)
-			history_diff_task(e, NULL, &new->tasks[i]);
+			history_diff_task(e, new->tasks[i].id, NULL, &new->tasks[i]);
 }
 
 /* The value of account field F of A as the history keeps it (none: no
