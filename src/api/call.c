@@ -14,6 +14,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 
 #include "api/api.h"
 #include "api/call.h"
@@ -292,21 +293,18 @@ call_commit(struct api_call *c, struct store_txn *t)
 	return store_commit(t);
 }
 
-/* The Date header's text for NOW, made once a second (evhttp would
- * print it for every answer). Per thread, so that it needs no lock. */
+/* The Date header's text for NOW, made once a second with libevent's
+ * own formatter (evhttp would run it for every answer). Per thread, so
+ * that it needs no lock. */
 static const char *
 call_date(time_t now)
 {
-	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-		"Aug", "Sep", "Oct", "Nov", "Dec" };
 	static _Thread_local char text[40];
 	static _Thread_local time_t made = -1;
 	struct tm tm;
 
 	if (now != made && gmtime_r(&now, &tm)) {
-		snprintf(text, sizeof(text), "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
-		    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		evutil_date_rfc1123(text, sizeof(text), &tm);
 		made = now;
 	}
 	return text;

@@ -364,6 +364,14 @@ history_diff_group(struct history_event *e, const struct group *old, const struc
 
 /* ---- records */
 
+/* The size of CH's own record (nested in the event's). */
+static size_t
+history_change_size(const struct history_change *ch)
+{
+	return 1 + record_str_size(ch->field) +
+	    (ch->secret ? record_uint_size(1) : record_str_size(ch->old) + record_str_size(ch->new));
+}
+
 static void
 history_encode(struct buf *b, const struct history_event *e)
 {
@@ -371,8 +379,7 @@ history_encode(struct buf *b, const struct history_event *e)
 
 	/* its size first, so that the buffer is allocated once */
 	for (i = 0; i < e->nchanges; i++)
-		size += 8 + record_str_size(e->changes[i].field) +
-		    record_str_size(e->changes[i].old) + record_str_size(e->changes[i].new);
+		size += 8 + history_change_size(&e->changes[i]);
 	size += record_str_size(e->actor) + record_str_size(e->key) + record_str_size(e->user) +
 	    record_str_size(e->client) + record_str_size(e->action) + record_str_size(e->object);
 	buf_reserve(b, size);
@@ -392,9 +399,7 @@ history_encode(struct buf *b, const struct history_event *e)
 		const struct history_change *ch = &e->changes[i];
 
 		/* the change's own record, nested in place */
-		len = 1 + record_str_size(ch->field) +
-		    (ch->secret ? record_uint_size(1) :
-		                  record_str_size(ch->old) + record_str_size(ch->new));
+		len = history_change_size(ch);
 		record_nest_begin(b, H_CHANGE, len);
 		end = b->len + len - 1; /* the version byte is written */
 		record_str(b, C_FIELD, ch->field);

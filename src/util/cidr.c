@@ -11,6 +11,7 @@
 
 #include "util/buf.h"
 #include "util/cidr.h"
+#include "util/json.h"
 
 static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -60,21 +61,16 @@ void
 cidr_addr_format(const struct cidr_addr *a, char *buf, size_t len)
 {
 	char v4[16], *p = v4;
-	int i, n;
+	int i;
 
 	if (!cidr_addr_is_v4(a)) {
 		inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
 		return;
 	}
-	/* IPv4 by hand: every request's client address is written here,
-	 * and inet_ntop goes through sprintf */
+	/* IPv4 without printf: every request's client address is written
+	 * here, and inet_ntop goes through sprintf */
 	for (i = 12; i < 16; i++) {
-		n = a->b[i];
-		if (n >= 100)
-			*p++ = (char)('0' + n / 100);
-		if (n >= 10)
-			*p++ = (char)('0' + n / 10 % 10);
-		*p++ = (char)('0' + n % 10);
+		p += json_int_text(p, a->b[i]);
 		*p++ = i < 15 ? '.' : '\0';
 	}
 	if ((size_t)(p - v4) <= len)

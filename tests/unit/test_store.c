@@ -801,6 +801,19 @@ count_event(const struct history_event *e, void *arg)
 	return 0;
 }
 
+/* Opens F's store and begins a write in T that creates account A (the
+ * defaults of CFG, filled in here; its token to TOKEN). */
+static void
+open_with_account(struct fixture *f, struct config *cfg, struct account *a, struct store_txn *t,
+    char token[TOKEN_LEN + 1])
+{
+	f->st = scratch_store(f->db, MAP, 0);
+	config_defaults(cfg);
+	account_init(a, cfg);
+	assert_int_equal(store_begin(f->st, 1, t), STORE_OK);
+	assert_int_equal(account_create(t, a, 1000, token), 0);
+}
+
 /* history: trimmed by count and by age on insert; webcronctl check sees
  * an index entry without its event, and an event without its entry. */
 static void
@@ -816,11 +829,7 @@ test_history(void **state)
 	FILE *out = fopen("/dev/null", "w");
 	int i, n;
 
-	f->st = scratch_store(f->db, MAP, 0);
-	config_defaults(&cfg);
-	account_init(&a, &cfg);
-	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
-	assert_int_equal(account_create(&t, &a, 1000, token), 0);
+	open_with_account(f, &cfg, &a, &t, token);
 	put_event(&t, a.id, 5, 1000, 100); /* too old once the others come */
 	for (i = 0; i < 6; i++)
 		put_event(&t, a.id, 5, 1000 + 91 * 86400 + i, 4);
@@ -922,11 +931,7 @@ test_job_json_template(void **state)
 	struct job_state s;
 	size_t i;
 
-	f->st = scratch_store(f->db, MAP, 0);
-	config_defaults(&cfg);
-	account_init(&a, &cfg);
-	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
-	assert_int_equal(account_create(&t, &a, 1000, token), 0);
+	open_with_account(f, &cfg, &a, &t, token);
 	job_init(&j, &a);
 	free(j.url);
 	j.url = strdup("https://example.com/x");
@@ -990,15 +995,12 @@ test_account_count_jobs(void **state)
 	struct account a, back;
 	struct store_txn t;
 
-	f->st = scratch_store(f->db, MAP, 0);
-	config_defaults(&cfg);
-	account_init(&a, &cfg);
+	open_with_account(f, &cfg, &a, &t, token);
 	free(a.name);
 	a.name = strdup("counted");
 	free(a.email);
 	a.email = strdup("ops@example.com");
-	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
-	assert_int_equal(account_create(&t, &a, 1000, token), 0);
+	account_save(&t, &a, 1000);
 	assert_int_equal(account_count_jobs(&t, a.id, 1, 2000), STORE_OK);
 	assert_int_equal(account_count_jobs(&t, a.id, 1, 2001), STORE_OK);
 	assert_int_equal(account_count_jobs(&t, a.id, -1, 2002), STORE_OK);
@@ -1051,12 +1053,8 @@ test_history_expire(void **state)
 	size_t gone = 0, slices = 0;
 	int i, n;
 
-	f->st = scratch_store(f->db, MAP, 0);
-	config_defaults(&cfg);
-	account_init(&a, &cfg);
+	open_with_account(f, &cfg, &a, &t, token);
 	account_init(&b, &cfg);
-	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
-	assert_int_equal(account_create(&t, &a, 1000, token), 0);
 	assert_int_equal(account_create(&t, &b, 1000, token), 0);
 	for (i = 0; i < 5; i++) {
 		put_event(&t, a.id, 5, 1000 + i, 100);
