@@ -447,7 +447,8 @@ account_count_jobs(struct store_txn *t, uint64_t id, int delta, int64_t now)
 	buf_free(&b);
 	return t->err;
 corrupt:
-	OPENSSL_cleanse(b.data, b.len);
+	if (b.data)
+		OPENSSL_cleanse(b.data, b.len);
 	buf_free(&b);
 	log_warnx("store: account %llu: corrupt record", (unsigned long long)id);
 	if (t->err == 0)
