@@ -19,10 +19,17 @@ struct idmap {
 	size_t count;
 };
 
+/* A run of 16 consecutive ids (IDMAP_RUN_BITS) lands in consecutive slots, and each
+ * run at a home of its own (a multiplicative hash of the run): a walk of
+ * ids in order, as the start-up load makes, touches memory in order. */
+#define IDMAP_RUN_BITS 4
+
 static size_t
 idmap_home(const struct idmap *m, uint64_t id)
 {
-	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 32) & (m->cap - 1);
+	uint64_t run = ((id >> IDMAP_RUN_BITS) * 0x9e3779b97f4a7c15ULL) >> 32;
+
+	return (size_t)((run << IDMAP_RUN_BITS) | (id & ((1u << IDMAP_RUN_BITS) - 1))) & (m->cap - 1);
 }
 
 struct idmap *
@@ -65,16 +72,49 @@ idmap_get(const struct idmap *m, uint64_t id)
 	return s ? s->value : NULL;
 }
 
+/* Doubles the table until N entries keep it at most three quarters full. */
 static void
-idmap_place(struct idmap *m, uint64_t id, void *value)
+idmap_grow(struct idmap *m, size_t n)
 {
-	size_t i = idmap_home(m, id);
+	struct slot *old = m->slots;
+	size_t oldcap = m->cap, i;
 
-	while (m->slots[i].value)
-		i = (i + 1) & (m->cap - 1);
+	if (n * 4 <= m->cap * 3)
+		return;
+	while (n * 4 > m->cap * 3)
+		m->cap *= 2;
+	m->slots = xcalloc(m->cap, sizeof(struct slot));
+	for (i = 0; i < oldcap; i++) {
+		size_t j;
+
+		if (old[i].value == NULL)
+			continue;
+		for (j = idmap_home(m, old[i].id); m->slots[j].value; j = (j + 1) & (m->cap - 1))
+			;
+		m->slots[j] = old[i];
+	}
+	free(old);
+}
+
+void
+idmap_reserve(struct idmap *m, size_t n)
+{
+	idmap_grow(m, n);
+}
+
+void *
+idmap_add(struct idmap *m, uint64_t id, void *value)
+{
+	size_t i;
+
+	idmap_grow(m, m->count + 1);
+	for (i = idmap_home(m, id); m->slots[i].value; i = (i + 1) & (m->cap - 1))
+		if (m->slots[i].id == id)
+			return m->slots[i].value;
 	m->slots[i].id = id;
 	m->slots[i].value = value;
 	m->count++;
+	return NULL;
 }
 
 void
@@ -82,23 +122,10 @@ idmap_put(struct idmap *m, uint64_t id, void *value)
 {
 	struct slot *s = idmap_find(m, id);
 
-	if (s) {
+	if (s)
 		s->value = value;
-		return;
-	}
-	if ((m->count + 1) * 4 > m->cap * 3) {
-		struct slot *old = m->slots;
-		size_t oldcap = m->cap, i;
-
-		m->cap *= 2;
-		m->slots = xcalloc(m->cap, sizeof(struct slot));
-		m->count = 0;
-		for (i = 0; i < oldcap; i++)
-			if (old[i].value)
-				idmap_place(m, old[i].id, old[i].value);
-		free(old);
-	}
-	idmap_place(m, id, value);
+	else
+		idmap_add(m, id, value);
 }
 
 void *

@@ -2,7 +2,8 @@
  * idmap: a hash map from 64-bit ids (jobs, accounts) to pointers.
  *
  * Ids are the server's own sequence numbers, not chosen by clients, so a
- * multiplicative hash is enough. Open addressing with linear probing and
+ * multiplicative hash is enough; it keeps runs of consecutive ids side by
+ * side, so that ids put in order (the start-up load) fill memory in order. Open addressing with linear probing and
  * backward-shift deletion: no tombstones, lookups stay short.
  */
 #ifndef WEBCRON_IDMAP_H
@@ -17,7 +18,12 @@ struct idmap *idmap_new(void);                            /* never NULL */
 void idmap_free(struct idmap *);                          /* the values are the caller's */
 void *idmap_get(const struct idmap *, uint64_t id);       /* NULL when absent */
 void idmap_put(struct idmap *, uint64_t id, void *value); /* adds or replaces; VALUE != NULL */
-void *idmap_del(struct idmap *, uint64_t id);             /* returns the value removed, or NULL */
+/* Adds ID -> VALUE unless ID is there: returns what is there, or NULL when
+ * VALUE was added. One probe, where a get and a put take two. */
+void *idmap_add(struct idmap *, uint64_t id, void *value);
+/* Makes room for N entries at once (no growth while they are added). */
+void idmap_reserve(struct idmap *, size_t n);
+void *idmap_del(struct idmap *, uint64_t id); /* returns the value removed, or NULL */
 size_t idmap_count(const struct idmap *);
 /* Calls FN for every entry; FN must not change the map. */
 void idmap_each(const struct idmap *, void (*fn)(uint64_t id, void *value, void *arg), void *arg);

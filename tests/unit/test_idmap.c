@@ -67,12 +67,54 @@ test_many_with_deletions(void **state)
 	idmap_free(m);
 }
 
+/* idmap_add adds once: a second add of the id leaves the first value and
+ * returns it; consecutive ids (which share runs of slots) made room for
+ * at once, then every third deleted, keep every other findable, also
+ * across the table's wrap-around. */
+static void
+test_add_runs_reserve(void **state)
+{
+	struct idmap *m = idmap_new();
+	static int a, b;
+	const uint64_t n = 50000, base = (1ull << 40) - 1000;
+	uint64_t i;
+
+	(void)state;
+	assert_null(idmap_add(m, 5, &a));
+	assert_ptr_equal(idmap_add(m, 5, &b), &a);
+	assert_ptr_equal(idmap_get(m, 5), &a);
+	assert_int_equal(idmap_count(m), 1);
+	assert_ptr_equal(idmap_del(m, 5), &a);
+
+	idmap_reserve(m, n);
+	for (i = 0; i < n; i++)
+		assert_null(idmap_add(m, base + i, (void *)(uintptr_t)(i + 1)));
+	assert_int_equal(idmap_count(m), n);
+	for (i = 0; i < n; i += 3)
+		assert_ptr_equal(idmap_del(m, base + i), (void *)(uintptr_t)(i + 1));
+	for (i = 0; i < n; i++) {
+		void *v = idmap_get(m, base + i);
+
+		if (i % 3 == 0)
+			assert_null(v);
+		else
+			assert_ptr_equal(v, (void *)(uintptr_t)(i + 1));
+	}
+	/* and grown past what was reserved */
+	for (i = n; i < 3 * n; i++)
+		idmap_put(m, base + i, (void *)(uintptr_t)(i + 1));
+	for (i = 1; i < 3 * n; i += 3)
+		assert_ptr_equal(idmap_get(m, base + i), (void *)(uintptr_t)(i + 1));
+	idmap_free(m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_put_get_del),
 		cmocka_unit_test(test_many_with_deletions),
+		cmocka_unit_test(test_add_runs_reserve),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
