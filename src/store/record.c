@@ -2,6 +2,7 @@
  * record: tagged varint records.
  */
 
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,59 +116,6 @@ record_open(struct record_reader *r, const void *data, size_t len)
 	return 0;
 }
 
-static int
-record_read_varint(struct record_reader *r, uint64_t *out)
-{
-	uint64_t v = 0;
-	int shift = 0;
-
-	while (r->p < r->end && shift < 64) {
-		uint8_t c = *r->p++;
-
-		v |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80)) {
-			*out = v;
-			return 0;
-		}
-		shift += 7;
-	}
-	return -1;
-}
-
-int
-record_next(struct record_reader *r, uint8_t *tag, struct record_val *v)
-{
-	uint64_t n;
-
-	if (r->p == r->end)
-		return 0;
-	if (r->end - r->p < 2)
-		return -1;
-	*tag = r->p[0];
-	v->kind = r->p[1];
-	r->p += 2;
-	if (record_read_varint(r, &n) == -1)
-		return -1;
-	switch (v->kind) {
-	case RECORD_UINT:
-		v->u = n;
-		v->i = (int64_t)n;
-		return 1;
-	case RECORD_SINT:
-		v->i = (int64_t)(n >> 1) ^ -(int64_t)(n & 1);
-		v->u = (uint64_t)v->i;
-		return 1;
-	case RECORD_BYTES:
-		if (n > (uint64_t)(r->end - r->p))
-			return -1;
-		v->p = (const char *)r->p;
-		v->len = (size_t)n;
-		r->p += n;
-		return 1;
-	}
-	return -1;
-}
-
 char *
 record_strdup(const struct record_val *v)
 {
@@ -186,22 +134,15 @@ record_set_str(char **field, const struct record_val *v)
 void
 record_key_u64(uint8_t out[8], uint64_t v)
 {
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		out[i] = (uint8_t)(v & 0xff);
-		v >>= 8;
-	}
+	v = htobe64(v);
+	memcpy(out, &v, sizeof(v));
 }
 
 uint64_t
 record_get_u64(const void *p)
 {
-	const uint8_t *b = p;
-	uint64_t v = 0;
-	int i;
+	uint64_t v;
 
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | b[i];
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return be64toh(v);
 }
