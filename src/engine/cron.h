@@ -113,6 +113,25 @@ size_t cron_describe(const struct cron *c, char *buf, size_t len);
 int cron_next(const struct cron *c, const struct tz *zone,
     const struct cron_window *win, int64_t after, int64_t *next);
 
+/*
+ * cron_next with a memo of its last answer, kept by the caller with the
+ * schedule (zeroed at first): jobs that share a schedule and a zone ask the
+ * same question (the start-up load asks it of each of a million jobs, most
+ * of them with one of a few schedules). The memo is used only where the
+ * answer depends on nothing else: WIN without bounds or rules of its own,
+ * and no @every rule (which counts from the job's anchor). Same results as
+ * cron_next.
+ */
+struct cron_memo {
+	const struct tz *zone;
+	int64_t after;
+	int64_t next;
+	int rc;
+	int valid;
+};
+int cron_next_memo(const struct cron *c, const struct tz *zone, const struct cron_window *win,
+    int64_t after, int64_t *next, struct cron_memo *m);
+
 /* 1 when the schedule is @manual (it never fires by itself), else 0. */
 int cron_is_manual(const struct cron *c);
 

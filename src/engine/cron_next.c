@@ -285,6 +285,32 @@ cron_next(const struct cron *c, const struct tz *zone,
 }
 
 int
+cron_next_memo(const struct cron *c, const struct tz *zone, const struct cron_window *win,
+    int64_t after, int64_t *next, struct cron_memo *m)
+{
+	int i, rc;
+
+	if (m == NULL || (win && (win->starts_at || win->expires_at || win->nrules)))
+		return cron_next(c, zone, win, after, next);
+	for (i = 0; i < c->nrules; i++)
+		if (c->rules[i].kind == CRON_RULE_EVERY)
+			return cron_next(c, zone, win, after, next);
+	if (m->valid && m->zone == zone && m->after == after) {
+		if (m->rc == 0)
+			*next = m->next;
+		return m->rc;
+	}
+	rc = cron_next(c, zone, win, after, &m->next);
+	m->zone = zone;
+	m->after = after;
+	m->rc = rc;
+	m->valid = 1;
+	if (rc == 0)
+		*next = m->next;
+	return rc;
+}
+
+int
 cron_min_gap(const struct cron *c, const struct tz *zone,
     const struct cron_window *win, int64_t from, int64_t *gap)
 {

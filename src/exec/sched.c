@@ -1,9 +1,9 @@
 /*
  * sched: the due-time heap, its timer, fire records and catch-up.
  *
- * Memory per scheduled job is one struct sjob (about 100 bytes), a heap
- * slot and a map slot; compiled schedules are shared between jobs with
- * the same expression.
+ * Memory per scheduled job is one struct sjob (about 100 bytes, carved
+ * from blocks of 4096 and reused), a heap slot and a map slot; compiled
+ * schedules are shared between jobs with the same expression.
  */
 
 #include <math.h>
@@ -12,6 +12,10 @@
 #include <time.h>
 
 #include <event2/event.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include "store/account.h"
 #include "util/buf.h"
@@ -39,6 +43,7 @@ struct shared_cron {
 	char *text;
 	unsigned refs;
 	int manual;
+	struct cron_memo memo; /* its last next fire, for jobs without a window */
 };
 
 struct sjob {
@@ -119,6 +124,21 @@ struct sched {
 	size_t load_fires;
 	uint64_t load_seen;  /* job records read so far */
 	uint64_t load_total; /* job records when the load began */
+	/* sjobs come from blocks and go back to SPARE: the start-up load
+	 * makes a million, and a malloc each was a tenth of its time */
+	struct sjob_block *blocks;
+	size_t block_used; /* of blocks->v */
+	struct sjob **spare;
+	size_t nspare, spare_cap;
+	/* the zone of the last job with a zone of its own, by its name */
+	char zone_name[JOB_TIMEZONE_MAX + 1];
+	const struct tz *zone;
+};
+
+#define SJOB_BLOCK 4096
+struct sjob_block {
+	struct sjob_block *next;
+	struct sjob v[SJOB_BLOCK];
 };
 
 /* ---- shared schedules */
@@ -270,7 +290,7 @@ sched_next_of(struct sched *s, const struct sjob *sj, int64_t after)
 {
 	int64_t next;
 
-	if (cron_next(sj->cron->c, sched_zone(s, sj), &sj->win, after, &next) != 0)
+	if (cron_next_memo(sj->cron->c, sched_zone(s, sj), &sj->win, after, &next, &sj->cron->memo) != 0)
 		return 0;
 	return next;
 }
@@ -639,13 +659,64 @@ sched_tick(evutil_socket_t fd, short what, void *arg)
 
 /* ---- jobs in and out */
 
+/* Under ASan (gcc's __SANITIZE_ADDRESS__) a spare sjob is poisoned, so
+ * that a use after its free is still caught as when each was malloc'd. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SJOB_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define SJOB_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define SJOB_POISON(p, n) ((void)(p), (void)(n))
+#define SJOB_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+static struct sjob *
+sjob_alloc(struct sched *s)
+{
+	struct sjob *sj;
+
+	if (s->nspare)
+		sj = s->spare[--s->nspare];
+	else {
+		if (s->blocks == NULL || s->block_used == SJOB_BLOCK) {
+			struct sjob_block *b = xmalloc(sizeof(*b));
+
+			b->next = s->blocks;
+			s->blocks = b;
+			s->block_used = 0;
+		}
+		sj = &s->blocks->v[s->block_used++];
+	}
+	SJOB_UNPOISON(sj, sizeof(*sj));
+	memset(sj, 0, sizeof(*sj));
+	return sj;
+}
+
 static void
 sjob_free(struct sched *s, struct sjob *sj)
 {
 	heap_remove(s, sj);
 	sched_cron_put(sj->cron);
 	free(sj->rules);
-	free(sj);
+	if (s->nspare == s->spare_cap) {
+		s->spare_cap = s->spare_cap ? s->spare_cap * 2 : 64;
+		s->spare = xrealloc(s->spare, s->spare_cap * sizeof(*s->spare));
+	}
+	s->spare[s->nspare++] = sj;
+	SJOB_POISON(sj, sizeof(*sj));
+}
+
+/* The zone named by NAME (LEN bytes), NULL when it is unknown. */
+static const struct tz *
+sched_zone_named(struct sched *s, const char *name, size_t len)
+{
+	if (len > JOB_TIMEZONE_MAX)
+		return NULL;
+	if (strlen(s->zone_name) != len || memcmp(s->zone_name, name, len) != 0) {
+		memcpy(s->zone_name, name, len);
+		s->zone_name[len] = '\0';
+		s->zone = tz_get(s->zone_name);
+	}
+	return s->zone;
 }
 
 static void
@@ -673,7 +744,7 @@ sjob_new(struct sched *s, uint64_t id, const struct job_peek *p)
 		sched_cron_put(sc);
 		return NULL;
 	}
-	sj = xcalloc(1, sizeof(*sj));
+	sj = sjob_alloc(s);
 	sj->due.id = id;
 	sj->account = p->account;
 	sj->cron = sc;
@@ -689,22 +760,20 @@ sjob_new(struct sched *s, uint64_t id, const struct job_peek *p)
 	}
 	sj->single = p->single != 0;
 	sj->instances = (uint8_t)(p->instances > 0 ? p->instances : 1);
-	if (p->timezone_len) {
-		char name[128];
-
-		snprintf(name, sizeof(name), "%.*s", (int)p->timezone_len, p->timezone);
-		sj->zone = tz_get(name);
-	}
+	if (p->timezone_len)
+		sj->zone = sched_zone_named(s, p->timezone, p->timezone_len);
 	return sj;
 }
 
-/* Puts SJ in the heap at its next fire after AFTER (and after PAUSED). */
+/* Puts SJ in the heap at its next fire after AFTER (and after PAUSED).
+ * KNOWN, when not 0, is that fire after AFTER, found by the catch-up. */
 static void
-sched_place(struct sched *s, struct sjob *sj, int64_t after, int64_t paused_until)
+sched_place(struct sched *s, struct sjob *sj, int64_t after, int64_t paused_until, int64_t known)
 {
 	if (paused_until > after + 1)
-		after = paused_until - 1;
-	sj->due.at = sched_next_of(s, sj, after);
+		sj->due.at = sched_next_of(s, sj, paused_until - 1);
+	else
+		sj->due.at = known ? known : sched_next_of(s, sj, after);
 	if (sj->due.at)
 		heap_push(s, sj);
 }
@@ -726,7 +795,7 @@ sched_collect_account(uint64_t id, void *value, void *arg)
 	ids->v[ids->n++] = id;
 }
 
-static void sched_catch_up(struct sched *s, struct sjob *sj, const struct job_peek *p,
+static int64_t sched_catch_up(struct sched *s, struct sjob *sj, const struct job_peek *p,
     int64_t baseline, int64_t now, struct fire **f, size_t *n, size_t *cap);
 static int sched_fire_cmp(const void *a, const void *b);
 
@@ -744,6 +813,7 @@ sched_add_job(struct sched *s, const struct job *j, int64_t now, struct sched_ow
 {
 	struct job_peek p;
 	struct sjob *sj;
+	int64_t known = 0;
 
 	/* a job the start-up load has not reached yet is read by it, with
 	 * its catch-up, as the store has it then */
@@ -774,9 +844,9 @@ sched_add_job(struct sched *s, const struct job *j, int64_t now, struct sched_ow
 
 		if (p.paused_until - 1 > baseline)
 			baseline = p.paused_until - 1;
-		sched_catch_up(s, sj, &p, baseline, now, &owed->v, &owed->n, &owed->cap);
+		known = sched_catch_up(s, sj, &p, baseline, now, &owed->v, &owed->n, &owed->cap);
 	}
-	sched_place(s, sj, now, p.paused_until);
+	sched_place(s, sj, now, p.paused_until, known);
 }
 
 void
@@ -881,7 +951,7 @@ sched_rezone_one(uint64_t id, void *value, void *arg)
 	if (sj->account != r->account || sj->zone)
 		return;
 	heap_remove(r->s, sj);
-	sched_place(r->s, sj, r->now, 0);
+	sched_place(r->s, sj, r->now, 0, 0);
 }
 
 void
@@ -919,11 +989,13 @@ sched_account_changed(struct sched *s, const struct account *a, int deleted)
 size_t
 sched_catch_up_times(const struct cron *c, const struct tz *zone, const struct cron_window *win,
     int catch_up, int64_t starting_deadline, int64_t baseline, int64_t now,
-    int64_t out[SCHED_CATCHUP_ALL_MAX])
+    int64_t out[SCHED_CATCHUP_ALL_MAX], int64_t *after_now, struct cron_memo *memo)
 {
 	int64_t ring[SCHED_CATCHUP_ALL_MAX], t, next;
 	size_t kept, total = 0, i;
 
+	if (after_now)
+		*after_now = 0;
 	if (catch_up == JOB_CATCHUP_NONE || baseline <= 0 || baseline >= now)
 		return 0;
 	if (catch_up == JOB_CATCHUP_ONCE) {
@@ -931,7 +1003,13 @@ sched_catch_up_times(const struct cron *c, const struct tz *zone, const struct c
 		t = baseline > now - starting_deadline - 1 ? baseline : now - starting_deadline - 1;
 	} else
 		t = baseline > now - SCHED_CATCHUP_HORIZON ? baseline : now - SCHED_CATCHUP_HORIZON;
-	while (cron_next(c, zone, win, t, &next) == 0 && next <= now) {
+	while (cron_next_memo(c, zone, win, t, &next, memo) == 0) {
+		if (next > now) {
+			/* no fire in (t, next), and t <= now */
+			if (after_now)
+				*after_now = next;
+			break;
+		}
 		ring[total++ % SCHED_CATCHUP_ALL_MAX] = next;
 		t = next;
 	}
@@ -943,16 +1021,17 @@ sched_catch_up_times(const struct cron *c, const struct tz *zone, const struct c
 }
 
 /* The fires of SJ missed between BASELINE and NOW that its catchUp wants,
- * appended to *F. */
-static void
+ * appended to *F; returns SJ's first fire after NOW when that came to
+ * light, else 0. */
+static int64_t
 sched_catch_up(struct sched *s, struct sjob *sj, const struct job_peek *p, int64_t baseline,
     int64_t now, struct fire **f, size_t *n, size_t *cap)
 {
-	int64_t missed[SCHED_CATCHUP_ALL_MAX];
+	int64_t missed[SCHED_CATCHUP_ALL_MAX], next;
 	size_t k, i;
 
 	k = sched_catch_up_times(sj->cron->c, sched_zone(s, sj), &sj->win, p->catch_up,
-	    p->starting_deadline, baseline, now, missed);
+	    p->starting_deadline, baseline, now, missed, &next, &sj->cron->memo);
 	for (i = 0; i < k; i++) {
 		if (*n == *cap) {
 			*cap = *cap ? *cap * 2 : 256;
@@ -960,6 +1039,7 @@ sched_catch_up(struct sched *s, struct sjob *sj, const struct job_peek *p, int64
 		}
 		fire_set(&(*f)[(*n)++], sj, missed[i], LOG_TRIGGER_CATCHUP);
 	}
+	return next;
 }
 
 static int
@@ -981,6 +1061,7 @@ sched_load_slice(struct sched *s, size_t max, double budget)
 {
 	struct store_txn t;
 	struct store_iter it;
+	struct job_state_walk states;
 	struct fire *fires = NULL;
 	uint64_t *expired = NULL;
 	const char *lo = NULL, *hi = NULL;
@@ -992,20 +1073,23 @@ sched_load_slice(struct sched *s, size_t max, double budget)
 
 	if ((rc = store_begin(s->env.store, 0, &t)) != STORE_OK)
 		return -1;
-	if (s->load_total == 0)
+	if (s->load_total == 0) {
 		s->load_total = store_count(&t, DB_JOBS);
+		idmap_reserve(s->jobs, idmap_count(s->jobs) + s->load_total);
+	}
 	moving = handoff_any(&t);
 	store_iter_open(&t, DB_JOBS, NULL, 0, &it);
 	if (s->load_after) {
 		record_key_u64(from, s->load_after + 1);
 		store_iter_seek(&t, &it, from, sizeof(from));
 	}
+	job_state_walk_open(&t, &states, s->load_after + 1);
 	while (store_iter_next(&t, &it) == 1) {
-		struct job_state st;
+		struct job_fires st;
 		struct job_peek p;
 		struct sjob *sj;
 		uint64_t id;
-		int64_t baseline;
+		int64_t baseline, known;
 
 		if (seen == max || (until > 0 && seen % 64 == 0 && seen > 0 && sched_monotonic() >= until)) {
 			more = 1;
@@ -1027,28 +1111,32 @@ sched_load_slice(struct sched *s, size_t max, double budget)
 		 * here; a cancelled handoff reloads it with its catch-up */
 		if (moving && handoff_get(&t, p.account, NULL) == STORE_OK)
 			continue;
-		if (idmap_get(s->jobs, id) != NULL || (sj = sjob_new(s, id, &p)) == NULL)
+		if ((sj = sjob_new(s, id, &p)) == NULL)
 			continue;
-		idmap_put(s->jobs, id, sj);
-		if (job_load_state(&t, id, &st) != STORE_OK) {
+		if (idmap_add(s->jobs, id, sj) != NULL) {
+			sjob_free(s, sj); /* scheduled already */
+			continue;
+		}
+		if (job_state_walk_fires(&t, &states, id, &st) != STORE_OK) {
 			t.err = 0;
-			memset(&st, 0, sizeof(st));
+			st.last_fire = st.since = 0;
 		}
 		/* no fire is owed from before the job's schedule began, its last
 		 * recorded fire, or its pause */
 		baseline = st.since > st.last_fire ? st.since : st.last_fire;
 		if (p.paused_until - 1 > baseline)
 			baseline = p.paused_until - 1;
-		sched_catch_up(s, sj, &p, baseline, now, &fires, &nfires, &cap);
+		known = sched_catch_up(s, sj, &p, baseline, now, &fires, &nfires, &cap);
 		/* placed as at the start of the load: a fire that came while
 		 * earlier slices were read is in the past, and the timer runs it
 		 * (once) at its next tick */
-		sched_place(s, sj, now, p.paused_until);
+		sched_place(s, sj, now, p.paused_until, known);
 		if (sj->due.at == 0 && p.expires_at && now >= p.expires_at) {
 			expired = xrealloc(expired, (nexpired + 1) * sizeof(*expired));
 			expired[nexpired++] = id;
 		}
 	}
+	job_state_walk_close(&states);
 	store_iter_close(&it);
 	rc = t.err;
 	store_abort(&t);
@@ -1219,7 +1307,6 @@ sched_free_job(uint64_t id, void *value, void *arg)
 	(void)id;
 	(void)arg;
 	free(sj->rules);
-	free(sj);
 }
 
 static void
@@ -1244,6 +1331,14 @@ sched_free(struct sched *s)
 	/* the heap marks its jobs as out of it: before they are freed */
 	dueheap_free(&s->heap);
 	idmap_each(s->jobs, sched_free_job, NULL);
+	while (s->blocks) {
+		struct sjob_block *b = s->blocks;
+
+		s->blocks = b->next;
+		SJOB_UNPOISON(b->v, sizeof(b->v));
+		free(b);
+	}
+	free(s->spare);
 	idmap_each(s->accounts, sched_free_account, NULL);
 	idmap_free(s->jobs);
 	idmap_free(s->accounts);

@@ -15,6 +15,7 @@
 
 struct account;
 struct cron;
+struct cron_memo;
 struct cron_window;
 struct event_base;
 struct job;
@@ -131,10 +132,13 @@ int sched_fire_now(struct sched *, const struct job *j, const char *payload, int
  * "none" wants none; "once" the latest, if it is at most
  * STARTING_DEADLINE seconds before NOW; "all" each (the last
  * SCHED_CATCHUP_ALL_MAX, none older than SCHED_CATCHUP_HORIZON). No fire is
- * owed when BASELINE is 0 (never fired) or not before NOW.
+ * owed when BASELINE is 0 (never fired) or not before NOW. *NEXT (when
+ * NEXT is not NULL) is set to the first fire after NOW when the walk came
+ * upon it, else 0: the placement after a load need not look again. MEMO
+ * (or NULL) is C's cron_memo.
  */
 size_t sched_catch_up_times(const struct cron *c, const struct tz *zone,
     const struct cron_window *win, int catch_up, int64_t starting_deadline, int64_t baseline,
-    int64_t now, int64_t out[SCHED_CATCHUP_ALL_MAX]);
+    int64_t now, int64_t out[SCHED_CATCHUP_ALL_MAX], int64_t *next, struct cron_memo *memo);
 
 #endif

@@ -26,6 +26,8 @@
 #define J_TASK 35
 /* Each ';' rule's own bounds, a nested record, in the expression's order. */
 #define J_RULE 36
+/* The end of the fields job_peek takes (job_encode writes them first). */
+#define J_PEEKED 37
 enum { R_STARTS = 1,
 	R_EXPIRES };
 enum { T_ID = 1,
@@ -197,6 +199,57 @@ job_field(const char *name)
 	return NULL;
 }
 
+/* The fields a peek takes, by the offset of their row in struct job: one
+ * table, read into job_peek_by_tag[] once, so that a peek's step per field
+ * is a lookup and a dense switch. */
+enum { PEEK_NONE,
+	PEEK_ACCOUNT,
+	PEEK_EXPRESSION,
+	PEEK_TIMEZONE,
+	PEEK_STARTS_AT,
+	PEEK_EXPIRES_AT,
+	PEEK_PAUSED_UNTIL,
+	PEEK_CREATED_AT,
+	PEEK_STATUS,
+	PEEK_SINGLE,
+	PEEK_INSTANCES,
+	PEEK_CATCH_UP,
+	PEEK_STARTING_DEADLINE,
+	PEEK_RULE,
+	PEEK_END };
+static const struct {
+	size_t offset;
+	uint8_t what;
+} job_peek_fields[] = {
+	{ J(account), PEEK_ACCOUNT },
+	{ J(expression), PEEK_EXPRESSION },
+	{ J(timezone), PEEK_TIMEZONE },
+	{ J(starts_at), PEEK_STARTS_AT },
+	{ J(expires_at), PEEK_EXPIRES_AT },
+	{ J(paused_until), PEEK_PAUSED_UNTIL },
+	{ J(created_at), PEEK_CREATED_AT },
+	{ J(status), PEEK_STATUS },
+	{ J(single), PEEK_SINGLE },
+	{ J(instances), PEEK_INSTANCES },
+	{ J(catch_up), PEEK_CATCH_UP },
+	{ J(starting_deadline), PEEK_STARTING_DEADLINE },
+};
+static uint8_t job_peek_by_tag[256];
+
+static void
+job_peek_index(void)
+{
+	const struct job_field *f;
+	size_t i;
+
+	for (f = job_fields; f->name; f++)
+		for (i = 0; f->tag != 0 && i < sizeof(job_peek_fields) / sizeof(job_peek_fields[0]); i++)
+			if (f->type != JOB_FT_VIEW && job_peek_fields[i].offset == f->offset)
+				job_peek_by_tag[f->tag] = job_peek_fields[i].what;
+	job_peek_by_tag[J_RULE] = PEEK_RULE;
+	job_peek_by_tag[J_PEEKED] = PEEK_END;
+}
+
 /* The row of each record tag, so that decoding a record costs one lookup
  * per field, not a walk of the table. Derived from job_fields[] once. */
 static const struct job_field *job_fields_by_tag[256];
@@ -223,6 +276,7 @@ job_fields_index(void)
 			job_fields_live[job_nlive++] = f;
 		}
 	}
+	job_peek_index();
 	job_fields_indexed = 1;
 }
 
@@ -407,6 +461,28 @@ job_copy(struct job *dst, const struct job *src)
 
 /* ---- records */
 
+/* Field F of J into B. */
+static void
+job_encode_field(const struct job *j, const struct job_field *f, struct buf *b)
+{
+	const void *p = job_field_cptr(j, f);
+
+	switch (f->type) {
+	case JOB_FT_TEXT: record_str(b, f->tag, *(char *const *)p); break;
+	case JOB_FT_INT:
+	case JOB_FT_BOOL:
+	case JOB_FT_ENUM: record_uint(b, f->tag, (uint64_t) * (const int *)p); break;
+	case JOB_FT_TIME:
+	case JOB_FT_STAMP: record_sint(b, f->tag, *(const int64_t *)p); break;
+	case JOB_FT_ID: record_uint(b, f->tag, *(const uint64_t *)p); break;
+	case JOB_FT_VIEW: break;
+	}
+}
+
+/* A job's record: first the fields job_peek takes and the rules' bounds,
+ * then J_PEEKED, where a peek stops, then the others and the tasks. The
+ * decoders go by tag, so the order is free; a record of an older build
+ * (without J_PEEKED) is peeked to its end. */
 static void
 job_encode(const struct job *j, struct buf *b)
 {
@@ -414,23 +490,22 @@ job_encode(const struct job *j, struct buf *b)
 	struct buf tb = BUF_INIT;
 	size_t i;
 
+	if (!job_fields_indexed)
+		job_fields_index();
 	record_begin(b);
-	for (f = job_fields; f->name; f++) {
-		const void *p = job_field_cptr(j, f);
-
-		if (f->tag == 0)
-			continue;
-		switch (f->type) {
-		case JOB_FT_TEXT: record_str(b, f->tag, *(char *const *)p); break;
-		case JOB_FT_INT:
-		case JOB_FT_BOOL:
-		case JOB_FT_ENUM: record_uint(b, f->tag, (uint64_t) * (const int *)p); break;
-		case JOB_FT_TIME:
-		case JOB_FT_STAMP: record_sint(b, f->tag, *(const int64_t *)p); break;
-		case JOB_FT_ID: record_uint(b, f->tag, *(const uint64_t *)p); break;
-		case JOB_FT_VIEW: break;
-		}
+	for (f = job_fields; f->name; f++)
+		if (f->tag != 0 && job_peek_by_tag[f->tag] != PEEK_NONE)
+			job_encode_field(j, f, b);
+	for (i = 0; i < j->nrules; i++) {
+		record_begin(&tb);
+		record_sint(&tb, R_STARTS, j->rules[i].starts_at);
+		record_sint(&tb, R_EXPIRES, j->rules[i].expires_at);
+		record_bytes(b, J_RULE, tb.data, tb.len);
 	}
+	record_uint(b, J_PEEKED, 0);
+	for (f = job_fields; f->name; f++)
+		if (f->tag != 0 && job_peek_by_tag[f->tag] == PEEK_NONE)
+			job_encode_field(j, f, b);
 	for (i = 0; i < j->ntasks; i++) {
 		const struct job_task *t = &j->tasks[i];
 
@@ -441,12 +516,6 @@ job_encode(const struct job *j, struct buf *b)
 		record_uint(&tb, T_OFFSET, (uint64_t)t->time_offset);
 		record_uint(&tb, T_CONTINUE, (uint64_t)t->continue_on_failure);
 		record_bytes(b, J_TASK, tb.data, tb.len);
-	}
-	for (i = 0; i < j->nrules; i++) {
-		record_begin(&tb);
-		record_sint(&tb, R_STARTS, j->rules[i].starts_at);
-		record_sint(&tb, R_EXPIRES, j->rules[i].expires_at);
-		record_bytes(b, J_RULE, tb.data, tb.len);
 	}
 	buf_free(&tb);
 }
@@ -669,14 +738,15 @@ static void
 job_state_encode(const struct job_state *s, struct buf *b)
 {
 	record_begin(b);
+	/* first what the start-up load reads (job_state_walk_fires) */
+	record_sint(b, S_LAST_FIRE, s->last_fire);
+	record_sint(b, S_SINCE, s->since);
 	record_uint(b, S_FAIL, (uint64_t)s->fail);
 	record_uint(b, S_RUNS, s->runs);
 	record_sint(b, S_LAST_RUN, s->last_run);
 	record_sint(b, S_LAST_STATUS, s->last_status);
 	record_uint(b, S_LAST_DURATION_MS, (uint64_t)(s->last_duration * 1000 + 0.5));
-	record_sint(b, S_LAST_FIRE, s->last_fire);
 	record_uint(b, S_NOTIFIED, (uint64_t)s->notified);
-	record_sint(b, S_SINCE, s->since);
 	record_uint(b, S_LOGS, s->logs);
 	record_uint(b, S_LAST_HTTP_STATUS, (uint64_t)s->last_http_status);
 }
@@ -719,45 +789,50 @@ job_peek(const void *data, size_t len, struct job_peek *p)
 	uint8_t tag;
 	int rc;
 
-	memset(p, 0, sizeof(*p));
+	if (!job_fields_indexed)
+		job_fields_index();
+	p->account = 0;
 	p->expression = p->timezone = "";
+	p->expression_len = p->timezone_len = 0;
+	p->starts_at = p->expires_at = p->paused_until = p->created_at = 0;
+	p->status = 0;
 	p->single = 1;
 	p->instances = 5;
 	p->catch_up = JOB_CATCHUP_ONCE;
 	p->starting_deadline = 3600;
+	p->nrules = 0;
 	if (record_open(&r, data, len) == -1)
 		return -1;
 	while ((rc = record_next(&r, &tag, &v)) == 1) {
-		const struct job_field *f = job_field_by_tag(tag);
-
-		if (tag == J_RULE) {
-			if (p->nrules < CRON_RULES_MAX && job_decode_rule(&v, &p->rules[p->nrules]) == 0)
-				p->nrules++;
-			continue;
-		}
-
-		if (f == NULL)
-			continue;
-		switch (f->offset) {
-		case J(account): p->account = v.u; break;
-		case J(expression):
+		switch (job_peek_by_tag[tag]) {
+		case PEEK_NONE: break;
+		case PEEK_ACCOUNT: p->account = v.u; break;
+		case PEEK_EXPRESSION:
 			p->expression = v.p;
 			p->expression_len = v.len;
 			break;
-		case J(timezone):
+		case PEEK_TIMEZONE:
 			p->timezone = v.p;
 			p->timezone_len = v.len;
 			break;
-		case J(starts_at): p->starts_at = v.i; break;
-		case J(expires_at): p->expires_at = v.i; break;
-		case J(paused_until): p->paused_until = v.i; break;
-		case J(created_at): p->created_at = v.i; break;
-		case J(status): p->status = (int)v.u; break;
-		case J(single): p->single = (int)v.u; break;
-		case J(instances): p->instances = (int)v.u; break;
-		case J(catch_up): p->catch_up = (int)v.u; break;
-		case J(starting_deadline): p->starting_deadline = (int)v.u; break;
-		default: break;
+		case PEEK_STARTS_AT: p->starts_at = v.i; break;
+		case PEEK_EXPIRES_AT: p->expires_at = v.i; break;
+		case PEEK_PAUSED_UNTIL: p->paused_until = v.i; break;
+		case PEEK_CREATED_AT: p->created_at = v.i; break;
+		case PEEK_STATUS: p->status = (int)v.u; break;
+		case PEEK_SINGLE: p->single = (int)v.u; break;
+		case PEEK_INSTANCES: p->instances = (int)v.u; break;
+		case PEEK_CATCH_UP: p->catch_up = (int)v.u; break;
+		case PEEK_STARTING_DEADLINE: p->starting_deadline = (int)v.u; break;
+		case PEEK_RULE: {
+			/* a copy: V itself stays in registers */
+			struct record_val rule = v;
+
+			if (p->nrules < CRON_RULES_MAX && job_decode_rule(&rule, &p->rules[p->nrules]) == 0)
+				p->nrules++;
+			break;
+		}
+		case PEEK_END: return 0;
 		}
 	}
 	return rc == 0 ? 0 : -1;
@@ -892,6 +967,59 @@ job_load_state(struct store_txn *t, uint64_t id, struct job_state *out)
 		return STORE_FAILED;
 	}
 	return STORE_OK;
+}
+
+void
+job_state_walk_open(struct store_txn *t, struct job_state_walk *w, uint64_t from)
+{
+	uint8_t key[8];
+
+	record_key_u64(key, from);
+	store_iter_open(t, DB_JOBSTATE, NULL, 0, &w->it);
+	store_iter_seek(t, &w->it, key, sizeof(key));
+	w->more = store_iter_next(t, &w->it) == 1;
+}
+
+int
+job_state_walk_fires(struct store_txn *t, struct job_state_walk *w, uint64_t id, struct job_fires *out)
+{
+	struct record_reader r;
+	struct record_val v;
+	uint64_t at = 0;
+	uint8_t tag;
+	int rc = 0, seen = 0;
+
+	out->last_fire = out->since = 0;
+	while (w->more && w->it.key.mv_size == 8 && (at = record_get_u64(w->it.key.mv_data)) < id)
+		w->more = store_iter_next(t, &w->it) == 1;
+	if (!w->more || w->it.key.mv_size != 8)
+		return t->err ? t->err : STORE_NOTFOUND;
+	if (at != id)
+		return STORE_NOTFOUND;
+	if (record_open(&r, w->it.val.mv_data, w->it.val.mv_size) == -1)
+		goto corrupt;
+	/* job_state_encode writes the two first; an older record has them
+	 * further on */
+	while (seen != 3 && (rc = record_next(&r, &tag, &v)) == 1) {
+		if (tag == S_LAST_FIRE) {
+			out->last_fire = v.i;
+			seen |= 1;
+		} else if (tag == S_SINCE) {
+			out->since = v.i;
+			seen |= 2;
+		}
+	}
+	if (seen == 3 || rc == 0)
+		return STORE_OK;
+corrupt:
+	log_warnx("store: job %llu: corrupt state record", (unsigned long long)id);
+	return STORE_FAILED;
+}
+
+void
+job_state_walk_close(struct job_state_walk *w)
+{
+	store_iter_close(&w->it);
 }
 
 int

@@ -16,6 +16,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "engine/cron.h"
+#include "store/store.h"
 
 struct account;
 struct config;
@@ -246,6 +247,23 @@ void job_save_state(struct store_txn *t, const struct job *j);
  * job_load_state returns STORE_OK, STORE_NOTFOUND or an error. */
 int job_load_state(struct store_txn *t, uint64_t id, struct job_state *out);
 void job_put_state(struct store_txn *t, uint64_t id, const struct job_state *s);
+/* What the start-up load needs of a job's state: where catch-up starts. */
+struct job_fires {
+	int64_t last_fire;
+	int64_t since;
+};
+/* The states of jobs asked in rising id order, read by a cursor that walks
+ * alongside the caller's walk of the jobs instead of a lookup from the
+ * root per job (the start-up load). job_state_walk_fires gives job ID's
+ * last_fire and since as job_load_state would, with its return codes; ID
+ * must not be below the last id asked. */
+struct job_state_walk {
+	struct store_iter it;
+	int more; /* the cursor stands on an entry */
+};
+void job_state_walk_open(struct store_txn *t, struct job_state_walk *w, uint64_t from);
+int job_state_walk_fires(struct store_txn *t, struct job_state_walk *w, uint64_t id, struct job_fires *out);
+void job_state_walk_close(struct job_state_walk *w);
 /* Sets the status of job ID in its record (the executor's: failed or
  * expired). Returns STORE_OK, STORE_NOTFOUND or an error. */
 int job_set_status(struct store_txn *t, uint64_t id, int status, int64_t now);

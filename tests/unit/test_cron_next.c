@@ -460,6 +460,51 @@ test_min_gap(void **state)
 	cron_free(c);
 }
 
+/* cron_next_memo answers as cron_next, with one memo shared by jobs of
+ * other zones, windows and anchors, asked the same instants again: the
+ * memo answers only for a window without bounds and no @every. */
+static void
+test_memo_same_answers(void **state)
+{
+	static const char *const exprs[] = { "0 3 * * *", "*/5 * * * *", "@every 90s",
+		"0 0 * * *;@every 1h", "0 3 * * *;30 4 * * *", "@at 2027-01-01T00:00:00Z" };
+	const struct tz *zones[] = { NULL, zone("Europe/Berlin"), zone("UTC") };
+	const int64_t base = 1798700000; /* 2026-12-31 */
+	const struct cron_bounds own[2] = { { base + 3 * 86400, 0 }, { 0, base + 2 * 86400 } };
+	struct cron_window wins[5];
+	size_t e, i, w, z;
+
+	(void)state;
+	memset(wins, 0, sizeof(wins));
+	wins[1].anchor = base + 7;
+	wins[2].anchor = base + 40;
+	wins[3].starts_at = base + 86400;
+	wins[4].rules = own;
+	wins[4].nrules = 2;
+	for (e = 0; e < sizeof(exprs) / sizeof(exprs[0]); e++) {
+		struct cron *c = parse_ok(exprs[e]);
+		struct cron_memo memo;
+
+		memset(&memo, 0, sizeof(memo));
+		for (i = 0; i < 40; i++) {
+			int64_t after = base + (int64_t)(i / 4) * 1000; /* each instant asked 4 times */
+
+			for (z = 0; z < 3; z++)
+				for (w = 0; w < 5; w++) {
+					const struct cron_window *win = w == 0 ? NULL : &wins[w];
+					int64_t want = -1, got = -1;
+					int rc = cron_next(c, zones[z], win, after, &want);
+
+					assert_int_equal(cron_next_memo(c, zones[z], win, after, &got, &memo), rc);
+					assert_int_equal(got, rc == 0 ? want : -1);
+					assert_int_equal(cron_next_memo(c, zones[z], win, after, &got, &memo), rc);
+					assert_int_equal(got, rc == 0 ? want : -1);
+				}
+		}
+		cron_free(c);
+	}
+}
+
 int
 main(void)
 {
@@ -472,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_consistency),
 		cmocka_unit_test(test_min_gap),
 		cmocka_unit_test(test_rule_windows),
+		cmocka_unit_test(test_memo_same_answers),
 	};
 	return cmocka_run_group_tests_name("cron_next", tests, NULL, NULL);
 }

@@ -242,6 +242,125 @@ test_record_roundtrip(void **state)
 	job_free(&back);
 }
 
+/* job_peek of a stored record: each field the scheduler takes equals the
+ * whole decode's, for a job with every field set (and rules of its own)
+ * and for one at job_init's defaults; and a record cut anywhere is either
+ * read up to a field's end or refused, never read beyond (ASan). */
+static void
+peek_equal(const struct job *j, const struct job_peek *p)
+{
+	size_t i;
+
+	assert_int_equal(p->account, j->account);
+	assert_int_equal(p->expression_len, strlen(j->expression));
+	assert_memory_equal(p->expression, j->expression, p->expression_len);
+	assert_int_equal(p->timezone_len, strlen(j->timezone));
+	assert_memory_equal(p->timezone, j->timezone, p->timezone_len);
+	assert_int_equal(p->starts_at, j->starts_at);
+	assert_int_equal(p->expires_at, j->expires_at);
+	assert_int_equal(p->paused_until, j->paused_until);
+	assert_int_equal(p->created_at, j->created_at);
+	assert_int_equal(p->status, j->status);
+	assert_int_equal(p->single, j->single);
+	assert_int_equal(p->instances, j->instances);
+	assert_int_equal(p->catch_up, j->catch_up);
+	assert_int_equal(p->starting_deadline, j->starting_deadline);
+	assert_int_equal(p->nrules, j->nrules);
+	for (i = 0; i < j->nrules; i++) {
+		assert_int_equal(p->rules[i].starts_at, j->rules[i].starts_at);
+		assert_int_equal(p->rules[i].expires_at, j->rules[i].expires_at);
+	}
+}
+
+static void
+test_peek_matches_decode(void **state)
+{
+	struct scratch_pair *f = *state;
+	uint64_t acct = make_account(f->st[0], &f->cfg);
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		struct store_txn t;
+		struct record_reader r;
+		struct record_val v;
+		struct job j, back;
+		struct job_peek p;
+		uint8_t key[8], tag;
+		MDB_val rec;
+		size_t len, end, peeked;
+
+		job_init(&j, NULL);
+		if (round == 0) {
+			fill(&j);
+			set(&j.expression, "5 4 * * 1-5; 0 12 * * *");
+			j.rules = xcalloc(2, sizeof(*j.rules));
+			j.nrules = 2;
+			j.rules[0].starts_at = NOW + 60;
+			j.rules[1].expires_at = NOW + 86400 * 400; /* a varint of five bytes */
+		} else
+			set(&j.expression, "@hourly");
+		j.account = acct;
+		assert_int_equal(store_begin(f->st[0], 1, &t), STORE_OK);
+		job_insert(&t, &j, NOW);
+		assert_int_equal(store_commit(&t), STORE_OK);
+		assert_int_equal(store_begin(f->st[0], 0, &t), STORE_OK);
+		assert_int_equal(job_load(&t, j.id, &back), STORE_OK);
+		record_key_u64(key, j.id);
+		assert_int_equal(store_get(&t, DB_JOBS, key, sizeof(key), &rec), STORE_OK);
+		assert_int_equal(job_peek(rec.mv_data, rec.mv_size, &p), 0);
+		peek_equal(&back, &p);
+		assert_int_equal(p.account, acct);
+		assert_int_equal(p.created_at, NOW);
+
+		/* the fields a peek takes come before J_PEEKED (tag 37), where it
+		 * stops: its end */
+		peeked = 0;
+		assert_int_equal(record_open(&r, rec.mv_data, rec.mv_size), 0);
+		while (peeked == 0 && record_next(&r, &tag, &v) == 1)
+			if (tag == 37)
+				peeked = (size_t)(r.p - (const uint8_t *)rec.mv_data);
+		assert_true(peeked > 0 && peeked < rec.mv_size);
+
+		/* every cut: refused, or read to a field's end (then it is one),
+		 * or to J_PEEKED */
+		for (len = 1; len < rec.mv_size; len++) {
+			uint8_t *cut = malloc(len);
+			int rc;
+
+			assert_non_null(cut);
+			memcpy(cut, rec.mv_data, len);
+			rc = job_peek(cut, len, &p);
+			assert_int_equal(record_open(&r, rec.mv_data, rec.mv_size), 0);
+			for (end = 1; end < len && record_next(&r, &tag, &v) == 1;)
+				end = (size_t)(r.p - (const uint8_t *)rec.mv_data);
+			assert_int_equal(rc, end == len || len >= peeked ? 0 : -1);
+			free(cut);
+		}
+		store_abort(&t);
+		job_free(&j);
+		job_free(&back);
+	}
+}
+
+/* A record of no fields (all absent) peeks as job_init's defaults. */
+static void
+test_peek_defaults(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct job_peek p;
+	struct job d;
+
+	(void)state;
+	job_init(&d, NULL);
+	set(&d.expression, "");
+	set(&d.timezone, "");
+	record_begin(&b);
+	assert_int_equal(job_peek(b.data, b.len, &p), 0);
+	peek_equal(&d, &p);
+	buf_free(&b);
+	job_free(&d);
+}
+
 /* A record nested in place (record_nest_begin and the _size functions)
  * is byte for byte the one built apart and added as bytes, with lengths
  * whose varints take one, two and three bytes. */
@@ -397,6 +516,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_record_roundtrip, scratch_pair_setup, scratch_pair_teardown),
 		cmocka_unit_test_setup_teardown(test_record_unknown_and_absent, scratch_pair_setup, scratch_pair_teardown),
 		cmocka_unit_test(test_record_nested),
+		cmocka_unit_test_setup_teardown(test_peek_matches_decode, scratch_pair_setup, scratch_pair_teardown),
+		cmocka_unit_test(test_peek_defaults),
 		cmocka_unit_test_setup_teardown(test_transfer_roundtrip, scratch_pair_setup, scratch_pair_teardown),
 	};
 

@@ -196,14 +196,34 @@ static size_t
 missed(struct cron *c, const struct cron_window *win, int catch_up, int64_t deadline,
     int64_t baseline, int64_t now, int64_t out[SCHED_CATCHUP_ALL_MAX])
 {
-	return sched_catch_up_times(c, tz_utc(), win, catch_up, deadline, baseline, now, out);
+	int64_t next, again_next, want, again[SCHED_CATCHUP_ALL_MAX];
+	struct cron_memo memo;
+	size_t n = sched_catch_up_times(c, tz_utc(), win, catch_up, deadline, baseline, now, out, &next, NULL);
+	int round;
+
+	/* the first fire after NOW, when the walk gave it, is cron_next's */
+	if (next != 0) {
+		assert_int_equal(cron_next(c, tz_utc(), win, now, &want), 0);
+		assert_int_equal(next, want);
+	}
+	/* the same with a memo, cold and warm */
+	memset(&memo, 0, sizeof(memo));
+	for (round = 0; round < 2; round++) {
+		assert_int_equal(sched_catch_up_times(c, tz_utc(), win, catch_up, deadline, baseline, now, again,
+		                     &again_next, &memo),
+		    n);
+		assert_int_equal(again_next, next);
+		if (n)
+			assert_memory_equal(again, out, n * sizeof(*out));
+	}
+	return n;
 }
 
 static void
 test_catch_up_none_once_all(void **state)
 {
 	struct cron *hourly = parse("0 * * * *");
-	int64_t out[SCHED_CATCHUP_ALL_MAX], now = T0 + 5 * HOUR + 600;
+	int64_t out[SCHED_CATCHUP_ALL_MAX], now = T0 + 5 * HOUR + 600, next;
 	size_t n, i;
 
 	(void)state;
@@ -228,6 +248,12 @@ test_catch_up_none_once_all(void **state)
 	/* a fire at exactly now is owed */
 	assert_int_equal(missed(hourly, NULL, JOB_CATCHUP_ALL, 3600, T0, T0 + 2 * HOUR, out), 2);
 	assert_int_equal(out[1], T0 + 2 * HOUR);
+	/* the walk hands on the next fire it came upon: 06:00; none when it
+	 * did not look */
+	assert_int_equal(sched_catch_up_times(hourly, tz_utc(), NULL, JOB_CATCHUP_ONCE, 3600, T0, now, out, &next, NULL), 1);
+	assert_int_equal(next, T0 + 6 * HOUR);
+	assert_int_equal(sched_catch_up_times(hourly, tz_utc(), NULL, JOB_CATCHUP_NONE, 3600, T0, now, out, &next, NULL), 0);
+	assert_int_equal(next, 0);
 	cron_free(hourly);
 }
 

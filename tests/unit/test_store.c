@@ -801,6 +801,76 @@ count_event(const struct history_event *e, void *arg)
 	return 0;
 }
 
+/* The walk of job states beside a walk of the jobs finds what a lookup
+ * finds, for ids with a state and without, from the first and from the
+ * middle. */
+static void
+test_state_walk(void **state)
+{
+	struct fixture *f = *state;
+	static const uint64_t with[] = { 2, 3, 5, 9 };
+	struct job_state_walk w;
+	struct job_fires fires;
+	struct job_state a, b;
+	struct store_txn t;
+	uint64_t id, from;
+	size_t i;
+
+	f->st = scratch_store(f->db, MAP, 0);
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	for (i = 0; i < sizeof(with) / sizeof(with[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		a.last_status = 1;
+		a.last_fire = 1000 + (int64_t)with[i];
+		a.since = 500 + (int64_t)with[i];
+		a.runs = with[i] * 10;
+		job_put_state(&t, with[i], &a);
+	}
+	/* a state as an older build wrote it: the fields in their tags' order
+	 * (last_fire 6 and since 8 among them, not first) */
+	{
+		struct buf rec = BUF_INIT;
+		uint8_t key[8];
+
+		record_begin(&rec);
+		record_uint(&rec, 1, 0);
+		record_uint(&rec, 2, 7);
+		record_sint(&rec, 3, 900);
+		record_sint(&rec, 4, 1);
+		record_uint(&rec, 5, 12);
+		record_sint(&rec, 6, 1000 + 11);
+		record_uint(&rec, 7, 0);
+		record_sint(&rec, 8, 500 + 11);
+		record_uint(&rec, 9, 3);
+		record_key_u64(key, 11);
+		store_put(&t, DB_JOBSTATE, key, sizeof(key), rec.data, rec.len);
+		buf_free(&rec);
+	}
+	assert_int_equal(store_commit(&t), STORE_OK);
+	for (from = 1; from <= 4; from += 3) {
+		int found = 0;
+
+		assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+		job_state_walk_open(&t, &w, from);
+		for (id = from; id <= 11; id++) {
+			int rc = job_state_walk_fires(&t, &w, id, &fires);
+
+			assert_int_equal(rc, job_load_state(&t, id, &b));
+			assert_int_equal(fires.last_fire, b.last_fire);
+			assert_int_equal(fires.since, b.since);
+			if (rc == STORE_OK) {
+				assert_int_equal(fires.last_fire, 1000 + (int64_t)id);
+				assert_int_equal(fires.since, 500 + (int64_t)id);
+				found++;
+			}
+		}
+		job_state_walk_close(&w);
+		assert_int_equal(t.err, 0);
+		store_abort(&t);
+		assert_int_equal(found, from == 1 ? 5 : 3);
+	}
+}
+
 /* Opens F's store and begins a write in T that creates account A (the
  * defaults of CFG, filled in here; its token to TOKEN). */
 static void
@@ -1127,6 +1197,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_history_expire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_job_json_template, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_count_jobs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_walk, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
