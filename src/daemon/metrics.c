@@ -17,6 +17,7 @@
 #include "daemon/server.h"
 #include "store/apikey.h"
 #include "store/store.h"
+#include "store/writer.h"
 #include "util/version.h"
 
 static const char *const metrics_status_names[LOG_CANCELLED + 1] = {
@@ -51,6 +52,7 @@ metrics_render(struct server *srv, struct buf *out)
 	const struct runs_counters *rc = runs_counters(srv->runs);
 	struct store_txn t;
 	uint64_t used = 0, size = 0, accounts = 0, jobs = 0, cumulative = 0;
+	unsigned long long batches, writes;
 	size_t nroutes = 0, r, c, i;
 
 	while (api_routes[nroutes].target)
@@ -102,6 +104,11 @@ metrics_render(struct server *srv, struct buf *out)
 	metrics_counter(out, "webcron_api_accept_errors_total",
 	    "Times accept() failed on an API listener (e.g. out of descriptors).",
 	    conns_accept_errors(srv->conns));
+	writer_figures(srv->api->writer, &batches, &writes);
+	metrics_counter(out, "webcron_store_write_batches_total",
+	    "Synced commits of the API's writes (group commit).", batches);
+	metrics_counter(out, "webcron_store_batched_writes_total",
+	    "API writes in those commits; over the batches, the mean batch size.", writes);
 
 	metrics_head(out, "webcron_executions_total", "counter",
 	    "Executions ended, by Log status.");

@@ -85,6 +85,9 @@ class Metrics(unittest.TestCase):
         self.assertGreater(metric(page, "webcron_store_map_used_bytes"), 0)
         self.assertEqual(metric(page, "webcron_store_map_size_bytes"), 1 << 30)
         self.assertEqual(metric(page, "webcron_executions_in_flight"), 0)
+        # the two adds were written in one or two synced commits
+        self.assertEqual(metric(page, "webcron_store_batched_writes_total"), 2)
+        self.assertIn(metric(page, "webcron_store_write_batches_total"), (1, 2))
 
     def test_rate_limited_requests_are_counted(self):
         r = self.d.call("user.add", self.token, {"name": "slow", "rateLimit": 2})
