@@ -990,9 +990,10 @@ job_state_walk_fires(struct store_txn *t, struct job_state_walk *w, uint64_t id,
 	int rc = 0, seen = 0;
 
 	out->last_fire = out->since = 0;
-	while (w->more && w->it.key.mv_size == 8 && (at = record_get_u64(w->it.key.mv_data)) < id)
+	/* a key not of 8 bytes is no job's: passed over */
+	while (w->more && (w->it.key.mv_size != 8 || (at = record_get_u64(w->it.key.mv_data)) < id))
 		w->more = store_iter_next(t, &w->it) == 1;
-	if (!w->more || w->it.key.mv_size != 8)
+	if (!w->more)
 		return t->err ? t->err : STORE_NOTFOUND;
 	if (at != id)
 		return STORE_NOTFOUND;

@@ -844,6 +844,8 @@ test_state_walk(void **state)
 		record_uint(&rec, 9, 3);
 		record_key_u64(key, 11);
 		store_put(&t, DB_JOBSTATE, key, sizeof(key), rec.data, rec.len);
+		/* and a key of no job (not 8 bytes) between 5 and 9: passed over */
+		store_put(&t, DB_JOBSTATE, "\0\0\0\0\0\0\0\6x", 9, rec.data, rec.len);
 		buf_free(&rec);
 	}
 	assert_int_equal(store_commit(&t), STORE_OK);
