@@ -38,8 +38,9 @@ struct config {
 	int request_timeout;
 	struct cidr_list metrics_allow;
 	int shutdown_grace;
-	int dashboard; /* serve the browser UI at / */
-	char *name;    /* never empty after loading: the host name by default */
+	int load_slice; /* jobs the start-up load reads per loop turn */
+	int dashboard;  /* serve the browser UI at / */
+	char *name;     /* never empty after loading: the host name by default */
 
 	/* [api] */
 	int rate_limit;

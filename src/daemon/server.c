@@ -518,6 +518,7 @@ server_exec_new(struct server *srv)
 	se.base = srv->base;
 	se.store = srv->store;
 	se.runs = srv->runs;
+	se.load_slice = (size_t)srv->cfg.load_slice;
 	srv->sched = sched_new(&se);
 }
 

@@ -33,7 +33,7 @@
 #include "engine/tz.h"
 
 #define SCHED_ARM_MAX 60        /* seconds: re-read the wall clock at least this often */
-#define SCHED_LOAD_SLICE 20000  /* at most this many jobs read per loop turn at start-up */
+#define SCHED_LOAD_SLICE 20000  /* at most this many jobs read per loop turn at start-up ([server] load_slice) */
 #define SCHED_LOAD_BUDGET 0.005 /* and for at most this long (seconds), so
 					 * that the API answers meanwhile */
 
@@ -1163,6 +1163,13 @@ sched_load_slice(struct sched *s, size_t max, double budget)
 	return more;
 }
 
+/* The jobs a slice of the start-up load reads at most. */
+static size_t
+sched_slice(const struct sched *s)
+{
+	return s->env.load_slice ? s->env.load_slice : SCHED_LOAD_SLICE;
+}
+
 static void
 sched_load_done(struct sched *s)
 {
@@ -1182,7 +1189,7 @@ sched_load_next(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (s->stopped)
 		return;
-	if ((rc = sched_load_slice(s, SCHED_LOAD_SLICE, SCHED_LOAD_BUDGET)) == -1)
+	if ((rc = sched_load_slice(s, sched_slice(s), SCHED_LOAD_BUDGET)) == -1)
 		log_warnx("sched: the jobs after %llu cannot be read from the store; "
 		          "they are not scheduled",
 		    (unsigned long long)s->load_after);
@@ -1232,7 +1239,7 @@ sched_load(struct sched *s, int64_t now)
 	if (sched_load_accounts(s, now) == -1)
 		return -1;
 	s->loading = 1;
-	while ((rc = sched_load_slice(s, SCHED_LOAD_SLICE, 0)) == 1)
+	while ((rc = sched_load_slice(s, sched_slice(s), 0)) == 1)
 		;
 	if (rc == -1) {
 		s->loading = 0;
@@ -1254,7 +1261,7 @@ sched_load_start(struct sched *s, int64_t now)
 	s->loading = 1;
 	/* the first slice now: a small store is loaded before the daemon
 	 * listens, a large one a budget's worth */
-	if ((rc = sched_load_slice(s, SCHED_LOAD_SLICE, SCHED_LOAD_BUDGET)) != 1) {
+	if ((rc = sched_load_slice(s, sched_slice(s), SCHED_LOAD_BUDGET)) != 1) {
 		if (rc == -1)
 			log_warnx("sched: the jobs after %llu cannot be read from the store; "
 			          "they are not scheduled",

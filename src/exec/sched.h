@@ -33,6 +33,7 @@ struct sched_env {
 	struct store *store;
 	struct runs *runs;
 	double (*wall)(void); /* unix seconds; NULL: the system's clock */
+	size_t load_slice;    /* jobs per loop turn at start-up; 0: SCHED_LOAD_SLICE */
 };
 
 struct sched;

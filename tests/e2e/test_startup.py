@@ -1,7 +1,8 @@
 """Start-up with many stored jobs: the API and /healthz answer at once,
 /healthz says "loading" with the progress while the schedule loads in the
 background and "ok" once it is done, and a job due while it loads fires
-once."""
+once. The load reads one job per loop turn here ([server] load_slice = 1)
+so that it lasts long enough to be seen whatever the machine."""
 import copy
 import json
 import os
@@ -30,7 +31,10 @@ def at(t):
 class Startup(unittest.TestCase):
     def setUp(self):
         self.rx = Receiver()
-        self.d = Daemon({"jobs": {"allowed_targets": "127.0.0.1/32"},
+        # one job per loop turn: the load is quick enough otherwise to end
+        # before the first request arrives, and this test must see it
+        self.d = Daemon({"server": {"load_slice": 1},
+                         "jobs": {"allowed_targets": "127.0.0.1/32"},
                          "limits": {"max_jobs": MANY + 10, "min_interval": 1}})
 
     def tearDown(self):
