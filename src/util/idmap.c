@@ -73,8 +73,8 @@ idmap_get(const struct idmap *m, uint64_t id)
 }
 
 /* Doubles the table until N entries keep it at most three quarters full. */
-static void
-idmap_grow(struct idmap *m, size_t n)
+void
+idmap_reserve(struct idmap *m, size_t n)
 {
 	struct slot *old = m->slots;
 	size_t oldcap = m->cap, i;
@@ -96,18 +96,12 @@ idmap_grow(struct idmap *m, size_t n)
 	free(old);
 }
 
-void
-idmap_reserve(struct idmap *m, size_t n)
-{
-	idmap_grow(m, n);
-}
-
 void *
 idmap_add(struct idmap *m, uint64_t id, void *value)
 {
 	size_t i;
 
-	idmap_grow(m, m->count + 1);
+	idmap_reserve(m, m->count + 1);
 	for (i = idmap_home(m, id); m->slots[i].value; i = (i + 1) & (m->cap - 1))
 		if (m->slots[i].id == id)
 			return m->slots[i].value;

@@ -214,6 +214,17 @@ make_account(struct store *st, const struct config *cfg)
 	return id;
 }
 
+/* Stores J (a new job) and begins a read in T with it loaded into BACK. */
+static void
+insert_then_read(struct scratch_pair *f, struct job *j, struct store_txn *t, struct job *back)
+{
+	assert_int_equal(store_begin(f->st[0], 1, t), STORE_OK);
+	job_insert(t, j, NOW);
+	assert_int_equal(store_commit(t), STORE_OK);
+	assert_int_equal(store_begin(f->st[0], 0, t), STORE_OK);
+	assert_int_equal(job_load(t, j->id, back), STORE_OK);
+}
+
 /* Every field through job_insert (the encoding) and job_load (the
  * decoding). */
 static void
@@ -227,11 +238,7 @@ test_record_roundtrip(void **state)
 	job_init(&j, NULL);
 	fill(&j);
 	j.account = acct;
-	assert_int_equal(store_begin(f->st[0], 1, &t), STORE_OK);
-	job_insert(&t, &j, NOW);
-	assert_int_equal(store_commit(&t), STORE_OK);
-	assert_int_equal(store_begin(f->st[0], 0, &t), STORE_OK);
-	assert_int_equal(job_load(&t, j.id, &back), STORE_OK);
+	insert_then_read(f, &j, &t, &back);
 	store_abort(&t);
 	job_equal(&j, &back);
 	assert_int_equal(back.account, acct);
@@ -300,11 +307,7 @@ test_peek_matches_decode(void **state)
 		} else
 			set(&j.expression, "@hourly");
 		j.account = acct;
-		assert_int_equal(store_begin(f->st[0], 1, &t), STORE_OK);
-		job_insert(&t, &j, NOW);
-		assert_int_equal(store_commit(&t), STORE_OK);
-		assert_int_equal(store_begin(f->st[0], 0, &t), STORE_OK);
-		assert_int_equal(job_load(&t, j.id, &back), STORE_OK);
+		insert_then_read(f, &j, &t, &back);
 		record_key_u64(key, j.id);
 		assert_int_equal(store_get(&t, DB_JOBS, key, sizeof(key), &rec), STORE_OK);
 		assert_int_equal(job_peek(rec.mv_data, rec.mv_size, &p), 0);
