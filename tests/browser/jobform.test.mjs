@@ -109,7 +109,10 @@ test('the field arrays make the schedule', async () => {
   await page.locator('.field-error:not([hidden])', {hasText: /25/}).first().waitFor();
   await page.getByLabel('Hours').fill('2');
   await page.getByRole('button', {name: 'Save'}).click();
-  await page.getByRole('heading', {name: 'curl and tasks'}).waitFor();
+  // the job's page, once the save is answered: the form's own heading
+  // "Edit curl and tasks" would match the name too
+  await page.waitForURL(`${d.origin}/jobs/${jobId}`);
+  await page.getByRole('heading', {name: 'curl and tasks', exact: true}).waitFor();
   const job = await api('cron.get', {id: jobId});
   assert.equal(job.expression, '0,30 2 * * 1');
   assert.equal(job.tasks.length, 2, 'the tasks stay');
