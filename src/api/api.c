@@ -719,8 +719,7 @@ api_done(struct api *api, struct api_pending *p)
 	http = call_finish(c);
 	/* after the reply REQ may be gone (a client that left): nothing
 	 * below reads it */
-	call_send(c->req, http, (const unsigned char *)c->body.data, c->body.len,
-	    http == 503 ? c->retry_after : 0);
+	call_send_answer(c, http);
 	api_count(api, c);
 	api_log(p, http, (api->hooks.monotonic(api->hooks.arg) - p->t0) * 1000);
 	api_spare_keep(api, c);

@@ -347,6 +347,23 @@ call_send(struct evhttp_request *req, int http, const unsigned char *body, size_
 	evhttp_send_reply(req, http, reason, out);
 }
 
+void
+call_send_answer(struct api_call *c, int http)
+{
+	struct evbuffer *out;
+
+	if (c->data == NULL) {
+		call_send(c->req, http, (const unsigned char *)c->body.data, c->body.len,
+		    http == 503 ? c->retry_after : 0);
+		return;
+	}
+	/* the head and the value first; call_send adds the tail and sends */
+	out = evhttp_request_get_output_buffer(c->req);
+	evbuffer_add(out, CALL_SUCCESS_HEAD, sizeof(CALL_SUCCESS_HEAD) - 1);
+	evbuffer_add(out, c->data, c->data_len);
+	call_send(c->req, http, (const unsigned char *)c->body.data, c->body.len, 0);
+}
+
 static void
 call_error_body(yajl_gen g, int code, const char *message, const char *field)
 {
@@ -406,18 +423,19 @@ call_finish(struct api_call *c)
 	size_t len;
 
 	buf_reset(&c->body);
+	c->data = NULL;
+	c->data_len = 0;
 	if (c->code == 0 && (c->g == NULL || !call_value_complete(c->g))) {
 		log_warnx("api %s.%s: the handler wrote no answer or an unfinished one",
 		    c->route ? c->route->target : "-", c->route ? c->route->action : "-");
 		call_error(c, API_INTERNAL, NULL, "internal error");
 	}
 	if (c->code == 0) {
-		yajl_gen_get_buf(c->g, &out, &len);
 		const struct param *p;
 		size_t i;
 
-		buf_addstr(&c->body, "{\"status\":\"success\",\"code\":0,\"data\":");
-		buf_add(&c->body, out, len);
+		/* the value stays in g's buffer; body is the tail */
+		yajl_gen_get_buf(c->g, &c->data, &c->data_len);
 		/* the parameters nobody read were ignored: say so */
 		for (i = 0; (p = params_unread(&c->params, i)) != NULL; i++) {
 			yajl_gen w = json_gen_new();

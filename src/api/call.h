@@ -60,8 +60,13 @@ struct api_call {
 	const struct apikey *key;
 	struct apikey keyrec; /* what key points at */
 	yajl_gen g;           /* the handler writes the "data" value here */
-	struct buf body;      /* the answer, made by call_finish() */
-	int64_t now;          /* wall clock, Unix seconds */
+	/* the answer, made by call_finish(): body, or for a success the
+	 * envelope's head, the value in g's buffer, then body (its tail),
+	 * so that a long value is not copied once more */
+	struct buf body;
+	const unsigned char *data;
+	size_t data_len;
+	int64_t now; /* wall clock, Unix seconds */
 
 	/* the answer, when it is an error */
 	int code;
@@ -140,17 +145,22 @@ int call_strict_status(int code);
  * config (strict_http_status). */
 int call_http_status(const struct api_call *c);
 
-/* Makes the answer of C in c->body: the success envelope around the one
- * value the handler wrote to c->g, or the error envelope of c->code (also
- * when the handler wrote no value or an unfinished one: code 1). Returns
- * the HTTP status the answer gets. Needs c->api only for its config
- * (strict_http_status). */
+/* Makes the answer of C: the success envelope around the one value the
+ * handler wrote to c->g (c->data, which points into g's buffer, then
+ * c->body, the envelope's tail), or the error envelope of c->code in
+ * c->body alone (also when the handler wrote no value or an unfinished
+ * one: code 1; c->data is NULL then). Returns the HTTP status the answer
+ * gets. Needs c->api only for its config (strict_http_status). */
 int call_finish(struct api_call *c);
+/* The head of every success envelope, which call_finish leaves out. */
+#define CALL_SUCCESS_HEAD "{\"status\":\"success\",\"code\":0,\"data\":"
 
 /* Sends BODY (LEN bytes of JSON) as the answer to REQ with status HTTP;
  * RETRY_AFTER > 0 adds that header. */
 void call_send(struct evhttp_request *req, int http, const unsigned char *body, size_t len,
     int retry_after);
+/* Sends the answer call_finish made in C with status HTTP. */
+void call_send_answer(struct api_call *c, int http);
 
 /* Answers REQ with an error envelope and HTTP status HTTP (paths outside
  * /api/, pages refused to an address). */

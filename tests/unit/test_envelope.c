@@ -74,12 +74,21 @@ static int
 finish(struct api_call *c, yajl_val *root)
 {
 	char errbuf[256];
+	struct buf whole = BUF_INIT;
 	int http = call_finish(c);
 
-	assert_true(c->body.len > 0);
-	*root = yajl_tree_parse(buf_str(&c->body), errbuf, sizeof(errbuf));
+	/* what call_send_answer sends: the head and the value of a success,
+	 * then body */
+	if (c->data) {
+		buf_addstr(&whole, CALL_SUCCESS_HEAD);
+		buf_add(&whole, c->data, c->data_len);
+	} else
+		assert_true(c->body.len > 0);
+	buf_add(&whole, c->body.data, c->body.len);
+	*root = yajl_tree_parse(buf_str(&whole), errbuf, sizeof(errbuf));
 	if (*root == NULL)
-		fail_msg("the envelope is not JSON (%s): %s", errbuf, buf_str(&c->body));
+		fail_msg("the envelope is not JSON (%s): %s", errbuf, buf_str(&whole));
+	buf_free(&whole);
 	buf_free(&c->body);
 	if (c->g)
 		yajl_gen_free(c->g);
