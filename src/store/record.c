@@ -9,20 +9,35 @@
 #include "util/buf.h"
 #include "store/record.h"
 
-static void
-record_varint(struct buf *b, uint64_t v)
-{
-	uint8_t tmp[10];
-	size_t n = 0;
+/* A field's head and its varint V written at the end of B, whose room
+ * for them (RECORD_HEAD_MAX) and MORE bytes after them is made here, at
+ * once: each field is one reservation and plain stores. Returns where
+ * the MORE bytes go. */
+#define RECORD_HEAD_MAX (2 + 10)
 
-	do {
-		tmp[n] = (uint8_t)(v & 0x7f);
+static char *
+record_head(struct buf *b, uint8_t tag, uint8_t kind, uint64_t v, size_t more)
+{
+	uint8_t *p;
+
+	buf_reserve(b, RECORD_HEAD_MAX + more);
+	p = (uint8_t *)b->data + b->len;
+	*p++ = tag;
+	*p++ = kind;
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
 		v >>= 7;
-		if (v)
-			tmp[n] |= 0x80;
-		n++;
-	} while (v);
-	buf_add(b, tmp, n);
+	}
+	*p++ = (uint8_t)v;
+	return (char *)p;
+}
+
+/* Ends the field written up to END. */
+static void
+record_end(struct buf *b, char *end)
+{
+	b->len = (size_t)(end - b->data);
+	b->data[b->len] = '\0';
 }
 
 void
@@ -35,29 +50,23 @@ record_begin(struct buf *b)
 void
 record_uint(struct buf *b, uint8_t tag, uint64_t v)
 {
-	uint8_t hdr[2] = { tag, RECORD_UINT };
-
-	buf_add(b, hdr, 2);
-	record_varint(b, v);
+	record_end(b, record_head(b, tag, RECORD_UINT, v, 0));
 }
 
 void
 record_sint(struct buf *b, uint8_t tag, int64_t v)
 {
-	uint8_t hdr[2] = { tag, RECORD_SINT };
-
-	buf_add(b, hdr, 2);
-	record_varint(b, ((uint64_t)v << 1) ^ -((uint64_t)v >> 63));
+	record_end(b, record_head(b, tag, RECORD_SINT, ((uint64_t)v << 1) ^ -((uint64_t)v >> 63), 0));
 }
 
 void
 record_bytes(struct buf *b, uint8_t tag, const void *p, size_t len)
 {
-	uint8_t hdr[2] = { tag, RECORD_BYTES };
+	char *at = record_head(b, tag, RECORD_BYTES, len, len);
 
-	buf_add(b, hdr, 2);
-	record_varint(b, len);
-	buf_add(b, p, len);
+	if (len)
+		memcpy(at, p, len);
+	record_end(b, at + len);
 }
 
 void
@@ -97,11 +106,10 @@ record_str_size(const char *s)
 void
 record_nest_begin(struct buf *b, uint8_t tag, size_t len)
 {
-	uint8_t hdr[2] = { tag, RECORD_BYTES };
+	char *at = record_head(b, tag, RECORD_BYTES, len, 1);
 
-	buf_add(b, hdr, 2);
-	record_varint(b, len);
-	buf_addch(b, RECORD_VERSION);
+	*at = RECORD_VERSION;
+	record_end(b, at + 1);
 }
 
 int
