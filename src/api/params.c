@@ -139,15 +139,23 @@ params_unread(const struct params *ps, size_t n)
 	return NULL;
 }
 
-/* Resolves an alias; for an inverted one, rewrites the boolean VALUE into
- * *OUT (a static string). Returns the name to use, or NULL when the value
- * of an inverted alias is not a boolean. */
+/* 1 when the VLEN bytes at V are WORD, ASCII case aside. */
+static int
+params_word(const char *v, size_t vlen, const char *word)
+{
+	return strlen(word) == vlen && strncasecmp(v, word, vlen) == 0;
+}
+
+/* Resolves an alias; for an inverted one, sets *OUT to the boolean VALUE
+ * (VLEN bytes, unterminated) inverted (a static string), else to NULL.
+ * Returns the name to use, or NULL when the value of an inverted alias is
+ * not a boolean. */
 static const char *
-params_alias(const char *folded, const char *value, const char **out)
+params_alias(const char *folded, const char *value, size_t vlen, const char **out)
 {
 	size_t i;
 
-	*out = value;
+	*out = NULL;
 	for (i = 0; i < sizeof(params_aliases) / sizeof(params_aliases[0]); i++) {
 		if (strcmp(folded, params_aliases[i].alias) != 0)
 			continue;
@@ -155,11 +163,11 @@ params_alias(const char *folded, const char *value, const char **out)
 			return params_aliases[i].name;
 		if (value == NULL)
 			return NULL;
-		if (!strcasecmp(value, "true") || !strcmp(value, "1") ||
-		    !strcasecmp(value, "yes") || !strcasecmp(value, "on"))
+		if (params_word(value, vlen, "true") || params_word(value, vlen, "1") ||
+		    params_word(value, vlen, "yes") || params_word(value, vlen, "on"))
 			*out = "0";
-		else if (!strcasecmp(value, "false") || !strcmp(value, "0") ||
-		    !strcasecmp(value, "no") || !strcasecmp(value, "off"))
+		else if (params_word(value, vlen, "false") || params_word(value, vlen, "0") ||
+		    params_word(value, vlen, "no") || params_word(value, vlen, "off"))
 			*out = "1";
 		else
 			return NULL;
@@ -214,30 +222,26 @@ params_store(struct params *ps, const char *name, size_t nlen, enum param_kind k
     const char *value, size_t vlen, char **items, size_t nitems, char *json,
     enum param_source source, struct params_error *err)
 {
-	char folded[PARAMS_NAME_MAX + 1], given[PARAMS_NAME_MAX + 1], *term = NULL;
-	const char *canon, *val = value;
+	char folded[PARAMS_NAME_MAX + 1], given[PARAMS_NAME_MAX + 1];
+	const char *canon, *val = value, *inverted;
+	size_t glen = nlen > PARAMS_NAME_MAX ? PARAMS_NAME_MAX : nlen;
 	struct param *p;
 	int same, full;
 
 	if (params_fold(name, nlen, folded) == -1)
 		goto ignore; /* no parameter of ours is spelled like that */
-	snprintf(given, sizeof(given), "%.*s", (int)(nlen > PARAMS_NAME_MAX ? PARAMS_NAME_MAX : nlen), name);
+	memcpy(given, name, glen);
+	given[glen] = '\0';
 	/* VALUE may point into the request body, unterminated */
-	if (kind == PARAM_STR)
-		term = xstrndup(value, vlen);
-	canon = params_alias(folded, term, &val);
+	canon = params_alias(folded, kind == PARAM_STR ? value : NULL, vlen, &inverted);
 	if (canon == NULL) {
-		free(term);
 		params_error_set(err, given, 0, "%s must be true or false", given);
 		goto fail;
 	}
-	if (kind != PARAM_STR)
-		val = value;
-	else if (val != term)
+	if (inverted) {
+		val = inverted;
 		vlen = strlen(val);
-	else
-		val = value;
-	free(term);
+	}
 	p = params_slot(ps, canon, given, strlen(given), source, &same, err, &full);
 	if (full)
 		goto fail;
