@@ -103,9 +103,6 @@ audit_begin(struct api_call *c)
 		return NULL;
 	}
 	a->t.err = 0;
-	a->next_job = history_peek_id(&a->t, "job");
-	a->next_group = history_peek_id(&a->t, "group");
-	a->next_account = history_peek_id(&a->t, "account");
 	if (strcmp(target, "cron") == 0) {
 		a->object = "job";
 		audit_load_job(a, acct, audit_param_id(c, "id"));
@@ -129,6 +126,16 @@ audit_begin(struct api_call *c)
 		if (id && account_load(&a->t, id, &a->account) == STORE_OK)
 			a->has_account = 1;
 	}
+	/* the counters audit_end compares with, for what it will look at:
+	 * jobs for a job's write and a group's, groups for a group's,
+	 * accounts for an account's (read with no error left from above) */
+	a->t.err = 0;
+	if (strcmp(a->object, "account") != 0)
+		a->next_job = history_peek_id(&a->t, "job");
+	if (strcmp(a->object, "group") == 0)
+		a->next_group = history_peek_id(&a->t, "group");
+	if (strcmp(a->object, "account") == 0)
+		a->next_account = history_peek_id(&a->t, "account");
 	a->t.err = 0;
 	return a;
 }
