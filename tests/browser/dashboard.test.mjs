@@ -123,13 +123,22 @@ test('a job made through the form is called by the receiver after Run now', asyn
   assert.equal(job.timezone, 'Europe/Berlin');
 
   await page.getByRole('button', {name: 'Run now'}).click();
+  // Run now reloads the History itself 1.5 s after its answer: wait for
+  // that reload, so that it replaces no table the test reads after it
+  await page.getByText(/^Run started/).waitFor();
+  const reloaded = page.waitForRequest((r) => r.url().endsWith('/api/cron.logs'));
   const hit = await rx.waitFor((r) => r.url === '/hook');
   assert.equal(hit.headers['x-webcron-job'], String(jobId));
-  // History shows the run with HTTP status 200
+  await reloaded;
+  // History shows the run with HTTP status 200. Each list is read once it
+  // is answered (rows, or none): a Refresh still on the way would add its
+  // rows to the next one's table
+  const answered = page.locator('.history tbody tr').first().or(page.locator('.history').getByText('No runs yet.'));
   for (let i = 0; i < 50; i++) {
-    await page.getByRole('button', {name: 'Refresh'}).click();
+    await answered.waitFor();
     if (await page.locator('.history td.http', {hasText: '200'}).count()) break;
     await page.waitForTimeout(200);
+    await page.getByRole('button', {name: 'Refresh'}).click();
   }
   await page.locator('.history td.http', {hasText: '200'}).first().waitFor();
   await page.locator('.history summary').first().click();

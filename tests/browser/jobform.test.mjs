@@ -118,19 +118,29 @@ test('the field arrays make the schedule', async () => {
   assert.equal(job.tasks.length, 2, 'the tasks stay');
 });
 
+// Waits until N runs of the job have their log written. The receiver
+// having a run's request does not mean webcrond is done with the run, and
+// a job that may not overlap itself refuses Run now until it is.
+async function finishedRuns(n) {
+  let logs = [];
+  for (let i = 0; i < 50 && logs.length < n; i++) {
+    logs = (await api('cron.logs', {id: jobId})).filter((l) => l.status !== undefined && l.executionTime !== null);
+    if (logs.length < n) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(logs.length >= n, `${n} finished runs: ${JSON.stringify(logs)}`);
+}
+
 test('the job page charts its runs with the failures marked and the success rate', async () => {
   // two more runs: one of them against a URL that answers 500
   await api('cron.edit', {id: jobId, tasks: []});
+  await finishedRuns(1);
   await api('cron.run', {id: jobId});
   await rx.waitFor((r) => r.url === '/curl' && rx.seen.filter((x) => x.url === '/curl').length >= 2);
   await api('cron.edit', {id: jobId, url: `${rx.url}/fail`});
+  await finishedRuns(2);
   await api('cron.run', {id: jobId});
   await rx.waitFor((r) => r.url === '/fail');
-  let logs = [];
-  for (let i = 0; i < 50 && logs.length < 3; i++) {
-    logs = (await api('cron.logs', {id: jobId})).filter((l) => l.status !== undefined && l.executionTime !== null);
-    if (logs.length < 3) await new Promise((r) => setTimeout(r, 200));
-  }
+  await finishedRuns(3);
   await page.goto(`${d.origin}/jobs/${jobId}`);
   await page.locator('svg.duration-chart').waitFor();
   assert.equal(await page.locator('svg.duration-chart g.run').count(), 3, 'one bar per run');
