@@ -34,7 +34,7 @@ record_head(struct buf *b, uint8_t tag, uint8_t kind, uint64_t v, size_t more)
 
 /* Ends the field written up to END. */
 static void
-record_end(struct buf *b, char *end)
+record_end(struct buf *b, const char *end)
 {
 	b->len = (size_t)(end - b->data);
 	b->data[b->len] = '\0';
