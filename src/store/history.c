@@ -34,14 +34,24 @@ enum { C_FIELD = 1,
 	C_NEW,
 	C_SECRET };
 
+/* The changes' texts are cut from blocks of HISTORY_TEXTS bytes: a new
+ * job's event has some 30 changes, a malloc and a free each before. */
+#define HISTORY_TEXTS 2048
+struct history_texts {
+	struct history_texts *next;
+	size_t used, cap;
+	char v[];
+};
+
 void
 history_event_free(struct history_event *e)
 {
-	size_t i;
+	while (e->texts) {
+		struct history_texts *t = e->texts;
 
-	/* a change's field, old and new are one block (history_change_new) */
-	for (i = 0; i < e->nchanges; i++)
-		free(e->changes[i].field);
+		e->texts = t->next;
+		free(t);
+	}
 	free(e->changes);
 	free(e->actor);
 	free(e->key);
@@ -108,8 +118,8 @@ history_add(struct history_event *e)
 	struct history_change *c;
 	size_t n = e->nchanges;
 
-	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
-		e->changes = realloc(e->changes, (n ? 2 * n : 4) * sizeof(*e->changes));
+	if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) {
+		e->changes = realloc(e->changes, (n ? 2 * n : 16) * sizeof(*e->changes));
 		if (e->changes == NULL)
 			fatal("history_add");
 	}
@@ -128,8 +138,28 @@ history_put_val(char *p, const struct history_val *v)
 	return p + v->len + 1;
 }
 
-/* Appends the change of field FIELD (FLEN bytes) from OLD to NEW as one
- * allocation: the field, then the old and new texts when present. */
+/* SIZE bytes of E's texts: from its newest block, or a new one. */
+static char *
+history_texts_take(struct history_event *e, size_t size)
+{
+	struct history_texts *t = e->texts;
+
+	if (t == NULL || t->cap - t->used < size) {
+		size_t cap = size > HISTORY_TEXTS ? size : HISTORY_TEXTS;
+
+		t = xmalloc(sizeof(*t) + cap);
+		t->next = e->texts;
+		t->used = 0;
+		t->cap = cap;
+		e->texts = t;
+	}
+	t->used += size;
+	return t->v + t->used - size;
+}
+
+/* Appends the change of field FIELD (FLEN bytes) from OLD to NEW, its
+ * texts side by side: the field, then the old and new texts when
+ * present. */
 static struct history_change *
 history_change_new(struct history_event *e, const char *field, size_t flen,
     const struct history_val *old, const struct history_val *new)
@@ -142,7 +172,7 @@ history_change_new(struct history_event *e, const char *field, size_t flen,
 		size += (old->tag != 0) + old->len + 1;
 	if (new->present)
 		size += (new->tag != 0) + new->len + 1;
-	p = c->field = xmalloc(size);
+	p = c->field = history_texts_take(e, size);
 	memcpy(p, field, flen);
 	p[flen] = '\0';
 	p += flen + 1;

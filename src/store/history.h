@@ -20,13 +20,14 @@
 
 struct account;
 struct group;
+struct history_texts;
 struct job;
 struct store_txn;
 
 /* One field changed. OLD and NEW are typed texts ("s" and a string, "i"
  * and a decimal integer, "b0"/"b1", "n" for null), NULL when absent (a
  * field of a new or a deleted object); a secret has neither. The three
- * are one allocation: FIELD owns it, OLD and NEW point into it. */
+ * point into the event's blocks of texts, freed with the event. */
 struct history_change {
 	char *field;
 	const char *old;
@@ -48,6 +49,7 @@ struct history_event {
 	uint64_t object_id;
 	struct history_change *changes;
 	size_t nchanges;
+	struct history_texts *texts; /* the blocks the changes' texts are in */
 };
 
 void history_event_free(struct history_event *e);
