@@ -28,11 +28,20 @@ enum { H_TIME = 1,
 	H_ACTION,
 	H_OBJECT,
 	H_OBJECT_ID,
-	H_CHANGE };
+	H_CHANGE,
+	H_NEW };
 enum { C_FIELD = 1,
 	C_OLD,
 	C_NEW,
-	C_SECRET };
+	C_SECRET,
+	C_TAG };
+
+/* How a change is kept: a nested record in H_CHANGE, its field named by
+ * C_FIELD, or by C_TAG (a job field's record tag: some 30 bytes fewer
+ * than the names of a new job's fields); or, for a run of job fields
+ * given a value where there was none (a new job's, which are most of the
+ * events), in one record in H_NEW whose fields are the job fields' tags
+ * and their new texts, 4 bytes of framing each instead of some 15. */
 
 /* The changes' texts are cut from blocks of HISTORY_TEXTS bytes: a new
  * job's event has some 30 changes, a malloc and a free each before. */
@@ -158,24 +167,30 @@ history_texts_take(struct history_event *e, size_t size)
 }
 
 /* Appends the change of field FIELD (FLEN bytes) from OLD to NEW, its
- * texts side by side: the field, then the old and new texts when
- * present. */
+ * texts side by side: the field (unless TAG: FIELD is then a job field's
+ * name, which lasts), then the old and new texts when present. */
 static struct history_change *
-history_change_new(struct history_event *e, const char *field, size_t flen,
+history_change_new(struct history_event *e, const char *field, size_t flen, uint8_t tag,
     const struct history_val *old, const struct history_val *new)
 {
 	struct history_change *c = history_add(e);
-	size_t size = flen + 1;
+	size_t size = tag ? 0 : flen + 1;
 	char *p;
 
 	if (old->present)
-		size += (old->tag != 0) + old->len + 1;
+		size += (c->old_len = (old->tag != 0) + old->len) + 1;
 	if (new->present)
-		size += (new->tag != 0) + new->len + 1;
-	p = c->field = history_texts_take(e, size);
-	memcpy(p, field, flen);
-	p[flen] = '\0';
-	p += flen + 1;
+		size += (c->new_len = (new->tag != 0) + new->len) + 1;
+	p = size ? history_texts_take(e, size) : NULL;
+	c->tag = tag;
+	if (tag)
+		c->field = field;
+	else {
+		memcpy(p, field, flen);
+		p[flen] = '\0';
+		c->field = p;
+		p += flen + 1;
+	}
 	if (old->present) {
 		c->old = p;
 		p = history_put_val(p, old);
@@ -187,21 +202,24 @@ history_change_new(struct history_event *e, const char *field, size_t flen,
 	return c;
 }
 
-/* Records FIELD when OLD and NEW differ. */
+/* Records FIELD (TAG: a job field's name and record tag) when OLD and NEW
+ * differ. */
 static void
-history_value(struct history_event *e, const char *field, const struct history_val *old,
-    const struct history_val *new, int secret)
+history_value(struct history_event *e, const char *field, uint8_t tag,
+    const struct history_val *old, const struct history_val *new, int secret)
 {
+	size_t flen = tag ? 0 : strlen(field);
+
 	if (history_val_equal(old, new))
 		return;
 	if (secret) {
 		/* an empty secret added or removed is no change */
 		if ((!old->present || old->len == 0) && (!new->present || new->len == 0))
 			return;
-		history_change_new(e, field, strlen(field), &history_none, &history_none)->secret = 1;
+		history_change_new(e, field, flen, tag, &history_none, &history_none)->secret = 1;
 		return;
 	}
-	history_change_new(e, field, strlen(field), old, new);
+	history_change_new(e, field, flen, tag, old, new);
 }
 
 /* F's value in J (none for J NULL). */
@@ -258,26 +276,26 @@ history_diff_task(struct history_event *e, uint64_t id, const struct job_task *o
 		history_text(&a, o->action);
 	if (n)
 		history_text(&b, n->action);
-	history_value(e, field, &a, &b, 0);
+	history_value(e, field, 0, &a, &b, 0);
 	snprintf(field, sizeof(field), "tasks.%" PRIu64 ".timeOffset", id);
 	if (o)
 		history_int(&a, o->time_offset);
 	if (n)
 		history_int(&b, n->time_offset);
-	history_value(e, field, &a, &b, 0);
+	history_value(e, field, 0, &a, &b, 0);
 	snprintf(field, sizeof(field), "tasks.%" PRIu64 ".continueOnFailure", id);
 	if (o)
 		history_lit(&a, 'b', o->continue_on_failure ? "1" : "0");
 	if (n)
 		history_lit(&b, 'b', n->continue_on_failure ? "1" : "0");
-	history_value(e, field, &a, &b, 0);
+	history_value(e, field, 0, &a, &b, 0);
 	/* a task's payload may hold credentials: changed, never shown */
 	snprintf(field, sizeof(field), "tasks.%" PRIu64 ".payload", id);
 	if (o)
 		history_text(&a, o->payload);
 	if (n)
 		history_text(&b, n->payload);
-	history_value(e, field, &a, &b, 1);
+	history_value(e, field, 0, &a, &b, 1);
 }
 
 static const struct job_task *
@@ -306,7 +324,7 @@ history_diff_job(struct history_event *e, const struct job *old, const struct jo
 			continue;
 		history_job_value(&a, old, f);
 		history_job_value(&b, new, f);
-		history_value(e, f->name, &a, &b, (f->flags & JOB_FF_SECRET) != 0);
+		history_value(e, f->name, f->tag, &a, &b, (f->flags & JOB_FF_SECRET) != 0);
 	}
 	for (i = 0; old && i < old->ntasks; i++)
 		history_diff_task(e, old->tasks[i].id, &old->tasks[i],
@@ -365,13 +383,13 @@ history_diff_account(struct history_event *e, const struct account *old,
 			snprintf(name, sizeof(name), "%s", f->name);
 		history_account_value(&a, old, f);
 		history_account_value(&b, new, f);
-		history_value(e, name, &a, &b, (f->flags & ACCOUNT_FF_SECRET) != 0);
+		history_value(e, name, 0, &a, &b, (f->flags & ACCOUNT_FF_SECRET) != 0);
 	}
 	/* the token: its digest, compared, never shown */
 	if ((old && old->has_token) || (new &&new->has_token)) {
 		if (old == NULL || new == NULL || old->has_token != new->has_token ||
 		    memcmp(old->token_digest, new->token_digest, TOKEN_DIGEST) != 0)
-			history_change_new(e, "token", 5, &history_none, &history_none)->secret = 1;
+			history_change_new(e, "token", 5, 0, &history_none, &history_none)->secret = 1;
 	}
 }
 
@@ -384,30 +402,87 @@ history_diff_group(struct history_event *e, const struct group *old, const struc
 		history_text(&a, old->name);
 	if (new)
 		history_text(&b, new->name);
-	history_value(e, "name", &a, &b, 0);
+	history_value(e, "name", 0, &a, &b, 0);
 	if (old)
 		history_text(&a, old->description);
 	if (new)
 		history_text(&b, new->description);
-	history_value(e, "description", &a, &b, 0);
+	history_value(e, "description", 0, &a, &b, 0);
 }
 
 /* ---- records */
 
-/* The size of CH's own record (nested in the event's). */
+/* Whether CH goes in a run of H_NEW: a job field's, given a value where
+ * there was none, not a secret. */
+static int
+history_packs(const struct history_change *ch)
+{
+	return ch->tag != 0 && ch->old == NULL && ch->new != NULL && !ch->secret;
+}
+
+/* The size of CH's own record (nested in the event's), in H_CHANGE. */
 static size_t
 history_change_size(const struct history_change *ch)
 {
-	return 1 + record_str_size(ch->field) +
-	    (ch->secret ? record_uint_size(1) : record_str_size(ch->old) + record_str_size(ch->new));
+	size_t n = 1 + (ch->tag ? record_uint_size(ch->tag) : record_str_size(ch->field));
+
+	if (ch->secret)
+		return n + record_uint_size(1);
+	if (ch->old)
+		n += record_bytes_size(ch->old_len);
+	if (ch->new)
+		n += record_bytes_size(ch->new_len);
+	return n;
+}
+
+/* Writes CH as a record nested in H_CHANGE. */
+static void
+history_encode_change(struct buf *b, const struct history_change *ch)
+{
+	size_t len = history_change_size(ch), end;
+
+	record_nest_begin(b, H_CHANGE, len);
+	end = b->len + len - 1; /* the version byte is written */
+	if (ch->tag)
+		record_uint(b, C_TAG, ch->tag);
+	else
+		record_str(b, C_FIELD, ch->field);
+	if (ch->secret)
+		record_uint(b, C_SECRET, 1);
+	else {
+		if (ch->old)
+			record_bytes(b, C_OLD, ch->old, ch->old_len);
+		if (ch->new)
+			record_bytes(b, C_NEW, ch->new, ch->new_len);
+	}
+	if (b->len != end)
+		fatal("history: a change's record is not the size announced");
+}
+
+/* Writes the run of changes from FIRST that history_packs, as one record
+ * nested in H_NEW. Returns the index past the run. */
+static size_t
+history_encode_new(struct buf *b, const struct history_event *e, size_t first)
+{
+	size_t i, last, len = 1, end;
+
+	for (last = first; last < e->nchanges && history_packs(&e->changes[last]); last++)
+		len += record_bytes_size(e->changes[last].new_len);
+	record_nest_begin(b, H_NEW, len);
+	end = b->len + len - 1;
+	for (i = first; i < last; i++)
+		record_bytes(b, e->changes[i].tag, e->changes[i].new, e->changes[i].new_len);
+	if (b->len != end)
+		fatal("history: a run of new fields is not the size announced");
+	return last;
 }
 
 static void
 history_encode(struct buf *b, const struct history_event *e)
 {
-	size_t i, len, end, size = 64;
+	size_t i, size = 64;
 
-	/* its size first, so that the buffer is allocated once */
+	/* its size first (at most), so that the buffer is allocated once */
 	for (i = 0; i < e->nchanges; i++)
 		size += 8 + history_change_size(&e->changes[i]);
 	size += record_str_size(e->actor) + record_str_size(e->key) + record_str_size(e->user) +
@@ -425,22 +500,11 @@ history_encode(struct buf *b, const struct history_event *e)
 	record_str(b, H_ACTION, e->action);
 	record_str(b, H_OBJECT, e->object);
 	record_uint(b, H_OBJECT_ID, e->object_id);
-	for (i = 0; i < e->nchanges; i++) {
-		const struct history_change *ch = &e->changes[i];
-
-		/* the change's own record, nested in place */
-		len = history_change_size(ch);
-		record_nest_begin(b, H_CHANGE, len);
-		end = b->len + len - 1; /* the version byte is written */
-		record_str(b, C_FIELD, ch->field);
-		if (ch->secret)
-			record_uint(b, C_SECRET, 1);
-		else {
-			record_str(b, C_OLD, ch->old);
-			record_str(b, C_NEW, ch->new);
-		}
-		if (b->len != end)
-			fatal("history: a change's record is not the size announced");
+	for (i = 0; i < e->nchanges;) {
+		if (history_packs(&e->changes[i]))
+			i = history_encode_new(b, e, i);
+		else
+			history_encode_change(b, &e->changes[i++]);
 	}
 }
 
@@ -462,6 +526,7 @@ history_decode_change(struct history_event *e, const struct record_val *v)
 	struct record_reader r;
 	struct record_val cv, field = { 0 };
 	struct history_val old = history_none, new = history_none;
+	const struct job_field *f = NULL;
 	uint8_t tag;
 	int rc, secret = 0;
 
@@ -470,6 +535,8 @@ history_decode_change(struct history_event *e, const struct record_val *v)
 	while ((rc = record_next(&r, &tag, &cv)) == 1) {
 		if (cv.kind == RECORD_BYTES && tag == C_FIELD)
 			field = cv;
+		else if (cv.kind == RECORD_UINT && tag == C_TAG)
+			f = cv.u <= 255 ? job_field_by_tag((uint8_t)cv.u) : NULL;
 		else if (cv.kind == RECORD_BYTES && tag == C_OLD)
 			history_stored_val(&old, &cv);
 		else if (cv.kind == RECORD_BYTES && tag == C_NEW)
@@ -479,10 +546,36 @@ history_decode_change(struct history_event *e, const struct record_val *v)
 	}
 	if (rc == -1)
 		return -1;
-	history_change_new(e, field.kind == RECORD_BYTES ? (const char *)field.p : "",
-	    field.kind == RECORD_BYTES ? field.len : 0, &old, &new)
-	    ->secret = secret;
+	if (f)
+		history_change_new(e, f->name, 0, f->tag, &old, &new)->secret = secret;
+	else
+		history_change_new(e, field.kind == RECORD_BYTES ? (const char *)field.p : "",
+		    field.kind == RECORD_BYTES ? field.len : 0, 0, &old, &new)
+		    ->secret = secret;
 	return 0;
+}
+
+/* A run of a new job's fields: job record tags and their texts. A tag
+ * that no field has (none is ever reused) is skipped. */
+static int
+history_decode_new(struct history_event *e, const struct record_val *v)
+{
+	struct record_reader r;
+	struct record_val cv;
+	struct history_val new;
+	const struct job_field *f;
+	uint8_t tag;
+	int rc;
+
+	if (record_open(&r, v->p, v->len) == -1)
+		return -1;
+	while ((rc = record_next(&r, &tag, &cv)) == 1) {
+		if (cv.kind != RECORD_BYTES || (f = job_field_by_tag(tag)) == NULL)
+			continue;
+		history_stored_val(&new, &cv);
+		history_change_new(e, f->name, 0, f->tag, &history_none, &new);
+	}
+	return rc == -1 ? -1 : 0;
 }
 
 int
@@ -509,6 +602,10 @@ history_decode(const void *data, size_t len, struct history_event *e)
 		case H_OBJECT: record_set_str(&e->object, &v); break;
 		case H_CHANGE:
 			if (v.kind != RECORD_BYTES || history_decode_change(e, &v) == -1)
+				rc = -1;
+			break;
+		case H_NEW:
+			if (v.kind != RECORD_BYTES || history_decode_new(e, &v) == -1)
 				rc = -1;
 			break;
 		default: break;

@@ -25,13 +25,18 @@ struct job;
 struct store_txn;
 
 /* One field changed. OLD and NEW are typed texts ("s" and a string, "i"
- * and a decimal integer, "b0"/"b1", "n" for null), NULL when absent (a
- * field of a new or a deleted object); a secret has neither. The three
- * point into the event's blocks of texts, freed with the event. */
+ * and a decimal integer, "b0"/"b1", "n" for null) of OLD_LEN and NEW_LEN
+ * bytes (the type letter counted), NULL when absent (a field of a new or
+ * a deleted object); a secret has neither. TAG: a job field's record tag,
+ * FIELD then its row's name, and the tag is what the record keeps; 0: a
+ * field named by FIELD alone (a task's, an account's, a group's). The
+ * texts are in the event's blocks, freed with the event. */
 struct history_change {
-	char *field;
+	const char *field;
 	const char *old;
 	const char *new;
+	size_t old_len, new_len;
+	uint8_t tag;
 	int secret;
 };
 

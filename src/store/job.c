@@ -280,7 +280,7 @@ job_fields_index(void)
 	job_fields_indexed = 1;
 }
 
-static const struct job_field *
+const struct job_field *
 job_field_by_tag(uint8_t tag)
 {
 	if (!job_fields_indexed)

@@ -199,6 +199,8 @@ extern const struct job_field job_fields[];
 
 /* The row of NAME, or NULL. */
 const struct job_field *job_field(const char *name);
+/* The row of record tag TAG, or NULL (0, or a tag no row has). */
+const struct job_field *job_field_by_tag(uint8_t tag);
 /* Builds the index of rows by record tag that decoding uses (on first use
  * otherwise); the daemon calls it at start, before any other thread. */
 void job_fields_index(void);

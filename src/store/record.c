@@ -93,14 +93,15 @@ record_uint_size(uint64_t v)
 }
 
 size_t
+record_bytes_size(size_t len)
+{
+	return 2 + record_varint_size(len) + len;
+}
+
+size_t
 record_str_size(const char *s)
 {
-	size_t len;
-
-	if (s == NULL)
-		return 0;
-	len = strlen(s);
-	return 2 + record_varint_size(len) + len;
+	return s ? record_bytes_size(strlen(s)) : 0;
 }
 
 void

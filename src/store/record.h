@@ -47,6 +47,7 @@ void record_str(struct buf *b, uint8_t tag, const char *s); /* NULL is written a
 void record_nest_begin(struct buf *b, uint8_t tag, size_t len);
 size_t record_uint_size(uint64_t v);   /* what record_uint writes */
 size_t record_str_size(const char *s); /* what record_str writes */
+size_t record_bytes_size(size_t len);  /* what record_bytes writes of LEN bytes */
 
 /* Starts reading DATA. Returns 0, or -1 when the version is unknown. */
 int record_open(struct record_reader *r, const void *data, size_t len);

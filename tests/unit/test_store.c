@@ -1108,6 +1108,223 @@ test_account_count_jobs(void **state)
 	config_free(&cfg);
 }
 
+/* The event read back from the store: what history_each gives, kept. */
+struct read_event {
+	struct history_event e;
+	size_t stored; /* the record's bytes */
+	int seen;
+};
+
+static int
+keep_event(const struct history_event *e, void *arg)
+{
+	struct read_event *r = arg;
+	size_t i;
+
+	memset(&r->e, 0, sizeof(r->e));
+	r->e.nchanges = e->nchanges;
+	r->e.changes = calloc(e->nchanges, sizeof(*e->changes));
+	r->e.action = strdup(e->action);
+	for (i = 0; i < e->nchanges; i++) {
+		r->e.changes[i].field = strdup(e->changes[i].field);
+		r->e.changes[i].old = e->changes[i].old ? strdup(e->changes[i].old) : NULL;
+		r->e.changes[i].new = e->changes[i].new ? strdup(e->changes[i].new) : NULL;
+		r->e.changes[i].secret = e->changes[i].secret;
+	}
+	r->seen = 1;
+	return 1;
+}
+
+static void
+read_event_free(struct read_event *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->e.nchanges; i++) {
+		free((char *)r->e.changes[i].field);
+		free((char *)r->e.changes[i].old);
+		free((char *)r->e.changes[i].new);
+	}
+	free(r->e.changes);
+	free(r->e.action);
+}
+
+static void
+assert_same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+/* Writes E with history_put, reads it back into R with its record's
+ * size. */
+static void
+event_round_trip(struct fixture *f, struct history_event *e, struct read_event *r)
+{
+	struct store_txn t;
+	uint8_t key[16];
+	MDB_val v;
+
+	assert_int_equal(store_begin(f->st, 1, &t), STORE_OK);
+	history_put(&t, e, 100, 90);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	assert_int_equal(store_begin(f->st, 0, &t), STORE_OK);
+	record_key_u64(key, e->account);
+	record_key_u64(key + 8, e->id);
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(store_get(&t, DB_HISTORY, key, sizeof(key), &v), STORE_OK);
+	r->stored = v.mv_size;
+	assert_int_equal(history_each(&t, e->account, 0, keep_event, r), STORE_OK);
+	store_abort(&t);
+	assert_true(r->seen);
+}
+
+/* E's changes in the form every build before the tags wrote: a nested
+ * record a change, the field by name (tags as history.c numbers them). */
+static void
+encode_by_names(struct buf *b, const struct history_event *e)
+{
+	size_t i, len;
+
+	record_begin(b);
+	record_sint(b, 1, e->time);      /* H_TIME */
+	record_str(b, 2, e->actor);      /* H_ACTOR */
+	record_str(b, 7, e->action);     /* H_ACTION */
+	record_str(b, 8, e->object);     /* H_OBJECT */
+	record_uint(b, 9, e->object_id); /* H_OBJECT_ID */
+	for (i = 0; i < e->nchanges; i++) {
+		const struct history_change *c = &e->changes[i];
+
+		len = 1 + record_str_size(c->field) +
+		    (c->secret ? record_uint_size(1) : record_str_size(c->old) + record_str_size(c->new));
+		record_nest_begin(b, 10, len); /* H_CHANGE */
+		record_str(b, 1, c->field);    /* C_FIELD */
+		if (c->secret)
+			record_uint(b, 4, 1); /* C_SECRET */
+		else {
+			record_str(b, 2, c->old); /* C_OLD */
+			record_str(b, 3, c->new); /* C_NEW */
+		}
+	}
+}
+
+static void
+assert_same_changes(const struct history_event *a, const struct history_event *b)
+{
+	size_t i;
+
+	assert_int_equal(a->nchanges, b->nchanges);
+	for (i = 0; i < a->nchanges; i++) {
+		assert_string_equal(a->changes[i].field, b->changes[i].field);
+		assert_same_text(a->changes[i].old, b->changes[i].old);
+		assert_same_text(a->changes[i].new, b->changes[i].new);
+		assert_int_equal(a->changes[i].secret, b->changes[i].secret);
+	}
+}
+
+/* A job's events keep its fields by their record tags, a new job's in one
+ * run: read back, they are the changes the diff made, in its order, with
+ * the secrets as changed only; the record is under half the size of the
+ * same changes by name, which are still read as before. */
+static void
+test_history_job_events(void **state)
+{
+	struct fixture *f = *state;
+	char token[TOKEN_LEN + 1];
+	struct config cfg;
+	struct account a;
+	struct store_txn t;
+	struct job j, k;
+	struct job_task task = { 0 };
+	struct history_event e, legacy;
+	struct read_event r;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	open_with_account(f, &cfg, &a, &t, token);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	job_init(&j, &a);
+	free(j.name);
+	j.name = strdup("nightly \"report\"");
+	free(j.url);
+	j.url = strdup("https://example.com/r");
+	free(j.password);
+	j.password = strdup("hunter2");
+	j.timeout = 45;
+	task.id = 7;
+	task.action = strdup("http");
+	task.payload = strdup("{\"url\":\"https://example.com/t\"}");
+	j.tasks = &task;
+	j.ntasks = 1;
+	j.id = 3;
+
+	/* a new job: its fields, the secret among them, then its task's */
+	memset(&e, 0, sizeof(e));
+	e.account = a.id;
+	e.time = 1000;
+	e.actor = strdup("api");
+	e.action = strdup("cron.add");
+	e.object = strdup("job");
+	e.object_id = j.id;
+	history_diff_job(&e, NULL, &j);
+	assert_true(e.nchanges > 20);
+	event_round_trip(f, &e, &r);
+	assert_same_changes(&e, &r.e);
+	for (i = 0; i < e.nchanges; i++) {
+		if (strcmp(e.changes[i].field, "name") == 0)
+			assert_string_equal(r.e.changes[i].new, "snightly \"report\"");
+		if (strcmp(e.changes[i].field, "password") == 0)
+			assert_true(r.e.changes[i].secret && r.e.changes[i].new == NULL);
+	}
+	assert_string_equal(r.e.changes[e.nchanges - 1].field, "tasks.7.payload");
+	/* the same changes by name: read the same, and twice the size */
+	encode_by_names(&b, &e);
+	assert_int_equal(history_decode(b.data, b.len, &legacy), 0);
+	assert_same_changes(&e, &legacy);
+	assert_true(r.stored * 2 < b.len);
+	history_event_free(&legacy);
+	read_event_free(&r);
+	history_event_free(&e);
+
+	/* an edit: old and new by tag, the secret changed only */
+	job_init(&k, &a);
+	k.id = j.id;
+	free(k.name);
+	k.name = strdup("renamed");
+	free(k.url);
+	k.url = strdup(j.url);
+	free(k.password);
+	k.password = strdup("other");
+	k.timeout = j.timeout;
+	memset(&e, 0, sizeof(e));
+	e.account = a.id;
+	e.time = 1001;
+	e.actor = strdup("api");
+	e.action = strdup("cron.edit");
+	e.object = strdup("job");
+	e.object_id = j.id;
+	j.tasks = NULL;
+	j.ntasks = 0;
+	history_diff_job(&e, &j, &k);
+	assert_int_equal(e.nchanges, 2);
+	event_round_trip(f, &e, &r);
+	assert_same_changes(&e, &r.e);
+	assert_string_equal(r.e.changes[0].field, "name");
+	assert_string_equal(r.e.changes[0].old, "snightly \"report\"");
+	assert_string_equal(r.e.changes[0].new, "srenamed");
+	assert_string_equal(r.e.changes[1].field, "password");
+	assert_true(r.e.changes[1].secret);
+	read_event_free(&r);
+	history_event_free(&e);
+	buf_free(&b);
+	free(task.action);
+	free(task.payload);
+	job_free(&j);
+	job_free(&k);
+}
+
 /* history_expire: a slice at a time, every account's events older than
  * the cutoff go with their index entries, the newer stay, and the count
  * that history_max trims by follows. */
@@ -1197,6 +1414,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_expire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_job_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_job_json_template, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_account_count_jobs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_walk, setup, teardown),
