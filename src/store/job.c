@@ -1694,46 +1694,6 @@ job_show_points(yajl_gen g, const struct job *j, const struct job_view *v)
 	json_kint(g, "points", job_points(j, v));
 }
 
-/* J's Job object; with TEMPLATE, each field that changes without a write
- * (JOB_FF_LIVE) has the byte 0x01 for its value: the text job_json
- * remembers. yajl escapes a 0x01 inside a string, so the bare byte marks
- * only those values. */
-static void
-job_json_fields(yajl_gen g, const struct job *j, const struct job_view *v, int template)
-{
-	const struct job_field *f;
-
-	yajl_gen_map_open(g);
-	for (f = job_fields; f->name; f++) {
-		const void *p = job_field_cptr(j, f);
-
-		if (f->flags & JOB_FF_HIDDEN)
-			continue;
-		if (template && (f->flags & JOB_FF_LIVE)) {
-			json_key(g, f->name);
-			yajl_gen_number(g, "\1", 1);
-			continue;
-		}
-		if (f->show) {
-			f->show(g, j, v);
-			continue;
-		}
-		switch (f->type) {
-		case JOB_FT_TEXT: json_kstr(g, f->name, *(char *const *)p); break;
-		case JOB_FT_INT: json_kint(g, f->name, *(const int *)p); break;
-		case JOB_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
-		case JOB_FT_ENUM:
-			json_kstr(g, f->name, f->names[*(const int *)p >= f->min && *(const int *)p <= f->max ? *(const int *)p : f->default_value]);
-			break;
-		case JOB_FT_TIME: json_ktime(g, f->name, *(const int64_t *)p); break;
-		case JOB_FT_STAMP: json_kint(g, f->name, *(const int64_t *)p); break;
-		case JOB_FT_ID: json_kintnull(g, f->name, (int64_t) * (const uint64_t *)p); break;
-		case JOB_FT_VIEW: break;
-		}
-	}
-	yajl_gen_map_close(g);
-}
-
 /* The value of live field F as job_json_fields writes it, made here
  * without yajl (the fields are read at every job of every read), into
  * OUT: its length, or 0 when it is not made here. */
@@ -1816,6 +1776,134 @@ job_live_value_yajl(const struct job_field *f, const struct job *j, const struct
 	val = strstr((const char *)text, "\":") + 2;
 	buf_add(out, val, strcspn(val, ",}"));
 	yajl_gen_free(lg);
+}
+
+/* The Job object as text, written by hand into OUT rather than through
+ * yajl's generator (a fifth of a cron.add's instructions went to it): the
+ * names and plain values from the table, the live values as
+ * job_live_value makes them, and what the other show hooks write through
+ * yajl (into HOOK, made on first use) copied in. The bytes are those
+ * yajl wrote (tests/unit/test_jobtable.c compares them). */
+struct job_text {
+	struct buf *out;
+	yajl_gen hook;
+	int fields; /* written so far: a comma before each but the first */
+};
+
+static void
+job_text_key(struct job_text *t, const char *name)
+{
+	if (t->fields++)
+		buf_addch(t->out, ',');
+	buf_addch(t->out, '"');
+	buf_addstr(t->out, name); /* the table's names need no escape */
+	buf_add(t->out, "\":", 2);
+}
+
+static void
+job_text_int(struct job_text *t, int64_t n, int zero_null)
+{
+	char num[24];
+
+	if (n == 0 && zero_null)
+		buf_add(t->out, "null", 4);
+	else
+		buf_add(t->out, num, json_int_text(num, n));
+}
+
+/* What F's show hook writes (none, one field or several), through yajl. */
+static void
+job_text_hook(struct job_text *t, const struct job_field *f, const struct job *j,
+    const struct job_view *v)
+{
+	const unsigned char *text;
+	size_t len;
+
+	if (t->hook == NULL)
+		t->hook = json_gen_new();
+	else {
+		yajl_gen_reset(t->hook, NULL);
+		yajl_gen_clear(t->hook);
+	}
+	yajl_gen_map_open(t->hook);
+	f->show(t->hook, j, v);
+	yajl_gen_map_close(t->hook);
+	yajl_gen_get_buf(t->hook, &text, &len);
+	if (len <= 2)
+		return; /* {} */
+	if (t->fields++)
+		buf_addch(t->out, ',');
+	buf_add(t->out, text + 1, len - 2);
+}
+
+/* J's Job object; with TEMPLATE, each field that changes without a write
+ * (JOB_FF_LIVE) has the byte 0x01 for its value: the text job_json
+ * remembers. A 0x01 inside a string is escaped, so the bare byte marks
+ * only those values. Written to G as one value. */
+static void
+job_json_fields(yajl_gen g, const struct job *j, const struct job_view *v, int template)
+{
+	const struct job_field *f;
+	struct buf out = BUF_INIT;
+	struct job_text t = { &out, NULL, 0 };
+	char val[JOB_LIVE_TEXT_MAX];
+	const char *s;
+	size_t n;
+	int i;
+
+	buf_reserve(&out, 2048);
+	buf_addch(&out, '{');
+	for (f = job_fields; f->name; f++) {
+		const void *p = job_field_cptr(j, f);
+
+		if (f->flags & JOB_FF_HIDDEN)
+			continue;
+		if (template && (f->flags & JOB_FF_LIVE)) {
+			job_text_key(&t, f->name);
+			buf_addch(&out, '\1');
+			continue;
+		}
+		if (f->show) {
+			if ((f->flags & JOB_FF_LIVE) && (n = job_live_value(f, j, v, val)) > 0) {
+				job_text_key(&t, f->name);
+				buf_add(&out, val, n);
+			} else
+				job_text_hook(&t, f, j, v);
+			continue;
+		}
+		if (f->type == JOB_FT_VIEW)
+			continue;
+		job_text_key(&t, f->name);
+		switch (f->type) {
+		case JOB_FT_TEXT:
+			if ((s = *(char *const *)p) == NULL)
+				buf_add(&out, "null", 4);
+			else
+				json_text_strn(&out, s, strlen(s));
+			break;
+		case JOB_FT_INT: job_text_int(&t, *(const int *)p, 0); break;
+		case JOB_FT_BOOL:
+			if (*(const int *)p)
+				buf_add(&out, "true", 4);
+			else
+				buf_add(&out, "false", 5);
+			break;
+		case JOB_FT_ENUM:
+			i = *(const int *)p;
+			s = f->names[i >= f->min && i <= f->max ? i : f->default_value];
+			json_text_strn(&out, s, strlen(s));
+			break;
+		case JOB_FT_TIME: job_text_int(&t, *(const int64_t *)p, 1); break;
+		case JOB_FT_STAMP: job_text_int(&t, *(const int64_t *)p, 0); break;
+		case JOB_FT_ID: job_text_int(&t, (int64_t) * (const uint64_t *)p, 1); break;
+		default: break;
+		}
+	}
+	buf_addch(&out, '}');
+	yajl_gen_number(g, out.data, out.len);
+	if (t.hook)
+		yajl_gen_free(t.hook);
+	buf_free(&out);
 }
 
 /* TEXT (J's template) with the live fields' values of now filled in,

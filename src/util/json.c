@@ -142,6 +142,48 @@ json_knull(yajl_gen g, const char *key)
 	yajl_gen_null(g);
 }
 
+void
+json_text_strn(struct buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run;
+	int utf8 = json_utf8_valid(s, len);
+
+	buf_reserve(b, len + 2);
+	buf_addch(b, '"');
+	for (run = p; p < end; p++) {
+		unsigned char c = *p;
+		char esc[6] = { '\\' };
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && (utf8 || c < 0x80))
+			continue;
+		buf_add(b, run, (size_t)(p - run));
+		run = p + 1;
+		if (!utf8 && (c >= 0x80 || c == 0)) {
+			buf_addch(b, '?'); /* as json_strn: not UTF-8 */
+			continue;
+		}
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		buf_add(b, esc, n);
+	}
+	buf_add(b, run, (size_t)(p - run));
+	buf_addch(b, '"');
+}
+
 int
 json_utf8_valid(const char *str, size_t len)
 {

@@ -7,6 +7,10 @@
  *
  * The comparisons name every member of struct job by hand, not through
  * the table: a field dropped from the table must make them fail.
+ *
+ * The Job object, which job.c writes by hand, is compared byte for byte
+ * with what yajl's generator writes of the same table, and a string's
+ * escape with yajl's for every byte.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -32,6 +36,8 @@
 #include "store/store.h"
 #include "scratch.h"
 #include "util/buf.h"
+#include "util/json.h"
+#include "engine/tz.h"
 
 #define NOW 1800000000LL
 
@@ -345,6 +351,165 @@ test_peek_matches_decode(void **state)
 	}
 }
 
+/* The text yajl's generator makes of S (LEN bytes) through json_strn
+ * (its check of UTF-8, then '?' for every byte of text that fails), and
+ * json_text_strn's, are the same. */
+static void
+assert_escape_like_yajl(const char *s, size_t len)
+{
+	yajl_gen g = json_gen_new();
+	struct buf b = BUF_INIT;
+	const unsigned char *text;
+	size_t n;
+
+	json_strn(g, s, len);
+	yajl_gen_get_buf(g, &text, &n);
+	json_text_strn(&b, s, len);
+	if (b.len != n || memcmp(b.data, text, n) != 0)
+		fail_msg("escape of %zu bytes: %.*s != %.*s", len, (int)b.len, b.data, (int)n, text);
+	yajl_gen_free(g);
+	buf_free(&b);
+}
+
+/* Every byte alone and among text, UTF-8 of two, three and four bytes,
+ * and bytes that are not UTF-8 (a stray continuation, a cut sequence:
+ * both checks refuse them; webcron takes only well-formed UTF-8 in). */
+static void
+test_escape_like_yajl(void **state)
+{
+	static const char *const texts[] = {
+		"",
+		"plain",
+		"a \"quoted\" \\ back/slash",
+		"tab\tnew\nline\rcr\bbs\fff",
+		"\x01\x1f\x7f end",
+		"caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80",
+		"stray \x80 byte",
+		"cut \xe2\x9c",
+		"\xff\xfe",
+		"\"\"\"",
+	};
+	char one[4];
+	size_t i;
+	int c;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		assert_escape_like_yajl(texts[i], strlen(texts[i]));
+	for (c = 1; c < 256; c++) {
+		one[0] = 'x';
+		one[1] = (char)c;
+		one[2] = 'y';
+		assert_escape_like_yajl(one + 1, 1);
+		assert_escape_like_yajl(one, 3);
+	}
+}
+
+/* The Job object as the table and yajl's generator write it: each field
+ * by its type, or by its show hook. */
+static void
+job_by_yajl(yajl_gen g, const struct job *j, const struct job_view *v)
+{
+	const struct job_field *f;
+	int n;
+
+	yajl_gen_map_open(g);
+	for (f = job_fields; f->name; f++) {
+		const void *p = job_field_cptr(j, f);
+
+		if (f->flags & JOB_FF_HIDDEN)
+			continue;
+		if (f->show) {
+			f->show(g, j, v);
+			continue;
+		}
+		switch (f->type) {
+		case JOB_FT_TEXT: json_kstr(g, f->name, *(char *const *)p); break;
+		case JOB_FT_INT: json_kint(g, f->name, *(const int *)p); break;
+		case JOB_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
+		case JOB_FT_ENUM:
+			n = *(const int *)p;
+			json_kstr(g, f->name, f->names[n >= f->min && n <= f->max ? n : f->default_value]);
+			break;
+		case JOB_FT_TIME: json_kintnull(g, f->name, *(const int64_t *)p); break;
+		case JOB_FT_STAMP: json_kint(g, f->name, *(const int64_t *)p); break;
+		case JOB_FT_ID: json_kintnull(g, f->name, (int64_t) * (const uint64_t *)p); break;
+		default: break;
+		}
+	}
+	yajl_gen_map_close(g);
+}
+
+static void
+assert_job_json_like_yajl(const struct job *j, const struct job_view *v)
+{
+	yajl_gen a = json_gen_new(), b = json_gen_new();
+	const unsigned char *ta, *tb;
+	size_t la, lb;
+
+	job_json(a, j, v);
+	job_by_yajl(b, j, v);
+	yajl_gen_get_buf(a, &ta, &la);
+	yajl_gen_get_buf(b, &tb, &lb);
+	if (la != lb || memcmp(ta, tb, la) != 0)
+		fail_msg("job_json:\n%.*s\nyajl:\n%.*s", (int)la, ta, (int)lb, tb);
+	yajl_gen_free(a);
+	yajl_gen_free(b);
+}
+
+/* job_json writes the same bytes as yajl for a job at its defaults, for
+ * one with every field set (texts that need escapes, a task, several
+ * rules with their bounds) and its state of a run, shown live and as a
+ * deleted job. */
+static void
+test_json_like_yajl(void **state)
+{
+	static const char *const exprs[] = { "5 4 * * 1-5", "@every 90m" };
+	struct cron_bounds bounds[2] = { { NOW, 0 }, { 0, NOW + 86400 } };
+	struct job d, j;
+	struct job_view v;
+	const char *field;
+	char why[128];
+	size_t at;
+
+	(void)state;
+	job_init(&d, NULL);
+	job_init(&j, NULL);
+	fill(&j);
+	j.id = 42;
+	j.group = 7;
+	j.created_at = NOW - 100;
+	j.updated_at = NOW - 5;
+	set(&j.name, "a \"name\" with \\ / \x01 \t and caf\xc3\xa9 \xf0\x9f\x98\x80");
+	set(&j.pattern, "line\nbreak");
+	assert_int_equal(job_set_rules(&j, exprs, bounds, 2, &field, &at, why, sizeof(why)), 0);
+	memset(&v, 0, sizeof(v));
+	v.zone = job_zone(&d, NULL);
+	v.now = NOW;
+	v.status = d.status;
+	v.user_agent = "webcron/test";
+	assert_job_json_like_yajl(&d, &v);
+
+	v.zone = job_zone(&j, NULL);
+	v.status = j.status;
+	v.next_run = NOW + 60;
+	v.processing = 1;
+	j.st.fail = 2;
+	j.st.last_run = NOW - 60;
+	j.st.last_status = 1;
+	j.st.last_http_status = 200;
+	j.st.last_duration = 0.25;
+	assert_job_json_like_yajl(&j, &v);
+	j.st.last_duration = 1.2345; /* not whole milliseconds: through yajl */
+	v.next_runs = 3;
+	assert_job_json_like_yajl(&j, &v);
+	v.id_null = 1;
+	v.next_runs = 0;
+	assert_job_json_like_yajl(&j, &v);
+	job_free(&d);
+	job_free(&j);
+}
+
 /* A record of no fields (all absent) peeks as job_init's defaults. */
 static void
 test_peek_defaults(void **state)
@@ -515,6 +680,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fill_covers_table),
+		cmocka_unit_test(test_escape_like_yajl),
+		cmocka_unit_test(test_json_like_yajl),
 		cmocka_unit_test(test_table_unique),
 		cmocka_unit_test_setup_teardown(test_record_roundtrip, scratch_pair_setup, scratch_pair_teardown),
 		cmocka_unit_test_setup_teardown(test_record_unknown_and_absent, scratch_pair_setup, scratch_pair_teardown),
