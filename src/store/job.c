@@ -1790,14 +1790,23 @@ struct job_text {
 	int fields; /* written so far: a comma before each but the first */
 };
 
+/* ,"NAME": (the table's names need no escape) */
 static void
 job_text_key(struct job_text *t, const char *name)
 {
+	size_t n = strlen(name);
+	char *p;
+
+	buf_reserve(t->out, n + 4);
+	p = t->out->data + t->out->len;
 	if (t->fields++)
-		buf_addch(t->out, ',');
-	buf_addch(t->out, '"');
-	buf_addstr(t->out, name); /* the table's names need no escape */
-	buf_add(t->out, "\":", 2);
+		*p++ = ',';
+	*p++ = '"';
+	memcpy(p, name, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	t->out->len = (size_t)(p - t->out->data);
 }
 
 static void
@@ -1809,6 +1818,44 @@ job_text_int(struct job_text *t, int64_t n, int zero_null)
 		buf_add(t->out, "null", 4);
 	else
 		buf_add(t->out, num, json_int_text(num, n));
+}
+
+static void
+job_text_str(struct job_text *t, const char *s)
+{
+	if (s == NULL)
+		buf_add(t->out, "null", 4);
+	else
+		json_text_strn(t->out, s, strlen(s));
+}
+
+/* Writes F when its show hook is one of the plain ones, made here rather
+ * than through yajl. Returns 0 when it is not. */
+static int
+job_text_shown(struct job_text *t, const struct job_field *f, const struct job *j,
+    const struct job_view *v)
+{
+	if (f->show == job_show_id) {
+		job_text_key(t, "id");
+		job_text_int(t, v->id_null ? 0 : (int64_t)j->id, v->id_null);
+	} else if (f->show == job_show_password) {
+		job_text_key(t, "password");
+		buf_add(t->out, "\"\"", 2);
+	} else if (f->show == job_show_has_password) {
+		job_text_key(t, "hasPassword");
+		if (*j->password != '\0')
+			buf_add(t->out, "true", 4);
+		else
+			buf_add(t->out, "false", 5);
+	} else if (f->show == job_show_user_agent) {
+		job_text_key(t, "userAgent");
+		job_text_str(t, *j->user_agent ? j->user_agent : v->user_agent);
+	} else if (f->show == job_show_timezone) {
+		job_text_key(t, "timezone");
+		job_text_str(t, tz_name(v->zone));
+	} else
+		return 0;
+	return 1;
 }
 
 /* What F's show hook writes (none, one field or several), through yajl. */
@@ -1867,7 +1914,7 @@ job_json_fields(yajl_gen g, const struct job *j, const struct job_view *v, int t
 			if ((f->flags & JOB_FF_LIVE) && (n = job_live_value(f, j, v, val)) > 0) {
 				job_text_key(&t, f->name);
 				buf_add(&out, val, n);
-			} else
+			} else if (!job_text_shown(&t, f, j, v))
 				job_text_hook(&t, f, j, v);
 			continue;
 		}
@@ -1875,12 +1922,7 @@ job_json_fields(yajl_gen g, const struct job *j, const struct job_view *v, int t
 			continue;
 		job_text_key(&t, f->name);
 		switch (f->type) {
-		case JOB_FT_TEXT:
-			if ((s = *(char *const *)p) == NULL)
-				buf_add(&out, "null", 4);
-			else
-				json_text_strn(&out, s, strlen(s));
-			break;
+		case JOB_FT_TEXT: job_text_str(&t, *(char *const *)p); break;
 		case JOB_FT_INT: job_text_int(&t, *(const int *)p, 0); break;
 		case JOB_FT_BOOL:
 			if (*(const int *)p)

@@ -148,40 +148,44 @@ json_text_strn(struct buf *b, const char *s, size_t len)
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s, *end = p + len, *run;
 	int utf8 = json_utf8_valid(s, len);
+	char *o;
 
-	buf_reserve(b, len + 2);
-	buf_addch(b, '"');
+	buf_reserve(b, 6 * len + 2); /* each byte at most \u00XX */
+	o = b->data + b->len;
+	*o++ = '"';
 	for (run = p; p < end; p++) {
 		unsigned char c = *p;
-		char esc[6] = { '\\' };
-		size_t n = 2;
 
 		if (c >= 0x20 && c != '"' && c != '\\' && (utf8 || c < 0x80))
 			continue;
-		buf_add(b, run, (size_t)(p - run));
+		memcpy(o, run, (size_t)(p - run));
+		o += p - run;
 		run = p + 1;
 		if (!utf8 && (c >= 0x80 || c == 0)) {
-			buf_addch(b, '?'); /* as json_strn: not UTF-8 */
+			*o++ = '?'; /* as json_strn: not UTF-8 */
 			continue;
 		}
+		*o++ = '\\';
 		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
 		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			n = 6;
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 15];
+			o += 5;
 		}
-		buf_add(b, esc, n);
 	}
-	buf_add(b, run, (size_t)(p - run));
-	buf_addch(b, '"');
+	memcpy(o, run, (size_t)(p - run));
+	o += p - run;
+	*o++ = '"';
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
 }
 
 int
