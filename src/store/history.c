@@ -36,12 +36,12 @@ enum { C_FIELD = 1,
 	C_SECRET,
 	C_TAG };
 
-/* How a change is kept: a nested record in H_CHANGE, its field named by
- * C_FIELD, or by C_TAG (a job field's record tag: some 30 bytes fewer
- * than the names of a new job's fields); or, for a run of job fields
- * given a value where there was none (a new job's, which are most of the
- * events), in one record in H_NEW whose fields are the job fields' tags
- * and their new texts, 4 bytes of framing each instead of some 15. */
+/* How a change is kept: a record nested in H_CHANGE, its field named by
+ * C_FIELD (the name) or by C_TAG (a job field's record tag, never
+ * reused); or, in a run of job fields given a value where there was none
+ * (most of a new job's event), as one field of a record nested in H_NEW:
+ * the job field's tag and its new text, 4 bytes besides the text where
+ * H_CHANGE takes 11 and the field's name. */
 
 /* The changes' texts are cut from blocks of HISTORY_TEXTS bytes: a new
  * job's event has some 30 changes, a malloc and a free each before. */
