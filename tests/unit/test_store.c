@@ -1323,6 +1323,8 @@ test_history_job_events(void **state)
 	free(task.payload);
 	job_free(&j);
 	job_free(&k);
+	account_free(&a);
+	config_free(&cfg);
 }
 
 /* history_expire: a slice at a time, every account's events older than
