@@ -293,16 +293,22 @@ call_commit(struct api_call *c, struct store_txn *t)
 	return store_commit(t);
 }
 
-/* The Date header's text for NOW, made once a second with libevent's
- * own formatter (evhttp would run it for every answer). Per thread, so
- * that it needs no lock. */
+/* The Date header's text for the present second, made once a second with
+ * libevent's own formatter (evhttp would run it for every answer). Per
+ * thread, so that it needs no lock. The second is CLOCK_REALTIME's, not
+ * time()'s: glibc's time() reads the clock of the kernel's last tick, a
+ * few ms behind at the turn of a second, and a client reading the real
+ * clock before it asked would get the Date of the second before. */
 static const char *
-call_date(time_t now)
+call_date(void)
 {
 	static _Thread_local char text[40];
 	static _Thread_local time_t made = -1;
+	struct timespec ts;
 	struct tm tm;
+	time_t now;
 
+	now = clock_gettime(CLOCK_REALTIME, &ts) == 0 ? ts.tv_sec : time(NULL);
 	if (now != made && gmtime_r(&now, &tm)) {
 		evutil_date_rfc1123(text, sizeof(text), &tm);
 		made = now;
@@ -319,7 +325,7 @@ call_send(struct evhttp_request *req, int http, const unsigned char *body, size_
 	const char *reason;
 	char ra[16];
 
-	evhttp_add_header(h, "Date", call_date(time(NULL)));
+	evhttp_add_header(h, "Date", call_date());
 	evhttp_add_header(h, "Content-Type", "application/json");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
