@@ -127,11 +127,8 @@ history_add(struct history_event *e)
 	struct history_change *c;
 	size_t n = e->nchanges;
 
-	if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) {
-		e->changes = realloc(e->changes, (n ? 2 * n : 16) * sizeof(*e->changes));
-		if (e->changes == NULL)
-			fatal("history_add");
-	}
+	if (n == 0 || (n >= 16 && (n & (n - 1)) == 0))
+		e->changes = xrealloc(e->changes, (n ? 2 * n : 16) * sizeof(*e->changes));
 	c = &e->changes[e->nchanges++];
 	memset(c, 0, sizeof(*c));
 	return c;
@@ -208,10 +205,11 @@ static void
 history_value(struct history_event *e, const char *field, uint8_t tag,
     const struct history_val *old, const struct history_val *new, int secret)
 {
-	size_t flen = tag ? 0 : strlen(field);
+	size_t flen;
 
 	if (history_val_equal(old, new))
 		return;
+	flen = tag ? 0 : strlen(field);
 	if (secret) {
 		/* an empty secret added or removed is no change */
 		if ((!old->present || old->len == 0) && (!new->present || new->len == 0))
