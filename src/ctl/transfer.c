@@ -192,26 +192,9 @@ tr_job_fields_json(yajl_gen g, const struct job *j, unsigned last)
 {
 	const struct job_field *f;
 
-	for (f = job_fields; f->name; f++) {
-		const void *p = job_field_cptr(j, f);
-		int i;
-
-		if (!(f->flags & JOB_FF_MOVE) || (f->flags & JOB_FF_MOVE_LAST) != last)
-			continue;
-		switch (f->type) {
-		case JOB_FT_TEXT: json_kstr(g, f->name, *(char *const *)p); break;
-		case JOB_FT_INT: json_kint(g, f->name, *(const int *)p); break;
-		case JOB_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
-		case JOB_FT_ENUM:
-			i = *(const int *)p;
-			json_kstr(g, f->name, f->names[i >= f->min && i <= f->max ? i : (int)f->default_value]);
-			break;
-		case JOB_FT_TIME: json_kintnull(g, f->name, *(const int64_t *)p); break;
-		case JOB_FT_STAMP: json_kint(g, f->name, *(const int64_t *)p); break;
-		case JOB_FT_ID: json_kintnull(g, f->name, (int64_t) * (const uint64_t *)p); break;
-		case JOB_FT_VIEW: break;
-		}
-	}
+	for (f = job_fields; f->name; f++)
+		if ((f->flags & JOB_FF_MOVE) && (f->flags & JOB_FF_MOVE_LAST) == last)
+			job_field_json(g, j, f);
 }
 
 static int

@@ -1778,6 +1778,31 @@ job_live_value_yajl(const struct job_field *f, const struct job *j, const struct
 	yajl_gen_free(lg);
 }
 
+const char *
+job_field_enum_name(const struct job *j, const struct job_field *f)
+{
+	int i = *(const int *)job_field_cptr(j, f);
+
+	return f->names[i >= f->min && i <= f->max ? i : (int)f->default_value];
+}
+
+void
+job_field_json(yajl_gen g, const struct job *j, const struct job_field *f)
+{
+	const void *p = job_field_cptr(j, f);
+
+	switch (f->type) {
+	case JOB_FT_TEXT: json_kstr(g, f->name, *(char *const *)p); break;
+	case JOB_FT_INT: json_kint(g, f->name, *(const int *)p); break;
+	case JOB_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
+	case JOB_FT_ENUM: json_kstr(g, f->name, job_field_enum_name(j, f)); break;
+	case JOB_FT_TIME: json_kintnull(g, f->name, *(const int64_t *)p); break;
+	case JOB_FT_STAMP: json_kint(g, f->name, *(const int64_t *)p); break;
+	case JOB_FT_ID: json_kintnull(g, f->name, (int64_t) * (const uint64_t *)p); break;
+	case JOB_FT_VIEW: break;
+	}
+}
+
 /* The Job object as text, written by hand into OUT rather than through
  * yajl's generator (a fifth of a cron.add's instructions went to it): the
  * names and plain values from the table, the live values as
@@ -1894,9 +1919,7 @@ job_json_fields(yajl_gen g, const struct job *j, const struct job_view *v, int t
 	struct buf out = BUF_INIT;
 	struct job_text t = { &out, NULL, 0 };
 	char val[JOB_LIVE_TEXT_MAX];
-	const char *s;
 	size_t n;
-	int i;
 
 	buf_reserve(&out, 2048);
 	buf_addch(&out, '{');
@@ -1930,11 +1953,7 @@ job_json_fields(yajl_gen g, const struct job *j, const struct job_view *v, int t
 			else
 				buf_add(&out, "false", 5);
 			break;
-		case JOB_FT_ENUM:
-			i = *(const int *)p;
-			s = f->names[i >= f->min && i <= f->max ? i : f->default_value];
-			json_text_strn(&out, s, strlen(s));
-			break;
+		case JOB_FT_ENUM: job_text_str(&t, job_field_enum_name(j, f)); break;
 		case JOB_FT_TIME: job_text_int(&t, *(const int64_t *)p, 1); break;
 		case JOB_FT_STAMP: job_text_int(&t, *(const int64_t *)p, 0); break;
 		case JOB_FT_ID: job_text_int(&t, (int64_t) * (const uint64_t *)p, 1); break;

@@ -219,6 +219,13 @@ job_field_cptr(const struct job *j, const struct job_field *f)
 }
 /* The index in F's names of NAME, or -1. */
 int job_field_enum(const struct job_field *f, const char *name);
+/* The name of enum field F's value in J (its default's when out of
+ * range). */
+const char *job_field_enum_name(const struct job *j, const struct job_field *f);
+/* Writes F of J to G as a name and a value by F's type (nothing for
+ * JOB_FT_VIEW), through yajl: the export's way, and the Job object's
+ * plain fields as job_json writes them by hand. */
+void job_field_json(yajl_gen g, const struct job *j, const struct job_field *f);
 
 /* A new job with SPEC's defaults, owned by ACCOUNT. */
 void job_init(struct job *j, const struct account *a);

@@ -406,36 +406,20 @@ test_escape_like_yajl(void **state)
 }
 
 /* The Job object as the table and yajl's generator write it: each field
- * by its type, or by its show hook. */
+ * by its show hook, or by its type as the export writes it. */
 static void
 job_by_yajl(yajl_gen g, const struct job *j, const struct job_view *v)
 {
 	const struct job_field *f;
-	int n;
 
 	yajl_gen_map_open(g);
 	for (f = job_fields; f->name; f++) {
-		const void *p = job_field_cptr(j, f);
-
 		if (f->flags & JOB_FF_HIDDEN)
 			continue;
-		if (f->show) {
+		if (f->show)
 			f->show(g, j, v);
-			continue;
-		}
-		switch (f->type) {
-		case JOB_FT_TEXT: json_kstr(g, f->name, *(char *const *)p); break;
-		case JOB_FT_INT: json_kint(g, f->name, *(const int *)p); break;
-		case JOB_FT_BOOL: json_kbool(g, f->name, *(const int *)p); break;
-		case JOB_FT_ENUM:
-			n = *(const int *)p;
-			json_kstr(g, f->name, f->names[n >= f->min && n <= f->max ? n : f->default_value]);
-			break;
-		case JOB_FT_TIME: json_kintnull(g, f->name, *(const int64_t *)p); break;
-		case JOB_FT_STAMP: json_kint(g, f->name, *(const int64_t *)p); break;
-		case JOB_FT_ID: json_kintnull(g, f->name, (int64_t) * (const uint64_t *)p); break;
-		default: break;
-		}
+		else
+			job_field_json(g, j, f);
 	}
 	yajl_gen_map_close(g);
 }
