@@ -522,26 +522,6 @@ server_exec_new(struct server *srv)
 	srv->sched = sched_new(&se);
 }
 
-/* The loop's base. epoll's changelist: evhttp turns a connection's
- * reading off and its writing on and back for every request, an
- * epoll_ctl each; the changelist folds the changes of one turn of the
- * loop into one call per descriptor. libevent warns that it misbehaves
- * with descriptors cloned by dup() in the process: the daemon registers
- * none (the dup2 in taskclass.c is in the child, after fork). */
-static struct event_base *
-server_base_new(void)
-{
-	struct event_config *ec = event_config_new();
-	struct event_base *base;
-
-	if (ec == NULL)
-		return NULL;
-	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-	base = event_base_new_with_config(ec);
-	event_config_free(ec);
-	return base;
-}
-
 int
 server_start(struct server *srv)
 {
@@ -567,7 +547,7 @@ server_start(struct server *srv)
 		log_warnx("store: %s", err);
 		return -1;
 	}
-	if ((srv->base = server_base_new()) == NULL) {
+	if ((srv->base = event_base_new()) == NULL) {
 		log_warnx("event_base_new failed");
 		return -1;
 	}
