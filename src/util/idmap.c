@@ -19,17 +19,20 @@ struct idmap {
 	size_t count;
 };
 
-/* A run of 16 consecutive ids (IDMAP_RUN_BITS) lands in consecutive slots, and each
- * run at a home of its own (a multiplicative hash of the run): a walk of
- * ids in order, as the start-up load makes, touches memory in order. */
-#define IDMAP_RUN_BITS 4
-
+/* An id's home is its own low bits, XORed with a multiplicative hash of
+ * the bits above them: ids below the capacity, as a store's sequence
+ * numbers mostly are, sit each in its own slot in order (no collision; a
+ * walk in id order, as the start-up load makes, touches memory in order),
+ * and each span of CAP ids above is one permutation of the slots. */
 static size_t
 idmap_home(const struct idmap *m, uint64_t id)
 {
-	uint64_t run = ((id >> IDMAP_RUN_BITS) * 0x9e3779b97f4a7c15ULL) >> 32;
+	unsigned shift = (unsigned)__builtin_ctzll(m->cap);
+	uint64_t high = id >> shift;
 
-	return (size_t)((run << IDMAP_RUN_BITS) | (id & ((1u << IDMAP_RUN_BITS) - 1))) & (m->cap - 1);
+	if (high)
+		id ^= (high * 0x9e3779b97f4a7c15ULL) >> (64 - shift);
+	return (size_t)id & (m->cap - 1);
 }
 
 struct idmap *

@@ -1,10 +1,12 @@
 /*
  * idmap: a hash map from 64-bit ids (jobs, accounts) to pointers.
  *
- * Ids are the server's own sequence numbers, not chosen by clients, so a
- * multiplicative hash is enough; it keeps runs of consecutive ids side by
- * side, so that ids put in order (the start-up load) fill memory in order. Open addressing with linear probing and
- * backward-shift deletion: no tombstones, lookups stay short.
+ * Ids are the server's own sequence numbers, not chosen by clients: an
+ * id's home is its low bits (XORed with a hash of the bits above), so
+ * that consecutive ids sit side by side without colliding and ids put in
+ * order (the start-up load) fill memory in order. Open addressing with
+ * linear probing and backward-shift deletion: no tombstones, lookups stay
+ * short.
  */
 #ifndef WEBCRON_IDMAP_H
 #define WEBCRON_IDMAP_H
