@@ -46,16 +46,44 @@ struct shared_cron {
 	struct cron_memo memo; /* its last next fire, for jobs without a window */
 };
 
+/* What few jobs have: bounds, rules, a zone of their own. */
+struct sjob_window {
+	int64_t starts_at, expires_at; /* 0 = none */
+	const struct tz *zone;         /* NULL: the account's */
+	int nrules;
+	struct cron_bounds rules[]; /* the rules' own bounds */
+};
+
+/* One cache line: a million of them are made at start-up. */
 struct sjob {
 	struct due due; /* id: the job's; at: its next fire, 0 = none */
 	uint64_t account;
 	struct shared_cron *cron;
-	const struct tz *zone;     /* NULL: the account's */
-	struct cron_window win;    /* its rules: RULES */
-	struct cron_bounds *rules; /* the rules' own bounds, NULL = none */
+	int64_t anchor;          /* of an @every schedule: startsAt, else its creation */
+	struct sjob_window *win; /* NULL = none */
 	uint8_t single;
 	uint8_t instances;
 };
+
+/* SJ's window as the cron engine takes it. */
+static void
+sjob_window(const struct sjob *sj, struct cron_window *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->anchor = sj->anchor;
+	if (sj->win) {
+		w->starts_at = sj->win->starts_at;
+		w->expires_at = sj->win->expires_at;
+		w->rules = sj->win->rules;
+		w->nrules = sj->win->nrules;
+	}
+}
+
+static int64_t
+sjob_expires_at(const struct sjob *sj)
+{
+	return sj->win ? sj->win->expires_at : 0;
+}
 
 static struct sjob *
 sjob_of(struct due *d)
@@ -278,8 +306,8 @@ sched_zone(struct sched *s, const struct sjob *sj)
 {
 	struct saccount *a;
 
-	if (sj->zone)
-		return sj->zone;
+	if (sj->win && sj->win->zone)
+		return sj->win->zone;
 	a = idmap_get(s->accounts, sj->account);
 	return a && a->zone ? a->zone : tz_utc();
 }
@@ -288,9 +316,11 @@ sched_zone(struct sched *s, const struct sjob *sj)
 static int64_t
 sched_next_of(struct sched *s, const struct sjob *sj, int64_t after)
 {
+	struct cron_window w;
 	int64_t next;
 
-	if (cron_next_memo(sj->cron->c, sched_zone(s, sj), &sj->win, after, &next, &sj->cron->memo) != 0)
+	sjob_window(sj, &w);
+	if (cron_next_memo(sj->cron->c, sched_zone(s, sj), &w, after, &next, &sj->cron->memo) != 0)
 		return 0;
 	return next;
 }
@@ -646,7 +676,7 @@ sched_tick(evutil_socket_t fd, short what, void *arg)
 		else {
 			done = xrealloc(done, (ndone + 1) * sizeof(*done));
 			done[ndone].id = sj->due.id;
-			done[ndone++].expires_at = sj->win.expires_at;
+			done[ndone++].expires_at = sjob_expires_at(sj);
 		}
 	}
 	sched_fire_due(s, fires, n, sec);
@@ -696,7 +726,7 @@ sjob_free(struct sched *s, struct sjob *sj)
 {
 	heap_remove(s, sj);
 	sched_cron_put(sj->cron);
-	free(sj->rules);
+	free(sj->win);
 	if (s->nspare == s->spare_cap) {
 		s->spare_cap = s->spare_cap ? s->spare_cap * 2 : 64;
 		s->spare = xrealloc(s->spare, s->spare_cap * sizeof(*s->spare));
@@ -734,6 +764,7 @@ static struct sjob *
 sjob_new(struct sched *s, uint64_t id, const struct job_peek *p)
 {
 	struct shared_cron *sc;
+	const struct tz *zone;
 	struct sjob *sj;
 
 	if (p->status != JOB_ACTIVE || p->expression_len == 0)
@@ -749,19 +780,19 @@ sjob_new(struct sched *s, uint64_t id, const struct job_peek *p)
 	sj->account = p->account;
 	sj->cron = sc;
 	sj->due.slot = DUE_NONE;
-	sj->win.starts_at = p->starts_at;
-	sj->win.expires_at = p->expires_at;
-	sj->win.anchor = p->starts_at ? p->starts_at : p->created_at;
-	if (p->nrules > 0) {
-		sj->rules = xcalloc((size_t)p->nrules, sizeof(*sj->rules));
-		memcpy(sj->rules, p->rules, (size_t)p->nrules * sizeof(*sj->rules));
-		sj->win.rules = sj->rules;
-		sj->win.nrules = p->nrules;
-	}
+	sj->anchor = p->starts_at ? p->starts_at : p->created_at;
 	sj->single = p->single != 0;
 	sj->instances = (uint8_t)(p->instances > 0 ? p->instances : 1);
-	if (p->timezone_len)
-		sj->zone = sched_zone_named(s, p->timezone, p->timezone_len);
+	zone = p->timezone_len ? sched_zone_named(s, p->timezone, p->timezone_len) : NULL;
+	if (p->starts_at || p->expires_at || p->nrules > 0 || zone) {
+		sj->win = xcalloc(1, sizeof(*sj->win) + (size_t)p->nrules * sizeof(sj->win->rules[0]));
+		sj->win->starts_at = p->starts_at;
+		sj->win->expires_at = p->expires_at;
+		sj->win->zone = zone;
+		sj->win->nrules = p->nrules;
+		if (p->nrules > 0)
+			memcpy(sj->win->rules, p->rules, (size_t)p->nrules * sizeof(sj->win->rules[0]));
+	}
 	return sj;
 }
 
@@ -948,7 +979,7 @@ sched_rezone_one(uint64_t id, void *value, void *arg)
 	struct sjob *sj = value;
 
 	(void)id;
-	if (sj->account != r->account || sj->zone)
+	if (sj->account != r->account || (sj->win && sj->win->zone))
 		return;
 	heap_remove(r->s, sj);
 	sched_place(r->s, sj, r->now, 0, 0);
@@ -1028,9 +1059,11 @@ sched_catch_up(struct sched *s, struct sjob *sj, const struct job_peek *p, int64
     int64_t now, struct fire **f, size_t *n, size_t *cap)
 {
 	int64_t missed[SCHED_CATCHUP_ALL_MAX], next;
+	struct cron_window w;
 	size_t k, i;
 
-	k = sched_catch_up_times(sj->cron->c, sched_zone(s, sj), &sj->win, p->catch_up,
+	sjob_window(sj, &w);
+	k = sched_catch_up_times(sj->cron->c, sched_zone(s, sj), &w, p->catch_up,
 	    p->starting_deadline, baseline, now, missed, &next, &sj->cron->memo);
 	for (i = 0; i < k; i++) {
 		if (*n == *cap) {
@@ -1151,7 +1184,7 @@ sched_load_slice(struct sched *s, size_t max, double budget)
 		struct sjob *sj = idmap_get(s->jobs, expired[i]);
 
 		if (sj)
-			sched_retire(s, expired[i], sj->win.expires_at, now);
+			sched_retire(s, expired[i], sjob_expires_at(sj), now);
 	}
 	free(expired);
 	store_release_pages(lo, hi);
@@ -1313,7 +1346,7 @@ sched_free_job(uint64_t id, void *value, void *arg)
 
 	(void)id;
 	(void)arg;
-	free(sj->rules);
+	free(sj->win);
 }
 
 static void
