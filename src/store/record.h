@@ -59,7 +59,7 @@ static inline int
 record_next(struct record_reader *r, uint8_t *tag, struct record_val *v)
 {
 	const uint8_t *p = r->p;
-	uint64_t n = 0;
+	uint64_t n;
 	int shift;
 
 	if (p == r->end)
@@ -68,13 +68,17 @@ record_next(struct record_reader *r, uint8_t *tag, struct record_val *v)
 		return -1;
 	*tag = p[0];
 	v->kind = (enum record_kind)p[1];
-	p += 2;
-	for (shift = 0;; shift += 7) { /* the varint: 7 bits a byte, low first */
-		if (p == r->end || shift >= 64)
-			return -1;
-		n |= (uint64_t)(*p & 0x7f) << shift;
-		if (!(*p++ & 0x80))
-			break;
+	n = p[2];
+	p += 3;
+	if (n & 0x80) { /* the varint: 7 bits a byte, low first; most are one byte */
+		n &= 0x7f;
+		for (shift = 7;; shift += 7) {
+			if (p == r->end || shift >= 64)
+				return -1;
+			n |= (uint64_t)(*p & 0x7f) << shift;
+			if (!(*p++ & 0x80))
+				break;
+		}
 	}
 	v->u = n;
 	v->i = (int64_t)n;
