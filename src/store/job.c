@@ -782,7 +782,7 @@ job_state_decode(const void *data, size_t len, struct job_state *s)
 }
 
 int
-job_peek(const void *data, size_t len, struct job_peek *p)
+job_peek(const void *data, size_t len, struct job_peek *p, struct cron_bounds rules[CRON_RULES_MAX])
 {
 	struct record_reader r;
 	struct record_val v;
@@ -800,6 +800,7 @@ job_peek(const void *data, size_t len, struct job_peek *p)
 	p->instances = 5;
 	p->catch_up = JOB_CATCHUP_ONCE;
 	p->starting_deadline = 3600;
+	p->rules = rules;
 	p->nrules = 0;
 	if (record_open(&r, data, len) == -1)
 		return -1;
@@ -828,7 +829,7 @@ job_peek(const void *data, size_t len, struct job_peek *p)
 			/* a copy: V itself stays in registers */
 			struct record_val rule = v;
 
-			if (p->nrules < CRON_RULES_MAX && job_decode_rule(&rule, &p->rules[p->nrules]) == 0)
+			if (p->nrules < CRON_RULES_MAX && job_decode_rule(&rule, &rules[p->nrules]) == 0)
 				p->nrules++;
 			break;
 		}

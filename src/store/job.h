@@ -316,13 +316,13 @@ struct job_peek {
 	size_t timezone_len;
 	int64_t starts_at, expires_at, paused_until, created_at;
 	int status, single, instances, catch_up, starting_deadline;
-	struct cron_bounds rules[CRON_RULES_MAX]; /* the rules' own bounds, NRULES of them */
+	const struct cron_bounds *rules; /* the rules' own bounds, NRULES of them */
 	int nrules;
 };
 
-/* Reads DATA (a stored job record) into P. Returns 0, or -1 when the
- * record is corrupt. */
-int job_peek(const void *data, size_t len, struct job_peek *p);
+/* Reads DATA (a stored job record) into P, the rules' bounds into RULES
+ * (P->rules points there). Returns 0, or -1 when the record is corrupt. */
+int job_peek(const void *data, size_t len, struct job_peek *p, struct cron_bounds rules[CRON_RULES_MAX]);
 
 /* What job_json needs from outside the record. */
 struct job_view {

@@ -297,6 +297,7 @@ test_peek_matches_decode(void **state)
 		struct record_reader r;
 		struct record_val v;
 		struct job j, back;
+		struct cron_bounds rules[CRON_RULES_MAX];
 		struct job_peek p;
 		uint8_t key[8], tag;
 		MDB_val rec;
@@ -316,7 +317,7 @@ test_peek_matches_decode(void **state)
 		insert_then_read(f, &j, &t, &back);
 		record_key_u64(key, j.id);
 		assert_int_equal(store_get(&t, DB_JOBS, key, sizeof(key), &rec), STORE_OK);
-		assert_int_equal(job_peek(rec.mv_data, rec.mv_size, &p), 0);
+		assert_int_equal(job_peek(rec.mv_data, rec.mv_size, &p, rules), 0);
 		peek_equal(&back, &p);
 		assert_int_equal(p.account, acct);
 		assert_int_equal(p.created_at, NOW);
@@ -338,7 +339,7 @@ test_peek_matches_decode(void **state)
 
 			assert_non_null(cut);
 			memcpy(cut, rec.mv_data, len);
-			rc = job_peek(cut, len, &p);
+			rc = job_peek(cut, len, &p, rules);
 			assert_int_equal(record_open(&r, rec.mv_data, rec.mv_size), 0);
 			for (end = 1; end < len && record_next(&r, &tag, &v) == 1;)
 				end = (size_t)(r.p - (const uint8_t *)rec.mv_data);
@@ -499,6 +500,7 @@ static void
 test_peek_defaults(void **state)
 {
 	struct buf b = BUF_INIT;
+	struct cron_bounds rules[CRON_RULES_MAX];
 	struct job_peek p;
 	struct job d;
 
@@ -507,7 +509,7 @@ test_peek_defaults(void **state)
 	set(&d.expression, "");
 	set(&d.timezone, "");
 	record_begin(&b);
-	assert_int_equal(job_peek(b.data, b.len, &p), 0);
+	assert_int_equal(job_peek(b.data, b.len, &p, rules), 0);
 	peek_equal(&d, &p);
 	buf_free(&b);
 	job_free(&d);
