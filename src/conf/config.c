@@ -51,7 +51,7 @@ const struct config_key config_keys[] = {
 	{ "server", "shutdown_grace", CONFIG_INT, C(shutdown_grace), 0, 3600, "30", 1,
 	    "seconds running executions may take to finish after SIGTERM" },
 	{ "server", "load_slice", CONFIG_INT, C(load_slice), 1, 1000000, "20000", 0,
-	    "stored jobs the start-up load reads per loop turn (and at most 5 ms' worth)" },
+	    "stored jobs the start-up load reads per batch (the loop schedules a batch per turn)" },
 	{ "server", "dashboard", CONFIG_BOOL, C(dashboard), 0, 1, "yes", 1,
 	    "serve the browser dashboard at / (no: only the API, /healthz and /metrics)" },
 	{ "server", "name", CONFIG_STR, C(name), 0, 0, "", 0,

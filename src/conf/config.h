@@ -38,7 +38,7 @@ struct config {
 	int request_timeout;
 	struct cidr_list metrics_allow;
 	int shutdown_grace;
-	int load_slice; /* jobs the start-up load reads per loop turn */
+	int load_slice; /* jobs the start-up load reads per batch */
 	int dashboard;  /* serve the browser UI at / */
 	char *name;     /* never empty after loading: the host name by default */
 

@@ -1,8 +1,9 @@
 /*
- * sched: the due-time heap, its timer, fire records and catch-up.
+ * sched: the due-time heap, its timer, fire records, catch-up and the
+ * start-up load (of the batches loader.c reads).
  *
- * Memory per scheduled job is one struct sjob (about 100 bytes, carved
- * from blocks of 4096 and reused), a heap slot and a map slot; compiled
+ * Memory per scheduled job is one struct sjob (64 bytes, carved from
+ * blocks of 4096 and reused), a heap slot and a map slot; compiled
  * schedules are shared between jobs with the same expression.
  */
 
@@ -27,20 +28,20 @@
 #include "util/log.h"
 #include "store/record.h"
 #include "exec/dueheap.h"
+#include "exec/loader.h"
 #include "exec/run.h"
 #include "exec/sched.h"
 #include "store/store.h"
 #include "engine/tz.h"
 
-#define SCHED_ARM_MAX 60        /* seconds: re-read the wall clock at least this often */
-#define SCHED_LOAD_SLICE 20000  /* at most this many jobs read per loop turn at start-up ([server] load_slice) */
-#define SCHED_LOAD_BUDGET 0.005 /* and for at most this long (seconds), so
-					 * that the API answers meanwhile */
+#define SCHED_ARM_MAX 60       /* seconds: re-read the wall clock at least this often */
+#define SCHED_LOAD_SLICE 20000 /* jobs read per batch at start-up ([server] load_slice) */
 
 /* A compiled schedule shared by every job with the same normalized text. */
 struct shared_cron {
 	struct cron *c;
 	char *text;
+	size_t len; /* of TEXT */
 	unsigned refs;
 	int manual;
 	struct cron_memo memo; /* its last next fire, for jobs without a window */
@@ -142,9 +143,13 @@ struct sched {
 	struct dueheap heap; /* of struct sjob, by next fire */
 	struct event *timer;
 	int stopped;
-	/* the start-up load, a slice per loop turn: the jobs up to LOAD_AFTER
-	 * are in, as they were at LOAD_NOW */
-	struct event *load;
+	/* the start-up load, in batches (loader.h): the jobs up to LOAD_AFTER
+	 * are in, as they were at LOAD_NOW; those written meanwhile beyond
+	 * it are marked, to be read again (sched_load_mark) */
+	struct loader *loader;
+	uint64_t *dirty; /* sorted */
+	size_t ndirty;
+	struct idmap *dirty_accounts;
 	int loading;
 	uint64_t load_after;
 	int64_t load_now;
@@ -195,7 +200,7 @@ sched_crons_grow(struct sched *s)
 
 		if (old[i] == NULL)
 			continue;
-		j = sched_hash(old[i]->text, strlen(old[i]->text)) & (s->crons_cap - 1);
+		j = sched_hash(old[i]->text, old[i]->len) & (s->crons_cap - 1);
 		while (s->crons[j])
 			j = (j + 1) & (s->crons_cap - 1);
 		s->crons[j] = old[i];
@@ -216,7 +221,7 @@ sched_cron_get(struct sched *s, const char *text, size_t len)
 		sched_crons_grow(s);
 	j = sched_hash(text, len) & (s->crons_cap - 1);
 	while ((sc = s->crons[j]) != NULL) {
-		if (strlen(sc->text) == len && memcmp(sc->text, text, len) == 0) {
+		if (sc->len == len && memcmp(sc->text, text, len) == 0) {
 			sc->refs++;
 			return sc;
 		}
@@ -231,6 +236,7 @@ sched_cron_get(struct sched *s, const char *text, size_t len)
 		return NULL;
 	}
 	sc->text = copy;
+	sc->len = strlen(copy); /* LEN, unless the text holds a NUL */
 	sc->refs = 1;
 	sc->manual = cron_is_manual(sc->c);
 	s->crons[j] = sc;
@@ -836,6 +842,66 @@ struct sched_owed {
 	size_t n, cap;
 };
 
+/* ---- jobs written while the start-up load reads ahead of the loop */
+
+/* Where ID is, or would go, in the sorted s->dirty. */
+static size_t
+sched_dirty_at(const struct sched *s, uint64_t id)
+{
+	size_t lo = 0, hi = s->ndirty;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->dirty[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Whether job ID is marked to be read again (sched_load_mark). */
+static int
+sched_load_marked(const struct sched *s, uint64_t id)
+{
+	size_t at = sched_dirty_at(s, id);
+
+	return at < s->ndirty && s->dirty[at] == id;
+}
+
+/* While the start-up load runs, job ID, beyond what the loop has
+ * scheduled, was written or deleted: the load reads it again, as the
+ * store has it then, when it gets there (a batch read before may hold it
+ * as it was). Returns 1 then, 0 when the job is the caller's. */
+static int
+sched_load_mark(struct sched *s, uint64_t id)
+{
+	size_t at;
+
+	if (!s->loading || id <= s->load_after)
+		return 0;
+	if ((at = sched_dirty_at(s, id)) < s->ndirty && s->dirty[at] == id)
+		return 1;
+	s->dirty = xrealloc(s->dirty, (s->ndirty + 1) * sizeof(*s->dirty));
+	memmove(s->dirty + at + 1, s->dirty + at, (s->ndirty - at) * sizeof(*s->dirty));
+	s->dirty[at] = id;
+	s->ndirty++;
+	return 1;
+}
+
+/* The same for every job of ACCOUNT (reloaded or deleted) that batches
+ * read before may hold. */
+static void
+sched_load_mark_account(struct sched *s, uint64_t account)
+{
+	if (!s->loading)
+		return;
+	if (s->dirty_accounts == NULL)
+		s->dirty_accounts = idmap_new();
+	idmap_put(s->dirty_accounts, account, s);
+}
+
 /* Schedules J (not in the table) at its next fire after NOW. With OWED,
  * the fires it missed since its last recorded one (by its catch-up
  * policy, as at start-up) are appended to OWED's array. */
@@ -848,7 +914,7 @@ sched_add_job(struct sched *s, const struct job *j, int64_t now, struct sched_ow
 
 	/* a job the start-up load has not reached yet is read by it, with
 	 * its catch-up, as the store has it then */
-	if (s->loading && j->id > s->load_after)
+	if (sched_load_mark(s, j->id))
 		return;
 	memset(&p, 0, sizeof(p));
 	p.account = j->account;
@@ -858,8 +924,8 @@ sched_add_job(struct sched *s, const struct job *j, int64_t now, struct sched_ow
 	p.timezone_len = strlen(j->timezone);
 	p.starts_at = j->starts_at;
 	p.expires_at = j->expires_at;
-	for (size_t i = 0; i < j->nrules && i < CRON_RULES_MAX; i++)
-		p.rules[p.nrules++] = j->rules[i];
+	p.rules = j->rules;
+	p.nrules = j->nrules < CRON_RULES_MAX ? (int)j->nrules : CRON_RULES_MAX;
 	p.paused_until = j->paused_until;
 	p.created_at = j->created_at;
 	p.status = j->status;
@@ -890,6 +956,8 @@ sched_job_changed(struct sched *s, const struct job *j, const struct account *a,
 		sched_account_load(s, j->account);
 	if (!deleted)
 		sched_add_job(s, j, sched_now(s), NULL);
+	else
+		sched_load_mark(s, j->id);
 	sched_arm(s);
 }
 
@@ -932,6 +1000,7 @@ sched_account_reload(struct sched *s, uint64_t id)
 	size_t i;
 	int rc;
 
+	sched_load_mark_account(s, id);
 	idmap_each(s->jobs, sched_collect_account, &ids);
 	for (i = 0; i < ids.n; i++)
 		sched_drop(s, ids.v[i]);
@@ -995,6 +1064,7 @@ sched_account_changed(struct sched *s, const struct account *a, int deleted)
 		struct sched_ids ids = { a->id, NULL, 0 };
 		size_t i;
 
+		sched_load_mark_account(s, a->id);
 		idmap_each(s->jobs, sched_collect_account, &ids);
 		for (i = 0; i < ids.n; i++)
 			sched_drop(s, ids.v[i]);
@@ -1085,118 +1155,132 @@ sched_fire_cmp(const void *a, const void *b)
 	return x->job < y->job ? -1 : x->job > y->job;
 }
 
-/* Reads up to MAX jobs after s->load_after into the heap, for at most
- * BUDGET seconds (0: no limit), with the fires they missed up to
- * s->load_now, and submits those. Returns 1 when jobs remain, 0 when the
- * load is done, -1 when the store cannot be read. */
-static int
-sched_load_slice(struct sched *s, size_t max, double budget)
+/* ---- the start-up load: loader.c reads the jobs in batches, this
+ * schedules them */
+
+/* Schedules job ID as the load read it (P, ST), with the fires it missed
+ * up to s->load_now appended to OWED; one whose window has ended goes to
+ * EXPIRED. */
+static void
+sched_load_job(struct sched *s, uint64_t id, const struct job_peek *p, const struct job_fires *st,
+    struct sched_owed *owed, struct sched_ids *expired)
 {
-	struct store_txn t;
-	struct store_iter it;
+	int64_t now = s->load_now, baseline, known;
+	struct sjob *sj;
+
+	if ((sj = sjob_new(s, id, p)) == NULL)
+		return;
+	if (idmap_add(s->jobs, id, sj) != NULL) {
+		sjob_free(s, sj); /* scheduled already */
+		return;
+	}
+	/* no fire is owed from before the job's schedule began, its last
+	 * recorded fire, or its pause */
+	baseline = st->since > st->last_fire ? st->since : st->last_fire;
+	if (p->paused_until - 1 > baseline)
+		baseline = p->paused_until - 1;
+	known = sched_catch_up(s, sj, p, baseline, now, &owed->v, &owed->n, &owed->cap);
+	/* placed as at the start of the load: a fire that came while
+	 * earlier batches were read is in the past, and the timer runs it
+	 * (once) at its next tick */
+	sched_place(s, sj, now, p->paused_until, known);
+	if (sj->due.at == 0 && p->expires_at && now >= p->expires_at) {
+		expired->v = xrealloc(expired->v, (expired->n + 1) * sizeof(*expired->v));
+		expired->v[expired->n++] = id;
+	}
+}
+
+/* Job ID as the store has it now (in T): it was written while the loader
+ * read ahead of the loop. */
+static void
+sched_load_again(struct sched *s, struct store_txn *t, uint64_t id, struct sched_owed *owed,
+    struct sched_ids *expired)
+{
+	struct cron_bounds rules[CRON_RULES_MAX];
+	struct job_fires st = { 0, 0 };
+	struct job_state js;
+	struct job_peek p;
+	uint8_t key[8];
+	MDB_val v;
+
+	sched_drop(s, id);
+	record_key_u64(key, id);
+	if (store_get(t, DB_JOBS, key, sizeof(key), &v) != STORE_OK ||
+	    job_peek(v.mv_data, v.mv_size, &p, rules) == -1)
+		return; /* deleted meanwhile */
+	if (handoff_get(t, p.account, NULL) == STORE_OK)
+		return;
+	if (job_load_state(t, id, &js) == STORE_OK) {
+		st.last_fire = js.last_fire;
+		st.since = js.since;
+	}
+	t->err = 0;
+	sched_load_job(s, id, &p, &st, owed, expired);
+}
+
+/* Schedules the jobs of batch B, then the jobs marked up to its end (all
+ * of them after the last batch), and submits the fires they missed. */
+static void
+sched_load_batch(struct sched *s, struct load_batch *b)
+{
+	struct sched_owed owed = { NULL, 0, 0 };
+	struct sched_ids expired = { 0, NULL, 0 };
+	uint64_t upto = b->more == 1 ? b->last : UINT64_MAX;
 	struct job_state_walk states;
-	struct fire *fires = NULL;
-	uint64_t *expired = NULL;
-	const char *lo = NULL, *hi = NULL;
-	size_t nfires = 0, cap = 0, nexpired = 0, seen = 0, i;
-	int64_t now = s->load_now;
-	double until = budget > 0 ? sched_monotonic() + budget : 0;
-	uint8_t from[8];
-	int rc, more = 0, moving;
+	struct store_txn t;
+	size_t i, n;
 
-	if ((rc = store_begin(s->env.store, 0, &t)) != STORE_OK)
-		return -1;
-	if (s->load_total == 0) {
-		s->load_total = store_count(&t, DB_JOBS);
-		idmap_reserve(s->jobs, idmap_count(s->jobs) + s->load_total);
+	if (store_begin(s->env.store, 0, &t) != STORE_OK) {
+		log_warnx("sched: the jobs up to %llu cannot be read from the store; "
+		          "they are not scheduled",
+		    (unsigned long long)b->last);
+		b->n = 0;
 	}
-	moving = handoff_any(&t);
-	store_iter_open(&t, DB_JOBS, NULL, 0, &it);
-	if (s->load_after) {
-		record_key_u64(from, s->load_after + 1);
-		store_iter_seek(&t, &it, from, sizeof(from));
-	}
-	job_state_walk_open(&t, &states, s->load_after + 1);
-	while (store_iter_next(&t, &it) == 1) {
+	/* each job's last fire and the start of its schedule, by a walk of
+	 * the states alongside the batch */
+	job_state_walk_open(&t, &states, b->n ? b->v[0].id : 0);
+	for (i = 0; i < b->n; i++) {
+		struct load_item *it = &b->v[i];
 		struct job_fires st;
-		struct job_peek p;
-		struct sjob *sj;
-		uint64_t id;
-		int64_t baseline, known;
 
-		if (seen == max || (until > 0 && seen % 64 == 0 && seen > 0 && sched_monotonic() >= until)) {
-			more = 1;
-			break;
-		}
-		seen++;
-		s->load_seen++;
-		if (lo == NULL || (const char *)it.val.mv_data < lo)
-			lo = it.val.mv_data;
-		if ((const char *)it.val.mv_data + it.val.mv_size > hi)
-			hi = (const char *)it.val.mv_data + it.val.mv_size;
-		if (it.key.mv_size != 8 || job_peek(it.val.mv_data, it.val.mv_size, &p) == -1) {
-			log_warnx("sched: a job record cannot be read; it is not scheduled");
+		if (s->ndirty && sched_load_marked(s, it->id))
+			continue; /* read again below */
+		if (s->dirty_accounts && idmap_get(s->dirty_accounts, it->p.account)) {
+			sched_load_again(s, &t, it->id, &owed, &expired);
 			continue;
 		}
-		id = record_get_u64(it.key.mv_data);
-		s->load_after = id;
-		/* an account on its way elsewhere (handoff.h) fires nothing
-		 * here; a cancelled handoff reloads it with its catch-up */
-		if (moving && handoff_get(&t, p.account, NULL) == STORE_OK)
-			continue;
-		if ((sj = sjob_new(s, id, &p)) == NULL)
-			continue;
-		if (idmap_add(s->jobs, id, sj) != NULL) {
-			sjob_free(s, sj); /* scheduled already */
-			continue;
-		}
-		if (job_state_walk_fires(&t, &states, id, &st) != STORE_OK) {
+		if (job_state_walk_fires(&t, &states, it->id, &st) != STORE_OK) {
 			t.err = 0;
 			st.last_fire = st.since = 0;
 		}
-		/* no fire is owed from before the job's schedule began, its last
-		 * recorded fire, or its pause */
-		baseline = st.since > st.last_fire ? st.since : st.last_fire;
-		if (p.paused_until - 1 > baseline)
-			baseline = p.paused_until - 1;
-		known = sched_catch_up(s, sj, &p, baseline, now, &fires, &nfires, &cap);
-		/* placed as at the start of the load: a fire that came while
-		 * earlier slices were read is in the past, and the timer runs it
-		 * (once) at its next tick */
-		sched_place(s, sj, now, p.paused_until, known);
-		if (sj->due.at == 0 && p.expires_at && now >= p.expires_at) {
-			expired = xrealloc(expired, (nexpired + 1) * sizeof(*expired));
-			expired[nexpired++] = id;
-		}
+		sched_load_job(s, it->id, load_peek(b, it), &st, &owed, &expired);
 	}
 	job_state_walk_close(&states);
-	store_iter_close(&it);
-	rc = t.err;
-	store_abort(&t);
-	if (rc) {
-		free(expired);
-		free(fires);
-		return -1;
-	}
+	if (b->last > s->load_after)
+		s->load_after = b->last;
+	s->load_seen += b->seen;
+	for (n = 0; n < s->ndirty && s->dirty[n] <= upto; n++)
+		sched_load_again(s, &t, s->dirty[n], &owed, &expired);
+	memmove(s->dirty, s->dirty + n, (s->ndirty - n) * sizeof(*s->dirty));
+	s->ndirty -= n;
 	/* written now that the read transaction is over: LMDB allows one
 	 * transaction per thread */
-	for (i = 0; i < nexpired; i++) {
-		struct sjob *sj = idmap_get(s->jobs, expired[i]);
+	store_abort(&t);
+	for (i = 0; i < expired.n; i++) {
+		struct sjob *sj = idmap_get(s->jobs, expired.v[i]);
 
 		if (sj)
-			sched_retire(s, expired[i], sjob_expires_at(sj), now);
+			sched_retire(s, expired.v[i], sjob_expires_at(sj), s->load_now);
 	}
-	free(expired);
-	store_release_pages(lo, hi);
-	if (nfires)
-		qsort(fires, nfires, sizeof(*fires), sched_fire_cmp);
-	s->load_fires += nfires;
-	sched_fire_due(s, fires, nfires, now);
-	free(fires);
-	return more;
+	free(expired.v);
+	if (owed.n)
+		qsort(owed.v, owed.n, sizeof(*owed.v), sched_fire_cmp);
+	s->load_fires += owed.n;
+	sched_fire_due(s, owed.v, owed.n, s->load_now);
+	free(owed.v);
 }
 
-/* The jobs a slice of the start-up load reads at most. */
+/* The jobs a batch of the start-up load reads at most. */
 static size_t
 sched_slice(const struct sched *s)
 {
@@ -1207,30 +1291,64 @@ static void
 sched_load_done(struct sched *s)
 {
 	s->loading = 0;
-	log_info("sched: %zu jobs scheduled in %.2f s, %zu missed fires to catch up",
+	free(s->dirty);
+	s->dirty = NULL;
+	s->ndirty = 0;
+	idmap_free(s->dirty_accounts);
+	s->dirty_accounts = NULL;
+	log_info("sched: %zu jobs scheduled in %.3f s, %zu missed fires to catch up",
 	    s->heap.n, sched_monotonic() - s->load_t0, s->load_fires);
 }
 
 static void
-sched_load_next(evutil_socket_t fd, short what, void *arg)
+sched_load_failed(struct sched *s)
 {
-	const struct timeval soon = { 0, 0 };
-	struct sched *s = arg;
-	int rc;
+	log_warnx("sched: the jobs after %llu cannot be read from the store; "
+	          "they are not scheduled",
+	    (unsigned long long)s->load_after);
+}
 
-	(void)fd;
-	(void)what;
-	if (s->stopped)
-		return;
-	if ((rc = sched_load_slice(s, sched_slice(s), SCHED_LOAD_BUDGET)) == -1)
-		log_warnx("sched: the jobs after %llu cannot be read from the store; "
-		          "they are not scheduled",
-		    (unsigned long long)s->load_after);
-	if (rc == 1)
-		event_add(s->load, &soon);
-	else
+/* On the loop: the batches the loader has read. */
+static void
+sched_load_ready(void *arg)
+{
+	struct sched *s = arg;
+	struct load_batch *b;
+	int more = 1;
+
+	while (more == 1 && (b = loader_take(s->loader)) != NULL) {
+		sched_load_batch(s, b);
+		if ((more = b->more) == -1)
+			sched_load_failed(s);
+		loader_give(s->loader, b);
+	}
+	if (more != 1) {
+		loader_free(s->loader);
+		s->loader = NULL;
 		sched_load_done(s);
+	}
 	sched_arm(s);
+}
+
+/* Reads and schedules batches on this thread while they come back full;
+ * returns what the last one said (load_batch's more). */
+static int
+sched_load_here(struct sched *s, size_t batches)
+{
+	struct load_batch b;
+	int more = 1;
+
+	memset(&b, 0, sizeof(b));
+	while (more == 1 && batches-- > 0) {
+		load_read(s->env.store, 0, s->load_after, sched_slice(s), &b);
+		/* the pages read stay in the page cache, not in the daemon's
+		 * memory */
+		store_release_pages(b.lo, b.hi);
+		sched_load_batch(s, &b);
+		more = b.more;
+	}
+	load_batch_free(&b);
+	return more;
 }
 
 /* The accounts, all at once: they are few, and every job needs its own. */
@@ -1259,6 +1377,7 @@ sched_load_accounts(struct sched *s, int64_t now)
 		}
 	}
 	store_iter_close(&it);
+	s->load_total = store_count(&t, DB_JOBS);
 	rc = t.err;
 	store_abort(&t);
 	return rc ? -1 : 0;
@@ -1267,15 +1386,12 @@ sched_load_accounts(struct sched *s, int64_t now)
 int
 sched_load(struct sched *s, int64_t now)
 {
-	int rc;
-
 	if (sched_load_accounts(s, now) == -1)
 		return -1;
 	s->loading = 1;
-	while ((rc = sched_load_slice(s, sched_slice(s), 0)) == 1)
-		;
-	if (rc == -1) {
-		s->loading = 0;
+	idmap_reserve(s->jobs, idmap_count(s->jobs) + s->load_total);
+	if (sched_load_here(s, SIZE_MAX) == -1) {
+		sched_load_done(s);
 		return -1;
 	}
 	sched_load_done(s);
@@ -1286,26 +1402,24 @@ sched_load(struct sched *s, int64_t now)
 int
 sched_load_start(struct sched *s, int64_t now)
 {
-	const struct timeval soon = { 0, 0 };
-	int rc;
+	int more;
 
 	if (sched_load_accounts(s, now) == -1)
 		return -1;
 	s->loading = 1;
-	/* the first slice now: a small store is loaded before the daemon
-	 * listens, a large one a budget's worth */
-	if ((rc = sched_load_slice(s, sched_slice(s), SCHED_LOAD_BUDGET)) != 1) {
-		if (rc == -1)
-			log_warnx("sched: the jobs after %llu cannot be read from the store; "
-			          "they are not scheduled",
-			    (unsigned long long)s->load_after);
+	/* a store of one batch is loaded before the daemon listens; a
+	 * larger one is read on the loader's thread, while this one makes
+	 * room for it and then schedules what is read */
+	if (s->load_total > sched_slice(s))
+		s->loader = loader_start(s->env.store, s->env.base, 0, sched_slice(s), sched_load_ready, s);
+	idmap_reserve(s->jobs, idmap_count(s->jobs) + s->load_total);
+	more = s->loader ? 1 : sched_load_here(s, SIZE_MAX);
+	if (more != 1) {
+		if (more == -1)
+			sched_load_failed(s);
 		sched_load_done(s);
-		sched_arm(s);
-		return 0;
 	}
-	if (s->load == NULL)
-		s->load = evtimer_new(s->env.base, sched_load_next, s);
-	event_add(s->load, &soon);
+	sched_arm(s);
 	return 0;
 }
 
@@ -1366,8 +1480,9 @@ sched_free(struct sched *s)
 		return;
 	if (s->timer)
 		event_free(s->timer);
-	if (s->load)
-		event_free(s->load);
+	loader_free(s->loader);
+	free(s->dirty);
+	idmap_free(s->dirty_accounts);
 	/* the heap marks its jobs as out of it: before they are freed */
 	dueheap_free(&s->heap);
 	idmap_each(s->jobs, sched_free_job, NULL);
@@ -1397,8 +1512,9 @@ sched_stop(struct sched *s)
 {
 	s->stopped = 1;
 	evtimer_del(s->timer);
-	if (s->load)
-		evtimer_del(s->load);
+	/* the jobs not read yet stay unscheduled: the daemon is going */
+	loader_free(s->loader);
+	s->loader = NULL;
 }
 
 size_t

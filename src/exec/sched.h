@@ -33,7 +33,7 @@ struct sched_env {
 	struct store *store;
 	struct runs *runs;
 	double (*wall)(void); /* unix seconds; NULL: the system's clock */
-	size_t load_slice;    /* jobs per loop turn at start-up; 0: SCHED_LOAD_SLICE */
+	size_t load_slice;    /* jobs per batch at start-up; 0: SCHED_LOAD_SLICE */
 };
 
 struct sched;
@@ -45,16 +45,17 @@ void sched_free(struct sched *);
  * missed while the daemon was down, and arms the timer. Returns 0, or -1
  * when the store cannot be read (logged). */
 int sched_load(struct sched *, int64_t now);
-/* The same on the event loop: the accounts now, then the jobs in slices
- * of some thousands per loop turn, so that the API answers meanwhile. The
- * jobs are placed and caught up as at NOW (the first slice before it
- * returns, each for at most a few milliseconds); a fire that comes during the
- * load runs once, at the timer's next tick after its slice. A job the API
- * changes before its slice is read by the slice. Returns 0, or -1 when
- * the accounts cannot be read (logged); a later slice that cannot be read
- * is logged and ends the load. */
+/* The same on the event loop: the accounts now, then the jobs in batches
+ * that a reader thread reads (loader.h) and the loop schedules one per
+ * turn, so that the API answers meanwhile; a store of one batch is read
+ * here before it returns. The jobs are placed and caught up as at NOW; a
+ * fire that comes during the load runs once, at the timer's next tick
+ * after its batch. A job the API changes (sched_job_changed) before its
+ * batch is scheduled is read again as the store has it then. Returns 0,
+ * or -1 when the accounts cannot be read (logged); a batch that cannot
+ * be read is logged and ends the load. */
 int sched_load_start(struct sched *, int64_t now);
-/* 1 while sched_load_start's slices are still being read. */
+/* 1 while sched_load_start's batches are still being read. */
 int sched_loading(const struct sched *);
 /* The same, with the job records read so far in *LOADED and those in the
  * store when the load began (or *LOADED, if more) in *TOTAL. */

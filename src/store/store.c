@@ -240,15 +240,17 @@ store_adopt_mapsize(struct store *st)
 	pthread_mutex_unlock(&st->batch_lock);
 }
 
-int
-store_batch_begin(struct store *st)
+/* Begins a transaction (FLAGS: LMDB's) holding the batch lock, on a
+ * thread other than the loop's. Returns LMDB's code; the lock is held
+ * only on success. */
+static int
+store_begin_locked(struct store *st, unsigned flags, MDB_txn **txn)
 {
-	MDB_txn *txn;
 	int rc, tries;
 
 	for (tries = 0;; tries++) {
 		pthread_mutex_lock(&st->batch_lock);
-		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+		rc = mdb_txn_begin(st->env, NULL, flags, txn);
 		if (rc != MDB_MAP_RESIZED || tries == 200)
 			break;
 		/* the loop thread may be reading the map: it adopts the new
@@ -257,10 +259,19 @@ store_batch_begin(struct store *st)
 		atomic_store(&st->resize_wanted, 1);
 		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
 	}
-	if (rc != 0) {
+	if (rc != 0)
 		pthread_mutex_unlock(&st->batch_lock);
+	return rc;
+}
+
+int
+store_batch_begin(struct store *st)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_begin_locked(st, 0, &txn)) != 0)
 		return store_status(rc, "begin", DB_COUNT);
-	}
 	store_batch.store = st;
 	store_batch.root = store_batch.top = txn;
 	return STORE_OK;
@@ -301,6 +312,22 @@ void
 store_batch_release(struct store *st)
 {
 	pthread_mutex_unlock(&st->batch_lock);
+}
+
+int
+store_begin_aside(struct store *st, struct store_txn *t)
+{
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->store = st;
+	if ((rc = store_begin_locked(st, MDB_RDONLY, &t->txn)) != 0) {
+		t->txn = NULL;
+		t->err = store_status(rc, "begin", DB_COUNT);
+		return t->err;
+	}
+	t->aside = 1;
+	return STORE_OK;
 }
 
 /* Ends the child T inside the batch: its parent is the innermost again. */
@@ -386,6 +413,14 @@ store_abort(struct store_txn *t)
 {
 	MDB_txn *none = NULL;
 
+	if (t->aside) {
+		if (t->txn)
+			mdb_txn_abort(t->txn);
+		t->txn = NULL;
+		t->aside = 0;
+		pthread_mutex_unlock(&t->store->batch_lock);
+		return;
+	}
 	/* a read's handle is kept, reset, for the next read when there is
 	 * none kept yet */
 	if (t->txn && !t->write && !t->outer) {

@@ -57,6 +57,7 @@ struct store_txn {
 	int write;
 	int err;        /* the first error, STORE_FULL or STORE_FAILED */
 	MDB_txn *outer; /* inside a batch: the txn this one is a child of */
+	int aside;      /* store_begin_aside's: holds the batch lock */
 };
 
 struct store_iter {
@@ -112,6 +113,11 @@ void store_batch_abort(struct store *);
  * a map resize by another process is adopted outside of batches). */
 void store_batch_hold(struct store *);
 void store_batch_release(struct store *);
+/* A read transaction on a thread of its own (neither the loop's nor the
+ * writer's: the start-up load's reader). It holds the batch lock until
+ * store_abort, so that no map resize pulls the map from under it, and
+ * adopts none itself. Returns STORE_OK or an error. */
+int store_begin_aside(struct store *, struct store_txn *txn);
 
 /* Reads KEY. Returns STORE_OK with VAL pointing into the map (valid until
  * the transaction ends), STORE_NOTFOUND, or an error (also made sticky). */

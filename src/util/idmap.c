@@ -86,7 +86,11 @@ idmap_reserve(struct idmap *m, size_t n)
 		return;
 	while (n * 4 > m->cap * 3)
 		m->cap *= 2;
-	m->slots = xcalloc(m->cap, sizeof(struct slot));
+	/* written, not calloc'd: a large calloc maps the zero page, which
+	 * the first write to each page replaces, and that flushes the TLBs
+	 * of every thread of the process */
+	m->slots = xmalloc(m->cap * sizeof(struct slot));
+	memset(m->slots, 0, m->cap * sizeof(struct slot));
 	for (i = 0; i < oldcap; i++) {
 		size_t j;
 

@@ -405,6 +405,125 @@ test_fire_now(void **state)
 	scratch_remove(dir);
 }
 
+/* Replaces J's expression with TEXT. */
+static void
+set_expression(struct job *j, const char *text)
+{
+	free(j->expression);
+	j->expression = strdup(text);
+	assert_non_null(j->expression);
+}
+
+/* The start-up load of a store larger than a batch reads on its own
+ * thread, ahead of the loop. Jobs written meanwhile, as the API writes
+ * them (the store, then sched_job_changed), are scheduled as the store
+ * has them at the end, whatever batch read them before: one deleted is
+ * not scheduled, one whose schedule changed fires at its new time, one
+ * made meanwhile (beyond every id the loader may have read) is scheduled,
+ * and every other job is scheduled once. */
+static void
+test_load_meanwhile(void **state)
+{
+	char dir[64], token[TOKEN_LEN + 1];
+	struct event_base *base = event_base_new();
+	const size_t n = 1000;
+	struct store *st;
+	struct config cfg;
+	struct store_txn t;
+	struct account a;
+	struct job j, old, k;
+	struct runs_env re;
+	struct sched_env se;
+	struct runs *runs;
+	struct sched *s;
+	uint64_t first = 0, gone, moved;
+	size_t i;
+
+	(void)state;
+	scratch_dir(dir, sizeof(dir), "sched");
+	config_defaults(&cfg);
+	cfg.max_concurrent = 0;
+	st = scratch_store(dir, 64 << 20, 0);
+	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	account_init(&a, &cfg);
+	a.lim.max_jobs = (int)n + 10;
+	assert_int_equal(account_create(&t, &a, T0, token), 0);
+	for (i = 0; i < n; i++) {
+		job_init(&j, &a);
+		free(j.url);
+		j.url = strdup("http://127.0.0.1:9/");
+		set_expression(&j, "0 3 * * *");
+		job_insert(&t, &j, T0);
+		if (i == 0)
+			first = j.id;
+		job_free(&j);
+	}
+	assert_int_equal(store_commit(&t), STORE_OK);
+	gone = first + 60;   /* in the second batch */
+	moved = first + 120; /* in the third */
+
+	memset(&re, 0, sizeof(re));
+	re.base = base;
+	re.store = st;
+	re.cfg = &cfg;
+	re.wall = fixed_wall;
+	runs = runs_new(&re);
+	memset(&se, 0, sizeof(se));
+	se.base = base;
+	se.store = st;
+	se.runs = runs;
+	se.wall = fixed_wall;
+	se.load_slice = 50;
+	s = sched_new(&se);
+	assert_int_equal(sched_load_start(s, T0), 0);
+	assert_true(sched_loading(s));
+
+	/* the loop has scheduled nothing yet; the loader reads ahead */
+	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	assert_int_equal(job_load(&t, gone, &j), STORE_OK);
+	job_delete(&t, &j, T0);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	sched_job_changed(s, &j, NULL, 1);
+	job_free(&j);
+
+	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	assert_int_equal(job_load(&t, moved, &old), STORE_OK);
+	job_copy(&k, &old);
+	set_expression(&k, "0 4 * * *");
+	job_update(&t, &old, &k, T0);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	sched_job_changed(s, &k, NULL, 0);
+	job_free(&old);
+	job_free(&k);
+
+	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	job_init(&j, &a);
+	free(j.url);
+	j.url = strdup("http://127.0.0.1:9/");
+	set_expression(&j, "0 5 * * *");
+	job_insert(&t, &j, T0);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	sched_job_changed(s, &j, NULL, 0);
+
+	while (sched_loading(s))
+		assert_int_equal(event_base_loop(base, EVLOOP_ONCE), 0);
+	assert_int_equal(sched_count(s), n);
+	assert_int_equal(sched_next(s, gone), 0);
+	assert_int_equal(sched_next(s, moved), T0 + 4 * HOUR);
+	assert_int_equal(sched_next(s, j.id), T0 + 5 * HOUR);
+	assert_int_equal(sched_next(s, first), T0 + 3 * HOUR);
+	assert_int_equal(sched_next(s, first + n - 1), T0 + 3 * HOUR);
+	job_free(&j);
+
+	sched_free(s);
+	runs_free(runs);
+	account_free(&a);
+	store_close(st);
+	event_base_free(base);
+	config_free(&cfg);
+	scratch_remove(dir);
+}
+
 int
 main(void)
 {
@@ -416,6 +535,7 @@ main(void)
 		cmocka_unit_test(test_catch_up_all_bounds),
 		cmocka_unit_test(test_catch_up_window),
 		cmocka_unit_test(test_fire_now),
+		cmocka_unit_test(test_load_meanwhile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
