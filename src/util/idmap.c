@@ -15,24 +15,18 @@ struct slot {
 
 struct idmap {
 	struct slot *slots;
-	size_t cap; /* a power of two */
+	size_t cap;     /* a power of two */
+	unsigned shift; /* 64 - log2(cap) */
 	size_t count;
 };
 
-/* An id's home is its own low bits, XORed with a multiplicative hash of
- * the bits above them: ids below the capacity, as a store's sequence
- * numbers mostly are, sit each in its own slot in order (no collision; a
- * walk in id order, as the start-up load makes, touches memory in order),
- * and each span of CAP ids above is one permutation of the slots. */
+/* An id's home: Fibonacci hashing, the id times 2^64 over the golden
+ * ratio, its top bits. Consecutive ids land far apart and evenly (no
+ * runs of full slots that a miss, an insert or a deletion would walk). */
 static size_t
 idmap_home(const struct idmap *m, uint64_t id)
 {
-	unsigned shift = (unsigned)__builtin_ctzll(m->cap);
-	uint64_t high = id >> shift;
-
-	if (high)
-		id ^= (high * 0x9e3779b97f4a7c15ULL) >> (64 - shift);
-	return (size_t)id & (m->cap - 1);
+	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> m->shift);
 }
 
 struct idmap *
@@ -41,6 +35,7 @@ idmap_new(void)
 	struct idmap *m = xcalloc(1, sizeof(*m));
 
 	m->cap = 16;
+	m->shift = 64 - 4;
 	m->slots = xcalloc(m->cap, sizeof(struct slot));
 	return m;
 }
@@ -84,8 +79,10 @@ idmap_reserve(struct idmap *m, size_t n)
 
 	if (n * 4 <= m->cap * 3)
 		return;
-	while (n * 4 > m->cap * 3)
+	while (n * 4 > m->cap * 3) {
 		m->cap *= 2;
+		m->shift--;
+	}
 	/* written, not calloc'd: a large calloc maps the zero page, which
 	 * the first write to each page replaces, and that flushes the TLBs
 	 * of every thread of the process */

@@ -1,12 +1,10 @@
 /*
  * idmap: a hash map from 64-bit ids (jobs, accounts) to pointers.
  *
- * Ids are the server's own sequence numbers, not chosen by clients: an
- * id's home is its low bits (XORed with a hash of the bits above), so
- * that consecutive ids sit side by side without colliding and ids put in
- * order (the start-up load) fill memory in order. Open addressing with
- * linear probing and backward-shift deletion: no tombstones, lookups stay
- * short.
+ * Ids are the server's own sequence numbers, not chosen by clients, so a
+ * multiplicative (Fibonacci) hash is enough: it spreads consecutive ids
+ * evenly. Open addressing with linear probing and backward-shift
+ * deletion: no tombstones, lookups stay short.
  */
 #ifndef WEBCRON_IDMAP_H
 #define WEBCRON_IDMAP_H

@@ -68,7 +68,7 @@ test_many_with_deletions(void **state)
 }
 
 /* idmap_add adds once: a second add of the id leaves the first value and
- * returns it; consecutive ids (which sit in consecutive slots) made room for
+ * returns it; consecutive ids made room for
  * at once, then every third deleted, keep every other findable, also
  * across the table's wrap-around. */
 static void
