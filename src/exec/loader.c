@@ -218,6 +218,7 @@ loader_start(struct store *st, struct event_base *base, uint64_t after, size_t m
 	pthread_cond_init(&l->wake, NULL);
 	for (i = 0; i < LOADER_AHEAD; i++)
 		l->free[l->nfree++] = &l->batches[i];
+	job_fields_index(); /* job_peek's tables, made before two threads peek */
 	if (pipe(l->pipe) == -1) {
 		log_warn("loader: pipe");
 		goto fail;

@@ -23,6 +23,7 @@
 #include "engine/cron.h"
 #include "store/execlog.h"
 #include "util/idmap.h"
+#include "util/seqmap.h"
 #include "store/handoff.h"
 #include "store/job.h"
 #include "util/log.h"
@@ -136,7 +137,7 @@ fire_set(struct fire *f, struct sjob *sj, int64_t planned, int trigger)
 
 struct sched {
 	struct sched_env env;
-	struct idmap *jobs;         /* id -> struct sjob */
+	struct seqmap *jobs;        /* id -> struct sjob (rising ids: seqmap.h) */
 	struct idmap *accounts;     /* id -> struct saccount */
 	struct shared_cron **crons; /* open addressing by text */
 	size_t ncrons, crons_cap;
@@ -147,7 +148,8 @@ struct sched {
 	 * are in, as they were at LOAD_NOW; those written meanwhile beyond
 	 * it are marked, to be read again (sched_load_mark) */
 	struct loader *loader;
-	uint64_t *dirty; /* sorted */
+	struct event *load; /* the next batch, at the next loop turn */
+	uint64_t *dirty;    /* sorted */
 	size_t ndirty;
 	struct idmap *dirty_accounts;
 	int loading;
@@ -758,7 +760,7 @@ sched_zone_named(struct sched *s, const char *name, size_t len)
 static void
 sched_drop(struct sched *s, uint64_t id)
 {
-	struct sjob *sj = idmap_del(s->jobs, id);
+	struct sjob *sj = seqmap_del(s->jobs, id);
 
 	if (sj)
 		sjob_free(s, sj);
@@ -935,7 +937,7 @@ sched_add_job(struct sched *s, const struct job *j, int64_t now, struct sched_ow
 	p.starting_deadline = j->starting_deadline;
 	if ((sj = sjob_new(s, j->id, &p)) == NULL)
 		return;
-	idmap_put(s->jobs, j->id, sj);
+	seqmap_put(s->jobs, j->id, sj);
 	if (owed) {
 		int64_t baseline = j->st.since > j->st.last_fire ? j->st.since : j->st.last_fire;
 
@@ -1001,7 +1003,7 @@ sched_account_reload(struct sched *s, uint64_t id)
 	int rc;
 
 	sched_load_mark_account(s, id);
-	idmap_each(s->jobs, sched_collect_account, &ids);
+	seqmap_each(s->jobs, sched_collect_account, &ids);
 	for (i = 0; i < ids.n; i++)
 		sched_drop(s, ids.v[i]);
 	if (ids.n)
@@ -1065,7 +1067,7 @@ sched_account_changed(struct sched *s, const struct account *a, int deleted)
 		size_t i;
 
 		sched_load_mark_account(s, a->id);
-		idmap_each(s->jobs, sched_collect_account, &ids);
+		seqmap_each(s->jobs, sched_collect_account, &ids);
 		for (i = 0; i < ids.n; i++)
 			sched_drop(s, ids.v[i]);
 		free(ids.v);
@@ -1081,7 +1083,7 @@ sched_account_changed(struct sched *s, const struct account *a, int deleted)
 	sched_account_set(sa, a);
 	/* jobs that follow the account's zone move with it (paused jobs keep
 	 * their pause: the heap entry is already after it) */
-	idmap_each(s->jobs, sched_rezone_one, &r);
+	seqmap_each(s->jobs, sched_rezone_one, &r);
 	sched_arm(s);
 }
 
@@ -1170,7 +1172,7 @@ sched_load_job(struct sched *s, uint64_t id, const struct job_peek *p, const str
 
 	if ((sj = sjob_new(s, id, p)) == NULL)
 		return;
-	if (idmap_add(s->jobs, id, sj) != NULL) {
+	if (seqmap_add(s->jobs, id, sj) != NULL) {
 		sjob_free(s, sj); /* scheduled already */
 		return;
 	}
@@ -1267,7 +1269,7 @@ sched_load_batch(struct sched *s, struct load_batch *b)
 	 * transaction per thread */
 	store_abort(&t);
 	for (i = 0; i < expired.n; i++) {
-		struct sjob *sj = idmap_get(s->jobs, expired.v[i]);
+		struct sjob *sj = seqmap_get(s->jobs, expired.v[i]);
 
 		if (sj)
 			sched_retire(s, expired.v[i], sjob_expires_at(sj), s->load_now);
@@ -1308,26 +1310,40 @@ sched_load_failed(struct sched *s)
 	    (unsigned long long)s->load_after);
 }
 
-/* On the loop: the batches the loader has read. */
+/* On the loop: a batch the loader has read, one per loop turn. The next
+ * is taken at the turn after, once the requests that came meanwhile are
+ * served: the loader reads as fast as the loop schedules, so taking all
+ * that are there would take them all, and answer nothing until the end. */
 static void
 sched_load_ready(void *arg)
 {
+	const struct timeval soon = { 0, 0 };
 	struct sched *s = arg;
 	struct load_batch *b;
-	int more = 1;
+	int more;
 
-	while (more == 1 && (b = loader_take(s->loader)) != NULL) {
-		sched_load_batch(s, b);
-		if ((more = b->more) == -1)
-			sched_load_failed(s);
-		loader_give(s->loader, b);
-	}
-	if (more != 1) {
+	if (s->loader == NULL || (b = loader_take(s->loader)) == NULL)
+		return; /* the next comes with the loader's wake */
+	sched_load_batch(s, b);
+	if ((more = b->more) == -1)
+		sched_load_failed(s);
+	loader_give(s->loader, b);
+	if (more == 1)
+		event_add(s->load, &soon);
+	else {
 		loader_free(s->loader);
 		s->loader = NULL;
 		sched_load_done(s);
 	}
 	sched_arm(s);
+}
+
+static void
+sched_load_next(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	sched_load_ready(arg);
 }
 
 /* Reads and schedules batches on this thread while they come back full;
@@ -1389,7 +1405,7 @@ sched_load(struct sched *s, int64_t now)
 	if (sched_load_accounts(s, now) == -1)
 		return -1;
 	s->loading = 1;
-	idmap_reserve(s->jobs, idmap_count(s->jobs) + s->load_total);
+	seqmap_reserve(s->jobs, s->load_total);
 	if (sched_load_here(s, SIZE_MAX) == -1) {
 		sched_load_done(s);
 		return -1;
@@ -1407,12 +1423,14 @@ sched_load_start(struct sched *s, int64_t now)
 	if (sched_load_accounts(s, now) == -1)
 		return -1;
 	s->loading = 1;
+	seqmap_reserve(s->jobs, s->load_total); /* allocated, touched as it fills */
 	/* a store of one batch is loaded before the daemon listens; a
-	 * larger one is read on the loader's thread, while this one makes
-	 * room for it and then schedules what is read */
-	if (s->load_total > sched_slice(s))
+	 * larger one is read on the loader's thread, and this one schedules
+	 * what it reads */
+	if (s->load_total > sched_slice(s)) {
+		s->load = evtimer_new(s->env.base, sched_load_next, s);
 		s->loader = loader_start(s->env.store, s->env.base, 0, sched_slice(s), sched_load_ready, s);
-	idmap_reserve(s->jobs, idmap_count(s->jobs) + s->load_total);
+	}
 	more = s->loader ? 1 : sched_load_here(s, SIZE_MAX);
 	if (more != 1) {
 		if (more == -1)
@@ -1447,7 +1465,7 @@ sched_new(const struct sched_env *env)
 	s->env = *env;
 	if (s->env.wall == NULL)
 		s->env.wall = sched_system_wall;
-	s->jobs = idmap_new();
+	s->jobs = seqmap_new();
 	s->accounts = idmap_new();
 	s->timer = evtimer_new(s->env.base, sched_tick, s);
 	return s;
@@ -1481,11 +1499,13 @@ sched_free(struct sched *s)
 	if (s->timer)
 		event_free(s->timer);
 	loader_free(s->loader);
+	if (s->load)
+		event_free(s->load);
 	free(s->dirty);
 	idmap_free(s->dirty_accounts);
 	/* the heap marks its jobs as out of it: before they are freed */
 	dueheap_free(&s->heap);
-	idmap_each(s->jobs, sched_free_job, NULL);
+	seqmap_each(s->jobs, sched_free_job, NULL);
 	while (s->blocks) {
 		struct sjob_block *b = s->blocks;
 
@@ -1495,7 +1515,7 @@ sched_free(struct sched *s)
 	}
 	free(s->spare);
 	idmap_each(s->accounts, sched_free_account, NULL);
-	idmap_free(s->jobs);
+	seqmap_free(s->jobs);
 	idmap_free(s->accounts);
 	for (i = 0; i < s->crons_cap; i++)
 		if (s->crons[i]) {
@@ -1515,6 +1535,8 @@ sched_stop(struct sched *s)
 	/* the jobs not read yet stay unscheduled: the daemon is going */
 	loader_free(s->loader);
 	s->loader = NULL;
+	if (s->load)
+		evtimer_del(s->load);
 }
 
 size_t
@@ -1526,7 +1548,7 @@ sched_count(const struct sched *s)
 int64_t
 sched_next(const struct sched *s, uint64_t id)
 {
-	const struct sjob *sj = idmap_get(s->jobs, id);
+	const struct sjob *sj = seqmap_get(s->jobs, id);
 
 	return sj && sj->due.slot != DUE_NONE ? sj->due.at : 0;
 }
