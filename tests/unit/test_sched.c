@@ -21,6 +21,7 @@
 #include "engine/tz.h"
 #include "store/job.h"
 #include "store/account.h"
+#include "store/cascade.h"
 #include "store/store.h"
 #include "util/token.h"
 #include "exec/dueheap.h"
@@ -430,13 +431,13 @@ test_load_meanwhile(void **state)
 	struct store *st;
 	struct config cfg;
 	struct store_txn t;
-	struct account a;
+	struct account a, b;
 	struct job j, old, k;
 	struct runs_env re;
 	struct sched_env se;
 	struct runs *runs;
 	struct sched *s;
-	uint64_t first = 0, gone, moved;
+	uint64_t first = 0, bfirst = 0, gone, moved;
 	size_t i;
 
 	(void)state;
@@ -444,6 +445,23 @@ test_load_meanwhile(void **state)
 	config_defaults(&cfg);
 	cfg.max_concurrent = 0;
 	st = scratch_store(dir, 64 << 20, 0);
+	/* first an account of 30 jobs, in the first batch, which the loader
+	 * has read (at once, at the start) by the time the account is
+	 * deleted; a batch read later does not hold them, and passes too */
+	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	account_init(&b, &cfg);
+	assert_int_equal(account_create(&t, &b, T0, token), 0);
+	for (i = 0; i < 30; i++) {
+		job_init(&j, &b);
+		free(j.url);
+		j.url = strdup("http://127.0.0.1:9/");
+		set_expression(&j, "0 3 * * *");
+		job_insert(&t, &j, T0);
+		if (i == 0)
+			bfirst = j.id;
+		job_free(&j);
+	}
+	assert_int_equal(store_commit(&t), STORE_OK);
 	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
 	account_init(&a, &cfg);
 	a.lim.max_jobs = (int)n + 10;
@@ -459,8 +477,8 @@ test_load_meanwhile(void **state)
 		job_free(&j);
 	}
 	assert_int_equal(store_commit(&t), STORE_OK);
-	gone = first + 60;   /* in the second batch */
-	moved = first + 120; /* in the third */
+	gone = first + 60;  /* in the second batch */
+	moved = first + 90; /* in the third */
 
 	memset(&re, 0, sizeof(re));
 	re.base = base;
@@ -505,6 +523,12 @@ test_load_meanwhile(void **state)
 	assert_int_equal(store_commit(&t), STORE_OK);
 	sched_job_changed(s, &j, NULL, 0);
 
+	/* and the second account deleted, its jobs with it */
+	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	cascade_account_delete(&t, &b, T0);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	sched_account_changed(s, &b, 1);
+
 	while (sched_loading(s))
 		assert_int_equal(event_base_loop(base, EVLOOP_ONCE), 0);
 	assert_int_equal(sched_count(s), n);
@@ -513,7 +537,10 @@ test_load_meanwhile(void **state)
 	assert_int_equal(sched_next(s, j.id), T0 + 5 * HOUR);
 	assert_int_equal(sched_next(s, first), T0 + 3 * HOUR);
 	assert_int_equal(sched_next(s, first + n - 1), T0 + 3 * HOUR);
+	for (i = 0; i < 30; i++)
+		assert_int_equal(sched_next(s, bfirst + i), 0);
 	job_free(&j);
+	account_free(&b);
 
 	sched_free(s);
 	runs_free(runs);
