@@ -141,7 +141,8 @@ struct sched {
 	struct idmap *accounts;     /* id -> struct saccount */
 	struct shared_cron **crons; /* open addressing by text */
 	size_t ncrons, crons_cap;
-	struct dueheap heap; /* of struct sjob, by next fire */
+	struct shared_cron *cron_last; /* the last found in it */
+	struct dueheap heap;           /* of struct sjob, by next fire */
 	struct event *timer;
 	int stopped;
 	/* the start-up load, in batches (loader.h): the jobs up to LOAD_AFTER
@@ -219,12 +220,18 @@ sched_cron_get(struct sched *s, const char *text, size_t len)
 	char *copy;
 	size_t j;
 
+	/* the last one asked: jobs read in a row often share it */
+	if ((sc = s->cron_last) != NULL && sc->len == len && memcmp(sc->text, text, len) == 0) {
+		sc->refs++;
+		return sc;
+	}
 	if ((s->ncrons + 1) * 2 > s->crons_cap)
 		sched_crons_grow(s);
 	j = sched_hash(text, len) & (s->crons_cap - 1);
 	while ((sc = s->crons[j]) != NULL) {
 		if (sc->len == len && memcmp(sc->text, text, len) == 0) {
 			sc->refs++;
+			s->cron_last = sc;
 			return sc;
 		}
 		j = (j + 1) & (s->crons_cap - 1);
@@ -1331,9 +1338,10 @@ sched_load_ready(void *arg)
 	if (more == 1)
 		event_add(s->load, &soon);
 	else {
+		/* done: the thread may still be giving back the pages it read */
+		sched_load_done(s);
 		loader_free(s->loader);
 		s->loader = NULL;
-		sched_load_done(s);
 	}
 	sched_arm(s);
 }
