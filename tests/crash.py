@@ -44,7 +44,10 @@ CONFIG = {
     "api": {"rate_limit": 1000000, "rate_burst": 1000000},
     "jobs": {"allowed_targets": "127.0.0.1/32"},
     "limits": {"min_interval": 1},
-    "server": {"shutdown_grace": 1},
+    # batches of 8 jobs: the restarted daemon loads its jobs on the
+    # reader thread (a store of one batch is loaded before it listens),
+    # while the writers write again
+    "server": {"shutdown_grace": 1, "load_slice": 8},
 }
 FIRE_JOBS = 5
 MAX_JOBS = 25           # per writer; the account allows 100
