@@ -1270,8 +1270,10 @@ sched_load_batch(struct sched *s, struct load_batch *b)
 	s->load_seen += b->seen;
 	for (n = 0; n < s->ndirty && s->dirty[n] <= upto; n++)
 		sched_load_again(s, &t, s->dirty[n], &owed, &expired);
-	memmove(s->dirty, s->dirty + n, (s->ndirty - n) * sizeof(*s->dirty));
-	s->ndirty -= n;
+	if (n) {
+		memmove(s->dirty, s->dirty + n, (s->ndirty - n) * sizeof(*s->dirty));
+		s->ndirty -= n;
+	}
 	/* written now that the read transaction is over: LMDB allows one
 	 * transaction per thread */
 	store_abort(&t);
