@@ -90,6 +90,13 @@ load_read(struct store *st, int aside, uint64_t after, size_t max, struct load_b
 		struct job_peek p;
 		uint64_t id;
 
+		/* a key that is no job's is passed over within the batch: the
+		 * next batch, which begins after the last id read, must not
+		 * begin at it again */
+		if (it.key.mv_size != 8) {
+			log_warnx("sched: a key of %zu bytes in the jobs; passed over", it.key.mv_size);
+			continue;
+		}
 		if (b->seen == max) {
 			b->more = 1;
 			break;
@@ -99,12 +106,13 @@ load_read(struct store *st, int aside, uint64_t after, size_t max, struct load_b
 			b->lo = it.val.mv_data;
 		if ((const char *)it.val.mv_data + it.val.mv_size > b->hi)
 			b->hi = (const char *)it.val.mv_data + it.val.mv_size;
-		if (it.key.mv_size != 8 || job_peek(it.val.mv_data, it.val.mv_size, &p, rules) == -1) {
-			log_warnx("sched: a job record cannot be read; it is not scheduled");
-			continue;
-		}
 		id = record_get_u64(it.key.mv_data);
 		b->last = id;
+		if (job_peek(it.val.mv_data, it.val.mv_size, &p, rules) == -1) {
+			log_warnx("sched: job %llu: its record cannot be read; it is not scheduled",
+			    (unsigned long long)id);
+			continue;
+		}
 		if (p.status != JOB_ACTIVE || p.expression_len == 0)
 			continue;
 		/* an account on its way elsewhere fires nothing here; a

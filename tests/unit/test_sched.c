@@ -22,6 +22,7 @@
 #include "store/job.h"
 #include "store/account.h"
 #include "store/cascade.h"
+#include "store/record.h"
 #include "store/store.h"
 #include "util/token.h"
 #include "exec/dueheap.h"
@@ -551,6 +552,81 @@ test_load_meanwhile(void **state)
 	scratch_remove(dir);
 }
 
+/* A job record that cannot be read, and a key in the jobs that is no
+ * job's (after the last job: where the last batch would begin again),
+ * are passed over with a warning, in batches of one job on the loader's
+ * thread: the load ends, and every other job is scheduled. */
+static void
+test_load_corrupt(void **state)
+{
+	char dir[64], token[TOKEN_LEN + 1];
+	struct event_base *base = event_base_new();
+	struct store *st;
+	struct config cfg;
+	struct store_txn t;
+	struct account a;
+	struct job j;
+	struct runs_env re;
+	struct sched_env se;
+	struct runs *runs;
+	struct sched *s;
+	uint64_t first = 0;
+	uint8_t key[8];
+	size_t i, turns = 0;
+
+	(void)state;
+	scratch_dir(dir, sizeof(dir), "sched");
+	config_defaults(&cfg);
+	cfg.max_concurrent = 0;
+	st = scratch_store(dir, 64 << 20, 0);
+	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	account_init(&a, &cfg);
+	assert_int_equal(account_create(&t, &a, T0, token), 0);
+	for (i = 0; i < 20; i++) {
+		job_init(&j, &a);
+		free(j.url);
+		j.url = strdup("http://127.0.0.1:9/");
+		set_expression(&j, "0 3 * * *");
+		job_insert(&t, &j, T0);
+		if (i == 0)
+			first = j.id;
+		job_free(&j);
+	}
+	record_key_u64(key, first + 5);
+	store_put(&t, DB_JOBS, key, sizeof(key), "\x7f", 1); /* no version this build knows */
+	store_put(&t, DB_JOBS, "abcd", 4, "\x01", 1);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	memset(&re, 0, sizeof(re));
+	re.base = base;
+	re.store = st;
+	re.cfg = &cfg;
+	re.wall = fixed_wall;
+	runs = runs_new(&re);
+	memset(&se, 0, sizeof(se));
+	se.base = base;
+	se.store = st;
+	se.runs = runs;
+	se.wall = fixed_wall;
+	se.load_slice = 1;
+	s = sched_new(&se);
+	assert_int_equal(sched_load_start(s, T0), 0);
+	while (sched_loading(s) && turns++ < 10000)
+		assert_int_equal(event_base_loop(base, EVLOOP_ONCE), 0);
+	assert_false(sched_loading(s));
+	assert_int_equal(sched_count(s), 19);
+	assert_int_equal(sched_next(s, first + 5), 0);
+	assert_int_equal(sched_next(s, first + 19), T0 + 3 * HOUR);
+
+	sched_free(s);
+	runs_free(runs);
+	account_free(&a);
+	store_close(st);
+	event_base_free(base);
+	config_free(&cfg);
+	scratch_remove(dir);
+}
+
 int
 main(void)
 {
@@ -563,6 +639,7 @@ main(void)
 		cmocka_unit_test(test_catch_up_window),
 		cmocka_unit_test(test_fire_now),
 		cmocka_unit_test(test_load_meanwhile),
+		cmocka_unit_test(test_load_corrupt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
