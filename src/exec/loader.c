@@ -3,16 +3,15 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "util/log.h"
 #include "store/handoff.h"
 #include "exec/loader.h"
 #include "store/record.h"
+#include "util/wake.h"
 
 #define LOADER_AHEAD 3 /* batches read and not yet taken, at most */
 
@@ -152,10 +151,7 @@ struct loader {
 	size_t nready;
 	int stop;
 
-	void (*cb)(void *);
-	void *arg;
-	int pipe[2]; /* the thread -> the loop: batches are ready */
-	struct event *ev;
+	struct wake *loop; /* the thread -> the loop: batches are ready */
 };
 
 static void *
@@ -185,8 +181,8 @@ loader_main(void *arg)
 		pthread_mutex_lock(&l->lock);
 		wasempty = l->nready == 0;
 		l->ready[l->nready++] = b;
-		if (wasempty && write(l->pipe[1], "", 1) == -1 && errno != EAGAIN)
-			log_warn("loader: cannot wake the loop");
+		if (wasempty)
+			wake_signal(l->loop);
 		if (b->more != 1)
 			break;
 	}
@@ -195,18 +191,6 @@ loader_main(void *arg)
 	 * their view of the map */
 	store_release_pages(lo, hi);
 	return NULL;
-}
-
-static void
-loader_readable(evutil_socket_t fd, short what, void *arg)
-{
-	struct loader *l = arg;
-	char drain[64];
-
-	(void)what;
-	while (read(fd, drain, sizeof(drain)) > 0)
-		;
-	l->cb(l->arg);
 }
 
 struct loader *
@@ -219,29 +203,13 @@ loader_start(struct store *st, struct event_base *base, uint64_t after, size_t m
 	l->store = st;
 	l->after = after;
 	l->max = max ? max : 1;
-	l->cb = ready;
-	l->arg = arg;
-	l->pipe[0] = l->pipe[1] = -1;
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->wake, NULL);
 	for (i = 0; i < LOADER_AHEAD; i++)
 		l->free[l->nfree++] = &l->batches[i];
 	job_fields_index(); /* job_peek's tables, made before two threads peek */
-	if (pipe(l->pipe) == -1) {
-		log_warn("loader: pipe");
+	if ((l->loop = wake_new(base, "loader", ready, arg)) == NULL)
 		goto fail;
-	}
-	for (i = 0; i < 2; i++)
-		if (fcntl(l->pipe[i], F_SETFL, O_NONBLOCK) == -1 ||
-		    fcntl(l->pipe[i], F_SETFD, FD_CLOEXEC) == -1) {
-			log_warn("loader: fcntl");
-			goto fail;
-		}
-	if ((l->ev = event_new(base, l->pipe[0], EV_READ | EV_PERSIST, loader_readable, l)) == NULL ||
-	    event_add(l->ev, NULL) == -1) {
-		log_warnx("loader: cannot watch its pipe");
-		goto fail;
-	}
 	if ((rc = pthread_create(&l->thread, NULL, loader_main, l)) != 0) {
 		errno = rc;
 		log_warn("loader: cannot start its thread");
@@ -249,11 +217,7 @@ loader_start(struct store *st, struct event_base *base, uint64_t after, size_t m
 	}
 	return l;
 fail:
-	if (l->ev)
-		event_free(l->ev);
-	for (i = 0; i < 2; i++)
-		if (l->pipe[i] != -1)
-			close(l->pipe[i]);
+	wake_free(l->loop);
 	pthread_mutex_destroy(&l->lock);
 	pthread_cond_destroy(&l->wake);
 	free(l);
@@ -296,9 +260,7 @@ loader_free(struct loader *l)
 	pthread_cond_signal(&l->wake);
 	pthread_mutex_unlock(&l->lock);
 	pthread_join(l->thread, NULL);
-	event_free(l->ev);
-	close(l->pipe[0]);
-	close(l->pipe[1]);
+	wake_free(l->loop);
 	for (i = 0; i < LOADER_AHEAD; i++)
 		load_batch_free(&l->batches[i]);
 	pthread_mutex_destroy(&l->lock);

@@ -4,11 +4,9 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -16,6 +14,7 @@
 #include "util/log.h"
 #include "store/store.h"
 #include "store/writer.h"
+#include "util/wake.h"
 
 struct writer_queue {
 	void **v;
@@ -39,8 +38,7 @@ struct writer {
 	int stop;
 	unsigned long long batches, items;
 
-	int pipe[2]; /* the thread -> the loop: done has items */
-	struct event *ev;
+	struct wake *loop; /* the thread -> the loop: done has items */
 };
 
 static void
@@ -81,15 +79,11 @@ writer_deliver(struct writer *w)
 	free(q.v);
 }
 
+/* On the loop thread: the thread said done has items. */
 static void
-writer_readable(evutil_socket_t fd, short what, void *arg)
+writer_woken(void *arg)
 {
-	struct writer *w = arg;
-	char drain[64];
-
-	while (read(fd, drain, sizeof(drain)) > 0)
-		;
-	writer_deliver(w);
+	writer_deliver(arg);
 }
 
 static void *
@@ -139,8 +133,8 @@ writer_main(void *arg)
 		pthread_cond_broadcast(&w->moved);
 		/* one byte says "look": the loop takes the whole queue. A full
 		 * pipe already says it. */
-		if (wasempty && write(w->pipe[1], "", 1) == -1 && errno != EAGAIN)
-			log_warn("writer: cannot wake the loop");
+		if (wasempty)
+			wake_signal(w->loop);
 	}
 	pthread_mutex_unlock(&w->lock);
 	free(back.v);
@@ -153,30 +147,16 @@ writer_new(struct store *store, struct event_base *base, const struct writer_ops
     size_t batch_max)
 {
 	struct writer *w = xcalloc(1, sizeof(*w));
-	int rc, i;
+	int rc;
 
 	w->store = store;
 	w->ops = *ops;
 	w->batch_max = batch_max ? batch_max : 1;
-	w->pipe[0] = w->pipe[1] = -1;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->wake, NULL);
 	pthread_cond_init(&w->moved, NULL);
-	if (pipe(w->pipe) == -1) {
-		log_warn("writer: pipe");
+	if ((w->loop = wake_new(base, "writer", writer_woken, w)) == NULL)
 		goto fail;
-	}
-	for (i = 0; i < 2; i++)
-		if (fcntl(w->pipe[i], F_SETFL, O_NONBLOCK) == -1 ||
-		    fcntl(w->pipe[i], F_SETFD, FD_CLOEXEC) == -1) {
-			log_warn("writer: fcntl");
-			goto fail;
-		}
-	if ((w->ev = event_new(base, w->pipe[0], EV_READ | EV_PERSIST, writer_readable, w)) == NULL ||
-	    event_add(w->ev, NULL) == -1) {
-		log_warnx("writer: cannot watch its pipe");
-		goto fail;
-	}
 	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		errno = rc;
 		log_warn("writer: cannot start its thread");
@@ -205,12 +185,7 @@ writer_free(struct writer *w)
 	}
 	/* the thread is gone: the rest is freed here */
 	writer_release(w, &w->returned);
-	if (w->ev)
-		event_free(w->ev);
-	if (w->pipe[0] != -1)
-		close(w->pipe[0]);
-	if (w->pipe[1] != -1)
-		close(w->pipe[1]);
+	wake_free(w->loop);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->wake);
 	pthread_cond_destroy(&w->moved);
