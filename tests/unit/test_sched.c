@@ -416,6 +416,93 @@ set_expression(struct job *j, const char *text)
 	assert_non_null(j->expression);
 }
 
+/* A store and a scheduler over it, for the start-up load's tests. */
+struct loadrig {
+	char dir[64];
+	struct event_base *base;
+	struct config cfg;
+	struct store *st;
+	struct runs *runs;
+	struct sched *s;
+};
+
+static void
+rig_open(struct loadrig *r)
+{
+	memset(r, 0, sizeof(*r));
+	scratch_dir(r->dir, sizeof(r->dir), "sched");
+	config_defaults(&r->cfg);
+	r->cfg.max_concurrent = 0;
+	r->st = scratch_store(r->dir, 64 << 20, 0);
+	assert_non_null(r->base = event_base_new());
+}
+
+/* In T: job J of account A on TEXT (J is the caller's to free). */
+static void
+rig_job(struct store_txn *t, const struct account *a, const char *text, struct job *j)
+{
+	job_init(j, a);
+	free(j->url);
+	j->url = strdup("http://127.0.0.1:9/");
+	set_expression(j, text);
+	job_insert(t, j, T0);
+}
+
+/* In T: account A, made, and N daily jobs of it; returns the first id. */
+static uint64_t
+rig_daily(struct loadrig *r, struct store_txn *t, struct account *a, size_t n)
+{
+	char token[TOKEN_LEN + 1];
+	uint64_t first = 0;
+	struct job j;
+	size_t i;
+
+	account_init(a, &r->cfg);
+	a->lim.max_jobs = (int)n + 10;
+	assert_int_equal(account_create(t, a, T0, token), 0);
+	for (i = 0; i < n; i++) {
+		rig_job(t, a, "0 3 * * *", &j);
+		if (i == 0)
+			first = j.id;
+		job_free(&j);
+	}
+	return first;
+}
+
+/* The scheduler, its load started at T0 in batches of SLICE jobs. */
+static void
+rig_load(struct loadrig *r, size_t slice)
+{
+	struct runs_env re;
+	struct sched_env se;
+
+	memset(&re, 0, sizeof(re));
+	re.base = r->base;
+	re.store = r->st;
+	re.cfg = &r->cfg;
+	re.wall = fixed_wall;
+	r->runs = runs_new(&re);
+	memset(&se, 0, sizeof(se));
+	se.base = r->base;
+	se.store = r->st;
+	se.runs = r->runs;
+	se.wall = fixed_wall;
+	se.load_slice = slice;
+	r->s = sched_new(&se);
+	assert_int_equal(sched_load_start(r->s, T0), 0);
+}
+
+static void
+rig_close(struct loadrig *r)
+{
+	sched_free(r->s);
+	runs_free(r->runs);
+	store_close(r->st);
+	event_base_free(r->base);
+	config_free(&r->cfg);
+	scratch_remove(r->dir);
+}
+
 /* The start-up load of a store larger than a batch reads on its own
  * thread, ahead of the loop. Jobs written meanwhile, as the API writes
  * them (the store, then sched_job_changed), are scheduled as the store
@@ -426,130 +513,74 @@ set_expression(struct job *j, const char *text)
 static void
 test_load_meanwhile(void **state)
 {
-	char dir[64], token[TOKEN_LEN + 1];
-	struct event_base *base = event_base_new();
 	const size_t n = 1000;
-	struct store *st;
-	struct config cfg;
+	struct loadrig r;
 	struct store_txn t;
 	struct account a, b;
 	struct job j, old, k;
-	struct runs_env re;
-	struct sched_env se;
-	struct runs *runs;
-	struct sched *s;
-	uint64_t first = 0, bfirst = 0, gone, moved;
+	uint64_t first, bfirst, gone, moved;
 	size_t i;
 
 	(void)state;
-	scratch_dir(dir, sizeof(dir), "sched");
-	config_defaults(&cfg);
-	cfg.max_concurrent = 0;
-	st = scratch_store(dir, 64 << 20, 0);
+	rig_open(&r);
 	/* first an account of 30 jobs, in the first batch, which the loader
 	 * has read (at once, at the start) by the time the account is
 	 * deleted; a batch read later does not hold them, and passes too */
-	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
-	account_init(&b, &cfg);
-	assert_int_equal(account_create(&t, &b, T0, token), 0);
-	for (i = 0; i < 30; i++) {
-		job_init(&j, &b);
-		free(j.url);
-		j.url = strdup("http://127.0.0.1:9/");
-		set_expression(&j, "0 3 * * *");
-		job_insert(&t, &j, T0);
-		if (i == 0)
-			bfirst = j.id;
-		job_free(&j);
-	}
+	assert_int_equal(store_begin(r.st, 1, &t), STORE_OK);
+	bfirst = rig_daily(&r, &t, &b, 30);
 	assert_int_equal(store_commit(&t), STORE_OK);
-	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
-	account_init(&a, &cfg);
-	a.lim.max_jobs = (int)n + 10;
-	assert_int_equal(account_create(&t, &a, T0, token), 0);
-	for (i = 0; i < n; i++) {
-		job_init(&j, &a);
-		free(j.url);
-		j.url = strdup("http://127.0.0.1:9/");
-		set_expression(&j, "0 3 * * *");
-		job_insert(&t, &j, T0);
-		if (i == 0)
-			first = j.id;
-		job_free(&j);
-	}
+	assert_int_equal(store_begin(r.st, 1, &t), STORE_OK);
+	first = rig_daily(&r, &t, &a, n);
 	assert_int_equal(store_commit(&t), STORE_OK);
 	gone = first + 60;  /* in the second batch */
 	moved = first + 90; /* in the third */
 
-	memset(&re, 0, sizeof(re));
-	re.base = base;
-	re.store = st;
-	re.cfg = &cfg;
-	re.wall = fixed_wall;
-	runs = runs_new(&re);
-	memset(&se, 0, sizeof(se));
-	se.base = base;
-	se.store = st;
-	se.runs = runs;
-	se.wall = fixed_wall;
-	se.load_slice = 50;
-	s = sched_new(&se);
-	assert_int_equal(sched_load_start(s, T0), 0);
-	assert_true(sched_loading(s));
+	rig_load(&r, 50);
+	assert_true(sched_loading(r.s));
 
 	/* the loop has scheduled nothing yet; the loader reads ahead */
-	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	assert_int_equal(store_begin(r.st, 1, &t), STORE_OK);
 	assert_int_equal(job_load(&t, gone, &j), STORE_OK);
 	job_delete(&t, &j, T0);
 	assert_int_equal(store_commit(&t), STORE_OK);
-	sched_job_changed(s, &j, NULL, 1);
+	sched_job_changed(r.s, &j, NULL, 1);
 	job_free(&j);
 
-	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	assert_int_equal(store_begin(r.st, 1, &t), STORE_OK);
 	assert_int_equal(job_load(&t, moved, &old), STORE_OK);
 	job_copy(&k, &old);
 	set_expression(&k, "0 4 * * *");
 	job_update(&t, &old, &k, T0);
 	assert_int_equal(store_commit(&t), STORE_OK);
-	sched_job_changed(s, &k, NULL, 0);
+	sched_job_changed(r.s, &k, NULL, 0);
 	job_free(&old);
 	job_free(&k);
 
-	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
-	job_init(&j, &a);
-	free(j.url);
-	j.url = strdup("http://127.0.0.1:9/");
-	set_expression(&j, "0 5 * * *");
-	job_insert(&t, &j, T0);
+	assert_int_equal(store_begin(r.st, 1, &t), STORE_OK);
+	rig_job(&t, &a, "0 5 * * *", &j);
 	assert_int_equal(store_commit(&t), STORE_OK);
-	sched_job_changed(s, &j, NULL, 0);
+	sched_job_changed(r.s, &j, NULL, 0);
 
 	/* and the second account deleted, its jobs with it */
-	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
+	assert_int_equal(store_begin(r.st, 1, &t), STORE_OK);
 	cascade_account_delete(&t, &b, T0);
 	assert_int_equal(store_commit(&t), STORE_OK);
-	sched_account_changed(s, &b, 1);
+	sched_account_changed(r.s, &b, 1);
 
-	while (sched_loading(s))
-		assert_int_equal(event_base_loop(base, EVLOOP_ONCE), 0);
-	assert_int_equal(sched_count(s), n);
-	assert_int_equal(sched_next(s, gone), 0);
-	assert_int_equal(sched_next(s, moved), T0 + 4 * HOUR);
-	assert_int_equal(sched_next(s, j.id), T0 + 5 * HOUR);
-	assert_int_equal(sched_next(s, first), T0 + 3 * HOUR);
-	assert_int_equal(sched_next(s, first + n - 1), T0 + 3 * HOUR);
+	while (sched_loading(r.s))
+		assert_int_equal(event_base_loop(r.base, EVLOOP_ONCE), 0);
+	assert_int_equal(sched_count(r.s), n);
+	assert_int_equal(sched_next(r.s, gone), 0);
+	assert_int_equal(sched_next(r.s, moved), T0 + 4 * HOUR);
+	assert_int_equal(sched_next(r.s, j.id), T0 + 5 * HOUR);
+	assert_int_equal(sched_next(r.s, first), T0 + 3 * HOUR);
+	assert_int_equal(sched_next(r.s, first + n - 1), T0 + 3 * HOUR);
 	for (i = 0; i < 30; i++)
-		assert_int_equal(sched_next(s, bfirst + i), 0);
+		assert_int_equal(sched_next(r.s, bfirst + i), 0);
 	job_free(&j);
-	account_free(&b);
-
-	sched_free(s);
-	runs_free(runs);
 	account_free(&a);
-	store_close(st);
-	event_base_free(base);
-	config_free(&cfg);
-	scratch_remove(dir);
+	account_free(&b);
+	rig_close(&r);
 }
 
 /* A job record that cannot be read, and a key in the jobs that is no
@@ -559,72 +590,31 @@ test_load_meanwhile(void **state)
 static void
 test_load_corrupt(void **state)
 {
-	char dir[64], token[TOKEN_LEN + 1];
-	struct event_base *base = event_base_new();
-	struct store *st;
-	struct config cfg;
+	struct loadrig r;
 	struct store_txn t;
 	struct account a;
-	struct job j;
-	struct runs_env re;
-	struct sched_env se;
-	struct runs *runs;
-	struct sched *s;
-	uint64_t first = 0;
+	uint64_t first;
 	uint8_t key[8];
-	size_t i, turns = 0;
+	size_t turns = 0;
 
 	(void)state;
-	scratch_dir(dir, sizeof(dir), "sched");
-	config_defaults(&cfg);
-	cfg.max_concurrent = 0;
-	st = scratch_store(dir, 64 << 20, 0);
-	assert_int_equal(store_begin(st, 1, &t), STORE_OK);
-	account_init(&a, &cfg);
-	assert_int_equal(account_create(&t, &a, T0, token), 0);
-	for (i = 0; i < 20; i++) {
-		job_init(&j, &a);
-		free(j.url);
-		j.url = strdup("http://127.0.0.1:9/");
-		set_expression(&j, "0 3 * * *");
-		job_insert(&t, &j, T0);
-		if (i == 0)
-			first = j.id;
-		job_free(&j);
-	}
+	rig_open(&r);
+	assert_int_equal(store_begin(r.st, 1, &t), STORE_OK);
+	first = rig_daily(&r, &t, &a, 20);
 	record_key_u64(key, first + 5);
 	store_put(&t, DB_JOBS, key, sizeof(key), "\x7f", 1); /* no version this build knows */
 	store_put(&t, DB_JOBS, "abcd", 4, "\x01", 1);
 	assert_int_equal(store_commit(&t), STORE_OK);
 
-	memset(&re, 0, sizeof(re));
-	re.base = base;
-	re.store = st;
-	re.cfg = &cfg;
-	re.wall = fixed_wall;
-	runs = runs_new(&re);
-	memset(&se, 0, sizeof(se));
-	se.base = base;
-	se.store = st;
-	se.runs = runs;
-	se.wall = fixed_wall;
-	se.load_slice = 1;
-	s = sched_new(&se);
-	assert_int_equal(sched_load_start(s, T0), 0);
-	while (sched_loading(s) && turns++ < 10000)
-		assert_int_equal(event_base_loop(base, EVLOOP_ONCE), 0);
-	assert_false(sched_loading(s));
-	assert_int_equal(sched_count(s), 19);
-	assert_int_equal(sched_next(s, first + 5), 0);
-	assert_int_equal(sched_next(s, first + 19), T0 + 3 * HOUR);
-
-	sched_free(s);
-	runs_free(runs);
+	rig_load(&r, 1);
+	while (sched_loading(r.s) && turns++ < 10000)
+		assert_int_equal(event_base_loop(r.base, EVLOOP_ONCE), 0);
+	assert_false(sched_loading(r.s));
+	assert_int_equal(sched_count(r.s), 19);
+	assert_int_equal(sched_next(r.s, first + 5), 0);
+	assert_int_equal(sched_next(r.s, first + 19), T0 + 3 * HOUR);
 	account_free(&a);
-	store_close(st);
-	event_base_free(base);
-	config_free(&cfg);
-	scratch_remove(dir);
+	rig_close(&r);
 }
 
 int
