@@ -4,10 +4,12 @@
  */
 
 #include <errno.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* mallopt */
+#endif
 
 #include <event2/event.h>
 
@@ -149,7 +151,7 @@ writer_main(void *arg)
  * a batch begins a child for every write and every read in it. glibc
  * would hand these back to the kernel at each free (madvise of the
  * thread's arena, a TLB flush of every core) and fault them in again at
- * the next begin: a third of the CPU of a burst of writes. Its memory is
+ * the next begin: a quarter of the daemon's CPU in a burst of adds. Its memory is
  * kept instead: such blocks come from the heap, not mmap, and up to
  * WRITER_HEAP_KEPT of free memory stays in each arena. Set once, before
  * the writer's thread starts.
