@@ -164,7 +164,7 @@ writer_keep_heap(void)
 #if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
 	if (mallopt(M_MMAP_THRESHOLD, WRITER_HEAP_DIRECT) != 1 ||
 	    mallopt(M_TRIM_THRESHOLD, WRITER_HEAP_KEPT) != 1)
-		log_warnx("writer: malloc's thresholds were not set; writes cost more");
+		log_debug("writer: malloc's thresholds were not set (a sanitizer's malloc?)");
 #endif
 }
 
