@@ -151,10 +151,10 @@ writer_main(void *arg)
  * a batch begins a child for every write and every read in it. glibc
  * would hand these back to the kernel at each free (madvise of the
  * thread's arena, a TLB flush of every core) and fault them in again at
- * the next begin: a quarter of the daemon's CPU in a burst of adds. Its memory is
- * kept instead: such blocks come from the heap, not mmap, and up to
- * WRITER_HEAP_KEPT of free memory stays in each arena. Set once, before
- * the writer's thread starts.
+ * the next begin: a quarter of the daemon's CPU in a burst of adds. The
+ * memory is kept instead: such blocks come from the heap, not mmap, and
+ * up to WRITER_HEAP_KEPT of free memory stays in each arena. Set once,
+ * before the writer's thread starts.
  */
 #define WRITER_HEAP_DIRECT (8u << 20) /* blocks this big and up: mmap */
 #define WRITER_HEAP_KEPT (64u << 20)
