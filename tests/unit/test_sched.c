@@ -315,6 +315,31 @@ fixed_wall(void)
  * a single job that is queued is refused as running, and the account's
  * daily limit refuses the next, writing nothing. max_concurrent 0 keeps
  * every run in the queue: nothing here makes a request. */
+
+/* A scheduler on ST and the runs it hands to, at the fixed wall clock;
+ * SLICE: its load's batches (0: the default). */
+static struct sched *
+test_sched_new(struct event_base *base, struct store *st, struct config *cfg, size_t slice,
+    struct runs **runs)
+{
+	struct runs_env re;
+	struct sched_env se;
+
+	memset(&re, 0, sizeof(re));
+	re.base = base;
+	re.store = st;
+	re.cfg = cfg;
+	re.wall = fixed_wall;
+	*runs = runs_new(&re);
+	memset(&se, 0, sizeof(se));
+	se.base = base;
+	se.store = st;
+	se.runs = *runs;
+	se.wall = fixed_wall;
+	se.load_slice = slice;
+	return sched_new(&se);
+}
+
 static void
 test_fire_now(void **state)
 {
@@ -325,8 +350,6 @@ test_fire_now(void **state)
 	struct store_txn t;
 	struct account a;
 	struct job j, k;
-	struct runs_env re;
-	struct sched_env se;
 	struct runs *runs;
 	struct sched *s;
 	struct sched_fired out;
@@ -354,18 +377,7 @@ test_fire_now(void **state)
 	job_insert(&t, &k, T0);
 	assert_int_equal(store_commit(&t), STORE_OK);
 
-	memset(&re, 0, sizeof(re));
-	re.base = base;
-	re.store = st;
-	re.cfg = &cfg;
-	re.wall = fixed_wall;
-	runs = runs_new(&re);
-	memset(&se, 0, sizeof(se));
-	se.base = base;
-	se.store = st;
-	se.runs = runs;
-	se.wall = fixed_wall;
-	s = sched_new(&se);
+	s = test_sched_new(base, st, &cfg, 0, &runs);
 	assert_int_equal(sched_load(s, T0), 0);
 
 	assert_int_equal(sched_fire_now(s, &j, "hello", T0, &out), 0);
@@ -473,22 +485,7 @@ rig_daily(struct loadrig *r, struct store_txn *t, struct account *a, size_t n)
 static void
 rig_load(struct loadrig *r, size_t slice)
 {
-	struct runs_env re;
-	struct sched_env se;
-
-	memset(&re, 0, sizeof(re));
-	re.base = r->base;
-	re.store = r->st;
-	re.cfg = &r->cfg;
-	re.wall = fixed_wall;
-	r->runs = runs_new(&re);
-	memset(&se, 0, sizeof(se));
-	se.base = r->base;
-	se.store = r->st;
-	se.runs = r->runs;
-	se.wall = fixed_wall;
-	se.load_slice = slice;
-	r->s = sched_new(&se);
+	r->s = test_sched_new(r->base, r->st, &r->cfg, slice, &r->runs);
 	assert_int_equal(sched_load_start(r->s, T0), 0);
 }
 
