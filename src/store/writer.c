@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __GLIBC__
+#if defined(__GLIBC__) && !defined(WEBCRON_JEMALLOC)
 #include <malloc.h> /* mallopt */
 #endif
 
@@ -154,7 +154,8 @@ writer_main(void *arg)
  * the next begin: a quarter of the daemon's CPU in a burst of adds. The
  * memory is kept instead: such blocks come from the heap, not mmap, and
  * up to WRITER_HEAP_KEPT of free memory stays in each arena. Set once,
- * before the writer's thread starts.
+ * before the writer's thread starts. A webcrond linked with jemalloc
+ * (configure's default) does not use glibc's malloc: nothing to set.
  */
 #define WRITER_HEAP_DIRECT (8u << 20) /* blocks this big and up: mmap */
 #define WRITER_HEAP_KEPT (64u << 20)

@@ -105,7 +105,7 @@ class Sources(unittest.TestCase):
         names = {d.strip().split()[0] for d in bd.split(",") if d.strip()}
         self.assertIn("debhelper-compat (= 13)", re.sub(r"\s+", " ", bd))
         # every library configure insists on, by the package it names
-        needed = re.findall(r"^WC_NEED\(\[\w+\], \[[^\]]+\], \[([a-z0-9.+-]+)\]\)",
+        needed = re.findall(r"^\s*WC_NEED\(\[\w+\], \[[^\]]+\], \[([a-z0-9.+-]+)\]\)",
                             read(os.path.join(SRCDIR, "configure.ac")), re.M)
         self.assertGreaterEqual(len(needed), 7, "WC_NEED lines of configure.ac")
         for pkg in needed + ["pkg-config", "python3"]:
@@ -294,7 +294,8 @@ class Package(unittest.TestCase):
         self.assertEqual(self.field("Package"), "webcron")
         self.assertEqual(self.field("Version"), self.version)
         depends = self.field("Depends")
-        for dep in ("adduser", "libevent-2.1-7", "liblmdb0", "libcurl4", "libyajl2", "libinih1", "libssl3"):
+        for dep in ("adduser", "libevent-2.1-7", "liblmdb0", "libcurl4", "libyajl2", "libinih1", "libssl3",
+                    "libjemalloc2"):
             self.assertIn(dep, depends)
         info = run(["dpkg-deb", "-I", self.deb]).stdout
         for script in ("postinst", "prerm", "postrm", "conffiles"):
