@@ -311,11 +311,6 @@ fixed_wall(void)
 	return T0 + 0.5;
 }
 
-/* Fires by hand: recorded (run count, log id, daily count) and queued;
- * a single job that is queued is refused as running, and the account's
- * daily limit refuses the next, writing nothing. max_concurrent 0 keeps
- * every run in the queue: nothing here makes a request. */
-
 /* A scheduler on ST and the runs it hands to, at the fixed wall clock;
  * SLICE: its load's batches (0: the default). */
 static struct sched *
@@ -340,6 +335,10 @@ test_sched_new(struct event_base *base, struct store *st, struct config *cfg, si
 	return sched_new(&se);
 }
 
+/* Fires by hand: recorded (run count, log id, daily count) and queued;
+ * a single job that is queued is refused as running, and the account's
+ * daily limit refuses the next, writing nothing. max_concurrent 0 keeps
+ * every run in the queue: nothing here makes a request. */
 static void
 test_fire_now(void **state)
 {
